@@ -1,0 +1,219 @@
+package embedded
+
+import (
+	"sync"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// apply adds one tail batch under the write lock. Persons come before
+// distinct ids (a new id points at a new person) and both before events.
+func (x *index) apply(b *tailBatch) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, n := range b.names {
+		x.nameKind = grow(x.nameKind, n.id)
+		x.nameKind[n.id] = x.kinds[n.name]
+		x.lastName = n.id
+	}
+	for _, p := range b.propsets {
+		x.propsets = grow(x.propsets, p.id)
+		x.propsets[p.id] = psEntry{props: p.props,
+			ver:  x.intern(p.props, x.m.VersionProperty),
+			plat: x.intern(p.props, x.m.PlatformProperty),
+			dep:  x.intern(p.props, x.m.DeploymentProperty)}
+		for k := range p.props {
+			x.eventKeys[k] = true
+		}
+		x.lastPropset = p.id
+	}
+	for _, p := range b.persons {
+		x.persons = grow(x.persons, p.id)
+		x.persons[p.id].props = p.props
+		x.personKeys = nil
+	}
+	for _, d := range b.dids {
+		x.dids = grow(x.dids, d.id)
+		x.persons = grow(x.persons, d.person)
+		if old := x.dids[d.id].person; old != 0 {
+			x.persons[old].dids--
+			if x.persons[old].dids == 0 {
+				x.persons[old].props = nil // merged away; SQLite deleted the row
+			}
+		}
+		x.dids[d.id] = didEntry{person: uint32(d.person), str: d.str}
+		x.persons[d.person].dids++
+		x.personKeys = nil
+	}
+	x.lastSeq = b.seq
+	for _, e := range b.events {
+		var k uint16
+		if e.name >= 0 && e.name < int64(len(x.nameKind)) {
+			k = x.nameKind[e.name]
+		}
+		x.appendEvent(e.id, e.ts, k, uint32(e.did), uint32(e.ps))
+		x.lastEvent = e.id
+	}
+}
+
+func (x *index) appendEvent(id, ts int64, kind uint16, did, ps uint32) {
+	var c *chunk
+	if n := len(x.chunks); n > 0 && len(x.chunks[n-1].sec) < chunkSize {
+		c = x.chunks[n-1]
+	} else {
+		c = &chunk{
+			sec: make([]uint32, 0, chunkSize), msk: make([]uint16, 0, chunkSize),
+			did: make([]uint32, 0, chunkSize), ps: make([]uint32, 0, chunkSize),
+			firstID: id, minMs: ts, maxMs: ts,
+		}
+		x.chunks = append(x.chunks, c)
+	}
+	i := len(c.sec)
+	if c.ids == nil && id != c.firstID+int64(i) {
+		c.ids = make([]int64, i, chunkSize)
+		for j := range c.ids {
+			c.ids[j] = c.firstID + int64(j)
+		}
+	}
+	if c.ids != nil {
+		c.ids = append(c.ids, id)
+	}
+	c.sec = append(c.sec, uint32(ts/1000))
+	c.msk = append(c.msk, uint16(ts%1000)|kind)
+	c.did = append(c.did, did)
+	c.ps = append(c.ps, ps)
+	c.minMs = min(c.minMs, ts)
+	c.maxMs = max(c.maxMs, ts)
+	x.nEvents++
+}
+
+// intern maps a Mapping property's value to a small id; 0 is "missing".
+func (x *index) intern(props decodedProps, key string) uint32 {
+	v, ok := props[key]
+	if !ok {
+		return 0
+	}
+	id, ok := x.valID[v]
+	if !ok {
+		id = uint32(len(x.vals))
+		x.vals = append(x.vals, v)
+		x.valID[v] = id
+	}
+	return id
+}
+
+// matchProps reports whether props pass every filter.
+func matchProps(props decodedProps, fs []datasource.Filter) bool {
+	for _, f := range fs {
+		v, ok := props[f.Key]
+		if !f.Match(v, ok) {
+			return false
+		}
+	}
+	return true
+}
+
+// evalFilters is a query's filters evaluated once per person (expanded to
+// distinct ids) and once per propset; nil means "no filter of that scope".
+type evalFilters struct {
+	didOK, psOK []bool
+}
+
+// filters must be called with x.mu held.
+func (x *index) filters(p *plan) evalFilters {
+	var f evalFilters
+	if len(p.personFs) > 0 {
+		personOK := make([]bool, len(x.persons))
+		for pid := range x.persons {
+			personOK[pid] = x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, p.personFs)
+		}
+		f.didOK = make([]bool, len(x.dids))
+		for did, d := range x.dids {
+			f.didOK[did] = personOK[d.person]
+		}
+	}
+	if len(p.eventFs) > 0 {
+		f.psOK = x.psCache.get(p.filterKey, p.eventFs, x.propsets)
+	}
+	return f
+}
+
+// psFilterCache keeps event-filter results per propset between queries:
+// propsets never change, so a result only needs extending as new ones
+// arrive. The TUI re-asks the same filters every poll.
+type psFilterCache struct {
+	mu sync.Mutex
+	m  map[string][]bool
+}
+
+func (c *psFilterCache) get(key string, fs []datasource.Filter, sets []psEntry) []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok := c.m[key]
+	for i := len(ok); i < len(sets); i++ {
+		ok = append(ok, matchProps(sets[i].props, fs))
+	}
+	if len(c.m) >= 64 {
+		clear(c.m)
+	}
+	c.m[key] = ok
+	return ok
+}
+
+// hourTable gives the local hour of day without time.In per event: one
+// entry per 15-minute UTC slot of the range. A slot is exact when the zone
+// offset is a multiple of 15 minutes and does not change inside it (true of
+// every current zone away from a DST switch); other slots fall back to
+// time.In.
+type hourTable struct {
+	loc   *time.Location
+	utc   bool
+	base  int64
+	hours []int8
+}
+
+const slotMs = 15 * 60 * 1000
+
+func newHourTable(loc *time.Location, from, to int64) *hourTable {
+	h := &hourTable{loc: loc, utc: loc == time.UTC}
+	if h.utc || to <= from {
+		return h
+	}
+	h.base = floorDiv(from, slotMs) * slotMs
+	n := (to - h.base + slotMs - 1) / slotMs
+	if n > 1<<20 {
+		return h
+	}
+	h.hours = make([]int8, n)
+	for i := range h.hours {
+		start := h.base + int64(i)*slotMs
+		t0 := time.UnixMilli(start).In(loc)
+		_, off0 := t0.Zone()
+		_, off1 := time.UnixMilli(start + slotMs - 1).In(loc).Zone()
+		if off0 == off1 && off0%900 == 0 {
+			h.hours[i] = int8(t0.Hour())
+		} else {
+			h.hours[i] = -1
+		}
+	}
+	return h
+}
+
+func (h *hourTable) hour(ms int64) int {
+	if h.utc {
+		return int(floorDiv(ms, 3600_000) % 24)
+	}
+	if i := (ms - h.base) / slotMs; ms >= h.base && i < int64(len(h.hours)) && h.hours[i] >= 0 {
+		return int(h.hours[i])
+	}
+	return time.UnixMilli(ms).In(h.loc).Hour()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

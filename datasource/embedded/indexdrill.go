@@ -1,0 +1,251 @@
+package embedded
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// kindMask turns a family into the msk flags it needs (0: any event).
+func kindMask(k datasource.EventKind) uint16 {
+	switch k {
+	case datasource.KindHeartbeat:
+		return kHB
+	case datasource.KindError:
+		return kER
+	case datasource.KindTimer:
+		return kTM
+	}
+	return 0
+}
+
+// scan calls fn for every event in [p.from, p.to) of the family that passes
+// the filters and, when hour >= 0, falls in that local hour. The drill
+// views use it; Snapshot has its own tighter loop.
+func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, hour int,
+	fn func(ci, i int, ms int64, did, ps uint32)) error {
+	f := x.filters(p)
+	mask := kindMask(kind)
+	var ht *hourTable
+	if hour >= 0 {
+		ht = newHourTable(p.loc, p.from, p.to)
+	}
+	for ci, c := range x.chunks {
+		if c.maxMs < p.from || c.minMs >= p.to {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		for i := range c.sec {
+			ms := c.ms(i)
+			if ms < p.from || ms >= p.to || (mask != 0 && c.msk[i]&mask == 0) {
+				continue
+			}
+			did, ps := c.did[i], c.ps[i]
+			if (f.didOK != nil && !f.didOK[did]) || (f.psOK != nil && !f.psOK[ps]) {
+				continue
+			}
+			if ht != nil && ht.hour(ms) != hour {
+				continue
+			}
+			fn(ci, i, ms, did, ps)
+		}
+	}
+	return nil
+}
+
+func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	m := map[string]int64{}
+	if scope == datasource.ScopeEvent {
+		perPS := make([]int64, len(x.propsets))
+		err := x.scan(ctx, p, datasource.KindAny, -1, func(_, _ int, _ int64, _, ps uint32) { perPS[ps]++ })
+		if err != nil {
+			return nil, err
+		}
+		for ps, n := range perPS {
+			if v, ok := x.propsets[ps].props[key]; ok && n > 0 {
+				m[v] += n
+			}
+		}
+		return countsOf(m), nil
+	}
+	seen := make([]bool, len(x.persons))
+	err := x.scan(ctx, p, datasource.KindAny, -1, func(_, _ int, _ int64, did, _ uint32) {
+		seen[x.dids[did].person] = true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for pid, ok := range seen {
+		if v, set := x.persons[pid].props[key]; ok && set {
+			m[v]++
+		}
+	}
+	return countsOf(m), nil
+}
+
+// evRef orders events newest first: (ms, id) descending.
+type evRef struct{ ms, id int64 }
+
+type evHeap []evRef // a min-heap: the oldest kept event on top
+
+func (h evHeap) Len() int { return len(h) }
+func (h evHeap) Less(i, j int) bool {
+	return h[i].ms < h[j].ms || (h[i].ms == h[j].ms && h[i].id < h[j].id)
+}
+func (h evHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *evHeap) Push(v any)   { *h = append(*h, v.(evRef)) }
+func (h *evHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind, limit int) ([]int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	h := &evHeap{}
+	err := x.scan(ctx, p, kind, -1, func(ci, i int, ms int64, _, _ uint32) {
+		r := evRef{ms: ms, id: x.chunks[ci].id(i)}
+		if h.Len() < limit {
+			heap.Push(h, r)
+		} else if (*h)[0].ms < r.ms || ((*h)[0].ms == r.ms && (*h)[0].id < r.id) {
+			(*h)[0] = r
+			heap.Fix(h, 0)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	refs := []evRef(*h)
+	slices.SortFunc(refs, func(a, b evRef) int {
+		if c := cmp.Compare(b.ms, a.ms); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	return ids, nil
+}
+
+// latestPerPerson finds each person's latest heartbeat in range (in hour
+// when hour >= 0), with the person's heartbeat count.
+func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uint32]*latestHB, error) {
+	out := map[uint32]*latestHB{}
+	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(ci, i int, ms int64, did, ps uint32) {
+		pid := x.dids[did].person
+		pos := uint64(ci)<<32 | uint64(i)
+		l := out[pid]
+		if l == nil {
+			l = &latestHB{ms: ms, pos: pos, ps: ps, did: did}
+			out[pid] = l
+		} else if l.better(ms, pos) {
+			l.ms, l.pos, l.ps, l.did = ms, pos, ps, did
+		}
+		l.n++
+	})
+	return out, err
+}
+
+func (x *index) installations(ctx context.Context, p *plan) ([]datasource.Installation, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	latest, err := x.latestPerPerson(ctx, p, -1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]datasource.Installation, 0, len(latest))
+	for _, l := range latest {
+		ps := x.propsets[l.ps]
+		out = append(out, datasource.Installation{
+			ID: x.dids[l.did].str, Version: x.vals[ps.ver], Platform: x.vals[ps.plat],
+			Deployment: x.vals[ps.dep], LastSeen: time.UnixMilli(l.ms).UTC(), Heartbeats: l.n,
+		})
+	}
+	return out, nil
+}
+
+func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	m := map[string]int64{}
+	personVal := func(pid uint32) string {
+		v, ok := x.persons[pid].props[q.Key]
+		return orUnknown(v, ok)
+	}
+	if q.Kind == datasource.KindHeartbeat {
+		latest, err := x.latestPerPerson(ctx, p, q.Hour)
+		if err != nil {
+			return nil, err
+		}
+		for pid, l := range latest {
+			if q.Scope == datasource.ScopeEvent {
+				v, ok := x.propsets[l.ps].props[q.Key]
+				m[orUnknown(v, ok)]++
+			} else {
+				m[personVal(pid)]++
+			}
+		}
+		return countsOf(m), nil
+	}
+	err := x.scan(ctx, p, q.Kind, q.Hour, func(_, _ int, _ int64, did, ps uint32) {
+		if q.Scope == datasource.ScopeEvent {
+			v, ok := x.propsets[ps].props[q.Key]
+			m[orUnknown(v, ok)]++
+		} else {
+			m[personVal(x.dids[did].person)]++
+		}
+	})
+	return countsOf(m), err
+}
+
+func (x *index) properties(ctx context.Context) ([]datasource.Property, error) {
+	x.mu.RLock()
+	pk := x.personKeys
+	x.mu.RUnlock()
+	if pk == nil {
+		x.mu.Lock()
+		if x.personKeys == nil {
+			x.personKeys = map[string]bool{}
+			for _, pe := range x.persons {
+				if pe.dids > 0 {
+					for k := range pe.props {
+						x.personKeys[k] = true
+					}
+				}
+			}
+		}
+		pk = x.personKeys
+		x.mu.Unlock()
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []datasource.Property
+	for k := range pk {
+		out = append(out, datasource.Property{Key: k, Scope: datasource.ScopePerson})
+	}
+	for k := range x.eventKeys {
+		out = append(out, datasource.Property{Key: k, Scope: datasource.ScopeEvent})
+	}
+	out = slices.DeleteFunc(out, func(p datasource.Property) bool {
+		return p.Key == "$set" || p.Key == "$set_once" || p.Key == "$unset"
+	})
+	slices.SortFunc(out, func(a, b datasource.Property) int {
+		if c := cmp.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Scope, b.Scope)
+	})
+	return out, nil
+}
