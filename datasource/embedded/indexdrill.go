@@ -231,7 +231,7 @@ func (x *index) properties(ctx context.Context) ([]datasource.Property, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var out []datasource.Property
+	out := []datasource.Property{}
 	for k := range pk {
 		out = append(out, datasource.Property{Key: k, Scope: datasource.ScopePerson})
 	}

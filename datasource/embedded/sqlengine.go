@@ -181,7 +181,7 @@ func (e *sqlEngine) properties(ctx context.Context) ([]datasource.Property, erro
 		UNION
 		SELECT DISTINCT j.key, 2 FROM propsets p, json_each(p.properties) j WHERE j.type <> 'null')
 		WHERE key NOT IN ('$set', '$set_once', '$unset') ORDER BY key, scope`)
-	var out []datasource.Property
+	out := []datasource.Property{}
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {
 		var p datasource.Property
 		var sc int

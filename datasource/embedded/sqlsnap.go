@@ -129,7 +129,7 @@ func (e *sqlEngine) installations(ctx context.Context, p *plan) ([]datasource.In
 		ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), l.ts, l.n
 		FROM l JOIN distinct_ids d ON d.id = l.did JOIN propsets ps ON ps.id = l.ps WHERE l.rn = 1`,
 		e.m.VersionProperty, e.m.PlatformProperty, e.m.DeploymentProperty)
-	var out []datasource.Installation
+	out := []datasource.Installation{}
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {
 		var in datasource.Installation
 		var ver, plat, dep sql.NullString
