@@ -1,0 +1,110 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ttmon/ttmon/datasource/embedded"
+	"github.com/ttmon/ttmon/datasource/embedded/collector"
+)
+
+func (a *app) collectCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "collect",
+		Short: "Receive PostHog capture traffic into the embedded store",
+		Long: `collect runs a PostHog-compatible capture endpoint (/batch/, /capture/, /e/,
+/i/v0/e/, /track/, /engage/, /flags/, /decide/) and stores every accepted
+event in the embedded store. Point TimeTracker at it:
+
+  POSTHOG_HOST=http://<this machine>:8010  POSTHOG_API_KEY=<one of the --token values>
+
+A 200 answer means the events are committed to disk. Requests with a
+missing or unknown token get 401. It listens on loopback unless --listen
+says otherwise; put a TLS-terminating proxy in front before exposing it.`,
+		Example: `  ttmon collect --token phc_mytoken
+  ttmon collect --listen 0.0.0.0:8010 --db /var/lib/ttmon/events.db --token phc_a --token phc_b`,
+		Args: cobra.NoArgs,
+		RunE: a.runCollect,
+	}
+	f := c.Flags()
+	f.String("listen", "", "address to listen on (default 127.0.0.1:8010)")
+	f.StringArray("token", nil, "project token (phc_...) to accept; repeatable")
+	return c
+}
+
+func (a *app) runCollect(cmd *cobra.Command, _ []string) error {
+	if err := a.setup(cmd, true); err != nil {
+		return err
+	}
+	if len(a.cfg.Collect.Tokens) == 0 {
+		return errors.New("no project token: give one with --token phc_... (or TTMON_TOKENS); TimeTracker sends it as POSTHOG_API_KEY")
+	}
+	ctx := cmd.Context()
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	col := collector.New(st, collector.WithTokens(a.cfg.Collect.Tokens...), collector.WithLogger(a.log))
+	ln, err := net.Listen("tcp", a.cfg.Collect.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another collector running? choose another --listen)", a.cfg.Collect.Listen, err)
+	}
+	if !isLoopback(ln.Addr()) {
+		fmt.Fprintf(a.stderr, "ttmon: warning: listening on %s, reachable from other machines over plain HTTP; put a TLS-terminating proxy in front (README: Reliability)\n", ln.Addr())
+	}
+	n := int64(-1)
+	if stats, err := st.Stats(ctx); err == nil {
+		n = stats.Events
+	}
+	fmt.Fprintf(a.stderr, "ttmon collect: listening on http://%s, storing into %s (%d events), %d token(s)\n", ln.Addr(), st.Path(), n, len(a.cfg.Collect.Tokens))
+	a.log.Info("collect start", "listen", ln.Addr().String(), "db", st.Path())
+	return serveUntilDone(ctx, collector.NewServer(a.cfg.Collect.Listen, col), ln)
+}
+
+// serveUntilDone serves until ctx is cancelled, then lets requests in flight
+// finish (their events are committed or refused, never half-acknowledged).
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// openStore opens the configured embedded store. Readers (the monitor,
+// snapshot) refuse to invent an empty store where none exists: that is
+// almost always a wrong --db.
+func (a *app) openStore(_ context.Context, create bool) (*embedded.Store, error) {
+	path := a.cfg.Embedded.DB
+	if !create {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s: start `ttmon collect --token phc_...` to create one, pass --db, or try `ttmon --demo`", path)
+		}
+	}
+	st, err := embedded.Open(path, embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,200 @@
+package cmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded"
+	"github.com/ttmon/ttmon/datasource/embedded/collector"
+	"github.com/ttmon/ttmon/datasource/simulate"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Send a simulated TimeTracker fleet's traffic to a collector or PostHog",
+		Long: `demo simulates a fleet of TimeTracker installations and their users and
+sends their analytics with the real PostHog Go client: heartbeats, upgrades,
+logins, timers, exports, errors, person properties and groups. It sends
+--backfill of history first (with a progress bar), then live traffic at
+--rate events per second until interrupted. The same --seed gives the same
+fleet.
+
+It works unchanged against ` + "`ttmon collect`" + ` and a real PostHog project (use an
+ingestion host such as https://us.i.posthog.com and the project token).`,
+		Example: `  ttmon demo --token phc_mytoken                       # to ttmon collect on 127.0.0.1:8010
+  ttmon demo --host https://us.i.posthog.com --token phc_... --installs 50 --backfill 2d --rate 2`,
+		Args: cobra.NoArgs,
+		RunE: a.runDemo,
+	}
+	f := c.Flags()
+	f.String("host", "http://127.0.0.1:8010", "where to send: a ttmon collector or a PostHog ingestion host")
+	f.String("token", "", "project token (phc_...); for ttmon collect, one of its --token values")
+	f.Int("installs", 500, "installations in the fleet")
+	f.Int("users", 2000, "users across the fleet")
+	f.String("backfill", "7d", "history to send first (e.g. 7d, 36h, 0 for none)")
+	f.Float64("rate", 20, "live events per second after the backfill (0: stop after the backfill)")
+	f.Uint64("seed", 1, "fleet seed; the same seed gives the same fleet")
+	f.Bool("gzip", false, "gzip request bodies")
+	return c
+}
+
+func (a *app) runDemo(cmd *cobra.Command, _ []string) error {
+	if err := a.setup(cmd, false); err != nil {
+		return err
+	}
+	f := cmd.Flags()
+	host, _ := f.GetString("host")
+	token, _ := f.GetString("token")
+	if token == "" {
+		token = a.getenv("TTMON_DEMO_TOKEN")
+	}
+	if token == "" {
+		return errors.New("no token: pass --token with the project token (for ttmon collect, one of its --token values)")
+	}
+	sc, err := simConfig(f)
+	if err != nil {
+		return err
+	}
+	sc.Host, sc.Token, sc.Logger = host, token, a.log
+	return simulate.Run(cmd.Context(), sc, a.stderr)
+}
+
+func simConfig(f interface {
+	GetInt(string) (int, error)
+	GetString(string) (string, error)
+	GetFloat64(string) (float64, error)
+	GetUint64(string) (uint64, error)
+	GetBool(string) (bool, error)
+}) (simulate.Config, error) {
+	var c simulate.Config
+	c.Installs, _ = f.GetInt("installs")
+	c.Users, _ = f.GetInt("users")
+	c.Rate, _ = f.GetFloat64("rate")
+	c.Seed, _ = f.GetUint64("seed")
+	c.Gzip, _ = f.GetBool("gzip")
+	if c.Installs <= 0 || c.Users <= 0 {
+		return c, errors.New("--installs and --users must be at least 1")
+	}
+	if c.Rate < 0 {
+		return c, errors.New("--rate must be 0 (stop after the backfill) or more")
+	}
+	if c.Rate == 0 {
+		c.Rate = -1 // simulate: negative means no live phase
+	}
+	bf, _ := f.GetString("backfill")
+	if bf == "0" || bf == "" {
+		c.Backfill = -1
+	} else {
+		d, err := datasource.ParseDuration(bf)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("--backfill %q: write a duration such as 7d or 36h, or 0 for none", bf)
+		}
+		c.Backfill = d
+	}
+	return c, nil
+}
+
+// demoOptions sizes an in-process demo.
+type demoOptions struct {
+	sim  simulate.Config
+	live bool // keep sending live traffic after the backfill
+}
+
+func demoSnapshotOptions() demoOptions {
+	return demoOptions{sim: simulate.Config{Installs: 500, Users: 2000, Backfill: 7 * 24 * time.Hour, Rate: -1, Seed: 1}}
+}
+
+// demo is an in-process collector on a loopback port with a throwaway store,
+// fed by the simulator through real HTTP, exactly as a real fleet would be.
+type demo struct {
+	store  *embedded.Store
+	srv    *http.Server
+	dir    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startDemo starts the collector, sends the backfill (progress on w) and,
+// with o.live, keeps live traffic flowing until Close.
+func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo, error) {
+	dir, err := os.MkdirTemp("", "ttmon-demo-")
+	if err != nil {
+		return nil, err
+	}
+	d := &demo{dir: dir, done: make(chan error, 1)}
+	d.store, err = embedded.Open(filepath.Join(dir, "events.db"), embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("demo store: %w", err)
+	}
+	token := randomToken()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("demo collector: %w", err)
+	}
+	d.srv = collector.NewServer(ln.Addr().String(), collector.New(d.store, collector.WithTokens(token), collector.WithLogger(a.log)))
+	go d.srv.Serve(ln)
+
+	sc := o.sim
+	sc.Host, sc.Token, sc.Logger = "http://"+ln.Addr().String(), token, a.log
+	if !o.live {
+		sc.Rate = -1
+		err := simulate.Run(ctx, sc, w)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("demo traffic: %w", err)
+		}
+		return d, nil
+	}
+	// Live: the backfill is sent first so the monitor opens on a full
+	// week; live traffic then runs in the background until Close.
+	bf := sc
+	bf.Rate = -1
+	if err := simulate.Run(ctx, bf, w); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("demo traffic: %w", err)
+	}
+	live := sc
+	live.Backfill = -1
+	lctx, cancel := context.WithCancel(ctx)
+	d.cancel = cancel
+	go func() { d.done <- simulate.Run(lctx, live, nil) }()
+	return d, nil
+}
+
+// Close stops traffic and the collector and deletes the throwaway store.
+func (d *demo) Close() error {
+	if d.cancel != nil {
+		d.cancel()
+		<-d.done
+	}
+	if d.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d.srv.Shutdown(ctx)
+		cancel()
+	}
+	if d.store != nil {
+		d.store.Close()
+	}
+	return os.RemoveAll(d.dir)
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "phc_demo_" + hex.EncodeToString(b)
+}

@@ -1,0 +1,157 @@
+package cmd
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// writeSnapshotText prints the four panes as plain text for people and for
+// logs: same titles as the monitor, no colour, no cursor movement.
+func writeSnapshotText(out io.Writer, s *datasource.Snapshot) error {
+	w := bufio.NewWriter(out)
+	r := s.Query.Range
+	filters := "none"
+	if len(s.Query.Filters) > 0 {
+		filters = strings.Join(datasource.FilterStrings(s.Query.Filters), " AND ")
+	}
+	fmt.Fprintf(w, "Source   %s\n", s.Source)
+	fmt.Fprintf(w, "Range    %s  %s .. %s UTC  (%d x %s)\n", r.Label(), r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), r.Buckets(), shortDur(r.Step))
+	fmt.Fprintf(w, "Filters  %s\n", filters)
+	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
+
+	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
+	fmt.Fprintf(w, "  %s  per %s\n", sparkline(s.Installs.Series), shortDur(r.Step))
+
+	fmt.Fprintf(w, "\nVersions\n")
+	writeVersions(w, s.Versions)
+
+	e := s.Errors
+	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", thousands(e.Total), e.PerInstall)
+	fmt.Fprintf(w, "  %s  per %s\n", sparkline(e.Series), shortDur(r.Step))
+	if len(e.ByVersion) > 0 {
+		parts := make([]string, 0, len(e.ByVersion))
+		for _, v := range e.ByVersion {
+			parts = append(parts, v.Version+" "+thousands(v.Errors))
+		}
+		fmt.Fprintf(w, "  by version: %s\n", strings.Join(parts, ", "))
+	}
+
+	tz := s.Query.TZ
+	if tz == "" {
+		tz = "UTC"
+	}
+	fmt.Fprintf(w, "\nTimer usage (hour of day, %s)\n  %s timers started\n", tz, thousands(s.Timers.Total))
+	hours := make([]datasource.Point, 24)
+	for h, n := range s.Timers.ByHour {
+		hours[h].V = float64(n)
+	}
+	fmt.Fprintf(w, "  00 %s 23\n", sparkline(hours))
+	return w.Flush()
+}
+
+func writeVersions(w io.Writer, vs []datasource.VersionShare) {
+	if len(vs) == 0 {
+		fmt.Fprintln(w, "  (no heartbeats in range)")
+		return
+	}
+	width := 7
+	for _, v := range vs {
+		width = max(width, len([]rune(v.Version)))
+	}
+	for _, v := range vs {
+		mark := ""
+		if v.Latest {
+			mark = "latest"
+		}
+		fmt.Fprintf(w, "  %-*s %-6s %7s %6.1f%%  %s\n", width, v.Version, mark, thousands(v.Installs), 100*v.Share, bar(v.Share, 30))
+	}
+}
+
+// thousands formats n with comma separators: 1234567 -> "1,234,567".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// change describes now against the previous period: "up 3.5% from 398".
+func change(now, prev int64, label string) string {
+	switch {
+	case prev == 0 && now == 0:
+		return "(none in the previous " + label + " either)"
+	case prev == 0:
+		return "(new: none in the previous " + label + ")"
+	}
+	pct := 100 * float64(now-prev) / float64(prev)
+	arrow := "="
+	switch {
+	case now > prev:
+		arrow = "up"
+	case now < prev:
+		arrow = "down"
+	}
+	return fmt.Sprintf("(%s %.1f%% from %s in the previous %s)", arrow, math.Abs(pct), thousands(prev), label)
+}
+
+var sparkRunes = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws one rune per point scaled to the series maximum; zero is
+// the lowest block so gaps stay visible as a baseline.
+func sparkline(ps []datasource.Point) string {
+	top := 0.0
+	for _, p := range ps {
+		top = max(top, p.V)
+	}
+	var b strings.Builder
+	for _, p := range ps {
+		i := 0
+		if top > 0 {
+			i = int(math.Round(p.V / top * float64(len(sparkRunes)-1)))
+		}
+		b.WriteRune(sparkRunes[i])
+	}
+	return b.String()
+}
+
+// bar draws share (0..1) as a block bar of at most width cells, with eighth
+// blocks for the fraction.
+func bar(share float64, width int) string {
+	eighths := int(math.Round(share * float64(width*8)))
+	full, rest := eighths/8, eighths%8
+	s := strings.Repeat("█", full)
+	if rest > 0 {
+		s += string([]rune("▏▎▍▌▋▊▉")[rest-1])
+	}
+	return s
+}
+
+// shortDur prints a bucket width the short way: 1h, 6h, 1d, 5m.
+func shortDur(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return d.String()
+}
