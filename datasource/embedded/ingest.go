@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +32,9 @@ type writer struct {
 	// batchDirty holds persons changed in the open transaction; they are
 	// written once at its end and cannot be evicted before that.
 	batchDirty map[int64]*person
+	// groups counts transactions started; tests use it to know the writer
+	// is busy.
+	groups atomic.Int64
 }
 
 type didRef struct{ id, person int64 }

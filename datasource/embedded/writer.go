@@ -94,6 +94,7 @@ func (s *Store) commitGroup(batch []*ingestReq) {
 // transaction that then fails; reset() clears them in that case.
 func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 	ctx := context.Background()
+	w.groups.Add(1)
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
