@@ -1,0 +1,217 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource/embedded"
+)
+
+// run drives the real command tree with a private environment.
+func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code = Run(ctx, args, strings.NewReader(""), &out, &errb, getenv)
+	return code, out.String(), errb.String()
+}
+
+// isolated points XDG dirs at a temp dir so no real config is read.
+func isolated(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	return map[string]string{}
+}
+
+// seedStore writes a small known fleet: two docker installs on 4.9.1 and
+// 4.9.0, one native on 4.9.0, errors and timers, all within the last hour.
+func seedStore(t *testing.T, path string, now time.Time) {
+	t.Helper()
+	st, err := embedded.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := now.Add(-10 * time.Minute)
+	ev := func(name, did string, props map[string]any) embedded.Event {
+		return embedded.Event{Name: name, DistinctID: did, Timestamp: at, Properties: props}
+	}
+	evs := []embedded.Event{
+		ev("$identify", "a", map[string]any{"$set": map[string]any{"deployment_method": "docker"}}),
+		ev("$identify", "b", map[string]any{"$set": map[string]any{"deployment_method": "docker"}}),
+		ev("$identify", "c", map[string]any{"$set": map[string]any{"deployment_method": "native"}}),
+		ev("telemetry.health", "a", map[string]any{"app_version": "4.9.1", "platform": "Linux"}),
+		ev("telemetry.health", "b", map[string]any{"app_version": "4.9.0", "platform": "Linux"}),
+		ev("telemetry.health", "c", map[string]any{"app_version": "4.9.0", "platform": "Windows"}),
+		ev("error_occurred", "a", map[string]any{"app_version": "4.9.1"}),
+		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0"}),
+		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0"}),
+		ev("timer.started", "a", nil),
+	}
+	if _, err := st.Ingest(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSnapshotJSONContract(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	seedStore(t, db, time.Now())
+	code, out, errs := run(t, env, "snapshot", "--db", db, "--range", "1h", "--tz", "UTC", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"source", "range", "generated_at", "filters", "totals", "installs", "versions", "errors", "timers"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	var s struct {
+		Range    string   `json:"range"`
+		Filters  []string `json:"filters"`
+		Totals   struct{ Events int64 }
+		Installs struct {
+			Active, Previous int64
+			Series           []struct {
+				T time.Time
+				V float64
+			}
+		}
+		Versions []struct {
+			Version  string
+			Installs int64
+			Share    float64
+			Latest   bool
+		}
+		Errors struct {
+			Total      int64
+			PerInstall float64 `json:"per_install"`
+			ByVersion  []struct {
+				Version string
+				Errors  int64
+			} `json:"by_version"`
+		}
+		Timers struct {
+			Total  int64
+			ByHour []int64 `json:"by_hour"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Range != "1h" || s.Filters == nil || len(s.Installs.Series) != 60 || len(s.Timers.ByHour) != 24 {
+		t.Fatalf("shape: range %q filters %v series %d by_hour %d", s.Range, s.Filters, len(s.Installs.Series), len(s.Timers.ByHour))
+	}
+	if s.Totals.Events != 10 || s.Installs.Active != 3 || s.Errors.Total != 3 || s.Timers.Total != 1 {
+		t.Fatalf("figures: %+v", s)
+	}
+	if len(s.Versions) != 2 || s.Versions[0].Version != "4.9.1" || !s.Versions[0].Latest || s.Versions[1].Installs != 2 {
+		t.Fatalf("versions: %+v", s.Versions)
+	}
+
+	code, out, errs = run(t, env, "snapshot", "--db", db, "--range", "1h", "--json", "--filter", "deployment_method=docker")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	json.Unmarshal([]byte(out), &s)
+	if s.Installs.Active != 2 || s.Errors.Total != 1 || len(s.Filters) != 1 || s.Filters[0] != "deployment_method=docker" {
+		t.Fatalf("filtered figures: active %d errors %d filters %v", s.Installs.Active, s.Errors.Total, s.Filters)
+	}
+}
+
+func TestSnapshotText(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	seedStore(t, db, time.Now())
+	code, out, errs := run(t, env, "snapshot", "--db", db, "--range", "1h")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Active installations", "Versions", "Error rate", "Timer usage", "4.9.1   latest", "3 errors", "1.000 per installation"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSettingsOrder(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	seedStore(t, db, time.Now())
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("version: 1\nembedded:\n  db: "+db+"\nui:\n  range: 7d\n"), 0o600)
+	rangeOf := func(env map[string]string, args ...string) string {
+		t.Helper()
+		code, out, errs := run(t, env, append([]string{"snapshot", "--json", "--config", cfg}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var d struct{ Range string }
+		json.Unmarshal([]byte(out), &d)
+		return d.Range
+	}
+	if got := rangeOf(env); got != "7d" {
+		t.Errorf("file: range %q, want 7d", got)
+	}
+	env["TTMON_RANGE"] = "1h"
+	if got := rangeOf(env); got != "1h" {
+		t.Errorf("env over file: range %q, want 1h", got)
+	}
+	if got := rangeOf(env, "--range", "30d"); got != "30d" {
+		t.Errorf("flag over env: range %q, want 30d", got)
+	}
+}
+
+func TestErrorsSayWhatToDo(t *testing.T) {
+	env := isolated(t)
+	missing := filepath.Join(t.TempDir(), "nope.db")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("version: 1\nui:\n  rnage: 7d\n"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no store", []string{"snapshot", "--db", missing}, nil, "ttmon collect"},
+		{"bad filter", []string{"snapshot", "--db", missing, "--filter", "k ~ v"}, nil, "property=value"},
+		{"bad range", []string{"snapshot", "--range", "forever"}, nil, "ui.range"},
+		{"bad config", []string{"snapshot", "--config", bad}, nil, "unknown setting rnage"},
+		{"bad env", []string{"snapshot"}, map[string]string{"TTMON_INTERVAL": "soon"}, "TTMON_INTERVAL"},
+		{"collect without token", []string{"collect", "--db", missing}, nil, "--token"},
+		{"demo without token", []string{"demo"}, nil, "--token"},
+		{"bad source", []string{"snapshot", "--source", "graphite"}, nil, "embedded or posthog"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]string{}
+			for k, v := range env {
+				e[k] = v
+			}
+			for k, v := range tt.env {
+				e[k] = v
+			}
+			code, _, errs := run(t, e, tt.args...)
+			if code == 0 || !strings.Contains(errs, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want failure mentioning %q", code, errs, tt.want)
+			}
+		})
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a reader created a store where none was")
+	}
+}
