@@ -196,7 +196,7 @@ func (s *Stream) setActivity(k float64) {
 			continue
 		}
 		st := &s.usr[int(it.id)-len(s.inst)]
-		if st.phase == phaseOff || it.t <= now {
+		if st.phase == phaseOff && !st.joining || it.t <= now {
 			continue
 		}
 		it.t = now + int64(float64(it.t-now)*ratio)

@@ -34,6 +34,7 @@ type userState struct {
 	phase      uint8
 	identified bool
 	hasEntry   bool
+	joining    bool // starting mid-session: the wait is not bound to working hours
 	sessionEnd int64
 	timerStart int64
 	timerEnd   int64
@@ -79,13 +80,14 @@ func (s *Stream) planSession(j int, t int64, minDay int) int64 {
 		if end <= t {
 			continue
 		}
-		if begin < t {
-			begin = t + int64(r.ExpFloat64()*float64(20*minute))
+		joining := begin < t
+		if joining {
+			begin = t + s.gap(r, 20*minute)
 			if begin >= end {
 				continue
 			}
 		}
-		st.phase, st.sessionEnd = phaseOff, end
+		st.phase, st.sessionEnd, st.joining = phaseOff, end, joining
 		return begin
 	}
 	return never
@@ -111,7 +113,7 @@ func (s *Stream) stepUser(j int, t int64, yield func(Event) bool) (int64, bool) 
 	r := st.r
 	switch st.phase {
 	case phaseOff:
-		st.phase = phaseIdle
+		st.phase, st.joining = phaseIdle, false
 		if !st.identified || r.Float64() < loginP {
 			if !s.login(j, t, yield) {
 				return 0, false
