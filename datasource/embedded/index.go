@@ -83,6 +83,7 @@ type index struct {
 	nameKind   []uint16
 	propsets   []psEntry
 	dids       []didEntry
+	didPerson  []uint32 // dids[i].person, dense for the hot loops
 	persons    []personEntry
 	vals       []string
 	valID      map[string]uint32

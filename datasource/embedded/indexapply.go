@@ -43,6 +43,8 @@ func (x *index) apply(b *tailBatch) {
 			}
 		}
 		x.dids[d.id] = didEntry{person: uint32(d.person), str: d.str}
+		x.didPerson = grow(x.didPerson, d.id)
+		x.didPerson[d.id] = uint32(d.person)
 		x.persons[d.person].dids++
 		x.personKeys = nil
 	}
@@ -128,9 +130,9 @@ func (x *index) filters(p *plan) evalFilters {
 		for pid := range x.persons {
 			personOK[pid] = x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, p.personFs)
 		}
-		f.didOK = make([]bool, len(x.dids))
-		for did, d := range x.dids {
-			f.didOK[did] = personOK[d.person]
+		f.didOK = make([]bool, len(x.didPerson))
+		for did, pid := range x.didPerson {
+			f.didOK[did] = personOK[pid]
 		}
 	}
 	if len(p.eventFs) > 0 {

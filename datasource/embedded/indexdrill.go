@@ -78,7 +78,7 @@ func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key
 	}
 	seen := make([]bool, len(x.persons))
 	err := x.scan(ctx, p, datasource.KindAny, -1, func(_, _ int, _ int64, did, _ uint32) {
-		seen[x.dids[did].person] = true
+		seen[x.didPerson[did]] = true
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind
 func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uint32]*latestHB, error) {
 	out := map[uint32]*latestHB{}
 	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(ci, i int, ms int64, did, ps uint32) {
-		pid := x.dids[did].person
+		pid := x.didPerson[did]
 		pos := uint64(ci)<<32 | uint64(i)
 		l := out[pid]
 		if l == nil {
@@ -204,7 +204,7 @@ func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQu
 			v, ok := x.propsets[ps].props[q.Key]
 			m[orUnknown(v, ok)]++
 		} else {
-			m[personVal(x.dids[did].person)]++
+			m[personVal(x.didPerson[did])]++
 		}
 	})
 	return countsOf(m), err

@@ -78,7 +78,7 @@ func (s *snapScan) scanChunk(ci int, c *chunk) {
 		k := c.msk[i]
 		if ms < p.from {
 			if k&kHB != 0 {
-				pid := x.dids[did].person
+				pid := x.didPerson[did]
 				if s.mark[pid]&2 == 0 {
 					s.mark[pid] |= 2
 					s.prev++
@@ -92,7 +92,7 @@ func (s *snapScan) scanChunk(ci int, c *chunk) {
 		}
 		b := p.bucket(ms)
 		if k&kHB != 0 {
-			s.heartbeat(x.dids[did].person, did, ps, ms, uint64(ci)<<32|uint64(i), b)
+			s.heartbeat(x.didPerson[did], did, ps, ms, uint64(ci)<<32|uint64(i), b)
 		}
 		if k&kER != 0 {
 			snap.Errors.Total++
