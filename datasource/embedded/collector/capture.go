@@ -135,23 +135,26 @@ func asAPIError(err error) *apiError {
 
 // readBody reads at most limit bytes within BodyTimeout: more is a 413
 // (announced by Content-Length or discovered while reading), a client that
-// stalls gets a 408.
+// stalls gets a 408. After a failure the read deadline stays and the
+// connection is closed, so the server does not wait for the rest of the
+// body before sending the refusal.
 func (c *Collector) readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, *apiError) {
-	if r.ContentLength > int64(limit) {
-		return nil, tooLarge("too_large", "body exceeds %d bytes", limit)
-	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(c.limits.BodyTimeout)) // unsupported writers just have no deadline
-	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-
+	if r.ContentLength > int64(limit) {
+		w.Header().Set("Connection", "close")
+		return nil, tooLarge("too_large", "body exceeds %d bytes", limit)
+	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, int64(limit)))
 	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
 		return buf.Bytes(), nil
 	}
+	w.Header().Set("Connection", "close")
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):

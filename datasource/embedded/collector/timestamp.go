@@ -23,7 +23,10 @@ func eventTime(ts, offset any, sentAt time.Time, hasSentAt bool, now time.Time) 
 	if parsed, ok := parseTimeValue(ts); ok {
 		t = parsed
 		if hasSentAt {
-			t = now.Add(parsed.Sub(sentAt))
+			// In seconds and nanoseconds, not a Duration: a skew of more
+			// than 292 years must reach the year check, not saturate.
+			t = time.Unix(now.Unix()+parsed.Unix()-sentAt.Unix(),
+				int64(now.Nanosecond()+parsed.Nanosecond()-sentAt.Nanosecond()))
 		}
 	}
 	if ms, ok := offsetMillis(offset); ok {
@@ -97,8 +100,10 @@ func parseTime(s string) (time.Time, bool) {
 		if err != nil {
 			return time.Time{}, false
 		}
-		// Django capture's rule: more than 11 characters means millis.
-		return fromNumber(f, len(s) > 11)
+		// Django capture's rule, counted on the integer part: more than 11
+		// digits means milliseconds.
+		intDigits, _, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+		return fromNumber(f, len(intDigits) > 11)
 	}
 	// "2024-01-02 03:04:05" is as common as the T form.
 	if len(s) > 10 && s[10] == ' ' && s[4] == '-' {
