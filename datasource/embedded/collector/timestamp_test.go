@@ -102,8 +102,8 @@ func TestSentAtThroughHTTP(t *testing.T) {
 		return `{"event":"e","distinct_id":"u","timestamp":"2025-06-01T11:00:30Z"` + extra + `}`
 	}
 	cases := map[string]struct{ target, body, want string }{
-		"batch sent_at": {"/batch/", `{"api_key":"` + testToken + `","sent_at":"2025-06-01T12:00:30Z","batch":[` + ev("") + `]}`, "2025-06-01T11:00:00Z"},
-		"event sent_at": {"/batch/", `{"api_key":"` + testToken + `","sent_at":"2025-06-01T12:00:00Z","batch":[` + ev(`,"sent_at":"2025-06-01T12:00:30Z"`) + `]}`, "2025-06-01T11:00:00Z"},
+		"batch sent_at":  {"/batch/", `{"api_key":"` + testToken + `","sent_at":"2025-06-01T12:00:30Z","batch":[` + ev("") + `]}`, "2025-06-01T11:00:00Z"},
+		"event sent_at":  {"/batch/", `{"api_key":"` + testToken + `","sent_at":"2025-06-01T12:00:00Z","batch":[` + ev(`,"sent_at":"2025-06-01T12:00:30Z"`) + `]}`, "2025-06-01T11:00:00Z"},
 		"single sent_at": {"/e/?token=" + testToken, ev(`,"sent_at":"2025-06-01T12:00:30Z"`), "2025-06-01T11:00:00Z"},
 		"query _":        {"/e/?_=1748779230000&token=" + testToken, `[` + ev("") + `]`, "2025-06-01T11:00:00Z"},
 		"ignore_sent_at": {"/batch/", `{"api_key":"` + testToken + `","sent_at":"2025-06-01T12:00:30Z","batch":[` + ev(`,"properties":{"$ignore_sent_at":true}`) + `]}`, "2025-06-01T11:00:30Z"},
