@@ -14,9 +14,20 @@
 // The file runs in WAL mode with synchronous=NORMAL by default: a commit is
 // written to the WAL with write(2) before Ingest returns, so it survives the
 // process crashing or being killed (kill -9); only an OS crash or power loss
-// can lose the last commits. WithSync(true) selects FULL (an fsync per
-// commit) for those who need that too. Measured figures are in the README
-// of this package's benchmarks (bench_test.go).
+// can lose the last commits (TestKill9 checks the first promise).
+// WithSync(true) selects FULL (an fsync per commit) for those who need the
+// second. Measured with BenchmarkIngest (8 goroutines, batches of 100,
+// TimeTracker-like events, 2 shared cores; figures vary with load):
+// NORMAL 21k-39k events/s, FULL 5-10% slower, because group commit shares
+// one fsync among all waiting callers. The main cost is person processing
+// (every heartbeat $sets last_seen): 57k events/s without it. The events_ts
+// index costs ~30% of ingest; it stays because every SQL-engine query is
+// bounded by time, and without it the fallback scans the whole table.
+//
+// On disk a 1M-event month takes 219 bytes per event: the events row 169
+// (of which the per-event person_update JSON ~123), the uuid index 29 and
+// the ts index 17. Persons, distinct ids and propsets are negligible
+// (1,116 propsets for 1M events).
 //
 // Properties are interned: an event points at a propset row holding its
 // canonical JSON (sorted keys), shared by every event with the same
@@ -37,7 +48,9 @@
 // the file (events and propsets by id, persons and distinct ids by a
 // store-wide change counter), so a TUI reading a file that `ttmon collect`
 // writes sees new data on its next query. Filters are evaluated once per
-// person and once per propset, never per event.
+// person and once per propset, never per event. At 1M events (BenchmarkSnapshot)
+// a full Snapshot takes ~1-2 ms for 24h and ~15 ms for 30d on the index,
+// 0.2-0.4 s and 3-7 s on SQL; loading the index takes ~1.2 s.
 //
 // # Figures
 //

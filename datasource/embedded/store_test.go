@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -225,4 +226,20 @@ func TestTail(t *testing.T) {
 	check("i2 merged into i1", 4, 1)
 	mustIngest(t, w, Event{Name: "x", DistinctID: "i1", Timestamp: at(5, 0), Properties: M{"$unset": []any{"role"}}})
 	check("role unset", 0, 0)
+}
+
+// TestOddPath: spaces, '%' and '?' in the path must not confuse the DSN.
+func TestOddPath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "a dir", "my store%20x?.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, s, hb("i", at(1, 0), "1.0.0"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
 }
