@@ -92,7 +92,7 @@ var (
 		code:       "server_error",
 		detail:     "Unable to store event. Please try again. If you are the owner of this app you can check the logs for further details.",
 		reason:     "store_failed",
-		retryAfter: 2,
+		retryAfter: 1,
 	}
 )
 
