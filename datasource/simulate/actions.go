@@ -6,15 +6,20 @@ import (
 )
 
 // login sends auth.login and the user's identify, as TimeTracker does on a
-// successful login (person properties nested like its python client does).
+// successful login.
 func (s *Stream) login(j int, t int64, yield func(Event) bool) bool {
-	m, u, st := s.m, &s.m.users[j], &s.usr[j]
+	m, u := s.m, &s.m.users[j]
 	p := s.fill(j, uLogin, pageLogin)
 	p["auth_method"] = m.box.auth[u.auth]
-	if !s.emit(yield, Event{Name: EventLogin, DistinctID: u.id, Properties: p}, t, true) {
-		return false
-	}
-	st.identified = true
+	return s.emit(yield, Event{Name: EventLogin, DistinctID: u.id, Properties: p}, t, true) &&
+		s.identifyUser(j, t, yield)
+}
+
+// identifyUser sets the user's person properties, nested like TimeTracker's
+// python client sends them.
+func (s *Stream) identifyUser(j int, t int64, yield func(Event) bool) bool {
+	m, u := s.m, &s.m.users[j]
+	s.usr[j].identified = true
 	set, once := s.userSet, s.userOnce
 	set["role"] = m.box.roles[u.role]
 	set["is_admin"] = u.admin
@@ -32,24 +37,10 @@ func (s *Stream) login(j int, t int64, yield func(Event) bool) bool {
 // and schedules its stop.
 func (s *Stream) startTimer(j int, t int64, yield func(Event) bool) bool {
 	u, st := &s.m.users[j], &s.usr[j]
-	is := &s.inst[u.inst]
 	r := st.r
 	resume := st.hasEntry && r.Float64() < resumeP
-	if !resume {
-		st.project = u.project
-		if r.Float64() > 0.7 {
-			st.project = 1 + r.IntN(s.m.installs[u.inst].projects)
-		}
-		st.client = 1 + st.project%max(s.m.installs[u.inst].projects/3, 1)
-		st.task = 0
-		if r.Float64() < 0.6 {
-			st.task = st.project*10 + r.IntN(10)
-		}
-		st.hasNotes = r.Float64() < 0.6
-	}
 	original := st.entry
-	is.entries++
-	st.entry, st.hasEntry = is.entries, true
+	s.chooseTimer(j, resume)
 	// Timer lengths are log-normal around 85 minutes, 2 minutes to 5 hours.
 	d := clamp(float64(timerMedian)*math.Exp(r.NormFloat64()*0.7), float64(2*minute), float64(5*hour))
 	st.timerStart, st.timerEnd = t, t+int64(d/s.activity)+int64(time.Millisecond)
@@ -73,6 +64,29 @@ func (s *Stream) startTimer(j int, t int64, yield func(Event) bool) bool {
 	}
 	return s.emit(yield, Event{Name: userEventNames[ev], DistinctID: u.id, Properties: p}, t, true) &&
 		s.maybeError(j, page, t, yield)
+}
+
+// chooseTimer picks what a new timer tracks (a resume keeps the last
+// entry's project and task) and hands out its time entry id.
+func (s *Stream) chooseTimer(j int, resume bool) {
+	u, st := &s.m.users[j], &s.usr[j]
+	r := st.r
+	if !resume {
+		projects := s.m.installs[u.inst].projects
+		st.project = u.project
+		if r.Float64() > 0.7 {
+			st.project = 1 + r.IntN(projects)
+		}
+		st.client = 1 + st.project%max(projects/3, 1)
+		st.task = 0
+		if r.Float64() < 0.6 {
+			st.task = st.project*10 + r.IntN(10)
+		}
+		st.hasNotes = r.Float64() < 0.6
+	}
+	is := &s.inst[u.inst]
+	is.entries++
+	st.entry, st.hasEntry = is.entries, true
 }
 
 // taskValue is what TimeTracker sends for an optional task: null or an id.

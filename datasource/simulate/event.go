@@ -91,6 +91,38 @@ func (e Event) Clone() Event {
 	return e
 }
 
+// PostHogProperties returns a fresh map of e's properties the way PostHog
+// keeps them once ingested, for writing model events straight into a store
+// without the HTTP round trip: person updates flattened into "$set" and
+// "$set_once" (what a collector makes of TimeTracker's nested identify),
+// the alias under "alias", a group identify under "$group_type",
+// "$group_key" and "$group_set", and groups under "$groups".
+func (e Event) PostHogProperties() map[string]any {
+	p := make(map[string]any, len(e.Properties)+3)
+	switch e.Kind {
+	case KindGroupIdentify:
+		p["$group_type"], p["$group_key"] = e.GroupType, e.GroupKey
+		p["$group_set"] = cloneMap(e.Properties)
+		return p
+	case KindAlias:
+		p["alias"] = e.Alias
+		return p
+	}
+	for k, v := range e.Properties {
+		p[k] = cloneValue(v)
+	}
+	if e.Set != nil {
+		p["$set"] = cloneMap(e.Set)
+	}
+	if e.SetOnce != nil {
+		p["$set_once"] = cloneMap(e.SetOnce)
+	}
+	if e.Groups != nil {
+		p["$groups"] = cloneMap(e.Groups)
+	}
+	return p
+}
+
 func cloneMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil

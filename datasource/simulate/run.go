@@ -196,7 +196,7 @@ func finish(snd *Sender, err error, w io.Writer, log *slog.Logger) error {
 	cerr := snd.Close()
 	s := snd.Stats()
 	log.Info("simulate done", "sent", s.Sent, "delivered", s.Delivered, "failed", s.Failed)
-	fmt.Fprintf(w, "simulate: %d events sent, %d delivered, %d failed\n", s.Sent, s.Delivered, s.Failed)
+	fmt.Fprintf(w, "simulate: %s events sent, %s delivered, %s failed\n", groupDigits(s.Sent), groupDigits(s.Delivered), groupDigits(s.Failed))
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func NewSender(cfg Config) (*Sender, error) {
 		Interval:     cfg.Interval,
 		BatchSize:    cfg.BatchSize,
 		MaxQueueSize: limit,
-		MaxRetries:   posthog.Ptr(max(cfg.Retries, 0)),
+		MaxRetries:   posthog.Ptr(min(max(cfg.Retries, 0), 9)), // posthog-go's range
 		Callback:     callback{s},
 		Logger:       slogLogger{cfg.Logger},
 		// Close must not hang a CLI forever on an unreachable host.

@@ -139,12 +139,12 @@ func (s *Stream) emit(yield func(Event) bool, e Event, t int64, user bool) bool 
 func (s *Stream) SetRate(perSecond float64) {
 	s.rate = perSecond
 	if perSecond <= 0 {
-		s.setActivity(1)
+		s.setActivity(1, s.pos)
 		return
 	}
 	s.winLength = 10 * second
 	s.winEnd, s.winCount = s.pos+s.winLength, 0
-	s.setActivity(s.m.calibrate(s.pos, perSecond))
+	s.setActivity(s.m.calibrate(s.pos, perSecond), s.pos)
 }
 
 // calibrate estimates the activity factor for a target rate at time pos:
@@ -171,10 +171,11 @@ func (m *Model) calibrate(pos int64, perSecond float64) float64 {
 func (s *Stream) control() {
 	measured := float64(s.winCount) / (float64(s.winLength) / float64(second))
 	f := min(max(s.rate/max(measured, 0.05), 0.5), 2)
+	now := s.winEnd
 	s.winEnd += s.winLength
 	s.winCount = 0
 	if f < 0.9 || f > 1.1 {
-		s.setActivity(s.activity * f)
+		s.setActivity(s.activity*f, now)
 	}
 }
 
@@ -182,21 +183,17 @@ func (s *Stream) control() {
 // scheduled. Gaps and timer lengths are exponential-ish, so scaling the
 // remaining time is a fair stand-in for having drawn them at the new pace,
 // and the new pace takes effect at once instead of after the old gaps end.
-func (s *Stream) setActivity(k float64) {
+func (s *Stream) setActivity(k float64, now int64) {
 	k = min(max(k, 0.02), 5000)
 	ratio := s.activity / k
 	s.activity = k
-	now := s.pos
-	if len(s.h) > 0 {
-		now = max(now, s.h[0].t)
-	}
 	for i := range s.h {
 		it := &s.h[i]
 		if int(it.id) < len(s.inst) {
 			continue
 		}
 		st := &s.usr[int(it.id)-len(s.inst)]
-		if st.phase == phaseOff && !st.joining || it.t <= now {
+		if st.phase == phaseOff || it.t <= now {
 			continue
 		}
 		it.t = now + int64(float64(it.t-now)*ratio)

@@ -34,7 +34,6 @@ type userState struct {
 	phase      uint8
 	identified bool
 	hasEntry   bool
-	joining    bool // starting mid-session: the wait is not bound to working hours
 	sessionEnd int64
 	timerStart int64
 	timerEnd   int64
@@ -46,7 +45,8 @@ type userState struct {
 }
 
 // initUser places user j at the stream start: inside today's session if
-// the stream starts during working hours, otherwise at the next session.
+// the stream starts during the user's working hours, otherwise before the
+// next session.
 func (s *Stream) initUser(j int, start int64) int64 {
 	return s.planSession(j, start, 0)
 }
@@ -80,17 +80,34 @@ func (s *Stream) planSession(j int, t int64, minDay int) int64 {
 		if end <= t {
 			continue
 		}
-		joining := begin < t
-		if joining {
-			begin = t + s.gap(r, 20*minute)
-			if begin >= end {
+		st.phase, st.sessionEnd = phaseOff, end
+		if begin < t {
+			if t >= end-minute {
 				continue
 			}
+			return s.joinSession(j, t)
 		}
-		st.phase, st.sessionEnd, st.joining = phaseOff, end, joining
 		return begin
 	}
 	return never
+}
+
+// joinSession puts a user who is at work when the stream starts into the
+// middle of their session: logged in and, mostly, with a timer running,
+// the way an observer arriving at a random moment finds them. Starting
+// everyone idle would make them all start a timer at once.
+func (s *Stream) joinSession(j int, t int64) int64 {
+	st := &s.usr[j]
+	r := st.r
+	st.phase = phaseIdle
+	if r.Float64() < 0.7 {
+		s.chooseTimer(j, false)
+		st.phase = phaseTiming
+		st.timerStart = t - int64(r.ExpFloat64()*float64(40*minute))
+		st.timerEnd = t + s.gap(r, 45*minute)
+		return min(st.timerEnd, t+s.gap(r, pageviewGap))
+	}
+	return t + s.gap(r, gapMean)
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(math.Max(x, lo), hi) }
@@ -111,9 +128,12 @@ func (s *Stream) stepUser(j int, t int64, yield func(Event) bool) (int64, bool) 
 		return s.planSession(j, t, 1), true
 	}
 	r := st.r
+	if st.phase != phaseOff && !st.identified && !s.identifyUser(j, t, yield) {
+		return 0, false
+	}
 	switch st.phase {
 	case phaseOff:
-		st.phase, st.joining = phaseIdle, false
+		st.phase = phaseIdle
 		if !st.identified || r.Float64() < loginP {
 			if !s.login(j, t, yield) {
 				return 0, false
