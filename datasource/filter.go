@@ -18,6 +18,11 @@ const (
 	ScopeAuto Scope = iota
 	ScopePerson
 	ScopeEvent
+	// ScopeCohort is membership of a backend-side cohort (PostHog's
+	// `person_id IN COHORT {id}`): Key is the cohort id, Op is OpEq (member)
+	// or OpNeq (not a member). It is written cohort=ID / cohort!=ID.
+	// Sources without cohorts reject it with ErrQuery.
+	ScopeCohort
 )
 
 // String returns "person", "event" or "auto".
@@ -27,6 +32,8 @@ func (s Scope) String() string {
 		return "person"
 	case ScopeEvent:
 		return "event"
+	case ScopeCohort:
+		return "cohort"
 	default:
 		return "auto"
 	}
@@ -42,10 +49,12 @@ func (s *Scope) UnmarshalText(b []byte) error {
 		*s = ScopePerson
 	case "event":
 		*s = ScopeEvent
+	case "cohort":
+		*s = ScopeCohort
 	case "auto", "":
 		*s = ScopeAuto
 	default:
-		return fmt.Errorf("scope %q: use person, event or auto", b)
+		return fmt.Errorf("scope %q: use person, event, cohort or auto", b)
 	}
 	return nil
 }
@@ -97,6 +106,13 @@ func (f Filter) Match(v string, set bool) bool {
 // String renders the filter in the syntax ParseFilter reads, so that
 // ParseFilter(f.String()) == f.
 func (f Filter) String() string {
+	if f.Scope == ScopeCohort {
+		op := "="
+		if f.Op == OpNeq {
+			op = "!="
+		}
+		return "cohort" + op + quoteIfNeeded(f.Key, nil)
+	}
 	var b strings.Builder
 	switch f.Scope {
 	case ScopePerson:
@@ -104,7 +120,7 @@ func (f Filter) String() string {
 	case ScopeEvent:
 		b.WriteString("event.")
 	}
-	if f.Scope == ScopeAuto && (strings.HasPrefix(f.Key, "person.") || strings.HasPrefix(f.Key, "event.")) {
+	if f.Scope == ScopeAuto && (f.Key == "cohort" || strings.HasPrefix(f.Key, "person.") || strings.HasPrefix(f.Key, "event.")) {
 		b.WriteString(strconv.Quote(f.Key))
 	} else {
 		b.WriteString(quoteIfNeeded(f.Key, isKeyRune))

@@ -34,7 +34,9 @@ const FilterSyntax = `property=value, property!=value, property in (a, b), prope
 //	error_message = "Database is locked"
 //
 // Keys may be prefixed person. or event.; without a prefix the scope is
-// ScopeAuto. Values may be bare or quoted with "..." or '...'.
+// ScopeAuto. Values may be bare or quoted with "..." or '...'. The bare key
+// cohort is special: cohort=12 and cohort!=12 mean membership of backend
+// cohort 12 (ScopeCohort); write person.cohort for a property of that name.
 func ParseFilter(s string) (Filter, error) {
 	p := &parser{in: s}
 	return p.filter()
@@ -93,6 +95,9 @@ func (p *parser) filter() (Filter, error) {
 	f.Key = key
 	p.skipSpace()
 	opPos := p.pos
+	if key == "cohort" && !quoted && f.Scope == ScopeAuto {
+		return p.cohort()
+	}
 	switch {
 	case strings.HasPrefix(p.rest(), "!="):
 		p.pos += 2
@@ -133,6 +138,29 @@ func (p *parser) filter() (Filter, error) {
 		return f, p.errf(opPos, "%q needs a condition: %s", key, FilterSyntax)
 	}
 	return f, p.errf(opPos, "expected =, !=, in, not in, is set or is not set after %q", key)
+}
+
+// cohort reads the rest of cohort=ID / cohort!=ID.
+func (p *parser) cohort() (Filter, error) {
+	f := Filter{Scope: ScopeCohort, Op: OpEq}
+	switch {
+	case strings.HasPrefix(p.rest(), "!="):
+		p.pos += 2
+		f.Op = OpNeq
+	case strings.HasPrefix(p.rest(), "="):
+		p.pos++
+	default:
+		return f, p.errf(p.pos, "write cohort=ID or cohort!=ID for a PostHog cohort, or person.cohort for a property named cohort")
+	}
+	var v Filter
+	if err := p.single(&v); err != nil {
+		return f, err
+	}
+	f.Key = v.Values[0]
+	if f.Key == "" {
+		return f, p.errf(p.pos, "the cohort id is empty")
+	}
+	return f, nil
 }
 
 // keyword reads the next bare word, lower-cased; "" if there is none.

@@ -31,6 +31,10 @@ func TestParseFilter(t *testing.T) {
 		{`inverted=in`, Filter{Key: "inverted", Op: OpEq, Values: []string{"in"}}},
 		{`stage in (x)`, Filter{Key: "stage", Op: OpIn, Values: []string{"x"}}},
 		{`ünïcode=日本`, Filter{Key: "ünïcode", Op: OpEq, Values: []string{"日本"}}},
+		{`cohort=12`, Filter{Scope: ScopeCohort, Key: "12", Op: OpEq}},
+		{`cohort != 12`, Filter{Scope: ScopeCohort, Key: "12", Op: OpNeq}},
+		{`person.cohort=12`, Filter{Scope: ScopePerson, Key: "cohort", Op: OpEq, Values: []string{"12"}}},
+		{`"cohort"=12`, Filter{Key: "cohort", Op: OpEq, Values: []string{"12"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -76,6 +80,8 @@ func TestParseFilterErrors(t *testing.T) {
 		{`k="\q"`, "bad escape", 3},
 		{"=v", "expected a property name", 1},
 		{"person.=v", "expected a property name", 1},
+		{"cohort in (1)", "write cohort=ID", 8},
+		{"cohort=", "missing value", 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -43,6 +43,11 @@ func newPlan(ctx context.Context, e engine, q datasource.Query) (*plan, error) {
 	}
 	fs := q.Filters
 	for _, f := range fs {
+		if f.Scope == datasource.ScopeCohort {
+			return nil, &datasource.Error{Kind: datasource.ErrQuery, Message: "cohort=" + f.Key + ": the embedded store has no PostHog cohorts; use property filters or a cohort from the config (c)"}
+		}
+	}
+	for _, f := range fs {
 		if f.Scope == datasource.ScopeAuto {
 			props, err := e.properties(ctx)
 			if err != nil {
