@@ -34,3 +34,14 @@ func TestBarOnAPipeWritesLines(t *testing.T) {
 		t.Errorf("non-terminal progress:\n%q", out)
 	}
 }
+
+func TestRedactHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://us.i.posthog.com":          "https://us.i.posthog.com",
+		"http://me:secret@localhost:8000/x": "http://localhost:8000/x",
+	} {
+		if got := redactHost(in); got != want {
+			t.Errorf("redactHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"time"
 )
 
@@ -98,6 +99,16 @@ func (c Config) validateTransport() error {
 	return nil
 }
 
+// redactHost drops any user:password from a host URL before it is shown.
+func redactHost(host string) string {
+	u, err := url.Parse(host)
+	if err != nil || u.User == nil {
+		return host
+	}
+	u.User = nil
+	return u.String()
+}
+
 // liveTick is how often live traffic is generated and handed to the client.
 const liveTick = 200 * time.Millisecond
 
@@ -124,8 +135,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	if cfg.Backfill > 0 {
 		from = anchor.Add(-cfg.Backfill)
 	}
-	fmt.Fprintf(progress, "simulate: %d installations, %d users, sending to %s\n", cfg.Installs, cfg.Users, cfg.Host)
-	cfg.Logger.Info("simulate start", "installs", cfg.Installs, "users", cfg.Users, "host", cfg.Host,
+	host := redactHost(cfg.Host)
+	fmt.Fprintf(progress, "simulate: %d installations, %d users, sending to %s\n", cfg.Installs, cfg.Users, host)
+	cfg.Logger.Info("simulate start", "installs", cfg.Installs, "users", cfg.Users, "host", host,
 		"from", from, "seed", cfg.Seed)
 	stream := model.Stream(from)
 	err = sendBackfill(ctx, model, stream, from, anchor, snd, progress)
