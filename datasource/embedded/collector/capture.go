@@ -44,6 +44,11 @@ func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKi
 	if len(events) > 0 {
 		res, err := c.ing.Ingest(r.Context(), events)
 		if err != nil {
+			if r.Context().Err() != nil {
+				// The client left; its retry will carry the same uuids.
+				c.reject(w, errClientGone)
+				return
+			}
 			c.log.Warn("store did not commit events", "events", len(events), "err", err)
 			c.reject(w, errStore)
 			return

@@ -281,3 +281,17 @@ func TestUUIDPassThrough(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// TestJSONWithFormLikeURL: a URL such as "?page=2&_=1700000000" early in a
+// JSON body must not make it look like a form, whatever the content type.
+func TestJSONWithFormLikeURL(t *testing.T) {
+	body := `[{"event":"$pageview","properties":{"$current_url":"https://x.io/?page=2&_=1700000000&data=1",` +
+		`"distinct_id":"u","token":"` + testToken + `"}}]`
+	for _, ct := range []string{"text/plain", "application/json", "application/x-www-form-urlencoded"} {
+		c, rec := newTestCollector(t)
+		wantOK(t, do(c, http.MethodPost, "/e/", ct, []byte(body)))
+		if len(rec.got()) != 1 {
+			t.Fatalf("%s: not stored", ct)
+		}
+	}
+}

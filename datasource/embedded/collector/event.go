@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +90,14 @@ func jsonProblem(err error) string {
 	case *json.SyntaxError:
 		return "invalid JSON at byte " + strconv.FormatInt(e.Offset, 10)
 	case *json.UnmarshalTypeError:
-		return "field " + strconv.Quote(e.Field) + " must be " + e.Type.String()
+		want := "an object"
+		if e.Type.Kind() == reflect.Slice {
+			want = "an array"
+		}
+		if e.Field == "" {
+			return "an event must be an object"
+		}
+		return "field " + strconv.Quote(e.Field) + " must be " + want
 	}
 	return "invalid JSON"
 }

@@ -3,6 +3,7 @@ package collector
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource/embedded"
 )
 
 // bigEvent is a valid single event of about n bytes.
@@ -178,5 +181,33 @@ func TestNewServerTimeouts(t *testing.T) {
 	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.WriteTimeout <= s.ReadTimeout ||
 		s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 || s.ErrorLog == nil || s.Handler != c {
 		t.Fatalf("server %+v", s)
+	}
+}
+
+// ctxIngester waits for the request to end, like a store whose commit
+// outlives the client.
+type ctxIngester struct{ started chan struct{} }
+
+func (c ctxIngester) Ingest(ctx context.Context, _ []embedded.Event) (embedded.IngestResult, error) {
+	close(c.started)
+	<-ctx.Done()
+	return embedded.IngestResult{}, ctx.Err()
+}
+
+func TestClientGoneIsNotAStoreFailure(t *testing.T) {
+	ing := ctxIngester{started: make(chan struct{})}
+	c := New(ing, WithTokens(testToken))
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodPost, "/e/", strings.NewReader(eventJSON("e", "u"))).WithContext(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	<-ing.started
+	cancel()
+	<-done
+	if s := c.Stats(); s.Rejects["client_gone"] != 1 || s.Rejects["store_failed"] != 0 {
+		t.Fatalf("rejects %v", s.Rejects)
 	}
 }

@@ -68,7 +68,9 @@ func unwrap(p payload, limit int) (text []byte, formToken string, err error) {
 			raw = dec
 		}
 	}
-	if isForm(p.contentType) || isLikelyForm(raw) {
+	// A form, unless it is JSON: a URL inside a JSON body can hold "&_=",
+	// and some clients label JSON as a form.
+	if !looksJSON(raw) && (isForm(p.contentType) || isLikelyForm(raw)) {
 		form, err := url.ParseQuery(string(raw))
 		if err != nil {
 			return nil, "", badPayload("invalid_form", "invalid urlencoded form data")
@@ -144,6 +146,11 @@ func gunzip(raw []byte, limit int) ([]byte, error) {
 		return nil, tooLarge("decompressed_too_large", "decompressed payload exceeds %d bytes", limit)
 	}
 	return buf.Bytes(), nil
+}
+
+func looksJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
 func isForm(contentType string) bool {

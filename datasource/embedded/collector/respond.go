@@ -84,6 +84,16 @@ var (
 		reason:     "busy",
 		retryAfter: 1,
 	}
+	// errClientGone is counted when the client disconnects before the
+	// store commits; it never reads the answer.
+	errClientGone = &apiError{
+		status:     http.StatusServiceUnavailable,
+		typ:        "server_error",
+		code:       "server_error",
+		detail:     "Request cancelled before the events were stored.",
+		reason:     "client_gone",
+		retryAfter: 1,
+	}
 	// errStore is PostHog's answer when Kafka does not acknowledge: nothing
 	// may be taken as stored, so the client must retry (uuids dedup).
 	errStore = &apiError{
