@@ -42,7 +42,7 @@ func streamHash(t *testing.T, events func(func(Event) bool)) (string, int) {
 }
 
 func TestDeterministic(t *testing.T) {
-	cfg := ModelConfig{Seed: 42, Now: testNow, Installs: 80, Users: 320}
+	cfg := ModelConfig{Seed: 42, Now: testNow, Installs: 60, Users: 240}
 	from := testNow.Add(-3 * 24 * time.Hour)
 	a, n := streamHash(t, NewModel(cfg).Backfill(from, testNow))
 	b, _ := streamHash(t, NewModel(cfg).Backfill(from, testNow))
