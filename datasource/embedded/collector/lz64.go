@@ -65,17 +65,44 @@ func (r *lzBits) read(n int) int {
 // lzSpan is a dictionary entry: out[off : off+n].
 type lzSpan struct{ off, n int32 }
 
+// lzOut is the output and the dictionary of spans into it.
+type lzOut struct {
+	out  []uint16
+	dict []lzSpan
+	max  int
+}
+
+// emit appends the entry for code (w + w[0] when code is the entry being
+// defined, lz-string's KwKwK case) and returns its span.
+func (d *lzOut) emit(code int, w lzSpan) (lzSpan, error) {
+	start := len(d.out)
+	switch {
+	case code < len(d.dict):
+		e := d.dict[code]
+		if start+int(e.n) > d.max {
+			return lzSpan{}, errLZTooLarge
+		}
+		d.out = append(d.out, d.out[e.off:e.off+e.n]...)
+	case code == len(d.dict):
+		if start+int(w.n)+1 > d.max {
+			return lzSpan{}, errLZTooLarge
+		}
+		d.out = append(d.out, d.out[w.off:w.off+w.n]...)
+		d.out = append(d.out, d.out[w.off])
+	default:
+		return lzSpan{}, errLZBadCode
+	}
+	return lzSpan{int32(start), int32(len(d.out) - start)}, nil
+}
+
 // decodeLZ64 decompresses LZ-string base64 text into UTF-16 code units,
 // failing once the output would exceed maxUnits.
 func decodeLZ64(in string, maxUnits int) ([]uint16, error) {
 	if in == "" {
 		return nil, errLZEmpty
 	}
-	if maxUnits > 1<<30 {
-		maxUnits = 1 << 30 // spans are int32
-	}
 	r := lzBits{in: in, val: int(lzValue[in[0]]), position: 32, index: 1}
-	out := make([]uint16, 0, min(len(in)*3, maxUnits))
+	d := lzOut{out: make([]uint16, 0, min(len(in)*2, maxUnits)), max: min(maxUnits, 1<<30)}
 	var first uint16
 	switch r.read(2) {
 	case 0:
@@ -83,14 +110,14 @@ func decodeLZ64(in string, maxUnits int) ([]uint16, error) {
 	case 1:
 		first = uint16(r.read(16))
 	case 2:
-		return out, nil // the empty string
+		return d.out, nil // the empty string
 	default:
 		return nil, errLZBadCode
 	}
-	// Codes 0..2 are the literal-8, literal-16 and end markers.
-	dict := make([]lzSpan, 4, 256)
-	dict[3] = lzSpan{0, 1}
-	out = append(out, first)
+	// Codes 0..2 are the literal-8, literal-16 and end markers; 3 is the
+	// first character.
+	d.dict = append(make([]lzSpan, 3, 256), lzSpan{0, 1})
+	d.out = append(d.out, first)
 	w := lzSpan{0, 1}
 	enlargeIn, numBits := 4, 3
 	for {
@@ -98,53 +125,37 @@ func decodeLZ64(in string, maxUnits int) ([]uint16, error) {
 			return nil, errLZTruncated
 		}
 		code := r.read(numBits)
-		literal := -1
+		var entry lzSpan
+		literal := false
 		switch code {
-		case 0:
-			literal = r.read(8)
-		case 1:
-			literal = r.read(16)
-		case 2:
-			return out, nil
-		}
-		if literal >= 0 {
-			// The literal becomes an entry and is output at once, so its
-			// span starts where the output ends now.
-			dict = append(dict, lzSpan{int32(len(out)), 1})
-			code = len(dict) - 1
+		case 0, 1:
+			// A literal becomes an entry and is output at once.
+			ch := uint16(r.read(8 << code))
+			entry = lzSpan{int32(len(d.out)), 1}
+			d.dict = append(d.dict, entry)
+			d.out = append(d.out, ch)
+			if len(d.out) > d.max {
+				return nil, errLZTooLarge
+			}
 			enlargeIn--
+			literal = true
+		case 2:
+			return d.out, nil
 		}
 		if enlargeIn == 0 {
 			enlargeIn = 1 << numBits
 			numBits++
 		}
-		start := len(out)
-		switch {
-		case literal >= 0:
-			out = append(out, uint16(literal))
-		case code < len(dict):
-			e := dict[code]
-			if len(out)+int(e.n) > maxUnits {
-				return nil, errLZTooLarge
+		if !literal {
+			var err error
+			if entry, err = d.emit(code, w); err != nil {
+				return nil, err
 			}
-			out = append(out, out[e.off:e.off+e.n]...)
-		case code == len(dict):
-			// The KwKwK case: the entry being defined is w + w[0].
-			if len(out)+int(w.n)+1 > maxUnits {
-				return nil, errLZTooLarge
-			}
-			out = append(out, out[w.off:w.off+w.n]...)
-			out = append(out, out[w.off])
-		default:
-			return nil, errLZBadCode
-		}
-		if len(out) > maxUnits {
-			return nil, errLZTooLarge
 		}
 		// w + entry[0]: w's span extended by one, since entry follows it.
-		dict = append(dict, lzSpan{w.off, w.n + 1})
+		d.dict = append(d.dict, lzSpan{w.off, w.n + 1})
 		enlargeIn--
-		w = lzSpan{int32(start), int32(len(out) - start)}
+		w = entry
 		if enlargeIn == 0 {
 			enlargeIn = 1 << numBits
 			numBits++
