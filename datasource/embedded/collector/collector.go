@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,11 +91,9 @@ var routes = map[string]routeKind{
 // ServeHTTP routes a request: capture, flags, CORS preflight, or refusal.
 func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.requests.Add(1)
-	path := r.URL.Path
-	if len(path) > 1 {
-		path = strings.TrimSuffix(path, "/")
-	}
-	kind, ok := routes[path]
+	// Clean drops the trailing slash and the double one a POSTHOG_HOST
+	// ending in "/" produces (posthog-go posts to Endpoint + "/batch/").
+	kind, ok := routes[path.Clean(r.URL.Path)]
 	if !ok {
 		c.reject(w, errNotFound)
 		return

@@ -12,7 +12,7 @@ func TestCaptureRoutes(t *testing.T) {
 	paths := []string{"/batch", "/capture", "/e", "/i/v0/e", "/track", "/engage"}
 	n := 0
 	for _, p := range paths {
-		for _, target := range []string{p, p + "/", p + "/?ver=1.2.3"} {
+		for _, target := range []string{p, p + "/", p + "/?ver=1.2.3", "/" + p + "/"} {
 			wantOK(t, postJSON(c, target, eventJSON("ping", "u-"+target)))
 			n++
 			if got := len(rec.got()); got != n {
