@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -160,20 +161,48 @@ func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo,
 		}
 		return d, nil
 	}
-	// Live: the backfill is sent first so the monitor opens on a full
-	// week; live traffic then runs in the background until Close.
-	bf := sc
-	bf.Rate = -1
-	if err := simulate.Run(ctx, bf, w); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("demo traffic: %w", err)
-	}
-	live := sc
-	live.Backfill = -1
+	// Live: one fleet sends its backfill first, so the monitor opens on a
+	// full week, then keeps sending live traffic in the background until
+	// Close. Progress goes to w only until the backfill is in.
 	lctx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
-	go func() { d.done <- simulate.Run(lctx, live, nil) }()
-	return d, nil
+	backfilled := make(chan struct{})
+	pw := &switchWriter{w: w}
+	sc.BackfillDone = func() { pw.off(); close(backfilled) }
+	go func() { d.done <- simulate.Run(lctx, sc, pw) }()
+	select {
+	case <-backfilled:
+		return d, nil
+	case err := <-d.done:
+		d.done <- err
+		d.Close()
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("demo traffic: %w", err)
+	}
+}
+
+// switchWriter forwards to w until off, then discards: the simulator's
+// progress must stop before the monitor takes over the terminal.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.w == nil {
+		return len(p), nil
+	}
+	return s.w.Write(p)
+}
+
+func (s *switchWriter) off() {
+	s.mu.Lock()
+	s.w = nil
+	s.mu.Unlock()
 }
 
 // Close stops traffic and the collector and deletes the throwaway store.

@@ -53,6 +53,10 @@ type Config struct {
 	// and live events always go the normal way. Off by default: a demo
 	// backfill is small, and `ttmon collect` ignores the flag.
 	HistoricalMigration bool
+	// BackfillDone, when set, is called once the backfill has been
+	// delivered (or skipped), before live traffic starts: a caller that runs
+	// Run in the background learns when the history is in place.
+	BackfillDone func()
 	// Logger receives posthog-go's and the simulator's logs (default:
 	// discarded; nothing is ever written to stderr).
 	Logger *slog.Logger
@@ -141,6 +145,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 		"from", from, "seed", cfg.Seed)
 	stream := model.Stream(from)
 	err = sendBackfill(ctx, model, stream, from, anchor, snd, progress)
+	if err == nil && cfg.BackfillDone != nil {
+		cfg.BackfillDone()
+	}
 	if err == nil && cfg.Rate > 0 && ctx.Err() == nil {
 		err = runLive(ctx, stream, snd, cfg, progress)
 	}

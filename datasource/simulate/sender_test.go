@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -310,5 +311,37 @@ func TestRunNeedsHostAndToken(t *testing.T) {
 		if err := Run(context.Background(), cfg, nil); err == nil {
 			t.Errorf("Run(%+v) did not refuse", cfg)
 		}
+	}
+}
+
+func TestBackfillDoneFiresOnceBeforeLive(t *testing.T) {
+	srv := newFakePostHog(t, 0)
+	t0 := time.Now()
+	clock := func() time.Time { return testNow.Add(time.Since(t0)) }
+	var atDone, calls atomic.Int64
+	cfg := Config{
+		Host: srv.URL, Token: "phc_test", Installs: 5, Users: 20, Backfill: 6 * time.Hour,
+		Rate: 50, Seed: 3, Interval: 50 * time.Millisecond, Clock: clock,
+		BackfillDone: func() { calls.Add(1); atDone.Store(int64(len(srv.received()))) },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- Run(ctx, cfg, io.Discard) }()
+	for deadline := time.Now().Add(20 * time.Second); (calls.Load() == 0 || int64(len(srv.received())) <= atDone.Load()) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var backfill int64
+	for range NewModel(ModelConfig{Seed: 3, Now: clock(), Installs: 5, Users: 20}).Backfill(testNow.Add(-6*time.Hour), testNow) {
+		backfill++
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("BackfillDone called %d times", calls.Load())
+	}
+	if at := atDone.Load(); at < backfill*9/10 || int64(len(srv.received())) <= at {
+		t.Fatalf("at BackfillDone %d events were delivered (backfill ~%d); after: %d", at, backfill, len(srv.received()))
 	}
 }
