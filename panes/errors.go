@@ -1,0 +1,207 @@
+package panes
+
+import (
+	"cmp"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// Thresholds colour the error-rate pane by errors per active installation.
+// A threshold of zero or less is off.
+type Thresholds struct {
+	Warn, Alert float64
+}
+
+// DefaultThresholds are config's defaults: warn at 0.05 errors per active
+// installation, alert at 0.2.
+func DefaultThresholds() Thresholds { return Thresholds{Warn: 0.05, Alert: 0.2} }
+
+// Level is how worrying an error rate is.
+type Level int
+
+// Levels, from fine to alarming.
+const (
+	LevelOK Level = iota
+	LevelWarn
+	LevelAlert
+)
+
+// Level classifies errors per installation against the thresholds.
+func (t Thresholds) Level(perInstall float64) Level {
+	switch {
+	case t.Alert > 0 && perInstall >= t.Alert:
+		return LevelAlert
+	case t.Warn > 0 && perInstall >= t.Warn:
+		return LevelWarn
+	}
+	return LevelOK
+}
+
+// Errors is the error-rate pane: errors per bucket, the total, and errors
+// per active installation, coloured (and labelled, for monochrome) by the
+// configured thresholds.
+type Errors struct {
+	base
+	th   Thresholds
+	has  bool
+	data datasource.Errors
+	rng  datasource.Range
+}
+
+var _ Pane = (*Errors)(nil)
+
+// NewErrors returns the error-rate pane.
+func NewErrors(com *common.Common, keys KeyMap, th Thresholds) *Errors {
+	return &Errors{base: newBase(com, keys, TitleErrors), th: th}
+}
+
+// Update takes new data; the pane has no keys of its own yet.
+func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	p.restyle(msg)
+	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		d := m.Snapshot.Errors
+		if p.has && d.Total == p.data.Total && d.PerInstall == p.data.PerInstall &&
+			slices.Equal(d.Series, p.data.Series) && slices.Equal(d.ByVersion, p.data.ByVersion) &&
+			m.Snapshot.Query.Range == p.rng {
+			return p, nil
+		}
+		d.Series = boundSeries(d.Series)
+		d.ByVersion = slices.Clone(d.ByVersion[:min(len(d.ByVersion), maxVersions)])
+		p.data, p.rng, p.has, p.dirty = d, m.Snapshot.Query.Range, true, true
+	}
+	return p, nil
+}
+
+// View returns the cached rendering.
+func (p *Errors) View() string { return p.view(p.render) }
+
+// level returns the style and word for the current rate. The word is
+// always shown, so the state reads the same with or without colour.
+func (p *Errors) level() (lipgloss.Style, string) {
+	st := p.com.Styles
+	switch p.th.Level(p.data.PerInstall) {
+	case LevelAlert:
+		return st.Alert, "ALERT"
+	case LevelWarn:
+		return st.Warn, "WARN"
+	}
+	return st.OK, "ok"
+}
+
+// summary is the title line: in a box, the level and the threshold it
+// crossed (the figures are in the body); compact, the figures too.
+func (p *Errors) summary() []string {
+	st := p.com.Styles
+	ls, word := p.level()
+	lvl := ls.Render(word)
+	if p.boxed() {
+		switch p.th.Level(p.data.PerInstall) {
+		case LevelAlert:
+			return []string{lvl + st.Muted.Render(" ≥ "+common.Rate(p.th.Alert)+"/install"), lvl}
+		case LevelWarn:
+			return []string{lvl + st.Muted.Render(" ≥ "+common.Rate(p.th.Warn)+"/install"), lvl}
+		}
+		return []string{lvl}
+	}
+	total := st.Number.Render(common.Thousands(p.data.Total))
+	rate := ls.Render(common.Rate(p.data.PerInstall))
+	return []string{
+		total + st.Muted.Render(" errors · ") + rate + st.Muted.Render("/install ") + lvl,
+		total + st.Muted.Render(" err · ") + rate + st.Muted.Render("/inst ") + lvl,
+		rate + st.Muted.Render("/install ") + lvl,
+		lvl,
+	}
+}
+
+func (p *Errors) render() string {
+	st := p.com.Styles
+	iw, ih := p.inner()
+	if !p.has {
+		return p.frame(nil, centerLines(st.Empty.Render("waiting for data…"), iw, ih))
+	}
+	var body []string
+	if p.boxed() {
+		ls, _ := p.level()
+		total, rate := st.Number.Render(common.Thousands(p.data.Total)), ls.Render(common.Rate(p.data.PerInstall))
+		body = append(body, firstFit(iw,
+			total+st.Muted.Render(" errors   ")+rate+st.Muted.Render(" per active installation"),
+			total+st.Muted.Render(" errors   ")+rate+st.Muted.Render(" per install"),
+			total+st.Muted.Render(" errors  ")+rate+st.Muted.Render("/inst"),
+		), "")
+	}
+	side := p.byVersion(ih - len(body))
+	sw := 0
+	if len(side) > 0 && iw >= 64 {
+		sw = 24
+	}
+	chart := p.chart(iw-sw, ih-len(body))
+	for i, c := range chart {
+		if sw > 0 && i < len(side) {
+			c = fit(c, iw-sw) + side[i]
+		}
+		body = append(body, c)
+	}
+	return p.frame(p.summary(), body)
+}
+
+// chart draws errors per bucket as columns coloured by the rate's level,
+// with a 0..max scale and a time axis when there is room.
+func (p *Errors) chart(iw, h int) []string {
+	st := p.com.Styles
+	vals := values(p.data.Series)
+	if h <= 0 || len(vals) == 0 {
+		return nil
+	}
+	axis := h >= 3
+	if axis {
+		h--
+	}
+	hi := slices.Max(vals)
+	top := common.Compact(hi)
+	lw := len(top) + 1
+	if iw < 30 {
+		lw = 0
+	}
+	cw := iw - lw
+	if cw <= 0 {
+		return nil
+	}
+	bars := st.Bars
+	if lvl := p.th.Level(p.data.PerInstall); lvl != LevelOK {
+		bars, _ = p.level()
+		bars = bars.UnsetBold().UnsetUnderline()
+	}
+	rows := columns(resample(vals, cw), h, hi, p.com.Basic)
+	out := make([]string, 0, h+1)
+	for i, r := range rows {
+		out = append(out, scaleLabel(st.Axis, i, len(rows), top, "0", lw)+bars.Render(r))
+	}
+	if axis {
+		n := len(vals)
+		pos := func(i int) int { return bucketCol(i, n, cw) }
+		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))
+	}
+	return out
+}
+
+// byVersion lists the versions with the most errors, for the side column
+// of wide panes.
+func (p *Errors) byVersion(h int) []string {
+	st := p.com.Styles
+	if h < 3 || len(p.data.ByVersion) == 0 {
+		return nil
+	}
+	vs := slices.Clone(p.data.ByVersion)
+	slices.SortStableFunc(vs, func(a, b datasource.VersionCount) int { return cmp.Compare(b.Errors, a.Errors) })
+	out := []string{st.Muted.Render("  top versions")}
+	for _, v := range vs[:min(len(vs), h-2)] {
+		n := common.Thousands(v.Errors)
+		out = append(out, "  "+st.Text.Render(fit(v.Version, 22-2-len(n)-1))+" "+n)
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package panes
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// A pane gets a full border with its title in the top edge when it has at
+// least this much room; below that it draws a one-line title rule, which
+// leaves 80x24 stacked panes enough rows for their charts.
+const (
+	minBoxW = 30
+	minBoxH = 8
+)
+
+// boxed reports whether the pane draws a full border at its current size.
+func (b *base) boxed() bool { return b.w >= minBoxW && b.h >= minBoxH }
+
+// inner is the content area inside the frame.
+func (b *base) inner() (w, h int) {
+	if b.boxed() {
+		return max(b.w-4, 0), max(b.h-2, 0)
+	}
+	return max(b.w-2, 0), max(b.h-1, 0)
+}
+
+// frame draws the title, the first of the summaries (already styled,
+// longest first) that fits beside it, and body lines into exactly w x h
+// cells. Body lines are cut or padded to the inner width.
+func (b *base) frame(summaries []string, body []string) string {
+	if b.w <= 0 || b.h <= 0 {
+		return ""
+	}
+	iw, ih := b.inner()
+	lines := make([]string, 0, b.h)
+	if b.boxed() {
+		lines = append(lines, b.boxTop(firstFit(b.w-4-ansi.StringWidth(b.title)-5, summaries...)))
+	} else {
+		lines = append(lines, b.ruleTop(firstFit(b.w-ansi.StringWidth(b.title)-6, summaries...)))
+	}
+	side, bs := b.border()
+	l, r := bs.Render(side.Left+" "), bs.Render(" "+side.Right)
+	if !b.boxed() {
+		l, r = " ", " "
+	}
+	for i := range ih {
+		s := ""
+		if i < len(body) {
+			s = body[i]
+		}
+		lines = append(lines, fit(l+fit(s, iw)+r, b.w))
+	}
+	if b.boxed() {
+		lines = append(lines, bs.Render(side.BottomLeft+repeat(side.Bottom, b.w-2)+side.BottomRight))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// boxTop is "╭─ Title ──── summary ─╮", dropping the summary, then cutting
+// the title, when the width is short.
+func (b *base) boxTop(summary string) string {
+	side, bs := b.border()
+	ts := b.com.Styles.Title
+	if b.focused {
+		ts = b.com.Styles.FocusTitle
+	}
+	room := b.w - 4 // corners and one rule cell each side
+	title := " " + b.title + " "
+	sw := ansi.StringWidth(summary)
+	if sw > 0 && ansi.StringWidth(title)+sw+3 <= room {
+		fill := room - ansi.StringWidth(title) - sw - 2
+		return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + bs.Render(repeat(side.Top, fill)) +
+			" " + summary + " " + bs.Render(side.Top+side.TopRight)
+	}
+	title = ansi.Truncate(title, room, "…")
+	fill := room - ansi.StringWidth(title)
+	return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + bs.Render(repeat(side.Top, fill)+side.Top+side.TopRight)
+}
+
+// ruleTop is the compact header: a focus marker, the title, the summary and
+// a rule to the edge.
+func (b *base) ruleTop(summary string) string {
+	_, bs := b.border()
+	ts, mark := b.com.Styles.Title, "  "
+	if b.focused {
+		ts, mark = b.com.Styles.FocusTitle, "▌ "
+	}
+	head := bs.Render(mark) + ts.Render(b.title)
+	if sw := ansi.StringWidth(summary); sw > 0 && ansi.StringWidth(head)+2+sw+2 <= b.w {
+		head += "  " + summary + " "
+	}
+	hw := ansi.StringWidth(head)
+	if hw >= b.w {
+		return fit(head, b.w)
+	}
+	return head + bs.Render(repeat("─", b.w-hw))
+}
+
+func (b *base) border() (lipgloss.Border, lipgloss.Style) {
+	st := b.com.Styles
+	if b.focused {
+		return st.FocusBorderShape, st.FocusBorder
+	}
+	return st.BorderShape, st.Border
+}
+
+// firstFit returns the first of alts (longest first) at most w cells wide,
+// or "" if none fits.
+func firstFit(w int, alts ...string) string {
+	for _, a := range alts {
+		if ansi.StringWidth(a) <= w {
+			return a
+		}
+	}
+	return ""
+}
+
+// fit cuts s to w cells (with an ellipsis) or pads it with spaces to w.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// padLeft right-aligns s in w cells.
+func padLeft(s string, w int) string {
+	return repeat(" ", w-ansi.StringWidth(s)) + s
+}
+
+// repeat is strings.Repeat that treats a negative count as zero, so a
+// 1x1 terminal cannot panic a layout computation.
+func repeat(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(s, n)
+}
+
+// centerLines puts a short message in the middle of a w x h area.
+func centerLines(msg string, w, h int) []string {
+	out := make([]string, max(h, 0))
+	if h > 0 {
+		pad := max((w-ansi.StringWidth(msg))/2, 0)
+		out[(h-1)/2] = repeat(" ", pad) + msg
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package panes
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+	"unsafe"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/tui/common"
+	"github.com/ttmon/ttmon/tui/tuitest"
+)
+
+// testCommon builds a Common on a renderer with a fixed profile, so tests do
+// not depend on the terminal running them.
+func testCommon(profile termenv.Profile, basic bool) *common.Common {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(profile)
+	r.SetHasDarkBackground(true)
+	theme := common.DarkTheme()
+	if profile == termenv.Ascii {
+		theme = common.MonoTheme()
+	}
+	return &common.Common{
+		Styles: common.NewStyles(r, theme),
+		Clock:  tuitest.Clock,
+		Logger: slog.New(slog.DiscardHandler),
+		Loc:    time.UTC,
+		Basic:  basic,
+	}
+}
+
+// allPanes returns the four panes fed with the fixture for rng.
+func allPanes(com *common.Common, rng string) []Pane {
+	ps := []Pane{
+		NewInstalls(com, KeyMap{}), NewVersions(com, KeyMap{}),
+		NewErrors(com, KeyMap{}, DefaultThresholds()), NewTimers(com, KeyMap{}),
+	}
+	msg := DataMsg{Snapshot: tuitest.Snapshot(tuitest.Query(rng))}
+	for i, p := range ps {
+		ps[i], _ = p.Update(msg)
+	}
+	return ps
+}
+
+// checkBox fails unless s is exactly w x h cells.
+func checkBox(t *testing.T, name, s string, w, h int) {
+	t.Helper()
+	if w <= 0 || h <= 0 {
+		if s != "" {
+			t.Errorf("%s at %dx%d: want empty, got %q", name, w, h, s)
+		}
+		return
+	}
+	lines := splitLines(s)
+	if len(lines) != h {
+		t.Fatalf("%s at %dx%d: %d lines:\n%s", name, w, h, len(lines), s)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw != w {
+			t.Fatalf("%s at %dx%d: line %d is %d wide: %q", name, w, h, i, lw, ansi.Strip(l))
+		}
+	}
+}
+
+func splitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+var _ tea.Msg = DataMsg{}
+
+func monoStyles() *common.Styles {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI)
+	return common.NewStyles(r, common.MonoTheme())
+}
+
+// ptr is the address of a string's bytes, to tell a cached string from an
+// equal new one.
+func ptr(s string) *byte { return unsafe.StringData(s) }

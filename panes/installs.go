@@ -1,0 +1,179 @@
+package panes
+
+import (
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// maxSeries bounds every series a pane keeps. Sources return at most one
+// point per bucket (90 for custom ranges), so this only guards against a
+// misbehaving adapter growing memory without limit.
+const maxSeries = 512
+
+func boundSeries(s []datasource.Point) []datasource.Point {
+	if len(s) > maxSeries {
+		s = s[len(s)-maxSeries:]
+	}
+	return slices.Clone(s)
+}
+
+func values(s []datasource.Point) []float64 {
+	out := make([]float64, len(s))
+	for i, p := range s {
+		out[i] = p.V
+	}
+	return out
+}
+
+// Installs is the active-installations pane: the number of distinct
+// installations that sent a heartbeat in range, its change against the
+// previous period, and the count per bucket as a line.
+type Installs struct {
+	base
+	has  bool
+	data datasource.Installs
+	rng  datasource.Range
+}
+
+var _ Pane = (*Installs)(nil)
+
+// NewInstalls returns the active-installations pane.
+func NewInstalls(com *common.Common, keys KeyMap) *Installs {
+	return &Installs{base: newBase(com, keys, TitleInstalls)}
+}
+
+// Update takes new data; the pane has no keys of its own yet.
+func (p *Installs) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	p.restyle(msg)
+	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		d := m.Snapshot.Installs
+		if p.has && d.Active == p.data.Active && d.Previous == p.data.Previous &&
+			slices.Equal(d.Series, p.data.Series) && m.Snapshot.Query.Range == p.rng {
+			return p, nil // unchanged: keep the cached string
+		}
+		d.Series = boundSeries(d.Series)
+		p.data, p.rng, p.has, p.dirty = d, m.Snapshot.Query.Range, true, true
+	}
+	return p, nil
+}
+
+// View returns the cached rendering.
+func (p *Installs) View() string { return p.view(p.render) }
+
+func (p *Installs) change() string {
+	st := p.com.Styles
+	dir, pct := common.Change(p.data.Active, p.data.Previous)
+	s := map[common.Direction]lipgloss.Style{common.Up: st.Up, common.Down: st.Down, common.Flat: st.Flat}[dir]
+	return s.Render(dir.Arrow() + " " + pct)
+}
+
+func (p *Installs) render() string {
+	st := p.com.Styles
+	iw, ih := p.inner()
+	if !p.has {
+		return p.frame(nil, centerLines(st.Empty.Render("waiting for data…"), iw, ih))
+	}
+	n := common.Thousands(p.data.Active)
+	summary := []string{st.Muted.Render("last " + p.rng.Label())}
+	var body []string
+	if !p.boxed() {
+		num := st.Number.Render(n)
+		summary = []string{num + " " + p.change() + st.Muted.Render(" vs previous "+p.rng.Label()), num + " " + p.change(), num}
+	} else {
+		body = p.headline(n, iw, ih)
+	}
+	chartH := ih - len(body)
+	if chartH >= 8 && len(body) > 0 {
+		body = append(body, "")
+		chartH--
+	}
+	body = append(body, p.chart(iw, chartH)...)
+	return p.frame(summary, body)
+}
+
+// headline is the big number with its change beside it, or one line when
+// the pane is too small (or --basic) for the big font.
+func (p *Installs) headline(n string, iw, ih int) []string {
+	st := p.com.Styles
+	prev := st.Muted.Render("vs " + common.Thousands(p.data.Previous) + " previous " + p.rng.Label())
+	big := bigNumber(n)
+	bw := lipgloss.Width(big[0])
+	if p.com.Basic || ih < 9 || bw+4+lipgloss.Width(prev) > iw {
+		return []string{st.Number.Render(n) + st.Muted.Render(" active") + "  " + p.change() + "  " + prev}
+	}
+	return []string{
+		st.Number.Render(big[0]) + "   " + p.change(),
+		st.Number.Render(big[1]) + "   " + prev,
+		st.Number.Render(big[2]),
+	}
+}
+
+// chart draws the series as a braille line (whole-block columns in basic
+// mode) with a min/max scale and a time axis under it when there is room.
+func (p *Installs) chart(iw, h int) []string {
+	st := p.com.Styles
+	vals := values(p.data.Series)
+	if h <= 0 || len(vals) == 0 {
+		return nil
+	}
+	axis := h >= 3
+	if axis {
+		h--
+	}
+	lo, hi := slices.Min(vals), slices.Max(vals)
+	top, bottom := common.Compact(hi), common.Compact(lo)
+	lw := max(len(top), len(bottom)) + 1
+	if iw < 30 {
+		lw = 0
+	}
+	cw := iw - lw
+	if cw <= 0 {
+		return nil
+	}
+	var rows []string
+	pos := func(i int) int { return bucketCol(i, len(vals), cw) }
+	if p.com.Basic {
+		rows = columns(resample(vals, cw), h, hi, true)
+		bottom = "0"
+	} else {
+		rows = brailleLine(vals, cw, h, lo, hi)
+		pos = func(i int) int {
+			if len(vals) < 2 {
+				return 0
+			}
+			return i * (2*cw - 1) / (len(vals) - 1) / 2
+		}
+	}
+	out := make([]string, 0, h+1)
+	for i, r := range rows {
+		out = append(out, scaleLabel(st.Axis, i, len(rows), top, bottom, lw)+st.Series.Render(r))
+	}
+	if axis {
+		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))
+	}
+	return out
+}
+
+// scaleLabel is the y-axis cell of chart row i: top on the first row,
+// bottom on the last, blank between; lw is its width with a space.
+func scaleLabel(s lipgloss.Style, i, rows int, top, bottom string, lw int) string {
+	if lw == 0 {
+		return ""
+	}
+	l := ""
+	switch {
+	case i == 0:
+		l = top
+	case i == rows-1:
+		l = bottom
+	}
+	if l == "" {
+		return repeat(" ", lw)
+	}
+	return s.Render(padLeft(l, lw-1)) + " "
+}

@@ -1,0 +1,180 @@
+package panes
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// maxVersions bounds the versions a pane keeps; the tail is folded anyway.
+const maxVersions = 1000
+
+// Versions is the version-distribution pane: one bar per version with its
+// installations and share, the newest version marked, the long tail folded
+// into "other".
+type Versions struct {
+	base
+	has  bool
+	raw  []datasource.VersionShare // as received, to spot unchanged data
+	rows []datasource.VersionShare // by installations, largest first
+}
+
+var _ Pane = (*Versions)(nil)
+
+// NewVersions returns the versions pane.
+func NewVersions(com *common.Common, keys KeyMap) *Versions {
+	return &Versions{base: newBase(com, keys, TitleVersions)}
+}
+
+// Update takes new data; the pane has no keys of its own yet.
+func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	p.restyle(msg)
+	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		v := m.Snapshot.Versions
+		if p.has && slices.Equal(v[:min(len(v), maxVersions)], p.raw) {
+			return p, nil
+		}
+		p.raw = slices.Clone(v[:min(len(v), maxVersions)])
+		v = slices.Clone(v)
+		slices.SortStableFunc(v, func(a, b datasource.VersionShare) int {
+			return cmp.Or(cmp.Compare(b.Installs, a.Installs), datasource.CompareVersions(b.Version, a.Version))
+		})
+		if len(v) > maxVersions {
+			v = v[:maxVersions]
+		}
+		p.rows, p.has, p.dirty = v, true, true
+	}
+	return p, nil
+}
+
+// View returns the cached rendering.
+func (p *Versions) View() string { return p.view(p.render) }
+
+// versionRow is one drawn bar; folded > 0 marks the "other" row.
+type versionRow struct {
+	label    string
+	installs int64
+	share    float64
+	latest   bool
+	folded   int
+}
+
+// fold keeps the n-1 largest versions (n if all fit), always including the
+// newest, sorts them newest first, and sums the rest into "other".
+// p.rows is sorted by installations, largest first.
+func fold(rows []datasource.VersionShare, n int) []versionRow {
+	if n <= 0 || len(rows) == 0 {
+		return nil
+	}
+	keep := rows
+	var rest []datasource.VersionShare
+	if len(rows) > n {
+		keep = slices.Clone(rows[:max(n-1, 1)])
+		rest = slices.Clone(rows[len(keep):])
+		if i := slices.IndexFunc(rest, func(v datasource.VersionShare) bool { return v.Latest }); i >= 0 {
+			// The newest release matters most even when few run it yet.
+			keep[len(keep)-1], rest[i] = rest[i], keep[len(keep)-1]
+		}
+	}
+	keep = slices.Clone(keep)
+	slices.SortFunc(keep, func(a, b datasource.VersionShare) int { return newestFirst(a.Version, b.Version) })
+	out := make([]versionRow, 0, len(keep)+1)
+	for _, v := range keep {
+		out = append(out, versionRow{label: v.Version, installs: v.Installs, share: v.Share, latest: v.Latest})
+	}
+	if len(rest) > 0 && len(out) < n {
+		o := versionRow{folded: len(rest)}
+		for _, v := range rest {
+			o.installs += v.Installs
+			o.share += v.Share
+		}
+		o.label = "other (" + strconv.Itoa(o.folded) + ")"
+		out = append(out, o)
+	}
+	return out
+}
+
+// newestFirst orders versions newest first with unknown and unparsable
+// versions, which CompareVersions puts last, still at the bottom.
+func newestFirst(a, b string) int {
+	ua, ub := isOddVersion(a), isOddVersion(b)
+	switch {
+	case ua != ub && ua:
+		return 1
+	case ua != ub:
+		return -1
+	case ua:
+		return strings.Compare(a, b)
+	}
+	return datasource.CompareVersions(b, a)
+}
+
+// isOddVersion reports versions CompareVersions sorts after all real ones.
+func isOddVersion(v string) bool {
+	return datasource.CompareVersions(v, "0") > 0 && datasource.CompareVersions(v, "999999999") > 0
+}
+
+func (p *Versions) summary() []string {
+	st := p.com.Styles
+	var total int64
+	latest := ""
+	for _, v := range p.rows {
+		total += v.Installs
+		if v.Latest {
+			latest = v.Version
+		}
+	}
+	n := st.Number.Render(common.Thousands(total)) + st.Muted.Render(" installs")
+	count := st.Muted.Render(" · " + strconv.Itoa(len(p.rows)) + " versions")
+	if latest == "" {
+		return []string{n + count, n}
+	}
+	newest := st.Muted.Render(" · newest ") + st.Latest.Render(latest)
+	return []string{n + count + newest, n + newest, st.Muted.Render("newest ") + st.Latest.Render(latest)}
+}
+
+func (p *Versions) render() string {
+	st := p.com.Styles
+	iw, ih := p.inner()
+	switch {
+	case !p.has:
+		return p.frame(nil, centerLines(st.Empty.Render("waiting for data…"), iw, ih))
+	case len(p.rows) == 0:
+		return p.frame(nil, centerLines(st.Empty.Render("no heartbeats in range"), iw, ih))
+	}
+	rows := fold(p.rows, ih)
+	lw, cw := 0, 0
+	var top int64
+	for _, r := range rows {
+		lw = max(lw, ansi.StringWidth(r.label))
+		cw = max(cw, len(common.Thousands(r.installs)))
+		top = max(top, r.installs)
+	}
+	lw = min(lw, max(iw/3, 8))
+	const mark, shareW = 2, 6
+	bw := iw - lw - mark - 1 - cw - shareW - 1
+	body := make([]string, 0, len(rows))
+	for _, r := range rows {
+		name, bar, marker := st.Text.Render(fit(r.label, lw)), st.VersionBar, "  "
+		switch {
+		case r.latest:
+			name, bar, marker = st.Latest.Render(fit(r.label, lw)), st.LatestBar, st.Latest.Render("★ ")
+		case r.folded > 0:
+			name, bar = st.Muted.Render(fit(r.label, lw)), st.OtherBar
+		}
+		line := name + marker
+		if bw >= 3 {
+			line += bar.Render(fit(hbar(float64(r.installs)/float64(max(top, 1)), bw, p.com.Basic), bw)) + " "
+		}
+		line += padLeft(common.Thousands(r.installs), cw) + st.Muted.Render(padLeft(common.Percent(r.share), shareW))
+		body = append(body, line)
+	}
+	return p.frame(p.summary(), body)
+}

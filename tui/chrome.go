@@ -1,0 +1,223 @@
+package tui
+
+import (
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// frameCache holds the last full frame. Update marks it dirty; a View with
+// nothing new returns it as is (Bubble Tea calls View after every message,
+// including ones that change nothing on screen).
+type frameCache struct {
+	dirty bool
+	out   string
+}
+
+// View draws header, body and footer, or the too-small screen.
+func (m *Model) View() string {
+	if m.quitting || m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if !m.cache.dirty && m.cache.out != "" {
+		return m.cache.out
+	}
+	m.cache.dirty = false
+	if m.width < minWidth || m.height < minHeight {
+		m.cache.out = m.tooSmall()
+		return m.cache.out
+	}
+	body := m.top().View()
+	if m.showHelp {
+		body = m.helpOverlay(m.width, m.height-chromeH)
+	}
+	m.cache.out = m.header() + "\n" + body + "\n" + m.footer()
+	return m.cache.out
+}
+
+// tooSmall fills the screen with what is wrong and what to do, cut to fit
+// any size down to 1x1.
+func (m *Model) tooSmall() string {
+	st := m.com.Styles
+	msg := []string{
+		st.TooSmall.Render("terminal too small"),
+		st.Text.Render(sizeText(minWidth, minHeight, m.width, m.height)),
+		st.Muted.Render(m.keys.Quit.Help().Key + " to quit"),
+	}
+	return center(msg, m.width, m.height, true)
+}
+
+func sizeText(nw, nh, w, h int) string {
+	return "need " + itoa(nw) + "x" + itoa(nh) + ", have " + itoa(w) + "x" + itoa(h)
+}
+
+// center places lines in the middle of a w x h block of exactly that size,
+// each line centred on its own (perLine) or all as one left-aligned block.
+func center(lines []string, w, h int, perLine bool) string {
+	lines = lines[:min(len(lines), max(h, 0))]
+	bw := 0
+	for _, l := range lines {
+		bw = max(bw, ansi.StringWidth(l))
+	}
+	out := make([]string, max(h, 0))
+	top := (h - len(lines)) / 2
+	for i := range out {
+		s := ""
+		if j := i - top; j >= 0 && j < len(lines) {
+			s = lines[j]
+			lw := bw
+			if perLine {
+				lw = ansi.StringWidth(s)
+			}
+			s = strings.Repeat(" ", max((w-lw)/2, 0)) + s
+		}
+		out[i] = fit(s, w)
+	}
+	return strings.Join(out, "\n")
+}
+
+// header is one line: what is shown (source, range, filters), when it was
+// refreshed and how long that took, and a badge on the right that says
+// whether the data is live, paused, stale or failing. When the width runs
+// short it gives up detail in a fixed order: the middle of the store path,
+// the refresh timing, the source, the filters, the refresh time.
+func (m *Model) header() string {
+	st := m.com.Styles
+	badge := m.badges()
+	room := m.width - ansi.StringWidth(badge) - 3
+	src := shortPath(m.info.String())
+	srcShort := ansi.TruncateLeft(src, max(ansi.StringWidth(src)-24, 0), "…")
+	filters := st.Muted.Render("no filters")
+	if len(m.filters) > 0 {
+		filters = st.Text.Render(strings.Join(datasource.FilterStrings(m.filters), " · "))
+	}
+	refresh := st.Muted.Render("waiting for first data")
+	refreshShort := refresh
+	if !m.poll.lastOK.IsZero() {
+		at := m.poll.lastOK.In(m.com.Loc).Format("15:04:05")
+		refreshShort = st.Muted.Render("↻ " + at)
+		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.poll.took) + " · every " + common.Age(m.poll.interval))
+	}
+	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
+	variants := [][]string{
+		{app, st.Text.Render(src), rng, filters, refresh},
+		{app, st.Text.Render(srcShort), rng, filters, refresh},
+		{app, st.Text.Render(srcShort), rng, filters, refreshShort},
+		{app, rng, filters, refreshShort},
+		{app, rng, refreshShort},
+		{app, rng},
+	}
+	sep := st.Sep.Render(" │ ")
+	line := ""
+	for _, v := range variants {
+		if line = " " + strings.Join(v, sep); ansi.StringWidth(line) <= room {
+			break
+		}
+	}
+	pad := m.width - ansi.StringWidth(line) - ansi.StringWidth(badge) - 1
+	if pad < 1 {
+		return fit(line, m.width)
+	}
+	return line + strings.Repeat(" ", pad) + badge + " "
+}
+
+// badges is the state marker at the right of the header. State is always
+// spelled out, so it reads the same without colour.
+func (m *Model) badges() string {
+	st := m.com.Styles
+	var bs []string
+	now := m.com.Clock()
+	if m.poll.paused {
+		bs = append(bs, st.BadgePaused.Render("PAUSED"))
+	}
+	if m.poll.stale(now) {
+		bs = append(bs, st.BadgeStale.Render("STALE "+common.Age(now.Sub(m.poll.lastOK))))
+	}
+	if m.poll.err != nil {
+		t := "POLL FAILED"
+		if m.poll.fails > 1 {
+			t += " ×" + itoa(m.poll.fails)
+		}
+		bs = append(bs, st.BadgeError.Render(t))
+	}
+	if len(bs) == 0 {
+		if m.poll.lastOK.IsZero() {
+			return st.Muted.Render("connecting…")
+		}
+		return st.BadgeLive.Render("● live")
+	}
+	return strings.Join(bs, " ")
+}
+
+// footer is the transient status or the last poll error, then short help
+// for what has focus, cut with an ellipsis when the width runs out.
+func (m *Model) footer() string {
+	st := m.com.Styles
+	left := ""
+	switch {
+	case m.poll.err != nil:
+		left = st.Alert.Render("poll failed: ") + st.Text.Render(oneLine(m.poll.err.Error(), m.width/2))
+	case m.status != "":
+		left = st.Status.Render(m.status)
+	}
+	h := m.help
+	h.Width = m.width - 2
+	if left != "" {
+		h.Width -= ansi.StringWidth(left) + 3
+		left += st.HelpSep.Render(" │ ")
+	}
+	return fit(" "+left+h.ShortHelpView(m.shortHelp()), m.width)
+}
+
+// shortHelp is the footer's bindings: how to get all of them first, then
+// the top page's (and its focused pane's), then the global ones.
+func (m *Model) shortHelp() []key.Binding {
+	k := m.keys
+	if m.showHelp {
+		return []key.Binding{k.Help, k.Quit}
+	}
+	out := []key.Binding{k.Help, k.Quit}
+	out = append(out, m.top().ShortHelp()...)
+	return append(out, k.Range, k.Refresh, k.Pause, k.interval())
+}
+
+// shortPath shows $HOME as ~ so store paths stay readable in the header.
+func shortPath(s string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || home == "/" {
+		return s
+	}
+	return strings.ReplaceAll(s, home+string(os.PathSeparator), "~"+string(os.PathSeparator))
+}
+
+// oneLine flattens an error message and cuts it to w cells.
+func oneLine(s string, w int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if ansi.StringWidth(s) > w {
+		return ansi.Truncate(s, max(w, 1), "…")
+	}
+	return s
+}
+
+// fit cuts s to w cells or pads it with spaces to w.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+func itoa(n int) string { return common.Thousands(int64(n)) }
+
+// lastRefresh is for tests: when the data on screen arrived.
+func (m *Model) lastRefresh() time.Time { return m.poll.lastOK }

@@ -1,0 +1,169 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/tui/tuitest"
+)
+
+// Goldens are the fixed snapshot at a fixed clock, ANSI stripped (colour is
+// checked separately), refreshed with: go test ./tui -run Golden -update
+
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}, {200, 60}}
+
+func goldenModel(t *testing.T, o Options, w, h int) *Model {
+	t.Helper()
+	m := newTest(t, &tuitest.Source{}, o, w, h)
+	feed(m, fixture(m))
+	return m
+}
+
+func requireView(t *testing.T, m *Model) {
+	t.Helper()
+	v := m.View()
+	checkScreen(t, v, m.width, m.height)
+	golden.RequireEqual(t, []byte(ansi.Strip(v)))
+}
+
+func TestGoldenDashboard(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			requireView(t, goldenModel(t, Options{}, sz.w, sz.h))
+		})
+	}
+}
+
+func TestGoldenBasic(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			requireView(t, goldenModel(t, Options{Basic: true}, sz.w, sz.h))
+		})
+	}
+}
+
+func TestGoldenStates(t *testing.T) {
+	t.Run("help-80x24", func(t *testing.T) {
+		m := goldenModel(t, Options{}, 80, 24)
+		press(m, "?")
+		requireView(t, m)
+	})
+	t.Run("zoom-120x40", func(t *testing.T) {
+		m := goldenModel(t, Options{}, 120, 40)
+		press(m, "3")
+		press(m, "z")
+		requireView(t, m)
+	})
+	t.Run("loading-120x40", func(t *testing.T) {
+		requireView(t, newTest(t, &tuitest.Source{}, Options{}, 120, 40))
+	})
+	t.Run("failed-80x24", func(t *testing.T) {
+		m := goldenModel(t, Options{}, 80, 24)
+		m.poll.fetch(m.query())
+		m.Update(snapshotMsg{seq: m.poll.seq, err: tuitest.ErrFake})
+		requireView(t, m)
+	})
+	t.Run("small-59x15", func(t *testing.T) {
+		requireView(t, goldenModel(t, Options{}, 59, 15))
+	})
+	t.Run("min-60x16", func(t *testing.T) {
+		requireView(t, goldenModel(t, Options{}, 60, 16))
+	})
+}
+
+// TestGoldenMonochrome keeps the escapes: without colour, focus, the
+// warning and the newest version must still be marked (bold, reverse).
+func TestGoldenMonochrome(t *testing.T) {
+	m := goldenModel(t, Options{NoColor: true, Renderer: testRenderer(termenv.ANSI)}, 80, 24)
+	golden.RequireEqualEscape(t, []byte(m.View()), true)
+}
+
+// TestColour: with colour, the error pane takes the warn colour past the
+// threshold and the alert colour past the next one; without, it says so.
+func TestColour(t *testing.T) {
+	warn, alert := "38;5;214", "38;5;196"
+	for _, tc := range []struct {
+		th         Thresholds
+		want, deny string
+		word       string
+	}{
+		{Thresholds{Warn: 0.05, Alert: 0.2}, warn, alert, "WARN"},
+		{Thresholds{Warn: 0.01, Alert: 0.05}, alert, warn, "ALERT"},
+		{Thresholds{Warn: 0.5, Alert: 0.9}, "", "", "ok"},
+	} {
+		m := goldenModel(t, Options{Renderer: testRenderer(termenv.ANSI256), Thresholds: tc.th}, 120, 40)
+		errPane := dash(m).panes[2].View()
+		if tc.want != "" && !strings.Contains(errPane, tc.want) {
+			t.Errorf("%v: error pane lacks %s", tc.th, tc.want)
+		}
+		if tc.deny != "" && strings.Contains(errPane, tc.deny) {
+			t.Errorf("%v: error pane has %s", tc.th, tc.deny)
+		}
+		if !strings.Contains(ansi.Strip(errPane), " "+tc.word) {
+			t.Errorf("%v: error pane does not say %s", tc.th, tc.word)
+		}
+	}
+}
+
+// checkScreen fails unless v fills exactly w x h cells.
+func checkScreen(t testing.TB, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Fatalf("%dx%d: view has %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw != w {
+			t.Fatalf("%dx%d: line %d is %d cells: %q", w, h, i, lw, ansi.Strip(l))
+		}
+	}
+}
+
+// TestResizeSweep: every size from 0x0 up, in every mode, gives a screen
+// that fits exactly and never panics; down to 40x12 and back restores the
+// same screen.
+func TestResizeSweep(t *testing.T) {
+	m := goldenModel(t, Options{}, 120, 40)
+	before := m.View()
+	ws := []int{0, 1, 2, 10, 39, 40, 59, 60, 61, 79, 80, 99, 100, 101, 150, 200, 301}
+	hs := []int{0, 1, 2, 3, 11, 12, 15, 16, 17, 23, 24, 29, 30, 31, 60, 101}
+	for _, mode := range []string{"grid", "zoom", "help", "basic"} {
+		m := goldenModel(t, Options{Basic: mode == "basic"}, 120, 40)
+		switch mode {
+		case "zoom":
+			press(m, "z")
+		case "help":
+			press(m, "?")
+		}
+		for _, w := range ws {
+			for _, h := range hs {
+				m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+				v := m.View()
+				if w == 0 || h == 0 {
+					if v != "" {
+						t.Fatalf("%s %dx%d: want nothing, got %q", mode, w, h, v)
+					}
+					continue
+				}
+				checkScreen(t, v, w, h)
+				if (w < minWidth || h < minHeight) && !strings.Contains(v, "too small") && w >= 18 && h >= 1 {
+					t.Fatalf("%s %dx%d: no too-small message:\n%s", mode, w, h, v)
+				}
+			}
+		}
+	}
+	m.Update(tea.WindowSizeMsg{Width: 40, Height: 12})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "need 60x16, have 40x12") {
+		t.Fatalf("40x12:\n%s", v)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if m.View() != before {
+		t.Fatal("back at 120x40 the screen differs from before")
+	}
+}

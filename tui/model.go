@@ -1,0 +1,259 @@
+// Package tui is ttmon's live monitor: the root Bubble Tea model that lays
+// out the dashboard, routes keys and data, polls the Source, and draws the
+// header, footer and help around the panes.
+//
+// The root routes and polls; it does not draw panes or fetch in Update.
+// Data flows one way: Source -> fetch command -> snapshotMsg -> panes ->
+// View. Pages sit on a stack whose bottom is the four-pane dashboard, so
+// drilldowns (next issue) push and pop pages without touching the poller.
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+var errNoSnapshot = errors.New("the source returned no data")
+
+// statusClearMsg ends a transient footer message, unless a newer one
+// replaced it.
+type statusClearMsg struct{ id int }
+
+// statusFor is how long transient footer messages stay.
+const statusFor = 3 * time.Second
+
+// Model is the root model. Create it with New; it is a tea.Model.
+type Model struct {
+	com  *common.Common
+	keys KeyMap
+	help help.Model
+
+	src     datasource.Source
+	info    datasource.Info
+	rng     string
+	filters []datasource.Filter
+	tz      string
+
+	poll  poller
+	pages []page // pages[0] is the dashboard
+	snap  *datasource.Snapshot
+
+	width, height int
+	showHelp      bool
+	status        string
+	statusID      int
+	quitting      bool
+
+	cache frameCache
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// New builds the monitor for src. It validates the options (range, zone,
+// interval, key overrides) and fails with a message that says what to fix.
+// Styles come from o.Renderer; with none, New draws monochrome (Run always
+// passes one made for its output).
+func New(src datasource.Source, o Options) (*Model, error) {
+	if src == nil {
+		return nil, errors.New("tui: no source")
+	}
+	o, err := o.withDefaults()
+	km, kerr := NewKeyMap(o.Keys)
+	if err = errors.Join(err, kerr); err != nil {
+		return nil, err
+	}
+	loc, _ := datasource.Query{TZ: o.TZ}.Location() // checked by withDefaults
+	r := o.Renderer
+	if r == nil {
+		r = lipgloss.NewRenderer(io.Discard) // not a terminal: no colour, no queries
+	}
+	com := &common.Common{
+		Styles: common.NewStyles(r, theme(o, r)),
+		Clock:  o.Clock, Logger: o.Logger, Loc: loc, Basic: o.Basic,
+	}
+	h := help.New()
+	h.Styles = help.Styles{
+		ShortKey: com.Styles.HelpKey, ShortDesc: com.Styles.HelpDesc, ShortSeparator: com.Styles.HelpSep,
+		FullKey: com.Styles.HelpKey, FullDesc: com.Styles.HelpDesc, FullSeparator: com.Styles.HelpSep,
+		Ellipsis: com.Styles.HelpSep,
+	}
+	m := &Model{
+		com: com, keys: km, help: h,
+		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
+		poll:  poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
+		pages: []page{newDashboard(com, km, o.Thresholds)},
+	}
+	return m, nil
+}
+
+// theme picks the palette without asking the terminal (see DarkFromEnv):
+// none for --no-color, NO_COLOR or an output without colour.
+func theme(o Options, r *lipgloss.Renderer) common.Theme {
+	if o.NoColor || os.Getenv("NO_COLOR") != "" || r.ColorProfile() == termenv.Ascii {
+		return common.MonoTheme()
+	}
+	dark := common.DarkFromEnv(os.Getenv)
+	switch o.Theme {
+	case "dark":
+		dark = true
+	case "light":
+		dark = false
+	}
+	if dark {
+		return common.DarkTheme()
+	}
+	return common.LightTheme()
+}
+
+// query is what the next poll asks: the range resolved against now.
+func (m *Model) query() datasource.Query {
+	r, err := datasource.ParseRange(m.rng, m.com.Clock())
+	if err != nil { // validated in New; a preset cannot fail
+		r, _ = datasource.ParseRange("24h", m.com.Clock())
+	}
+	return datasource.Query{Range: r, Filters: m.filters, TZ: m.tz}
+}
+
+// top is the page on top of the stack, the one that gets keys.
+func (m *Model) top() page { return m.pages[len(m.pages)-1] }
+
+// Init starts the first poll at once; nothing waits on it.
+func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query()) }
+
+// Update routes: sizes to the layout, keys to global actions then the top
+// page, poll results to the pages, anything else to the top page.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.cache.dirty = true
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.handleResize(msg)
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		msg.Y -= 1 // below the header
+		return m, m.forward(msg)
+	case snapshotMsg:
+		return m, m.handleData(msg)
+	case pollTickMsg:
+		if msg.gen != m.poll.gen || m.poll.paused {
+			return m, nil
+		}
+		return m, m.poll.fetch(m.query())
+	case statusClearMsg:
+		if msg.id == m.statusID {
+			m.status = ""
+		}
+		return m, nil
+	}
+	return m, m.forward(msg)
+}
+
+func (m *Model) forward(msg tea.Msg) tea.Cmd {
+	p, cmd := m.top().Update(msg)
+	m.pages[len(m.pages)-1] = p
+	return cmd
+}
+
+func (m *Model) handleResize(msg tea.WindowSizeMsg) {
+	m.width, m.height = msg.Width, msg.Height
+	for _, p := range m.pages {
+		p.SetSize(max(m.width, 0), max(m.height-chromeH, 0))
+	}
+}
+
+// handleData shows a fresh snapshot and moves the poll cycle on. A failed
+// poll changes only the header: the panes keep the last good data.
+func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
+	ours, fresh := m.poll.finish(msg, m.com.Clock())
+	if !ours {
+		return nil // not the awaited fetch: the cycle is driven by that one
+	}
+	log := m.com.Logger
+	cmds := []tea.Cmd{m.poll.next(m.query())}
+	switch {
+	case fresh:
+		log.Debug("poll", "seq", msg.seq, "took", msg.took, "events", msg.snap.Totals.Events)
+		m.snap = msg.snap
+		for i, p := range m.pages {
+			var cmd tea.Cmd
+			m.pages[i], cmd = p.Update(panes.DataMsg{Snapshot: msg.snap})
+			cmds = append(cmds, cmd)
+		}
+	case m.poll.err != nil && msg.seq >= m.poll.accept:
+		log.Warn("poll failed", "seq", msg.seq, "took", msg.took, "err", m.poll.err, "failures", m.poll.fails)
+	}
+	return tea.Batch(cmds...)
+}
+
+// handleKey runs global actions, then lets the top page have the key.
+// The filter prompt (next issue) will get keys first while it is open.
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.ForceQuit, k.Quit):
+		m.quitting = true
+		m.poll.stop()
+		return tea.Quit
+	case m.showHelp:
+		if key.Matches(msg, k.Help, k.Back) {
+			m.showHelp = false
+		}
+		return nil // the overlay is modal
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Range):
+		m.rng = datasource.NextPreset(m.rng)
+		m.poll.invalidate()
+		return tea.Batch(m.poll.fetch(m.query()), m.setStatus("range "+m.rng))
+	case key.Matches(msg, k.Refresh):
+		m.poll.gen++ // the pending tick would poll again right after
+		cmd := m.poll.fetch(m.query())
+		if cmd == nil {
+			return m.setStatus("refresh queued")
+		}
+		return cmd
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	case key.Matches(msg, k.Slower, k.Faster):
+		m.poll.interval = stepInterval(m.poll.interval, key.Matches(msg, k.Slower))
+		cmd := m.setStatus("polling every " + common.Age(m.poll.interval))
+		if m.poll.inFlight {
+			return cmd // the running poll schedules with the new interval
+		}
+		return tea.Batch(cmd, m.poll.schedule())
+	default:
+		return m.forward(msg)
+	}
+	return nil
+}
+
+func (m *Model) togglePause() tea.Cmd {
+	m.poll.paused = !m.poll.paused
+	if m.poll.paused {
+		m.poll.gen++ // drop the pending tick
+		return m.setStatus("polling paused")
+	}
+	return tea.Batch(m.poll.fetch(m.query()), m.setStatus("polling resumed"))
+}
+
+// setStatus shows a transient footer message that clears itself.
+func (m *Model) setStatus(s string) tea.Cmd {
+	m.statusID++
+	m.status = s
+	id := m.statusID
+	return m.poll.after(statusFor, func(time.Time) tea.Msg { return statusClearMsg{id: id} })
+}

@@ -1,0 +1,109 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
+)
+
+// Thresholds colour the error-rate pane by errors per active installation;
+// zero or less turns one off. The zero value means DefaultThresholds.
+type Thresholds = panes.Thresholds
+
+// DefaultThresholds are config's defaults (warn 0.05, alert 0.2).
+func DefaultThresholds() Thresholds { return panes.DefaultThresholds() }
+
+// Defaults of Options' zero values.
+const (
+	DefaultInterval = 5 * time.Second
+	DefaultTimeout  = 15 * time.Second
+	// DefaultFPS caps the renderer. Bubble Tea v1.3.10 wakes up every frame
+	// even when nothing changed (60 fps costs ~0.6 % of a core idle); 20 fps
+	// keeps keys feeling immediate (<= 50 ms) and the first frame early.
+	DefaultFPS = 20
+)
+
+// Options is everything cmd resolves from config and flags.
+type Options struct {
+	// Range is a preset or any datasource.ParseRange input; "" means 24h.
+	Range string
+	// Interval between polls; 0 means DefaultInterval, less than 1s is an error.
+	Interval time.Duration
+	// Timeout bounds one poll; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// TZ is the zone of hour-of-day figures: "", "UTC", "Local" or an IANA name.
+	TZ string
+	// Filters apply to every query.
+	Filters []datasource.Filter
+	// Thresholds of the error-rate pane.
+	Thresholds Thresholds
+	// Keys overrides DefaultKeyMap by action name (see ActionNames).
+	Keys map[string][]string
+	// NoColor draws monochrome (NO_COLOR in the environment does too).
+	NoColor bool
+	// Basic draws no braille and no partial blocks.
+	Basic bool
+	// Mouse turns on mouse reporting (click to focus); off by default so
+	// that the terminal's text selection keeps working.
+	Mouse bool
+	// FPS caps the renderer's frame rate; 0 means DefaultFPS.
+	FPS int
+	// Theme is "dark", "light" or "" to guess from COLORFGBG (default dark).
+	// The terminal is never asked: see Run.
+	Theme string
+	// Renderer draws the styles; nil makes Run create one for its output.
+	// Over SSH, pass the session's renderer.
+	Renderer *lipgloss.Renderer
+	// Logger receives poll failures and timings; nil discards.
+	Logger *slog.Logger
+	// Clock is "now"; nil means time.Now. Tests pin it.
+	Clock func() time.Time
+}
+
+// withDefaults fills zero values and checks the rest.
+func (o Options) withDefaults() (Options, error) {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Range == "" {
+		o.Range = "24h"
+	}
+	if o.Interval == 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.FPS <= 0 {
+		o.FPS = DefaultFPS
+	}
+	o.FPS = min(o.FPS, 120)
+	if o.Thresholds == (Thresholds{}) {
+		o.Thresholds = DefaultThresholds()
+	}
+	var errs []error
+	if _, err := datasource.ParseRange(o.Range, o.Clock()); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("interval %s is too short; use 1s or more", o.Interval))
+	}
+	if _, err := (datasource.Query{TZ: o.TZ}).Location(); err != nil {
+		errs = append(errs, err)
+	}
+	switch o.Theme {
+	case "", "dark", "light":
+	default:
+		errs = append(errs, fmt.Errorf("theme %q: use dark or light", o.Theme))
+	}
+	return o, errors.Join(errs...)
+}

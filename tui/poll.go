@@ -1,0 +1,161 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// snapshotMsg carries one poll's outcome back to Update. seq says which
+// fetch it answers, so a result for a query that changed meanwhile is
+// dropped instead of overwriting newer intent.
+type snapshotMsg struct {
+	seq  uint64
+	snap *datasource.Snapshot
+	err  error
+	took time.Duration
+}
+
+// pollTickMsg asks for the next scheduled poll. A tick whose gen is not the
+// poller's current one was superseded (refresh, pause, interval change) and
+// is ignored, so there is never more than one live timer.
+type pollTickMsg struct{ gen uint64 }
+
+// poller is the refresh state machine. Exactly one fetch is in flight at a
+// time; a refresh asked for meanwhile is queued and runs when it returns;
+// the next poll is scheduled only after the previous one finished, so a
+// slow backend stretches the cycle instead of stacking requests.
+type poller struct {
+	src      datasource.Source
+	ctx      context.Context
+	timeout  time.Duration
+	interval time.Duration
+	after    func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests swap it
+
+	seq      uint64 // id of the latest fetch started
+	accept   uint64 // results of fetches with a lower id are stale
+	inFlight bool
+	queued   bool
+	cancel   context.CancelFunc
+	gen      uint64 // generation of the one tick that may poll
+	paused   bool
+
+	lastOK time.Time     // when the last good snapshot arrived
+	took   time.Duration // how long the last poll took
+	err    error         // the last poll's error; nil after a good one
+	fails  int           // polls failed in a row
+}
+
+// fetch starts a poll of q unless one is in flight, in which case it
+// queues one. The command captures everything it needs by value.
+func (p *poller) fetch(q datasource.Query) tea.Cmd {
+	if p.inFlight {
+		p.queued = true
+		return nil
+	}
+	p.seq++
+	p.inFlight = true
+	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
+	p.cancel = cancel
+	src, seq := p.src, p.seq
+	return func() tea.Msg {
+		defer cancel()
+		start := time.Now()
+		snap, err := src.Snapshot(ctx, q)
+		return snapshotMsg{seq: seq, snap: snap, err: err, took: time.Since(start)}
+	}
+}
+
+// finish records a result. ours is false for a result that is not the
+// one awaited (it changes nothing); fresh says whether to show its data.
+func (p *poller) finish(msg snapshotMsg, now time.Time) (ours, fresh bool) {
+	if msg.seq != p.seq || !p.inFlight {
+		return false, false
+	}
+	p.inFlight, p.cancel = false, nil
+	if msg.seq < p.accept {
+		return true, false // the query changed while it ran
+	}
+	p.took = msg.took
+	if msg.err == nil && msg.snap == nil {
+		msg.err = errNoSnapshot
+	}
+	if msg.err != nil {
+		p.err = msg.err
+		p.fails++
+		return true, false
+	}
+	p.err, p.fails, p.lastOK = nil, 0, now
+	return true, true
+}
+
+// invalidate makes the running fetch's result stale (its query changed),
+// cancels it, and queues a fetch of the new query.
+func (p *poller) invalidate() {
+	p.accept = p.seq + 1
+	if p.inFlight {
+		p.cancel()
+		p.queued = true
+	}
+}
+
+// schedule arms the one timer for the next poll; nil while paused.
+func (p *poller) schedule() tea.Cmd {
+	p.gen++
+	if p.paused {
+		return nil
+	}
+	gen := p.gen
+	return p.after(p.interval, func(time.Time) tea.Msg { return pollTickMsg{gen: gen} })
+}
+
+// next runs after a result: the queued refresh if any, else the timer.
+func (p *poller) next(q datasource.Query) tea.Cmd {
+	if p.queued {
+		p.queued = false
+		return p.fetch(q)
+	}
+	return p.schedule()
+}
+
+// stop cancels a running fetch; used on quit so no goroutine outlives the UI.
+func (p *poller) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.gen++
+}
+
+// stale reports whether the data shown is older than three intervals while
+// polling is on: the backend has failed (or hung) for a while.
+func (p *poller) stale(now time.Time) bool {
+	return !p.paused && !p.lastOK.IsZero() && now.Sub(p.lastOK) > 3*p.interval
+}
+
+// intervals are the steps + and - move through.
+var intervals = []time.Duration{
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second,
+	30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+}
+
+// stepInterval returns the next step above (up) or below d, staying within
+// the ladder; a configured value between steps moves to the neighbour.
+func stepInterval(d time.Duration, up bool) time.Duration {
+	if up {
+		for _, s := range intervals {
+			if s > d {
+				return s
+			}
+		}
+		return max(d, intervals[len(intervals)-1])
+	}
+	for i := len(intervals) - 1; i >= 0; i-- {
+		if intervals[i] < d {
+			return intervals[i]
+		}
+	}
+	return min(d, intervals[0])
+}

@@ -1,0 +1,78 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// Run shows the monitor on in/out until the user quits or ctx ends, and
+// restores the terminal either way. Locally in and out are os.Stdin and
+// os.Stdout; an SSH server passes the session (and its renderer in
+// o.Renderer, with colour profile and background settled for that client).
+//
+// Nothing here asks the terminal anything: the colour profile comes from the
+// environment (TERM, COLORTERM, NO_COLOR) and the background from
+// COLORFGBG or o.Theme, because a terminal that never answers an OSC 11
+// query would hold the first frame for five seconds. (Bubble Tea v1.3.10
+// itself still sends one query from its package init, before main runs;
+// see the first-frame benchmark in pty_test.go.)
+func Run(ctx context.Context, src datasource.Source, o Options, in io.Reader, out io.Writer) error {
+	if o.Renderer == nil {
+		o.Renderer = NewRenderer(out, o.NoColor)
+	}
+	m, err := New(src, o)
+	if err != nil {
+		return err
+	}
+	m.poll.ctx = ctx
+	opts := append(ProgramOptions(o), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	_, err = tea.NewProgram(m, opts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // the caller ended the session
+	}
+	return err
+}
+
+// ProgramOptions are the Bubble Tea options the monitor needs: the
+// alternate screen, a low frame rate (the renderer wakes every frame even
+// when idle), and mouse reporting only when asked for, so that the
+// terminal's own text selection keeps working.
+func ProgramOptions(o Options) []tea.ProgramOption {
+	fps := o.FPS
+	if fps <= 0 {
+		fps = DefaultFPS
+	}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(fps)}
+	if o.Mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	return opts
+}
+
+// NewRenderer makes a lip gloss renderer for out that never queries the
+// terminal. The colour profile comes from TERM and COLORTERM (an out that
+// is not a terminal gets none). With noColor (or NO_COLOR set, which makes
+// termenv report no colour at all) a terminal keeps the plain ANSI profile:
+// New then draws with no colours, and bold, underline and reverse video
+// still get through to mark focus, warnings and badges.
+func NewRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(out)
+	if noColor || os.Getenv("NO_COLOR") != "" {
+		if f, ok := out.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
+			r.SetColorProfile(termenv.ANSI)
+		}
+	}
+	// Settled here so nothing ever falls back to asking the terminal; the
+	// palette itself is chosen by theme() from COLORFGBG or Options.Theme.
+	r.SetHasDarkBackground(true)
+	return r
+}

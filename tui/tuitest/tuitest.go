@@ -1,0 +1,199 @@
+// Package tuitest holds what ttmon's UI tests share: a fixed Snapshot that
+// exercises every pane (a newest version with few installs, a long version
+// tail, an error rate over the warn threshold, a timer peak), a fixed clock,
+// and a fake Source that can be slowed down, failed, or made to drift.
+package tuitest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// Now is the fixed clock of goldens: a Tuesday afternoon, UTC.
+var Now = time.Date(2026, 3, 3, 14, 7, 30, 0, time.UTC)
+
+// Clock returns Now.
+func Clock() time.Time { return Now }
+
+// Snapshot builds the fixed snapshot for a query: deterministic series
+// shaped like a real fleet (daily rhythm, an error spike), sized to the
+// query's range.
+func Snapshot(q datasource.Query) *datasource.Snapshot {
+	return snapshotAt(q, 0)
+}
+
+func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
+	r := q.Range
+	inst := r.EmptySeries()
+	errs := r.EmptySeries()
+	for i := range inst {
+		h := float64(inst[i].T.Hour()) + float64(inst[i].T.Minute())/60
+		inst[i].V = math.Round(900 + 250*math.Sin((h-9)/24*2*math.Pi) + float64((i*37+drift)%23))
+		errs[i].V = float64((i*7+drift)%5 + 2)
+		if i == len(errs)*2/3 {
+			errs[i].V = 31
+		}
+	}
+	var errTotal int64
+	for _, p := range errs {
+		errTotal += int64(p.V)
+	}
+	versions := []datasource.VersionShare{
+		{Version: "4.3.0", Installs: 37, Latest: true},
+		{Version: "4.2.1", Installs: 512},
+		{Version: "4.2.0", Installs: 301},
+		{Version: "4.1.3", Installs: 198},
+		{Version: "4.10.0-rc1", Installs: 12},
+		{Version: "4.0.9", Installs: 64},
+		{Version: "3.9.2", Installs: 41},
+		{Version: "3.8.0", Installs: 9},
+		{Version: "3.2.0", Installs: 4},
+		{Version: datasource.Unknown, Installs: 16},
+	}
+	var active int64
+	for _, v := range versions {
+		active += v.Installs
+	}
+	for i := range versions {
+		versions[i].Share = float64(versions[i].Installs) / float64(active)
+	}
+	var byHour [24]int64
+	var timers int64
+	for h := range byHour {
+		work := math.Max(0, math.Sin(float64(h-7)/11*math.Pi))
+		byHour[h] = int64(math.Round(4 + 380*work + float64(drift%7)))
+		timers += byHour[h]
+	}
+	return &datasource.Snapshot{
+		Source:      datasource.Info{Kind: "fake", Location: "fixture"},
+		Query:       q,
+		GeneratedAt: Now,
+		Took:        12 * time.Millisecond,
+		Totals:      datasource.Totals{Events: 48213},
+		Installs:    datasource.Installs{Active: active, Previous: 1068, Series: inst},
+		Versions:    versions,
+		Errors: datasource.Errors{
+			Total: errTotal, PerInstall: float64(errTotal) / float64(active), Series: errs,
+			ByVersion: []datasource.VersionCount{{Version: "4.2.1", Errors: 61}, {Version: "4.2.0", Errors: 24}, {Version: "4.3.0", Errors: 9}},
+		},
+		Timers: datasource.Timers{Total: timers, ByHour: byHour},
+	}
+}
+
+// Query is the fixed query of goldens: the preset resolved against Now.
+func Query(rng string) datasource.Query {
+	r, err := datasource.ParseRange(rng, Now)
+	if err != nil {
+		panic(err)
+	}
+	return datasource.Query{Range: r, TZ: "UTC"}
+}
+
+// Source is a fake datasource.Source. Its snapshots come from Snapshot,
+// drifting by one step per call when Drift is set; Delay slows each call
+// (honouring the context); Err, when set, fails every call. Calls counts
+// Snapshot calls. It is safe for concurrent use.
+type Source struct {
+	mu    sync.Mutex
+	Delay time.Duration
+	Err   error
+	Drift bool
+	calls int
+	last  datasource.Query
+	// Block, when non-nil, makes Snapshot wait until it is closed.
+	Block chan struct{}
+}
+
+var _ datasource.Source = (*Source)(nil)
+
+// ErrFake is what a failing Source returns unless Err says otherwise.
+var ErrFake = errors.New("fake source: backend unavailable")
+
+// Snapshot returns the fixed snapshot for q.
+func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
+	s.mu.Lock()
+	s.calls++
+	n, delay, err, block := s.calls, s.Delay, s.Err, s.Block
+	s.last = q
+	drift := 0
+	if s.Drift {
+		drift = n
+	}
+	s.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return snapshotAt(q, drift), nil
+}
+
+// Calls is the number of Snapshot calls so far.
+func (s *Source) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// LastQuery is the query of the latest Snapshot call.
+func (s *Source) LastQuery() datasource.Query {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// SetErr makes later calls fail with err (nil heals the source).
+func (s *Source) SetErr(err error) {
+	s.mu.Lock()
+	s.Err = err
+	s.mu.Unlock()
+}
+
+// Values is not used by the dashboard.
+func (s *Source) Values(context.Context, datasource.ValuesQuery) ([]datasource.ValueCount, error) {
+	return nil, nil
+}
+
+// Properties is not used by the dashboard.
+func (s *Source) Properties(context.Context) ([]datasource.Property, error) { return nil, nil }
+
+// Events is not used by the dashboard.
+func (s *Source) Events(context.Context, datasource.EventsQuery) ([]datasource.Event, error) {
+	return nil, nil
+}
+
+// Installations is not used by the dashboard.
+func (s *Source) Installations(context.Context, datasource.InstallationsQuery) ([]datasource.Installation, error) {
+	return nil, nil
+}
+
+// Breakdown is not used by the dashboard.
+func (s *Source) Breakdown(context.Context, datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	return nil, nil
+}
+
+// Info names the fake.
+func (s *Source) Info() datasource.Info {
+	return datasource.Info{Kind: "fake", Location: "fixture"}
+}
+
+// String is for test failure messages.
+func (s *Source) String() string { return fmt.Sprintf("fake source (%d calls)", s.Calls()) }
