@@ -92,7 +92,8 @@ func (m *Model) header() string {
 	badge := m.badges()
 	room := m.width - ansi.StringWidth(badge) - 3
 	src := shortPath(m.info.String())
-	srcShort := ansi.TruncateLeft(src, max(ansi.StringWidth(src)-24, 0), "…")
+	loc := shortPath(m.info.Location)
+	srcShort := strings.TrimSpace(m.info.Kind + " " + ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-20, 0), "…"))
 	filters := st.Muted.Render("no filters")
 	if len(m.filters) > 0 {
 		filters = st.Text.Render(strings.Join(datasource.FilterStrings(m.filters), " · "))

@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
@@ -17,7 +18,7 @@ import (
 // the way a person would.
 func TestEndToEnd(t *testing.T) {
 	src := &tuitest.Source{Drift: true}
-	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Renderer: testRenderer(0), Theme: "dark"})
+	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark"})
 	if err != nil {
 		t.Fatal(err)
 	}
