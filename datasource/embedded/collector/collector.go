@@ -40,7 +40,10 @@ type Collector struct {
 	rejects   map[string]uint64
 }
 
-var _ http.Handler = (*Collector)(nil)
+var (
+	_ http.Handler = (*Collector)(nil)
+	_ Ingester     = (*embedded.Store)(nil)
+)
 
 // New returns a Collector that hands what it receives to ing.
 func New(ing Ingester, opts ...Option) *Collector {
