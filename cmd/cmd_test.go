@@ -215,3 +215,64 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		t.Error("a reader created a store where none was")
 	}
 }
+
+func TestSnapshotCheckExitCodes(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	seedStore(t, db, time.Now()) // 3 active, 3 errors: per_install = 1
+	cfgWith := func(alerts string) string {
+		p := filepath.Join(t.TempDir(), "config.yaml")
+		os.WriteFile(p, []byte("version: 1\nembedded:\n  db: "+db+"\nui:\n  range: 1h\nalerts:\n"+alerts), 0o600)
+		return p
+	}
+	tests := []struct {
+		name   string
+		alerts string
+		code   int
+		lines  []string
+	}{
+		{"none fire", "  - {name: fleet, when: installs.active < 2, level: alert}\n", 0,
+			[]string{"TTMON OK - 1 alerts checked, none firing"}},
+		{"warn", "  - {name: fleet, when: installs.active < 5, level: warn}\n", 1,
+			[]string{"TTMON WARNING - installs.active=3 < 5 (fleet)"}},
+		{"alert beats warn", "  - {name: fleet, when: installs.active < 5, level: warn}\n  - {name: error rate, when: errors.per_install > 0.05, level: alert}\n", 2,
+			[]string{"TTMON CRITICAL - errors.per_install=1 > 0.05 (error rate)", "TTMON WARNING - installs.active=3 < 5 (fleet)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := cfgWith(tt.alerts)
+			code, out, errs := run(t, env, "snapshot", "--check", "--config", cfg)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d (stderr %q, stdout %q)", code, tt.code, errs, out)
+			}
+			if got := strings.Split(strings.TrimSpace(out), "\n"); strings.Join(got, "|") != strings.Join(tt.lines, "|") {
+				t.Fatalf("output:\n%s\nwant:\n%s", out, strings.Join(tt.lines, "\n"))
+			}
+			if errs != "" {
+				t.Fatalf("stderr must stay quiet for plugins: %q", errs)
+			}
+			code, out, _ = run(t, env, "snapshot", "--check", "--json", "--config", cfg)
+			var doc struct {
+				Alerts []struct{ Name, Level, Metric string }
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil || code != tt.code || len(doc.Alerts) != len(tt.lines)-boolInt(tt.code == 0) {
+				t.Fatalf("--json: exit %d, alerts %+v, err %v", code, doc.Alerts, err)
+			}
+		})
+	}
+	code, out, errs := run(t, env, "snapshot", "--check", "--config", cfgWith("  - {name: x, when: nonsense > 1, level: warn}\n"))
+	if code != 3 || !strings.HasPrefix(out, "TTMON UNKNOWN - ") || !strings.Contains(out, "unknown metric") || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("bad rule: exit %d stdout %q stderr %q; want one UNKNOWN line and exit 3", code, out, errs)
+	}
+	code, out, _ = run(t, env, "snapshot", "--check", "--db", filepath.Join(t.TempDir(), "gone.db"))
+	if code != 3 || !strings.HasPrefix(out, "TTMON UNKNOWN - no store") {
+		t.Fatalf("missing store: exit %d %q", code, out)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

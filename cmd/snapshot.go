@@ -3,12 +3,15 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -22,12 +25,30 @@ active installations, versions, error rate and timer usage.
 
 --json prints a stable document for scripts (fields are added, never renamed).
 --demo starts a throwaway collector and store, fills them with a simulated
-TimeTracker fleet (500 installations, 7 days) and prints their snapshot.`,
+TimeTracker fleet (500 installations, 7 days) and prints their snapshot.
+
+--check evaluates the alerts: section of the config (e.g. when:
+errors.per_install > 0.05) and prints one line per firing alert, Nagios
+style, exiting 0 when none fires, 1 for a warning, 2 for an alert, and 3 (UNKNOWN)
+when the check cannot run. The
+metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 		Example: `  ttmon snapshot --demo
   ttmon snapshot --range 7d --filter deployment_method=docker
-  ttmon snapshot --json --filter 'auth_method in (oidc, both)' | jq .installs`,
+  ttmon snapshot --json --filter 'auth_method in (oidc, both)' | jq .installs
+  ttmon snapshot --check || notify-ops`,
 		Args: cobra.NoArgs,
-		RunE: a.runSnapshot,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := a.runSnapshot(cmd, args)
+			check, _ := cmd.Flags().GetBool("check")
+			var ee *exitError
+			if err != nil && check && !errors.As(err, &ee) {
+				// Monitoring systems read stdout and the code: a check that
+				// cannot run is UNKNOWN (3), never a warning.
+				fmt.Fprintf(a.stdout, "TTMON UNKNOWN - %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+				return &exitError{code: 3, err: err}
+			}
+			return err
+		},
 	}
 	f := c.Flags()
 	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
@@ -35,6 +56,7 @@ TimeTracker fleet (500 installations, 7 days) and prints their snapshot.`,
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
 	f.Bool("json", false, "print JSON instead of text")
 	f.Bool("demo", false, "snapshot a fresh simulated fleet instead of the configured source")
+	f.Bool("check", false, "evaluate the config's alerts: one Nagios-style line per firing alert; exit 0 ok, 1 warn, 2 alert")
 	return c
 }
 
@@ -73,11 +95,39 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	asJSON, _ := cmd.Flags().GetBool("json")
-	if asJSON {
-		return writeSnapshotJSON(a.stdout, snap)
+	rules, err := alert.Compile(a.cfg.Alerts)
+	if err != nil {
+		return err
 	}
-	return writeSnapshotText(a.stdout, snap)
+	firing := alert.Evaluate(rules, snap)
+	asJSON, _ := cmd.Flags().GetBool("json")
+	check, _ := cmd.Flags().GetBool("check")
+	switch {
+	case asJSON:
+		err = writeSnapshotJSON(a.stdout, snap, firing)
+	case check:
+		writeCheck(a.stdout, rules, firing)
+	default:
+		err = writeSnapshotText(a.stdout, snap, firing)
+	}
+	if err == nil && check {
+		if code := int(alert.Worst(firing)); code != 0 {
+			return &exitError{code: code}
+		}
+	}
+	return err
+}
+
+// writeCheck prints the Nagios plugin output: one line per firing alert,
+// or one OK line.
+func writeCheck(w io.Writer, rules []alert.Rule, firing []alert.Firing) {
+	if len(firing) == 0 {
+		fmt.Fprintf(w, "TTMON OK - %d alerts checked, none firing\n", len(rules))
+		return
+	}
+	for _, f := range firing {
+		fmt.Fprintln(w, f.Line())
+	}
 }
 
 // query builds the Query the settings describe, resolved against now.
@@ -110,9 +160,19 @@ type snapshotDoc struct {
 	Versions    []datasource.VersionShare `json:"versions"`
 	Errors      datasource.Errors         `json:"errors"`
 	Timers      datasource.Timers         `json:"timers"`
+	Alerts      []alertDoc                `json:"alerts"`
 }
 
-func newSnapshotDoc(s *datasource.Snapshot) snapshotDoc {
+// alertDoc is one firing alert in the JSON document.
+type alertDoc struct {
+	Name   string  `json:"name"`
+	Level  string  `json:"level"`
+	Metric string  `json:"metric"`
+	Value  float64 `json:"value"`
+	When   string  `json:"when"`
+}
+
+func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 	d := snapshotDoc{
 		Source:      s.Source.String(),
 		Range:       s.Query.Range.Label(),
@@ -128,6 +188,10 @@ func newSnapshotDoc(s *datasource.Snapshot) snapshotDoc {
 		Versions:    s.Versions,
 		Errors:      s.Errors,
 		Timers:      s.Timers,
+		Alerts:      []alertDoc{},
+	}
+	for _, f := range firing {
+		d.Alerts = append(d.Alerts, alertDoc{Name: f.Rule.Name, Level: f.Rule.Level.String(), Metric: f.Metric(), Value: f.Value, When: f.Rule.When})
 	}
 	// Scripts index into these: an empty list is [], never null.
 	d.Installs.Series = nonNil(d.Installs.Series)
@@ -145,10 +209,10 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func writeSnapshotJSON(w io.Writer, s *datasource.Snapshot) error {
+func writeSnapshotJSON(w io.Writer, s *datasource.Snapshot, firing []alert.Firing) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(newSnapshotDoc(s))
+	return enc.Encode(newSnapshotDoc(s, firing))
 }
 
 // openSource opens the configured source for reading. The returned func

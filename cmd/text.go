@@ -9,12 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
 )
 
 // writeSnapshotText prints the four panes as plain text for people and for
 // logs: same titles as the monitor, no colour, no cursor movement.
-func writeSnapshotText(out io.Writer, s *datasource.Snapshot) error {
+func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Firing) error {
 	w := bufio.NewWriter(out)
 	r := s.Query.Range
 	filters := "none"
@@ -53,6 +54,12 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot) error {
 		hours[h].V = float64(n)
 	}
 	fmt.Fprintf(w, "  00 %s 23\n", sparkline(hours))
+	if len(firing) > 0 {
+		fmt.Fprintf(w, "\nAlerts\n")
+		for _, f := range firing {
+			fmt.Fprintf(w, "  %s\n", f.Line())
+		}
+	}
 	return w.Flush()
 }
 

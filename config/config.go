@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	Events   datasource.Mapping `yaml:"events"`
 	UI       UI                 `yaml:"ui"`
 	Cohorts  []Cohort           `yaml:"cohorts,omitempty"`
+	// Alerts are thresholds on headline figures; see package alert.
+	Alerts []alert.Rule `yaml:"alerts,omitempty"`
 	// Log is a file for logs; "" means no logs (nothing is ever written to
 	// the terminal while the UI runs).
 	Log string `yaml:"log,omitempty"`
@@ -173,6 +176,9 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateEvents()...)
 	errs = append(errs, c.UI.validate()...)
 	errs = append(errs, c.validateCohorts()...)
+	if _, err := alert.Compile(c.Alerts); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ttmon/ttmon/alert"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -28,6 +30,10 @@ events:
 cohorts:
   - name: Docker
     filters: ["deployment_method=docker"]
+alerts:
+  - name: error rate
+    when: errors.per_install > 0.05
+    level: alert
 `, 0o600)
 	c, warns, err := Load(path)
 	if err != nil || len(warns) != 0 {
@@ -35,6 +41,9 @@ cohorts:
 	}
 	if c.Embedded.DB != "/from/file.db" || c.UI.Range != "7d" || time.Duration(c.UI.Interval) != 10*time.Second {
 		t.Fatalf("file values not applied: %+v", c)
+	}
+	if len(c.Alerts) != 1 || c.Alerts[0].Level != alert.Alert || c.Alerts[0].When != "errors.per_install > 0.05" {
+		t.Fatalf("alerts not read: %+v", c.Alerts)
 	}
 	if len(c.Events.Heartbeat) != 1 || c.Events.Errors[0] != "error_occurred" {
 		t.Fatalf("file must override only what it names: %+v", c.Events)
@@ -99,11 +108,12 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.Events.VersionProperty = ""
 	c.UI.Thresholds.ErrorsPerInstallWarn = 0.5
 	c.Cohorts = []Cohort{{Name: "x", Filters: []string{"k ~ v"}}, {Name: "x"}}
+	c.Alerts = []alert.Rule{{Name: "a", When: "errors.rate > 1", Level: alert.Warn}}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted garbage")
 	}
-	for _, want := range []string{"source:", "collect.listen", "ui.range", "ui.interval", "ui.tz", "events.heartbeat", "events.version_property", "ui.thresholds", `cohorts[0] "x": filter`, "used twice", "cohorts[1] \"x\": list at least one filter"} {
+	for _, want := range []string{"source:", "collect.listen", "ui.range", "ui.interval", "ui.tz", "events.heartbeat", "events.version_property", "ui.thresholds", `cohorts[0] "x": filter`, "used twice", "cohorts[1] \"x\": list at least one filter", `unknown metric "errors.rate"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error lacks %q:\n%v", want, err)
 		}
