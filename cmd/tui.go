@@ -1,16 +1,82 @@
 package cmd
 
 import (
-	"errors"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/ttmon/ttmon/config"
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui"
 )
 
 func (a *app) addTUIFlags(f *pflag.FlagSet) {
-	f.Bool("demo", false, "monitor a simulated fleet in a throwaway store")
+	f.Bool("demo", false, "monitor a simulated fleet (500 installations, a week of history, then live traffic) in a throwaway store")
+	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
+	f.String("interval", "", "poll interval (default 5s)")
+	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
+	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
+	f.Bool("no-color", false, "monochrome (also NO_COLOR=1)")
+	f.Bool("basic", false, "no braille charts: plain bars and numbers, for slow links and fonts without braille")
+	f.Bool("mouse", false, "mouse reporting (click to focus); off keeps the terminal's text selection")
 }
 
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
-	return errors.New("the live monitor is not built yet: run `ttmon snapshot --demo`")
+	demo, _ := cmd.Flags().GetBool("demo")
+	if err := a.setup(cmd, !demo); err != nil {
+		return err
+	}
+	exprs, _ := cmd.Flags().GetStringArray("filter")
+	filters, err := config.ParseFilters(exprs)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	var src datasource.Source
+	if demo {
+		o := demoSnapshotOptions()
+		o.live = true
+		o.sim.Rate = 20
+		d, err := a.startDemo(ctx, o, a.stderr)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		src = d.store
+	} else {
+		s, closeSrc, err := a.openSource(ctx)
+		if err != nil {
+			return err
+		}
+		defer closeSrc()
+		src = s
+	}
+	o := a.tuiOptions(filters)
+	if err := tui.Run(ctx, src, o, a.stdin, a.stdout); err != nil {
+		return fmt.Errorf("monitor: %w", err)
+	}
+	return nil
+}
+
+// tuiOptions maps the settings to the monitor's options.
+func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
+	u := a.cfg.UI
+	return tui.Options{
+		Range:    u.Range,
+		Interval: time.Duration(u.Interval),
+		TZ:       u.TZ,
+		Filters:  filters,
+		Thresholds: tui.Thresholds{
+			Warn:  u.Thresholds.ErrorsPerInstallWarn,
+			Alert: u.Thresholds.ErrorsPerInstallAlert,
+		},
+		Keys:    u.Keys,
+		NoColor: u.NoColor,
+		Basic:   u.Basic,
+		Mouse:   u.Mouse,
+		Logger:  a.log,
+		Clock:   a.now,
+	}
 }
