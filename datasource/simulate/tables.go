@@ -164,10 +164,10 @@ const (
 	hour   = 60 * minute
 	day    = 24 * hour
 
-	baseErrorP     = 0.005 // error_occurred per user action
-	exceptionShare = 0.15  // errors that also raise a $exception
-	loginP         = 0.55  // a session starts with auth.login
-	resumeP        = 0.3   // a timer start is a resume of the last entry
+	baseErrorP     = 0.0015 // error_occurred per user action: a healthy fleet sits under the default warn threshold on good releases
+	exceptionShare = 0.15   // errors that also raise a $exception
+	loginP         = 0.55   // a session starts with auth.login
+	resumeP        = 0.3    // a timer start is a resume of the last entry
 	exportP        = 0.05
 	pageviewP      = 0.25
 	gapMean        = 15 * minute // between actions in a session
