@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
+	"github.com/ttmon/ttmon/tui/tuitest"
+)
+
+// BenchmarkView measures a full-screen frame in 256 colours:
+//   - steady: View with nothing new (what Bubble Tea does after every
+//     message that changes nothing on screen);
+//   - cold: every pane and the chrome drawn from scratch;
+//   - poll: a new snapshot arrives and the frame is drawn (one refresh).
+//
+// go test ./tui -run '^$' -bench View -benchmem
+func BenchmarkView(b *testing.B) {
+	for _, sz := range [][2]int{{120, 40}, {200, 60}} {
+		name := fmt.Sprintf("%dx%d", sz[0], sz[1])
+		b.Run(name+"/steady", func(b *testing.B) {
+			m := benchModel(b, sz[0], sz[1])
+			m.View()
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+		b.Run(name+"/cold", func(b *testing.B) {
+			m := benchModel(b, sz[0], sz[1])
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Update(panes.RestyleMsg{})
+				_ = m.View()
+			}
+		})
+		b.Run(name+"/poll", func(b *testing.B) {
+			m := benchModel(b, sz[0], sz[1])
+			snaps := twoSnapshots(m)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				feed(m, snaps[i%2])
+				_ = m.View()
+				i++
+			}
+		})
+	}
+}
+
+func benchModel(b *testing.B, w, h int) *Model {
+	m := newTest(b, &tuitest.Source{}, Options{Renderer: testRenderer(termenv.ANSI256)}, w, h)
+	feed(m, fixture(m))
+	return m
+}
+
+// twoSnapshots differ in every pane, so alternating them redraws all four.
+func twoSnapshots(m *Model) [2]*datasource.Snapshot {
+	a, c := fixture(m), fixture(m)
+	c.Installs.Active++
+	c.Installs.Series[3].V++
+	c.Versions[0].Installs++
+	c.Errors.Total++
+	c.Timers.ByHour[5]++
+	return [2]*datasource.Snapshot{a, c}
+}
