@@ -1,0 +1,44 @@
+package datasource
+
+import (
+	"cmp"
+	"slices"
+)
+
+// ErrorsByVersion builds Errors.ByVersion from error counts per version:
+// most errors first, ties newest version first, zero counts left out.
+// Adapters use it (like BuildVersions) so every backend orders the same.
+func ErrorsByVersion(m map[string]int64) []VersionCount {
+	out := make([]VersionCount, 0, len(m))
+	for v, n := range m {
+		if n > 0 {
+			out = append(out, VersionCount{Version: v, Errors: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b VersionCount) int {
+		if c := cmp.Compare(b.Errors, a.Errors); c != 0 {
+			return c
+		}
+		return NewestFirst(a.Version, b.Version)
+	})
+	return out
+}
+
+// SortCounts orders value counts the way every Source returns them: count
+// descending, then value ascending; and cuts the list to limit (def when
+// limit <= 0).
+func SortCounts(vs []ValueCount, limit, def int) []ValueCount {
+	slices.SortFunc(vs, func(a, b ValueCount) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Value, b.Value)
+	})
+	if limit <= 0 {
+		limit = def
+	}
+	if len(vs) > limit {
+		vs = vs[:limit]
+	}
+	return vs
+}

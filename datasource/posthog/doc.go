@@ -1,0 +1,55 @@
+// Package posthog reads TimeTracker telemetry from a PostHog project
+// (Cloud US/EU or self-hosted) through its query API: HogQL over HTTPS,
+// POST /api/projects/{id}/query/ with a personal API key (scope
+// query:read) in Authorization: Bearer. It implements datasource.Source,
+// datasource.CohortLister and datasource.Checker.
+//
+// # One request per refresh
+//
+// Snapshot sends one statement: a UNION ALL of tagged result sets with one
+// column shape (tag, k, b, v1..v4), which carries totals, the previous
+// window's installs, per-bucket series, timers by local hour, versions and
+// errors by version (see snapshotQuery). Drilldowns, Values, Properties and
+// cohorts are one request each. Filters written without person./event. are
+// resolved against Properties, remembered for 10 minutes, so they add one
+// request per 10 minutes, not per poll. The adapter does not pace itself:
+// pace.New keeps it within the team's budget and cache.New remembers
+// Values; cmd wires both.
+//
+// # Same figures as the embedded store
+//
+// The figures are those of datasource/embedded's package doc, computed in
+// HogQL:
+//
+//   - Installations are distinct person_id (PostHog's merged person).
+//   - Person filters read the person's current properties: queries are sent
+//     with the personsOnEventsMode modifier person_id_override_properties_joined
+//     (PostHog's default would read the properties as they were when each
+//     event was sent).
+//   - A property's value is read from the JSON (JSONType/JSONExtract*), not
+//     with properties.key, which PostHog retypes by its property
+//     definitions; the result is datasource.ValueString's form: strings as
+//     themselves, true/false, numbers as they print, NULL when missing or
+//     null. Negative operators match a missing property.
+//   - Buckets are intDiv(toUnixTimestamp(timestamp) - From, Step) in seconds;
+//     local hours use the zone's offsets over the range computed in Go, so
+//     any zone (even "Local") gives the hours the embedded store gives.
+//   - A version is the person's latest heartbeat's, by argMax over
+//     (timestamp, uuid).
+//
+// Known differences, all at the edges: ties of the latest heartbeat at the
+// same instant are broken by uuid, not by arrival order; numbers beyond
+// about 1e15 or with more than 15 significant digits may print differently
+// (ClickHouse's float formatting against Go's); objects and arrays compare
+// as PostHog stored their JSON (the embedded store re-encodes them with
+// sorted keys); Properties covers the keys seen in the last 7 days, where
+// the embedded store lists every key it holds.
+//
+// # Values, keys and secrets
+//
+// Every value from a user, the config or the data (filter values, property
+// keys, cohort ids, event names, times) is sent as a HogQL placeholder in
+// "values", never written into the SQL text. Every query bounds timestamp.
+// The API key is sent only in the Authorization header to the configured
+// host (redirects are not followed), and is removed from every error text.
+package posthog

@@ -1,0 +1,102 @@
+package posthog
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// generated is one statement the adapter can send.
+type generated struct {
+	Name   string         `json:"name"`
+	SQL    string         `json:"sql"`
+	Values map[string]any `json:"-"`
+	// User lists the user-supplied strings that must travel as values.
+	User []string `json:"-"`
+}
+
+// tricky is a value and key that would break or inject into SQL if pasted.
+const tricky = `x' OR 1=1) --{p0}"` + "`\\"
+
+// everyQuery builds every kind of statement the adapter generates: the
+// snapshot without filters, with each operator on each scope, with
+// cohorts, in a zone with DST changes, and every drill, lookup and check
+// query.
+func everyQuery(t testing.TB) []generated {
+	t.Helper()
+	s := testSource(t, "http://127.0.0.1:1")
+	now := time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC)
+	r, _ := datasource.ParseRange("24h", now)
+	q := datasource.Query{Range: r, TZ: "UTC"}
+	var out []generated
+	add := func(name string, h *hq, user ...string) {
+		out = append(out, generated{Name: name, SQL: h.String(), Values: h.values, User: user})
+	}
+	snap := func(q datasource.Query) *hq { return s.snapshotQuery(q, mustLoc(t, q), q.Filters) }
+	add("snapshot", snap(q))
+	ops := []datasource.Op{datasource.OpEq, datasource.OpNeq, datasource.OpIn, datasource.OpNotIn, datasource.OpIsSet, datasource.OpIsNotSet}
+	for _, scope := range []datasource.Scope{datasource.ScopePerson, datasource.ScopeEvent} {
+		for _, op := range ops {
+			f := datasource.Filter{Scope: scope, Key: "deployment " + tricky, Op: op, Values: []string{"docker " + tricky, "native"}}
+			user := []string{f.Key}
+			if op != datasource.OpIsSet && op != datasource.OpIsNotSet {
+				user = append(user, f.Values[0])
+			}
+			add(fmt.Sprintf("snapshot %s %s", scope, op), snap(q.WithFilters(f)), user...)
+		}
+	}
+	add("snapshot cohort", snap(q.WithFilters(datasource.Filter{Scope: datasource.ScopeCohort, Key: "42", Op: datasource.OpEq})))
+	add("snapshot not cohort by name", snap(q.WithFilters(datasource.Filter{Scope: datasource.ScopeCohort, Key: tricky, Op: datasource.OpNeq})), tricky)
+	all := q.WithFilters(
+		datasource.Filter{Scope: datasource.ScopePerson, Key: "is_admin", Op: datasource.OpEq, Values: []string{"true"}},
+		datasource.Filter{Scope: datasource.ScopeEvent, Key: "app_version", Op: datasource.OpIn, Values: []string{"4.9.0", "4.9.1"}},
+		datasource.Filter{Scope: datasource.ScopeCohort, Key: "7", Op: datasource.OpNeq})
+	add("snapshot three filters", snap(all))
+	r30, _ := datasource.ParseRange("30d", now)
+	add("snapshot 30d Europe/Berlin (DST)", snap(datasource.Query{Range: r30, TZ: "Europe/Berlin"}))
+	add("snapshot 7d Asia/Kathmandu", snap(datasource.Query{Range: r, TZ: "Asia/Kathmandu"}))
+	add("snapshot without buckets", snap(datasource.Query{Range: datasource.Range{Name: "custom", From: r.From, To: r.To}}))
+
+	add("values event", valuesQuery(r, all.Filters, datasource.ScopeEvent, "error "+tricky, 50), "error "+tricky)
+	add("values person", valuesQuery(r, all.Filters, datasource.ScopePerson, "auth_method", 100))
+	add("properties", propertiesQuery(r.From, r.To))
+	add("check", checkQuery(r.From, r.To))
+	for _, k := range []datasource.EventKind{datasource.KindAny, datasource.KindHeartbeat, datasource.KindError, datasource.KindTimer} {
+		add("events "+k.String(), s.eventsQuery(r, all.Filters, k, 100))
+	}
+	add("installations", s.installationsQuery(r, all.Filters, 1000))
+	bq := func(k datasource.EventKind, scope datasource.Scope, hour int) datasource.BreakdownQuery {
+		return datasource.BreakdownQuery{Query: datasource.Query{Range: r30, TZ: "America/New_York", Filters: all.Filters},
+			Kind: k, Scope: scope, Key: "platform " + tricky, Hour: hour}
+	}
+	for _, b := range []datasource.BreakdownQuery{
+		bq(datasource.KindHeartbeat, datasource.ScopeEvent, -1), bq(datasource.KindHeartbeat, datasource.ScopePerson, 9),
+		bq(datasource.KindError, datasource.ScopeEvent, -1), bq(datasource.KindTimer, datasource.ScopePerson, 17),
+		bq(datasource.KindAny, datasource.ScopeEvent, 0),
+	} {
+		add(fmt.Sprintf("breakdown %s %s hour %d", b.Kind, b.Scope, b.Hour), s.breakdownQuery(b, mustLoc(t, b.Query), b.Query.Filters), b.Key)
+	}
+	return out
+}
+
+func mustLoc(t testing.TB, q datasource.Query) *time.Location {
+	t.Helper()
+	loc, err := q.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func testSource(t testing.TB, host string, opts ...Option) *Source {
+	t.Helper()
+	s, err := New(host, "12345", testKey, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const testKey = "phx_testkey_0123456789abcdefSECRET"
