@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -290,4 +291,32 @@ func bucketCol(i, n, w int) int {
 		return 0
 	}
 	return (i*w + n - 1) / n
+}
+
+// scaleFloor is the bottom of a level chart's scale: a round number at or
+// below lo, and at most 80 % of hi, so that noise (471 vs 472) stays flat
+// while a real dip still shows.
+func scaleFloor(lo, hi float64) float64 {
+	lo = math.Min(lo, 0.8*hi)
+	if lo <= 0 || hi <= 0 {
+		return 0
+	}
+	unit := math.Pow(10, math.Floor(math.Log10(hi))-1)
+	return math.Floor(lo/unit) * unit
+}
+
+// partial reports whether the range's last bucket is still filling up.
+func partial(rng datasource.Range, now time.Time) bool {
+	return rng.To.After(now)
+}
+
+// splitStyle draws the runes of row before column at with a and the rest
+// with b.
+func splitStyle(row string, at int, a, b lipgloss.Style) string {
+	r := []rune(row)
+	if at >= len(r) {
+		return a.Render(row)
+	}
+	at = max(at, 0)
+	return a.Render(string(r[:at])) + b.Render(string(r[at:]))
 }

@@ -177,9 +177,13 @@ func (p *Errors) chart(iw, h int) []string {
 		bars = bars.UnsetBold().UnsetUnderline()
 	}
 	rows := columns(resample(vals, cw), h, hi, p.com.Basic)
+	split := cw
+	if partial(p.rng, p.com.Clock()) {
+		split = bucketCol(len(vals)-1, len(vals), cw)
+	}
 	out := make([]string, 0, h+1)
 	for i, r := range rows {
-		out = append(out, scaleLabel(st.Axis, i, len(rows), top, "0", lw)+bars.Render(r))
+		out = append(out, scaleLabel(st.Axis, i, len(rows), top, "0", lw)+splitStyle(r, split, bars, st.Muted))
 	}
 	if axis {
 		n := len(vals)

@@ -113,8 +113,9 @@ func (p *Installs) headline(n string, iw, ih int) []string {
 	}
 }
 
-// chart draws the series as a braille line (whole-block columns in basic
-// mode) with a min/max scale and a time axis under it when there is room.
+// chart draws the series as a braille line (whole-block columns from zero
+// in basic mode) with its scale and a time axis under it when there is
+// room. The bucket still filling up is drawn muted: it is not a drop.
 func (p *Installs) chart(iw, h int) []string {
 	st := p.com.Styles
 	vals := values(p.data.Series)
@@ -125,7 +126,7 @@ func (p *Installs) chart(iw, h int) []string {
 	if axis {
 		h--
 	}
-	lo, hi := slices.Min(vals), slices.Max(vals)
+	lo, hi := scaleFloor(slices.Min(vals), slices.Max(vals)), slices.Max(vals)
 	top, bottom := common.Compact(hi), common.Compact(lo)
 	lw := max(len(top), len(bottom)) + 1
 	if iw < 30 {
@@ -137,9 +138,13 @@ func (p *Installs) chart(iw, h int) []string {
 	}
 	var rows []string
 	pos := func(i int) int { return bucketCol(i, len(vals), cw) }
+	split := cw // first column of the bucket still filling up
 	if p.com.Basic {
 		rows = columns(resample(vals, cw), h, hi, true)
 		bottom = "0"
+		if partial(p.rng, p.com.Clock()) {
+			split = bucketCol(len(vals)-1, len(vals), cw)
+		}
 	} else {
 		rows = brailleLine(vals, cw, h, lo, hi)
 		pos = func(i int) int {
@@ -148,10 +153,13 @@ func (p *Installs) chart(iw, h int) []string {
 			}
 			return i * (2*cw - 1) / (len(vals) - 1) / 2
 		}
+		if partial(p.rng, p.com.Clock()) && len(vals) > 1 {
+			split = pos(len(vals)-2) + 1
+		}
 	}
 	out := make([]string, 0, h+1)
 	for i, r := range rows {
-		out = append(out, scaleLabel(st.Axis, i, len(rows), top, bottom, lw)+st.Series.Render(r))
+		out = append(out, scaleLabel(st.Axis, i, len(rows), top, bottom, lw)+splitStyle(r, split, st.Series, st.Muted))
 	}
 	if axis {
 		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))

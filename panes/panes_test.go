@@ -2,9 +2,11 @@ package panes
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
@@ -247,5 +249,41 @@ func TestMonochromeMarks(t *testing.T) {
 		if strings.Contains(p.View(), "38;5") {
 			t.Errorf("%s uses colour in monochrome", p.Title())
 		}
+	}
+}
+
+func TestScaleFloor(t *testing.T) {
+	for _, tc := range []struct{ lo, hi, want float64 }{
+		{471, 472, 370}, {357, 472, 350}, {657, 1194, 600}, {0, 5, 0}, {5, 5, 4}, {-3, 10, 0}, {0, 0, 0},
+	} {
+		if got := scaleFloor(tc.lo, tc.hi); got != tc.want {
+			t.Errorf("scaleFloor(%g, %g) = %g, want %g", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
+
+// TestPartialBucket: the bucket still filling up is drawn muted, so its
+// lower count does not read as a drop; a complete range has no muted data.
+func TestPartialBucket(t *testing.T) {
+	mutedData := regexp.MustCompile("38;5;245m[\u2800-\u28ff ]*[\u2801-\u28ff]")
+	for _, tc := range []struct {
+		rng  string
+		want bool
+	}{{"24h", true}, {"", false}} {
+		com := testCommon(termenv.ANSI256, false)
+		q := tuitest.Query("24h")
+		if tc.rng == "" { // a range that ended before the clock
+			q.Range = datasource.CustomRange(tuitest.Now.Add(-48*time.Hour), tuitest.Now.Add(-24*time.Hour))
+		}
+		p := NewInstalls(com, KeyMap{})
+		p.Update(DataMsg{Snapshot: tuitest.Snapshot(q)})
+		p.SetSize(60, 12)
+		if got := mutedData.MatchString(p.View()); got != tc.want {
+			t.Errorf("range %q: muted tail = %v, want %v", tc.rng, got, tc.want)
+		}
+	}
+	com := testCommon(termenv.ANSI256, false)
+	if got := splitStyle("abcd", 2, com.Styles.Series, com.Styles.Muted); ansi.Strip(got) != "abcd" || !strings.Contains(got, "245mcd") {
+		t.Errorf("splitStyle = %q", got)
 	}
 }

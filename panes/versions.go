@@ -158,14 +158,14 @@ func (p *Versions) render() string {
 		top = max(top, r.installs)
 	}
 	lw = min(lw, max(iw/3, 8))
-	const mark, shareW = 2, 6
+	const mark, shareW = 3, 6
 	bw := iw - lw - mark - 1 - cw - shareW - 1
 	body := make([]string, 0, len(rows))
 	for _, r := range rows {
-		name, bar, marker := st.Text.Render(fit(r.label, lw)), st.VersionBar, "  "
+		name, bar, marker := st.Text.Render(fit(r.label, lw)), st.VersionBar, "   "
 		switch {
 		case r.latest:
-			name, bar, marker = st.Latest.Render(fit(r.label, lw)), st.LatestBar, st.Latest.Render("★ ")
+			name, bar, marker = st.Latest.Render(fit(r.label, lw)), st.LatestBar, st.Latest.Render(" ★ ")
 		case r.folded > 0:
 			name, bar = st.Muted.Render(fit(r.label, lw)), st.OtherBar
 		}
