@@ -129,7 +129,7 @@ func fleet(now time.Time) []embedded.Event {
 	sec := 0
 	at := func(hoursAgo float64) time.Time {
 		sec++ // distinct instants: no ties for the latest heartbeat
-		return now.Add(-time.Duration(hoursAgo*float64(time.Hour))).Truncate(time.Second).Add(time.Duration(sec) * time.Millisecond)
+		return now.Add(-time.Duration(hoursAgo * float64(time.Hour))).Truncate(time.Second).Add(time.Duration(sec) * time.Millisecond)
 	}
 	versions := []string{"4.9.0", "4.9.1", "4.10.0", ""}
 	for i := range 14 {
