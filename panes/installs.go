@@ -113,9 +113,9 @@ func (p *Installs) headline(n string, iw, ih int) []string {
 	}
 }
 
-// chart draws the series as a braille line (whole-block columns from zero
-// in basic mode) with its scale and a time axis under it when there is
-// room. The bucket still filling up is drawn muted: it is not a drop.
+// chart draws the series as a braille line (whole-block columns in basic
+// mode) with its scale and a time axis under it when there is room. The
+// bucket still filling up is drawn muted: it is not a drop.
 func (p *Installs) chart(iw, h int) []string {
 	st := p.com.Styles
 	vals := values(p.data.Series)
@@ -140,8 +140,11 @@ func (p *Installs) chart(iw, h int) []string {
 	pos := func(i int) int { return bucketCol(i, len(vals), cw) }
 	split := cw // first column of the bucket still filling up
 	if p.com.Basic {
-		rows = columns(resample(vals, cw), h, hi, true)
-		bottom = "0"
+		above := make([]float64, len(vals)) // bars rise from the scale's floor
+		for i, v := range vals {
+			above[i] = v - lo
+		}
+		rows = columns(resample(above, cw), h, hi-lo, true)
 		if partial(p.rng, p.com.Clock()) {
 			split = bucketCol(len(vals)-1, len(vals), cw)
 		}

@@ -48,7 +48,7 @@ func (p *Timers) zone() string {
 	case "", "UTC":
 		return "UTC"
 	case "Local":
-		return "local time"
+		return "local"
 	}
 	return p.tz
 }
