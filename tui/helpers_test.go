@@ -137,3 +137,15 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func dash(m *Model) *dashboard { return m.pages[0].(*dashboard) }
+
+func parseFilters(exprs ...string) ([]datasource.Filter, error) {
+	var out []datasource.Filter
+	for _, e := range exprs {
+		f, err := datasource.ParseFilter(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -226,16 +227,18 @@ func TestHelpKey(t *testing.T) {
 
 func TestQuitKeys(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
-		m, _ := started(t, Options{})
-		m.poll.fetch(m.query())
-		cancelled := m.poll.ctx
-		_ = cancelled
+		src := &tuitest.Source{Block: make(chan struct{})}
+		m := newTest(t, src, Options{}, 120, 40)
+		running := m.Init() // a poll is in flight
 		cmd := press(m, k)
 		if cmd == nil {
 			t.Fatalf("%s: no command", k)
 		}
 		if _, ok := cmd().(tea.QuitMsg); !ok || !m.quitting || m.View() != "" {
 			t.Fatalf("%s should quit and clear the screen", k)
+		}
+		if res := running().(snapshotMsg); !errors.Is(res.err, context.Canceled) {
+			t.Fatalf("%s: the running poll was not cancelled: %v", k, res.err)
 		}
 	}
 	m, _ := started(t, Options{})

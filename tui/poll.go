@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -61,9 +62,16 @@ func (p *poller) fetch(q datasource.Query) tea.Cmd {
 	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	p.cancel = cancel
 	src, seq := p.src, p.seq
-	return func() tea.Msg {
+	return func() (msg tea.Msg) {
 		defer cancel()
 		start := time.Now()
+		defer func() {
+			// A panicking adapter must not take the terminal down with it:
+			// it becomes a failed poll like any other.
+			if r := recover(); r != nil {
+				msg = snapshotMsg{seq: seq, err: fmt.Errorf("the source failed: %v", r), took: time.Since(start)}
+			}
+		}()
 		snap, err := src.Snapshot(ctx, q)
 		return snapshotMsg{seq: seq, snap: snap, err: err, took: time.Since(start)}
 	}

@@ -108,6 +108,8 @@ type Source struct {
 	last  datasource.Query
 	// Block, when non-nil, makes Snapshot wait until it is closed.
 	Block chan struct{}
+	// Panic, when set, makes Snapshot panic with it.
+	Panic any
 }
 
 var _ datasource.Source = (*Source)(nil)
@@ -119,13 +121,16 @@ var ErrFake = errors.New("fake source: backend unavailable")
 func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
 	s.mu.Lock()
 	s.calls++
-	n, delay, err, block := s.calls, s.Delay, s.Err, s.Block
+	n, delay, err, block, p := s.calls, s.Delay, s.Err, s.Block, s.Panic
 	s.last = q
 	drift := 0
 	if s.Drift {
 		drift = n
 	}
 	s.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
 	if block != nil {
 		select {
 		case <-block:

@@ -1,0 +1,142 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ttmon/ttmon/tui/tuitest"
+)
+
+// TestPollCycle: Init polls at once; each result schedules the next poll
+// one interval later; the tick polls; a stale tick does nothing.
+func TestPollCycle(t *testing.T) {
+	src := &tuitest.Source{}
+	m := newTest(t, src, Options{}, 120, 40)
+	res, ok := find[snapshotMsg](collect(m.Init()))
+	if !ok || res.err != nil || src.Calls() != 1 {
+		t.Fatalf("Init: %+v", res)
+	}
+	_, cmd := m.Update(res)
+	tick, d, ok := findLater[pollTickMsg](collect(cmd))
+	if !ok || d != DefaultInterval {
+		t.Fatal("no next poll scheduled")
+	}
+	if m.snap == nil || m.lastRefresh() != tuitest.Now {
+		t.Fatal("the snapshot was not taken")
+	}
+	_, cmd = m.Update(tick)
+	if _, ok := find[snapshotMsg](collect(cmd)); !ok || src.Calls() != 2 {
+		t.Fatal("the tick did not poll")
+	}
+	if _, cmd := m.Update(pollTickMsg{gen: tick.gen - 1}); cmd != nil {
+		t.Fatal("an old tick polled")
+	}
+}
+
+// TestPollTimeout: a hung source is cut off by the poll timeout and shows
+// as a failed poll.
+func TestPollTimeout(t *testing.T) {
+	src := &tuitest.Source{Block: make(chan struct{})}
+	m := newTest(t, src, Options{Timeout: 20 * time.Millisecond}, 120, 40)
+	res, _ := find[snapshotMsg](collect(m.Init()))
+	if !errors.Is(res.err, context.DeadlineExceeded) {
+		t.Fatalf("want a deadline error, got %v", res.err)
+	}
+	m.Update(res)
+	if !strings.Contains(m.View(), "POLL FAILED") || !strings.Contains(m.View(), "deadline exceeded") {
+		t.Fatal("timeout not shown")
+	}
+}
+
+// TestPollPanic: a panicking source becomes a failed poll, not a crash.
+func TestPollPanic(t *testing.T) {
+	m := newTest(t, &tuitest.Source{Panic: "index out of range"}, Options{}, 120, 40)
+	res, _ := find[snapshotMsg](collect(m.Init()))
+	if res.err == nil || !strings.Contains(res.err.Error(), "index out of range") {
+		t.Fatalf("got %v", res.err)
+	}
+}
+
+// TestStrayResults: results that are not the awaited poll change nothing,
+// and a nil snapshot without an error counts as a failure.
+func TestStrayResults(t *testing.T) {
+	m, _ := started(t, Options{})
+	before := m.snap
+	if _, cmd := m.Update(snapshotMsg{seq: 99, snap: fixture(m)}); cmd != nil || m.snap != before {
+		t.Fatal("a stray result was used")
+	}
+	m.poll.fetch(m.query())
+	m.Update(snapshotMsg{seq: m.poll.seq})
+	if m.snap != before || m.poll.err == nil {
+		t.Fatal("a nil snapshot should be a failed poll")
+	}
+}
+
+func TestStepInterval(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		up   bool
+		want time.Duration
+	}{
+		{5 * time.Second, true, 10 * time.Second}, {5 * time.Second, false, 2 * time.Second},
+		{7 * time.Second, true, 10 * time.Second}, {7 * time.Second, false, 5 * time.Second},
+		{time.Second, false, time.Second}, {10 * time.Minute, true, 10 * time.Minute},
+		{time.Hour, true, time.Hour}, {time.Hour, false, 10 * time.Minute},
+	} {
+		if got := stepInterval(tc.d, tc.up); got != tc.want {
+			t.Errorf("stepInterval(%v, %v) = %v, want %v", tc.d, tc.up, got, tc.want)
+		}
+	}
+}
+
+// TestMouse: with the mouse on, a left click focuses the pane under it
+// (the header line is above the body).
+func TestMouse(t *testing.T) {
+	m, _ := started(t, Options{Mouse: true})
+	click := func(x, y int) {
+		m.Update(tea.MouseMsg{X: x, Y: y, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	}
+	click(100, 30) // bottom right: timers
+	if dash(m).focus != 3 {
+		t.Fatalf("focus %d", dash(m).focus)
+	}
+	click(5, 1) // first body line: installs
+	if dash(m).focus != 0 {
+		t.Fatalf("focus %d", dash(m).focus)
+	}
+	m.Update(tea.MouseMsg{X: 100, Y: 2, Action: tea.MouseActionMotion})
+	if dash(m).focus != 0 {
+		t.Fatal("motion changed focus")
+	}
+}
+
+// TestFiltersInHeader: the active filters are shown.
+func TestFiltersInHeader(t *testing.T) {
+	fs, err := parseFilters("deployment_method=docker", "person.is_admin=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, src := started(t, Options{Filters: fs})
+	if v := m.View(); !strings.Contains(v, "deployment_method=docker · person.is_admin=true") {
+		t.Fatalf("filters not in the header:\n%s", strings.Split(v, "\n")[0])
+	}
+	collect(press(m, "r"))
+	if len(src.LastQuery().Filters) != 2 {
+		t.Fatal("filters not in the query")
+	}
+}
+
+// TestProgramOptions: mouse only on request; FPS defaulted.
+func TestProgramOptions(t *testing.T) {
+	if n := len(ProgramOptions(Options{})); n != 2 {
+		t.Fatalf("%d options without mouse", n)
+	}
+	if n := len(ProgramOptions(Options{Mouse: true, FPS: 30})); n != 3 {
+		t.Fatalf("%d options with mouse", n)
+	}
+}
