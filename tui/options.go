@@ -12,8 +12,9 @@ import (
 	"github.com/ttmon/ttmon/panes"
 )
 
-// Thresholds colour the error-rate pane by errors per active installation;
-// zero or less turns one off. The zero value means DefaultThresholds.
+// Thresholds colour the error-rate pane by errors per active installation.
+// In Options the zero value means DefaultThresholds; a negative Warn or
+// Alert turns that level off (so config's "0" should be passed as -1).
 type Thresholds = panes.Thresholds
 
 // DefaultThresholds are config's defaults (warn 0.05, alert 0.2).
@@ -47,7 +48,8 @@ type Options struct {
 	Thresholds Thresholds
 	// Keys overrides DefaultKeyMap by action name (see ActionNames).
 	Keys map[string][]string
-	// NoColor draws monochrome (NO_COLOR in the environment does too).
+	// NoColor draws monochrome. NO_COLOR in this process's environment
+	// does too; over SSH, set it from the session's environment.
 	NoColor bool
 	// Basic draws no braille and no partial blocks.
 	Basic bool
@@ -56,8 +58,8 @@ type Options struct {
 	Mouse bool
 	// FPS caps the renderer's frame rate; 0 means DefaultFPS.
 	FPS int
-	// Theme is "dark", "light" or "" to guess from COLORFGBG (default dark).
-	// The terminal is never asked: see Run.
+	// Theme is "dark", "light" or "" to guess from this process's
+	// COLORFGBG (default dark). The terminal is never asked: see Run.
 	Theme string
 	// Renderer draws the styles; nil makes Run create one for its output.
 	// Over SSH, pass the session's renderer.

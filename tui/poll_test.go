@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,32 @@ func TestProgramOptions(t *testing.T) {
 	}
 	if n := len(ProgramOptions(Options{Mouse: true, FPS: 30})); n != 3 {
 		t.Fatalf("%d options with mouse", n)
+	}
+}
+
+// TestRunEndsWithContext: Run returns nil when its context ends, and its
+// polls see the cancellation.
+func TestRunEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &tuitest.Source{Block: make(chan struct{})}
+	done := make(chan error, 1)
+	r, w := io.Pipe()
+	defer w.Close()
+	go func() { done <- Run(ctx, src, Options{TZ: "UTC"}, r, io.Discard) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for src.Calls() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the context ended")
+	}
+	if _, err := NewProgram(ctx, src, Options{Range: "nope"}, r, io.Discard); err == nil {
+		t.Fatal("NewProgram accepted a bad range")
 	}
 }

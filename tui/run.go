@@ -26,20 +26,36 @@ import (
 // itself still sends one query from its package init, before main runs;
 // see the first-frame benchmark in pty_test.go.)
 func Run(ctx context.Context, src datasource.Source, o Options, in io.Reader, out io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	p, err := NewProgram(ctx, src, o, in, out)
+	if err != nil {
+		return err
+	}
+	_, err = p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // the caller ended the session
+	}
+	return err
+}
+
+// NewProgram builds the program Run runs, for callers that drive it
+// themselves: an SSH server returns it from wish's program handler (which
+// sends window sizes, since a session is not a terminal Bubble Tea can
+// ask), passing the session as in and out, its renderer in o.Renderer, and
+// wish's options in extra. ctx ends the program and every poll.
+func NewProgram(ctx context.Context, src datasource.Source, o Options, in io.Reader, out io.Writer, extra ...tea.ProgramOption) (*tea.Program, error) {
 	if o.Renderer == nil {
 		o.Renderer = NewRenderer(out, o.NoColor)
 	}
 	m, err := New(src, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.poll.ctx = ctx
 	opts := append(ProgramOptions(o), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
-	_, err = tea.NewProgram(m, opts...).Run()
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil // the caller ended the session
-	}
-	return err
+	return tea.NewProgram(m, append(opts, extra...)...), nil
 }
 
 // ProgramOptions are the Bubble Tea options the monitor needs: the
