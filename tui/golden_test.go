@@ -167,3 +167,21 @@ func TestResizeSweep(t *testing.T) {
 		t.Fatal("back at 120x40 the screen differs from before")
 	}
 }
+
+// TestHelpFits: at every size from the minimum up, the help overlay shows
+// every section.
+func TestHelpFits(t *testing.T) {
+	for _, sz := range [][2]int{{60, 16}, {70, 20}, {80, 24}, {100, 30}, {200, 60}} {
+		m := goldenModel(t, Options{}, sz[0], sz[1])
+		press(m, "?")
+		v := ansi.Strip(m.View())
+		for _, want := range []string{"Panes", "Data", "General", "range", "quit", "zoom"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%dx%d: help lacks %q:\n%s", sz[0], sz[1], want, v)
+			}
+		}
+	}
+	m := goldenModel(t, Options{}, 60, 16)
+	press(m, "?")
+	golden.RequireEqual(t, []byte(ansi.Strip(m.View())))
+}

@@ -17,16 +17,28 @@ type helpSection struct {
 }
 
 // helpSections lists every enabled binding, grouped, with the keys as they
-// are bound now (remaps included) and the state they act on.
-func (m *Model) helpSections() []helpSection {
+// are bound now (remaps included) and the state they act on. compact uses
+// the footer's short descriptions and folds the four pane keys and the two
+// quit keys into one row each, for small terminals.
+func (m *Model) helpSections(compact bool) []helpSection {
 	k := m.keys
+	if compact {
+		quit := k.Quit
+		quit.SetHelp(quit.Help().Key+", "+k.ForceQuit.Help().Key, "quit")
+		rng := k.Range
+		rng.SetHelp(rng.Help().Key, "next range")
+		return []helpSection{
+			{"Panes", []key.Binding{k.NextPane, k.PrevPane, k.paneNumbers(), k.Zoom, k.Back}},
+			{"Data", []key.Binding{rng, k.Refresh, k.Pause, k.Slower, k.Faster}},
+			{"General", []key.Binding{k.Help, quit}},
+		}
+	}
 	rng := k.full("range")
 	rng.SetHelp(rng.Help().Key, "range: "+strings.Join(datasource.Presets, " → "))
 	slower := k.full("slower")
 	slower.SetHelp(slower.Help().Key, "poll less often (every "+common.Age(m.poll.interval)+")")
-	page := m.top().FullHelp()
 	var pageBinds []key.Binding
-	for _, g := range page {
+	for _, g := range m.top().FullHelp() {
 		pageBinds = append(pageBinds, g...)
 	}
 	return []helpSection{
@@ -55,47 +67,65 @@ func (s helpSection) render(st *common.Styles) []string {
 	return out
 }
 
-// helpOverlay is the full help, centred in the body: sections side by
-// side when they fit, else stacked, cut to the body's height.
+// helpOverlay is the full help, centred in the body. It takes the first
+// layout that fits: three columns, two, then compact rows, in a box, then
+// without the box; the last resort is cut to the body's height.
 func (m *Model) helpOverlay(w, h int) string {
 	st := m.com.Styles
-	secs := m.helpSections()
-	cols := make([][]string, len(secs))
-	widths := make([]int, len(secs))
-	total := 0
-	for i, s := range secs {
-		cols[i] = s.render(st)
-		for _, l := range cols[i] {
-			widths[i] = max(widths[i], ansi.StringWidth(l))
-		}
-		total += widths[i] + 4
-	}
-	if total+4 > w && len(cols) == 3 {
-		// Two columns: the first and last sections share the left one.
-		cols = [][]string{append(append(cols[0], ""), cols[2]...), cols[1]}
-		widths = []int{max(widths[0], widths[2]), widths[1]}
-		total = widths[0] + widths[1] + 8
-	}
 	var lines []string
-	if total+4 <= w {
-		lines = sideBySide(cols, widths)
-	} else {
-		for i, c := range cols {
-			if i > 0 {
-				lines = append(lines, "")
+	for _, compact := range []bool{false, true} {
+		cols := m.helpColumns(compact)
+		for _, ncol := range []int{3, 2, 1} {
+			if ncol == 1 && !compact {
+				continue
 			}
-			lines = append(lines, c...)
+			lines = arrange(cols, ncol)
+			box := strings.Split(st.HelpBox.Render(strings.Join(lines, "\n")), "\n")
+			if ansi.StringWidth(box[0]) <= w && len(box) <= h {
+				return center(box, w, h, false)
+			}
+			if compact && blockWidth(lines) <= w && len(lines) <= h {
+				return center(lines, w, h, false)
+			}
 		}
 	}
-	box := strings.Split(st.HelpBox.Render(strings.Join(lines, "\n")), "\n")
-	if ansi.StringWidth(box[0]) > w || len(box) > h {
-		box = lines // no room for the border
+	return center(lines, w, h, false)
+}
+
+// helpColumns renders each section as a column of lines.
+func (m *Model) helpColumns(compact bool) [][]string {
+	secs := m.helpSections(compact)
+	cols := make([][]string, len(secs))
+	for i, s := range secs {
+		cols[i] = s.render(m.com.Styles)
 	}
-	return center(box, w, h, false)
+	return cols
+}
+
+// arrange lays three section columns out in n columns: with two, the first
+// and last share the left one; with one, all are stacked.
+func arrange(cols [][]string, n int) []string {
+	stack := func(cs ...[]string) []string {
+		var out []string
+		for i, c := range cs {
+			if i > 0 {
+				out = append(out, "")
+			}
+			out = append(out, c...)
+		}
+		return out
+	}
+	switch n {
+	case 3:
+		return sideBySide(cols)
+	case 2:
+		return sideBySide([][]string{stack(cols[0], cols[2]), cols[1]})
+	}
+	return stack(cols...)
 }
 
 // sideBySide joins columns with four cells between them.
-func sideBySide(cols [][]string, widths []int) []string {
+func sideBySide(cols [][]string) []string {
 	var lines []string
 	for r := range maxLen(cols) {
 		var b strings.Builder
@@ -105,13 +135,21 @@ func sideBySide(cols [][]string, widths []int) []string {
 				l = c[r]
 			}
 			if i < len(cols)-1 {
-				l = fit(l, widths[i]+4)
+				l = fit(l, blockWidth(c)+4)
 			}
 			b.WriteString(l)
 		}
 		lines = append(lines, b.String())
 	}
 	return lines
+}
+
+func blockWidth(lines []string) int {
+	w := 0
+	for _, l := range lines {
+		w = max(w, ansi.StringWidth(l))
+	}
+	return w
 }
 
 func maxLen(cols [][]string) int {
