@@ -99,8 +99,11 @@ usage, from PostHog or from its own embedded store.
 	pf.String("source", "", "data source: embedded or posthog")
 	pf.String("db", "", "embedded store file (default $XDG_DATA_HOME/ttmon/events.db)")
 	pf.String("log", "", "write logs to this file (nothing is logged otherwise)")
+	pf.String("posthog-host", "", "PostHog API host: us, eu, or your instance's URL (default https://us.posthog.com)")
+	pf.String("project", "", "PostHog project id (the number in your PostHog URL /project/<id>)")
+	pf.String("query-budget", "", "PostHog requests allowed, e.g. 2400/h (default) or 120/h for the legacy limit")
 	a.addTUIFlags(root.Flags())
-	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd())
+	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd())
 	return root
 }
 

@@ -225,6 +225,8 @@ func (a *app) openSource(ctx context.Context) (datasource.Source, func(), error)
 			return nil, nil, err
 		}
 		return st, func() { st.Close() }, nil
+	case "posthog":
+		return a.openPostHog(ctx)
 	default:
 		return nil, nil, fmt.Errorf("source %q is not available in this build yet; use --source embedded", a.cfg.Source)
 	}

@@ -7,14 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/pace"
+	"github.com/ttmon/ttmon/datasource/posthog"
 )
 
 // CurrentVersion is the config file format this build writes and reads.
@@ -184,14 +186,19 @@ func (c Config) Validate() error {
 
 func (p PostHog) validate() []error {
 	var errs []error
-	if u, err := url.Parse(p.Host); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("posthog.host: %q is not a URL; use https://us.posthog.com, https://eu.posthog.com or your instance's URL", p.Host))
+	if _, _, err := posthog.NormalizeHost(p.Host); err != nil {
+		errs = append(errs, fmt.Errorf("posthog.host: %w", err))
 	}
 	if p.Project == "" {
 		errs = append(errs, errors.New("posthog.project: set the project id (--project or TTMON_POSTHOG_PROJECT); it is the number in your PostHog URL /project/<id>"))
+	} else if _, err := strconv.ParseUint(p.Project, 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("posthog.project: %q is not a project id; it is the number in your PostHog URL /project/<id>", p.Project))
 	}
 	if p.APIKey == "" {
 		errs = append(errs, errors.New("posthog api key: set TTMON_POSTHOG_API_KEY to a personal API key with the query:read scope"))
+	}
+	if _, err := pace.ParseBudget(p.QueryBudget); err != nil {
+		errs = append(errs, fmt.Errorf("posthog.query_budget: %w", err))
 	}
 	return errs
 }

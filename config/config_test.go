@@ -123,15 +123,26 @@ func TestValidateReportsEverything(t *testing.T) {
 func TestValidatePostHog(t *testing.T) {
 	c := Default()
 	c.Source = "posthog"
-	c.PostHog.Host = "us.posthog.com"
+	c.PostHog.Host = "ftp://us.posthog.com"
+	c.PostHog.QueryBudget = "120"
 	err := c.Validate()
-	for _, want := range []string{"posthog.host", "posthog.project", "TTMON_POSTHOG_API_KEY"} {
+	for _, want := range []string{"posthog.host", "posthog.project", "TTMON_POSTHOG_API_KEY", "posthog.query_budget", "120/h"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error lacks %q: %v", want, err)
 		}
 	}
 	if err != nil && strings.Contains(err.Error(), "phx_") {
 		t.Error("error mentions a key")
+	}
+	c.PostHog = PostHog{Host: "eu", Project: "proj-1", APIKey: "phx_k", QueryBudget: "120/h"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `"proj-1" is not a project id`) {
+		t.Errorf("non-numeric project: %v", err)
+	}
+	for _, host := range []string{"us", "eu", "eu.i.posthog.com", "posthog.example.com", "http://127.0.0.1:8000"} {
+		c.PostHog = PostHog{Host: host, Project: "12345", APIKey: "phx_k", QueryBudget: "240/m"}
+		if err := c.Validate(); err != nil {
+			t.Errorf("host %q: %v", host, err)
+		}
 	}
 }
 

@@ -1,0 +1,106 @@
+package cmd
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckEmbedded(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	code, _, errs := run(t, env, "check", "--db", db)
+	if code != 1 || !strings.Contains(errs, "no store at") {
+		t.Errorf("missing store: exit %d, %s", code, errs)
+	}
+	seedStore(t, db, time.Now())
+	code, out, errs := run(t, env, "check", "--db", db)
+	if code != 0 || !strings.Contains(out, "all checks passed") || !strings.Contains(out, "telemetry.health") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// fakeAPI answers the query API like PostHog for one project and key:
+// the check query gets the event counts, a snapshot gets a few rows.
+func fakeAPI(t *testing.T, key string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Authorization") != "Bearer "+key {
+			w.WriteHeader(401)
+			io.WriteString(w, `{"type":"authentication_error","code":"authentication_failed","detail":"Personal API key found in request Authorization header is invalid.","attr":null}`)
+			return
+		}
+		if r.URL.Path == "/api/projects/12345/cohorts/" {
+			io.WriteString(w, `{"next":null,"results":[{"id":1,"name":"Docker users","count":3}]}`)
+			return
+		}
+		if r.URL.Path != "/api/projects/12345/query/" {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`)
+			return
+		}
+		var body struct{ Name string }
+		json.NewDecoder(r.Body).Decode(&body)
+		switch body.Name {
+		case "ttmon.check":
+			io.WriteString(w, `{"columns":["value","n"],"results":[["telemetry.health",1200],["error_occurred",3],["timer.started",77]],"hasMore":false}`)
+		default:
+			io.WriteString(w, `{"columns":["tag","k","b","v1","v2","v3","v4"],"results":[["tot","",0,1280,42,3,77],["prev","",0,40,0,0,0],["ver","4.9.1",0,42,0,0,0]],"hasMore":false}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCheckPostHog(t *testing.T) {
+	env := isolated(t)
+	srv := fakeAPI(t, "phx_good")
+	args := []string{"check", "--source", "posthog", "--posthog-host", srv.URL, "--project", "12345"}
+	env["TTMON_POSTHOG_API_KEY"] = "phx_good"
+	code, out, errs := run(t, env, args...)
+	if code != 0 || !strings.Contains(out, "1200  telemetry.health") || !strings.Contains(out, "all checks passed") {
+		t.Errorf("good key: exit %d\n%s%s", code, out, errs)
+	}
+	env["TTMON_POSTHOG_API_KEY"] = "phx_wrong_SECRET"
+	code, out, errs = run(t, env, args...)
+	if code != 1 || !strings.Contains(out, "FAIL  API key") || strings.Contains(out+errs, "SECRET") {
+		t.Errorf("bad key: exit %d\n%s%s", code, out, errs)
+	}
+	delete(env, "TTMON_POSTHOG_API_KEY")
+	env["POSTHOG_PERSONAL_API_KEY"] = "phx_good"
+	code, out, _ = run(t, env, append(args, "--json")...)
+	if code != 0 || !strings.Contains(out, `"name": "heartbeat events"`) {
+		t.Errorf("POSTHOG_PERSONAL_API_KEY and --json: exit %d\n%s", code, out)
+	}
+	code, _, errs = run(t, env, "check", "--source", "posthog", "--posthog-host", srv.URL, "--project", "12345", "--query-budget", "lots")
+	if code != 1 || !strings.Contains(errs, "posthog.query_budget") {
+		t.Errorf("bad budget: exit %d %s", code, errs)
+	}
+}
+
+func TestSnapshotPostHog(t *testing.T) {
+	env := isolated(t)
+	env["TTMON_POSTHOG_API_KEY"] = "phx_good"
+	srv := fakeAPI(t, "phx_good")
+	code, out, errs := run(t, env, "snapshot", "--source", "posthog", "--posthog-host", srv.URL, "--project", "12345", "--json", "--tz", "UTC")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Source   string `json:"source"`
+		Installs struct {
+			Active, Previous int64
+		} `json:"installs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err, out)
+	}
+	if doc.Installs.Active != 42 || doc.Installs.Previous != 40 || !strings.HasPrefix(doc.Source, "posthog "+srv.URL) {
+		t.Errorf("snapshot %+v", doc)
+	}
+}
