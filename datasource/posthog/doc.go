@@ -42,8 +42,9 @@
 // about 1e15 or with more than 15 significant digits may print differently
 // (ClickHouse's float formatting against Go's); objects and arrays compare
 // as PostHog stored their JSON (the embedded store re-encodes them with
-// sorted keys); Properties covers the keys seen in the last 7 days, where
-// the embedded store lists every key it holds.
+// sorted keys); Properties covers the keys seen in the last 7 days
+// (including keys whose values are all null), where the embedded store
+// lists every key it holds with a non-null value.
 //
 // # Values, keys and secrets
 //

@@ -48,14 +48,12 @@ func (s *Source) resolveScope(ctx context.Context, scope datasource.Scope, key s
 }
 
 // propertiesQuery lists the keys of person and event properties seen in
-// [from, to), leaving out keys whose value is null (as the embedded store
-// does).
+// [from, to).
 func propertiesQuery(from, to time.Time) *hq {
 	h := newHQ()
 	w := h.where(from, to, nil)
 	part := func(scope, src string) string {
-		return "SELECT DISTINCT '" + scope + "' AS scope, arrayJoin(arrayFilter(x -> JSONType(" + src +
-			", x) != 'Null', JSONExtractKeys(" + src + "))) AS k FROM events WHERE " + w
+		return "SELECT DISTINCT '" + scope + "' AS scope, arrayJoin(JSONExtractKeys(" + src + ")) AS k FROM events WHERE " + w
 	}
 	h.add("SELECT scope, k FROM (\n", part("person", personProps), "\nUNION ALL\n", part("event", eventProps),
 		"\n) LIMIT ", strconv.Itoa(maxRows))
