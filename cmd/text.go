@@ -11,6 +11,7 @@ import (
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
 )
 
 // writeSnapshotText prints the four panes as plain text for people and for
@@ -25,21 +26,21 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	fmt.Fprintf(w, "Source   %s\n", s.Source)
 	fmt.Fprintf(w, "Range    %s  %s .. %s UTC  (%d x %s)\n", r.Label(), r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), r.Buckets(), shortDur(r.Step))
 	fmt.Fprintf(w, "Filters  %s\n", filters)
-	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
+	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
 
-	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
+	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
 	fmt.Fprintf(w, "  %s  per %s\n", sparkline(s.Installs.Series), shortDur(r.Step))
 
 	fmt.Fprintf(w, "\nVersions\n")
 	writeVersions(w, s.Versions)
 
 	e := s.Errors
-	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", thousands(e.Total), e.PerInstall)
+	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", common.Thousands(e.Total), e.PerInstall)
 	fmt.Fprintf(w, "  %s  per %s\n", sparkline(e.Series), shortDur(r.Step))
 	if len(e.ByVersion) > 0 {
 		parts := make([]string, 0, len(e.ByVersion))
 		for _, v := range e.ByVersion {
-			parts = append(parts, v.Version+" "+thousands(v.Errors))
+			parts = append(parts, v.Version+" "+common.Thousands(v.Errors))
 		}
 		fmt.Fprintf(w, "  by version: %s\n", strings.Join(parts, ", "))
 	}
@@ -48,7 +49,7 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	if tz == "" {
 		tz = "UTC"
 	}
-	fmt.Fprintf(w, "\nTimer usage (hour of day, %s)\n  %s timers started\n", tz, thousands(s.Timers.Total))
+	fmt.Fprintf(w, "\nTimer usage (hour of day, %s)\n  %s timers started\n", tz, common.Thousands(s.Timers.Total))
 	hours := make([]datasource.Point, 24)
 	for h, n := range s.Timers.ByHour {
 		hours[h].V = float64(n)
@@ -77,26 +78,8 @@ func writeVersions(w io.Writer, vs []datasource.VersionShare) {
 		if v.Latest {
 			mark = "latest"
 		}
-		fmt.Fprintf(w, "  %-*s %-6s %7s %6.1f%%  %s\n", width, v.Version, mark, thousands(v.Installs), 100*v.Share, bar(v.Share, 30))
+		fmt.Fprintf(w, "  %-*s %-6s %7s %6.1f%%  %s\n", width, v.Version, mark, common.Thousands(v.Installs), 100*v.Share, bar(v.Share, 30))
 	}
-}
-
-// thousands formats n with comma separators: 1234567 -> "1,234,567".
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 // change describes now against the previous period: "up 3.5% from 398".
@@ -115,7 +98,7 @@ func change(now, prev int64, label string) string {
 	case now < prev:
 		arrow = "down"
 	}
-	return fmt.Sprintf("(%s %.1f%% from %s in the previous %s)", arrow, math.Abs(pct), thousands(prev), label)
+	return fmt.Sprintf("(%s %.1f%% from %s in the previous %s)", arrow, math.Abs(pct), common.Thousands(prev), label)
 }
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
