@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -60,9 +61,12 @@ func NewErrors(com *common.Common, keys KeyMap, th Thresholds) *Errors {
 	return &Errors{base: newBase(com, keys, TitleErrors), th: th}
 }
 
-// Update takes new data; the pane has no keys of its own yet.
+// Update takes new data; enter opens the drill view.
 func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
+	if k, ok := msg.(tea.KeyMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
+		return p, drill(NewErrorsDrill(p.com, p.keys))
+	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		d := m.Snapshot.Errors
 		if p.has && d.Total == p.data.Total && d.PerInstall == p.data.PerInstall &&

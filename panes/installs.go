@@ -3,6 +3,7 @@ package panes
 import (
 	"slices"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -47,9 +48,12 @@ func NewInstalls(com *common.Common, keys KeyMap) *Installs {
 	return &Installs{base: newBase(com, keys, TitleInstalls)}
 }
 
-// Update takes new data; the pane has no keys of its own yet.
+// Update takes new data; enter opens the drill view.
 func (p *Installs) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
+	if k, ok := msg.(tea.KeyMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
+		return p, drill(NewInstallsDrill(p.com, p.keys))
+	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		d := m.Snapshot.Installs
 		if p.has && d.Active == p.data.Active && d.Previous == p.data.Previous &&

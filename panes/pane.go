@@ -50,11 +50,64 @@ type DataMsg struct {
 // drops its cached string and draws again on the next View.
 type RestyleMsg struct{}
 
-// KeyMap holds the bindings a pane reacts to while it has focus. They are
-// defined with every other binding in tui/keymap.go; Drill is reserved for
-// the drilldown issue and is disabled until then, so help does not show it.
+// KeyMap holds the bindings panes and drill views react to while they have
+// focus. They are defined with every other binding in tui/keymap.go, so
+// they are remappable and help shows them as bound.
 type KeyMap struct {
+	// Drill opens the drill view of the focused pane, or of a row.
 	Drill key.Binding
+	// Up, Down, Left and Right move the selection (a version, an hour, a
+	// row); PageUp, PageDown, Home and End move it further.
+	Up, Down, Left, Right, PageUp, PageDown, Home, End key.Binding
+	// Sort picks the next column to sort a table by; Reverse flips it.
+	Sort, Reverse key.Binding
+	// Find searches a table's rows.
+	Find key.Binding
+}
+
+// DrillMsg asks the root to open View on top of the current page. Filters
+// are the filters this level adds to every query (app_version=4.9.1 for a
+// version); going back removes them again.
+type DrillMsg struct {
+	View    Drill
+	Filters []datasource.Filter
+}
+
+// drill returns the command that sends a DrillMsg.
+func drill(v Drill, fs ...datasource.Filter) tea.Cmd {
+	return func() tea.Msg { return DrillMsg{View: v, Filters: fs} }
+}
+
+// Drill is a drill view: a full-body Pane pushed on the root's page stack.
+// It does no I/O either: Request says what it needs, the root's poller
+// asks the Source on every poll and hands the answers back in a
+// DrillDataMsg.
+type Drill interface {
+	Pane
+	// Request is what the view needs on each poll, nil for a view that
+	// shows only what it was opened with.
+	Request() *Request
+	// Capturing reports that the view takes every key for itself (its
+	// find line is open), so the root must not act on them.
+	Capturing() bool
+}
+
+// Request lists the Source calls a drill view needs. The poller fills in
+// each one's Query (range and filters of the moment) and asks them in
+// order.
+type Request struct {
+	Breakdowns    []datasource.BreakdownQuery
+	Events        *datasource.EventsQuery
+	Installations *datasource.InstallationsQuery
+}
+
+// DrillDataMsg answers a Request: one Breakdowns entry per asked
+// breakdown, in order, and the events or installations if asked.
+type DrillDataMsg struct {
+	Query         datasource.Query
+	Breakdowns    [][]datasource.ValueCount
+	Events        []datasource.Event
+	Installations []datasource.Installation
 }
 
 // Titles of the four panes, in focus order (keys 1-4).
@@ -109,6 +162,30 @@ func (b *base) Title() string { return b.title }
 
 // ShortHelp lists the pane's own enabled bindings for the footer.
 func (b *base) ShortHelp() []key.Binding { return []key.Binding{b.keys.Drill} }
+
+// navHelp is one help entry for a pair of movement keys ("↑/↓ select").
+func navHelp(a, b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(a.Keys()...), key.WithHelp(arrow(a)+"/"+arrow(b), desc))
+}
+
+// arrow shows a binding's first key, arrows as arrows.
+func arrow(b key.Binding) string {
+	k := b.Help().Key
+	if ks := b.Keys(); len(ks) > 0 {
+		k = ks[0]
+	}
+	switch k {
+	case "up":
+		return "↑"
+	case "down":
+		return "↓"
+	case "left":
+		return "←"
+	case "right":
+		return "→"
+	}
+	return k
+}
 
 // FullHelp lists the pane's own bindings for the help overlay.
 func (b *base) FullHelp() [][]key.Binding { return [][]key.Binding{b.ShortHelp()} }

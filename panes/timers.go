@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ttmon/ttmon/tui/common"
 )
@@ -18,18 +20,23 @@ type Timers struct {
 	byHour [24]int64
 	total  int64
 	tz     string
+	sel    int // the selected hour; -1 until one is picked (the peak)
 }
 
 var _ Pane = (*Timers)(nil)
 
 // NewTimers returns the timer-usage pane.
 func NewTimers(com *common.Common, keys KeyMap) *Timers {
-	return &Timers{base: newBase(com, keys, TitleTimers)}
+	return &Timers{base: newBase(com, keys, TitleTimers), sel: -1}
 }
 
-// Update takes new data; the pane has no keys of its own yet.
+// Update takes new data and, focused, selects an hour (left/right) and
+// drills into it (enter).
 func (p *Timers) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
+	if k, ok := msg.(tea.KeyMsg); ok && p.focused {
+		return p, p.handleKey(k)
+	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		d, tz := m.Snapshot.Timers, m.Snapshot.Query.TZ
 		if p.has && d.ByHour == p.byHour && d.Total == p.total && tz == p.tz {
@@ -42,6 +49,56 @@ func (p *Timers) Update(msg tea.Msg) (Pane, tea.Cmd) {
 
 // View returns the cached rendering.
 func (p *Timers) View() string { return p.view(p.render) }
+
+// ShortHelp lists the hour and drill keys.
+func (p *Timers) ShortHelp() []key.Binding {
+	return []key.Binding{navHelp(p.keys.Left, p.keys.Right, "hour"), p.keys.Drill}
+}
+
+// FullHelp is ShortHelp for the help overlay.
+func (p *Timers) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+// Selected is the hour enter would drill into: the one picked, else the
+// busiest.
+func (p *Timers) Selected() int {
+	if p.sel >= 0 {
+		return p.sel
+	}
+	return p.peak()
+}
+
+func (p *Timers) peak() int {
+	peak := 0
+	for h, v := range p.byHour {
+		if v > p.byHour[peak] {
+			peak = h
+		}
+	}
+	return peak
+}
+
+func (p *Timers) handleKey(k tea.KeyMsg) tea.Cmd {
+	h := p.Selected()
+	switch {
+	case key.Matches(k, p.keys.Left):
+		h = (h + 23) % 24
+	case key.Matches(k, p.keys.Right):
+		h = (h + 1) % 24
+	case key.Matches(k, p.keys.Home):
+		h = 0
+	case key.Matches(k, p.keys.End):
+		h = 23
+	case key.Matches(k, p.keys.Drill):
+		if !p.has {
+			return nil
+		}
+		return drill(NewHourDrill(p.com, p.keys, h, p.zone()))
+	default:
+		return nil
+	}
+	p.sel, p.dirty = h, true
+	return nil
+}
 
 func (p *Timers) zone() string {
 	switch p.tz {
@@ -67,6 +124,12 @@ func (p *Timers) summary() []string {
 		return []string{s + zone, s}
 	}
 	pk := st.Muted.Render(fmt.Sprintf(" · peak %02d:00", peak))
+	if p.focused {
+		h := p.Selected()
+		sel := st.Muted.Render(" · ") + st.Selected.Render(fmt.Sprintf("%02d:00", h)) +
+			st.Muted.Render(" "+common.Thousands(p.byHour[h]))
+		return []string{s + sel + zone, s + sel, s}
+	}
 	return []string{s + pk + zone, s + pk, s}
 }
 
@@ -108,8 +171,20 @@ func (p *Timers) chart(iw, h int) []string {
 	cols, pos := hourColumns(vals, cw)
 	side := p.side(cw - len(cols))
 	out := make([]string, 0, h+1)
+	from, to := -1, -1
+	if p.focused {
+		sel := p.Selected()
+		from, to = pos(sel), len(cols)
+		if sel < 23 {
+			to = pos(sel + 1)
+		}
+		if to-from >= 2 && len(cols) >= 48 {
+			to-- // not the gap
+		}
+		to = max(to, from+1)
+	}
 	for i, r := range columns(cols, h, hi, p.com.Basic) {
-		line := scaleLabel(st.Axis, i, h, top, "0", lw) + st.Bars.Render(r)
+		line := scaleLabel(st.Axis, i, h, top, "0", lw) + spanStyle(r, from, to, st.Bars, st.Selected)
 		if i < len(side) {
 			line += "   " + side[i]
 		}
@@ -183,4 +258,25 @@ func hourAxis(cw int, pos func(i int) int) string {
 		}
 	}
 	return string(line)
+}
+
+// spanStyle draws columns [from, to) of a chart row in hi and the rest in
+// base; from < 0 draws it all in base.
+func spanStyle(row string, from, to int, base, hi lipgloss.Style) string {
+	if from < 0 {
+		return base.Render(row)
+	}
+	r := []rune(row)
+	from, to = min(from, len(r)), min(to, len(r))
+	out := ""
+	if from > 0 {
+		out += base.Render(string(r[:from]))
+	}
+	if to > from {
+		out += hi.Render(string(r[from:to]))
+	}
+	if to < len(r) {
+		out += base.Render(string(r[to:]))
+	}
+	return out
 }

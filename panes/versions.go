@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -24,6 +25,7 @@ type Versions struct {
 	has  bool
 	raw  []datasource.VersionShare // as received, to spot unchanged data
 	rows []datasource.VersionShare // by installations, largest first
+	sel  string                    // the selected version, "" for the first row
 }
 
 var _ Pane = (*Versions)(nil)
@@ -33,9 +35,13 @@ func NewVersions(com *common.Common, keys KeyMap) *Versions {
 	return &Versions{base: newBase(com, keys, TitleVersions)}
 }
 
-// Update takes new data; the pane has no keys of its own yet.
+// Update takes new data and, focused, moves the selection (up/down) and
+// drills into the selected version (enter).
 func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
+	if k, ok := msg.(tea.KeyMsg); ok && p.focused {
+		return p, p.handleKey(k)
+	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		v := m.Snapshot.Versions
 		if p.has && slices.Equal(v[:min(len(v), maxVersions)], p.raw) {
@@ -56,6 +62,83 @@ func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 
 // View returns the cached rendering.
 func (p *Versions) View() string { return p.view(p.render) }
+
+// ShortHelp lists the selection and drill keys.
+func (p *Versions) ShortHelp() []key.Binding {
+	return []key.Binding{navHelp(p.keys.Up, p.keys.Down, "version"), p.keys.Drill}
+}
+
+// FullHelp is ShortHelp for the help overlay.
+func (p *Versions) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+// shown is the rows the pane draws at its size, "other" left out.
+func (p *Versions) shown() []versionRow {
+	_, ih := p.inner()
+	rows := fold(p.rows, ih)
+	if n := len(rows); n > 0 && rows[n-1].folded > 0 {
+		rows = rows[:n-1]
+	}
+	return rows
+}
+
+// selected is the index of the selected version among shown, 0 when it is
+// not shown (or none is selected yet).
+func (p *Versions) selected(shown []versionRow) int {
+	for i, r := range shown {
+		if r.label == p.sel {
+			return i
+		}
+	}
+	return 0
+}
+
+// Selected is the version enter would drill into; "" without data.
+func (p *Versions) Selected() string {
+	shown := p.shown()
+	if len(shown) == 0 {
+		return ""
+	}
+	return shown[p.selected(shown)].label
+}
+
+func (p *Versions) handleKey(k tea.KeyMsg) tea.Cmd {
+	shown := p.shown()
+	if len(shown) == 0 {
+		return nil
+	}
+	i := p.selected(shown)
+	switch {
+	case key.Matches(k, p.keys.Up):
+		i = max(i-1, 0)
+	case key.Matches(k, p.keys.Down):
+		i = min(i+1, len(shown)-1)
+	case key.Matches(k, p.keys.Home):
+		i = 0
+	case key.Matches(k, p.keys.End):
+		i = len(shown) - 1
+	case key.Matches(k, p.keys.Drill):
+		v := shown[i].label
+		return drill(NewVersionDrill(p.com, p.keys, v), VersionFilter(p.com.Mapping.VersionProperty, v))
+	default:
+		return nil
+	}
+	if shown[i].label != p.sel {
+		p.sel, p.dirty = shown[i].label, true
+	}
+	return nil
+}
+
+// VersionFilter keeps the events of one app version; for Unknown, the
+// events that carry none.
+func VersionFilter(prop, v string) datasource.Filter {
+	if prop == "" {
+		prop = datasource.DefaultMapping().VersionProperty
+	}
+	if v == datasource.Unknown {
+		return datasource.Filter{Key: prop, Op: datasource.OpIsNotSet}
+	}
+	return datasource.Filter{Key: prop, Op: datasource.OpEq, Values: []string{v}}
+}
 
 // versionRow is one drawn bar; folded > 0 marks the "other" row.
 type versionRow struct {
@@ -161,9 +244,18 @@ func (p *Versions) render() string {
 	const mark, shareW = 3, 6
 	bw := iw - lw - mark - 1 - cw - shareW - 1
 	body := make([]string, 0, len(rows))
-	for _, r := range rows {
+	sel := -1
+	if p.focused {
+		sel = p.selected(rows)
+	}
+	for i, r := range rows {
 		name, bar, marker := st.Text.Render(fit(r.label, lw)), st.VersionBar, "   "
 		switch {
+		case i == sel && r.folded == 0:
+			name = st.Selected.Render(fit(r.label, lw))
+			if r.latest {
+				marker = st.Latest.Render(" ★ ")
+			}
 		case r.latest:
 			name, bar, marker = st.Latest.Render(fit(r.label, lw)), st.LatestBar, st.Latest.Render(" ★ ")
 		case r.folded > 0:

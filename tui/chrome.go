@@ -2,13 +2,13 @@ package tui
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
 )
 
@@ -33,12 +33,41 @@ func (m *Model) View() string {
 		m.cache.out = m.tooSmall()
 		return m.cache.out
 	}
+	bh := m.height - chromeH
 	body := m.top().View()
-	if m.showHelp {
-		body = m.helpOverlay(m.width, m.height-chromeH)
+	switch {
+	case m.showHelp:
+		body = m.helpOverlay(m.width, bh)
+	case m.picker != nil:
+		box := m.pickerView(m.width, bh)
+		bw := blockWidth(box)
+		body = overlay(body, box, max((m.width-bw)/2, 0), max((bh-len(box))/2, 0), m.width)
+	case m.prompt != nil:
+		if pop := m.promptPopup(); len(pop) > 0 {
+			body = overlay(body, pop, m.promptX(), 0, m.width)
+		}
 	}
 	m.cache.out = m.header() + "\n" + body + "\n" + m.footer()
 	return m.cache.out
+}
+
+// overlay draws lines over body from cell x of line y, keeping the body to
+// their left and right.
+func overlay(body string, lines []string, x, y, w int) string {
+	bl := strings.Split(body, "\n")
+	for i, l := range lines {
+		r := y + i
+		if r >= len(bl) {
+			break
+		}
+		lw := ansi.StringWidth(l)
+		if x+lw > w {
+			l = ansi.Truncate(l, max(w-x, 0), "")
+			lw = ansi.StringWidth(l)
+		}
+		bl[r] = ansi.Cut(bl[r], 0, x) + l + ansi.Cut(bl[r], x+lw, w)
+	}
+	return strings.Join(bl, "\n")
 }
 
 // tooSmall fills the screen with what is wrong and what to do, cut to fit
@@ -88,35 +117,51 @@ func center(lines []string, w, h int, perLine bool) string {
 // short it gives up detail in a fixed order: the middle of the store path,
 // the refresh timing, the source, the filters, the refresh time.
 func (m *Model) header() string {
+	if m.prompt != nil {
+		return m.promptLine()
+	}
 	st := m.com.Styles
 	badge := m.badges()
 	room := m.width - ansi.StringWidth(badge) - 3
 	src := shortPath(m.info.String())
 	loc := shortPath(m.info.Location)
 	srcShort := strings.TrimSpace(m.info.Kind + " " + ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-20, 0), "…"))
-	filters := st.Muted.Render("no filters")
-	if len(m.filters) > 0 {
-		filters = st.Text.Render(strings.Join(datasource.FilterStrings(m.filters), " · "))
-	}
 	refresh := st.Muted.Render("waiting for first data")
 	refreshShort := refresh
-	if !m.poll.lastOK.IsZero() {
+	switch {
+	case m.pending && !m.poll.lastOK.IsZero():
+		refresh = st.Status.Render("updating…")
+		refreshShort = refresh
+	case !m.poll.lastOK.IsZero():
 		at := m.poll.lastOK.In(m.com.Loc).Format("15:04:05")
 		refreshShort = st.Muted.Render("↻ " + at)
 		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.poll.took) + " · every " + common.Age(m.poll.interval))
 	}
 	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
+	if len(m.pages) > 1 {
+		// In a drill view the path matters more than where the data is from.
+		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.crumbs())
+		src, srcShort = "", ""
+	}
+	const chips = "\x00" // stands for the filter chips, fitted last
 	variants := [][]string{
-		{app, st.Text.Render(src), rng, filters, refresh},
-		{app, st.Text.Render(srcShort), rng, filters, refresh},
-		{app, st.Text.Render(srcShort), rng, filters, refreshShort},
-		{app, rng, filters, refreshShort},
-		{app, rng, refreshShort},
+		{app, st.Text.Render(src), rng, chips, refresh},
+		{app, st.Text.Render(srcShort), rng, chips, refresh},
+		{app, st.Text.Render(srcShort), rng, chips, refreshShort},
+		{app, rng, chips, refreshShort},
+		{app, rng, chips},
 		{app, rng},
 	}
 	sep := st.Sep.Render(" │ ")
 	line := ""
 	for _, v := range variants {
+		v = slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == "" })
+		i := slices.Index(v, chips)
+		if i >= 0 {
+			v[i] = ""
+			fixed := ansi.StringWidth(" " + strings.Join(v, sep))
+			v[i] = m.chips(room - fixed)
+		}
 		if line = " " + strings.Join(v, sep); ansi.StringWidth(line) <= room {
 			break
 		}
@@ -162,10 +207,12 @@ func (m *Model) footer() string {
 	st := m.com.Styles
 	left := ""
 	switch {
+	case m.status != "" && m.statusErr:
+		left = st.Alert.Render(oneLine(m.status, m.width*2/3))
 	case m.poll.err != nil:
 		left = st.Alert.Render("poll failed: ") + st.Text.Render(oneLine(m.poll.err.Error(), m.width/2))
 	case m.status != "":
-		left = st.Status.Render(m.status)
+		left = st.Status.Render(oneLine(m.status, m.width*2/3))
 	}
 	h := m.help
 	h.Width = m.width - 2
@@ -180,11 +227,28 @@ func (m *Model) footer() string {
 // the top page's (and its focused pane's), then the global ones.
 func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
-	if m.showHelp {
+	switch {
+	case m.showHelp:
 		return []key.Binding{k.Help, k.Quit}
+	case m.prompt != nil:
+		return m.promptKeys()
+	case m.picker != nil:
+		return m.pickerKeys()
+	case m.capturing():
+		return m.top().ShortHelp()
 	}
 	out := []key.Binding{k.Help, k.Quit}
-	out = append(out, m.top().ShortHelp()...)
+	if len(m.pages) > 1 {
+		out = append(out, k.Back)
+		out = append(out, m.top().ShortHelp()...)
+	}
+	out = append(out, k.Filter, k.Cohort)
+	if len(m.filters) > 0 {
+		out = append(out, k.chipKeys())
+	}
+	if len(m.pages) == 1 {
+		out = append(out, m.top().ShortHelp()...)
+	}
 	return append(out, k.Range, k.Refresh, k.Pause, k.interval())
 }
 

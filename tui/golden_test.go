@@ -65,7 +65,7 @@ func TestGoldenStates(t *testing.T) {
 	})
 	t.Run("failed-80x24", func(t *testing.T) {
 		m := goldenModel(t, Options{}, 80, 24)
-		m.poll.fetch(m.query())
+		m.poll.fetch(m.query(), job{})
 		m.Update(snapshotMsg{seq: m.poll.seq, err: tuitest.ErrFake})
 		requireView(t, m)
 	})

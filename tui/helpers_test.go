@@ -61,7 +61,7 @@ func newTest(t testing.TB, src datasource.Source, o Options, w, h int) *Model {
 // fixed duration so headers do not depend on the machine.
 func feed(m *Model, snap *datasource.Snapshot) tea.Cmd {
 	if !m.poll.inFlight {
-		m.poll.fetch(m.query())
+		m.poll.fetch(m.query(), job{})
 	}
 	_, cmd := m.Update(snapshotMsg{seq: m.poll.seq, snap: snap, took: 12 * time.Millisecond})
 	return cmd

@@ -22,13 +22,15 @@ type helpSection struct {
 // quit keys into one row each, for small terminals.
 func (m *Model) helpSections(compact bool) []helpSection {
 	k := m.keys
+	filters := []key.Binding{k.full("filter"), k.full("cohort"), k.full("remove_chip"), k.full("clear_chips"), k.full("save_cohort")}
 	if compact {
 		quit := k.Quit
 		quit.SetHelp(quit.Help().Key+", "+k.ForceQuit.Help().Key, "quit")
 		rng := k.Range
 		rng.SetHelp(rng.Help().Key, "next range")
 		return []helpSection{
-			{"Panes", []key.Binding{k.NextPane, k.PrevPane, k.paneNumbers(), k.Zoom, k.Back}},
+			{"Panes", append(m.top().ShortHelp(), k.Back)},
+			{"Filters", []key.Binding{k.Filter, k.Cohort, k.chipKeys(), k.SaveCohort}},
 			{"Data", []key.Binding{rng, k.Refresh, k.Pause, k.Slower, k.Faster}},
 			{"General", []key.Binding{k.Help, quit}},
 		}
@@ -41,8 +43,14 @@ func (m *Model) helpSections(compact bool) []helpSection {
 	for _, g := range m.top().FullHelp() {
 		pageBinds = append(pageBinds, g...)
 	}
+	title := "Panes"
+	if len(m.pages) > 1 {
+		title = m.top().Title()
+		pageBinds = append(pageBinds, k.full("back"))
+	}
 	return []helpSection{
-		{"Panes", pageBinds},
+		{title, pageBinds},
+		{"Filters", filters},
 		{"Data", []key.Binding{rng, k.full("refresh"), k.full("pause"), slower, k.full("faster")}},
 		{"General", []key.Binding{k.full("help"), k.full("quit"), k.full("force_quit")}},
 	}
@@ -68,14 +76,14 @@ func (s helpSection) render(st *common.Styles) []string {
 }
 
 // helpOverlay is the full help, centred in the body. It takes the first
-// layout that fits: three columns, two, then compact rows, in a box, then
-// without the box; the last resort is cut to the body's height.
+// layout that fits: four columns, three, two, then compact rows, in a box,
+// then without the box; the last resort is cut to the body's height.
 func (m *Model) helpOverlay(w, h int) string {
 	st := m.com.Styles
 	var lines []string
 	for _, compact := range []bool{false, true} {
 		cols := m.helpColumns(compact)
-		for _, ncol := range []int{3, 2, 1} {
+		for _, ncol := range []int{4, 3, 2, 1} {
 			if ncol == 1 && !compact {
 				continue
 			}
@@ -102,10 +110,11 @@ func (m *Model) helpColumns(compact bool) [][]string {
 	return cols
 }
 
-// arrange lays three section columns out in n columns: with two, the first
-// and last share the left one; with one, all are stacked.
+// arrange lays the section columns out in n columns, keeping their order
+// and stacking neighbours so that the tallest column is as short as it can
+// be.
 func arrange(cols [][]string, n int) []string {
-	stack := func(cs ...[]string) []string {
+	stack := func(cs [][]string) []string {
 		var out []string
 		for i, c := range cs {
 			if i > 0 {
@@ -115,13 +124,25 @@ func arrange(cols [][]string, n int) []string {
 		}
 		return out
 	}
-	switch n {
-	case 3:
-		return sideBySide(cols)
-	case 2:
-		return sideBySide([][]string{stack(cols[0], cols[2]), cols[1]})
+	n = min(max(n, 1), len(cols))
+	var best [][]string
+	bestH := -1
+	// Each way to cut the sections into n runs, by the run each one starts.
+	var try func(start, left int, acc [][]string)
+	try = func(start, left int, acc [][]string) {
+		if left == 1 {
+			cand := append(append([][]string(nil), acc...), stack(cols[start:]))
+			if h := maxLen(cand); bestH < 0 || h < bestH {
+				best, bestH = cand, h
+			}
+			return
+		}
+		for end := start + 1; end <= len(cols)-left+1; end++ {
+			try(end, left-1, append(acc, stack(cols[start:end])))
+		}
 	}
-	return stack(cols...)
+	try(0, n, nil)
+	return sideBySide(best)
 }
 
 // sideBySide joins columns with four cells between them.

@@ -14,10 +14,12 @@ import (
 // KeyMap is every key binding of the monitor. Help and the footer are
 // generated from these bindings, so remapped keys show up there too.
 //
-// Filter, Cohort, Drill, RemoveChip and ClearChips are reserved for the
-// filter and drilldown issue: they are disabled (hidden from help, never
-// matched) but take part in clash checks, so a remap cannot take their keys
-// now and break later.
+// Bindings live in two scopes. The monitor's own keys (global, dashboard,
+// drill views) must all differ, because a page passes on what the root does
+// not take. The prompt's keys (complete, prompt_prev, prompt_next, accept,
+// cancel) act only while the filter prompt is open and take every other
+// key as text, so they only have to differ from each other and from
+// force_quit.
 type KeyMap struct {
 	NextPane, PrevPane         key.Binding
 	Pane1, Pane2, Pane3, Pane4 key.Binding
@@ -27,7 +29,13 @@ type KeyMap struct {
 	Help, Back                 key.Binding
 	Quit, ForceQuit            key.Binding
 
-	Filter, Cohort, Drill, RemoveChip, ClearChips key.Binding
+	// Filters and cohorts.
+	Filter, Cohort, RemoveChip, ClearChips, SaveCohort key.Binding
+	// Selection in panes, drill views, tables and the cohort picker.
+	Drill, Up, Down, Left, Right, PageUp, PageDown, Home, End key.Binding
+	Sort, Reverse, Find                                       key.Binding
+	// The prompt's own keys.
+	Complete, PromptPrev, PromptNext, Accept, Cancel key.Binding
 }
 
 // action binds a config name to a binding of the map, with the short
@@ -36,32 +44,50 @@ type action struct {
 	name        string
 	bind        func(*KeyMap) *key.Binding
 	short, long string
+	prompt      bool // in the prompt's scope
 }
 
 // actions lists the remappable actions, in help order, by the names config
 // uses (ui.keys: {zoom: [z, f]}).
 var actions = []action{
-	{"next_pane", func(k *KeyMap) *key.Binding { return &k.NextPane }, "next", "next pane"},
-	{"prev_pane", func(k *KeyMap) *key.Binding { return &k.PrevPane }, "prev", "previous pane"},
-	{"pane_1", func(k *KeyMap) *key.Binding { return &k.Pane1 }, "installs", "active installations"},
-	{"pane_2", func(k *KeyMap) *key.Binding { return &k.Pane2 }, "versions", "versions"},
-	{"pane_3", func(k *KeyMap) *key.Binding { return &k.Pane3 }, "errors", "error rate"},
-	{"pane_4", func(k *KeyMap) *key.Binding { return &k.Pane4 }, "timers", "timer usage"},
-	{"zoom", func(k *KeyMap) *key.Binding { return &k.Zoom }, "zoom", "zoom pane in / out"},
-	{"range", func(k *KeyMap) *key.Binding { return &k.Range }, "range", "next range"},
-	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, "refresh", "refresh now"},
-	{"pause", func(k *KeyMap) *key.Binding { return &k.Pause }, "pause", "pause / resume polling"},
-	{"slower", func(k *KeyMap) *key.Binding { return &k.Slower }, "slower", "poll less often"},
-	{"faster", func(k *KeyMap) *key.Binding { return &k.Faster }, "faster", "poll more often"},
-	{"help", func(k *KeyMap) *key.Binding { return &k.Help }, "help", "this help"},
-	{"back", func(k *KeyMap) *key.Binding { return &k.Back }, "back", "unzoom, close help"},
-	{"quit", func(k *KeyMap) *key.Binding { return &k.Quit }, "quit", "quit"},
-	{"force_quit", func(k *KeyMap) *key.Binding { return &k.ForceQuit }, "quit", "quit"},
-	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, "filter", "filter"},
-	{"cohort", func(k *KeyMap) *key.Binding { return &k.Cohort }, "cohort", "pick a cohort"},
-	{"drill", func(k *KeyMap) *key.Binding { return &k.Drill }, "drill", "drill into the pane"},
-	{"remove_chip", func(k *KeyMap) *key.Binding { return &k.RemoveChip }, "remove", "remove a filter"},
-	{"clear_chips", func(k *KeyMap) *key.Binding { return &k.ClearChips }, "clear", "clear filters"},
+	{"next_pane", func(k *KeyMap) *key.Binding { return &k.NextPane }, "next", "next pane", false},
+	{"prev_pane", func(k *KeyMap) *key.Binding { return &k.PrevPane }, "prev", "previous pane", false},
+	{"pane_1", func(k *KeyMap) *key.Binding { return &k.Pane1 }, "installs", "active installations", false},
+	{"pane_2", func(k *KeyMap) *key.Binding { return &k.Pane2 }, "versions", "versions", false},
+	{"pane_3", func(k *KeyMap) *key.Binding { return &k.Pane3 }, "errors", "error rate", false},
+	{"pane_4", func(k *KeyMap) *key.Binding { return &k.Pane4 }, "timers", "timer usage", false},
+	{"zoom", func(k *KeyMap) *key.Binding { return &k.Zoom }, "zoom", "zoom pane in / out", false},
+	{"range", func(k *KeyMap) *key.Binding { return &k.Range }, "range", "next range", false},
+	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, "refresh", "refresh now", false},
+	{"pause", func(k *KeyMap) *key.Binding { return &k.Pause }, "pause", "pause / resume polling", false},
+	{"slower", func(k *KeyMap) *key.Binding { return &k.Slower }, "slower", "poll less often", false},
+	{"faster", func(k *KeyMap) *key.Binding { return &k.Faster }, "faster", "poll more often", false},
+	{"help", func(k *KeyMap) *key.Binding { return &k.Help }, "help", "this help", false},
+	{"back", func(k *KeyMap) *key.Binding { return &k.Back }, "back", "back one level, unzoom, close", false},
+	{"quit", func(k *KeyMap) *key.Binding { return &k.Quit }, "quit", "quit", false},
+	{"force_quit", func(k *KeyMap) *key.Binding { return &k.ForceQuit }, "quit", "quit", false},
+	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, "filter", "add a filter", false},
+	{"cohort", func(k *KeyMap) *key.Binding { return &k.Cohort }, "cohort", "pick a cohort", false},
+	{"remove_chip", func(k *KeyMap) *key.Binding { return &k.RemoveChip }, "unfilter", "remove the last filter", false},
+	{"clear_chips", func(k *KeyMap) *key.Binding { return &k.ClearChips }, "clear", "clear all filters", false},
+	{"save_cohort", func(k *KeyMap) *key.Binding { return &k.SaveCohort }, "save", "save filters as a cohort", false},
+	{"drill", func(k *KeyMap) *key.Binding { return &k.Drill }, "drill", "drill in", false},
+	{"up", func(k *KeyMap) *key.Binding { return &k.Up }, "up", "up", false},
+	{"down", func(k *KeyMap) *key.Binding { return &k.Down }, "down", "down", false},
+	{"left", func(k *KeyMap) *key.Binding { return &k.Left }, "left", "left", false},
+	{"right", func(k *KeyMap) *key.Binding { return &k.Right }, "right", "right", false},
+	{"page_up", func(k *KeyMap) *key.Binding { return &k.PageUp }, "page up", "page up", false},
+	{"page_down", func(k *KeyMap) *key.Binding { return &k.PageDown }, "page down", "page down", false},
+	{"home", func(k *KeyMap) *key.Binding { return &k.Home }, "first", "first", false},
+	{"end", func(k *KeyMap) *key.Binding { return &k.End }, "last", "last", false},
+	{"sort", func(k *KeyMap) *key.Binding { return &k.Sort }, "sort", "sort by the next column", false},
+	{"reverse", func(k *KeyMap) *key.Binding { return &k.Reverse }, "reverse", "reverse the order", false},
+	{"find", func(k *KeyMap) *key.Binding { return &k.Find }, "find", "find rows", false},
+	{"complete", func(k *KeyMap) *key.Binding { return &k.Complete }, "complete", "complete", true},
+	{"prompt_prev", func(k *KeyMap) *key.Binding { return &k.PromptPrev }, "choose", "previous completion", true},
+	{"prompt_next", func(k *KeyMap) *key.Binding { return &k.PromptNext }, "choose", "next completion", true},
+	{"accept", func(k *KeyMap) *key.Binding { return &k.Accept }, "apply", "apply", true},
+	{"cancel", func(k *KeyMap) *key.Binding { return &k.Cancel }, "cancel", "cancel", true},
 }
 
 // full returns the binding of the named action with the help overlay's
@@ -77,9 +103,6 @@ func (k KeyMap) full(name string) key.Binding {
 	panic("tui: unknown action " + name)
 }
 
-// reserved are the actions of the next issue, disabled for now.
-var reserved = []string{"filter", "cohort", "drill", "remove_chip", "clear_chips"}
-
 // defaultKeys are the keys of DefaultKeyMap, by action name.
 var defaultKeys = map[string][]string{
 	"next_pane": {"tab"}, "prev_pane": {"shift+tab"},
@@ -87,7 +110,12 @@ var defaultKeys = map[string][]string{
 	"zoom": {"z"}, "range": {"t"}, "refresh": {"r"}, "pause": {"p"},
 	"slower": {"+", "="}, "faster": {"-"}, "help": {"?"}, "back": {"esc"},
 	"quit": {"q"}, "force_quit": {"ctrl+c"},
-	"filter": {"/"}, "cohort": {"c"}, "drill": {"enter"}, "remove_chip": {"x"}, "clear_chips": {"X"},
+	"filter": {"/"}, "cohort": {"c"}, "remove_chip": {"x"}, "clear_chips": {"X"}, "save_cohort": {"S"},
+	"drill": {"enter"}, "up": {"up", "k"}, "down": {"down", "j"}, "left": {"left", "h"}, "right": {"right", "l"},
+	"page_up": {"pgup", "ctrl+u"}, "page_down": {"pgdown", "ctrl+d"}, "home": {"home", "g"}, "end": {"end", "G"},
+	"sort": {"s"}, "reverse": {"o"}, "find": {"f"},
+	"complete": {"tab"}, "prompt_prev": {"up", "ctrl+p"}, "prompt_next": {"down", "ctrl+n"},
+	"accept": {"enter"}, "cancel": {"esc"},
 }
 
 // ActionNames lists the names ui.keys accepts, sorted.
@@ -120,7 +148,7 @@ func NewKeyMap(overrides map[string][]string) (KeyMap, error) {
 			errs = append(errs, fmt.Sprintf("ui.keys: %q is not an action; use one of %s", name, strings.Join(ActionNames(), ", ")))
 		}
 	}
-	owner := map[string]string{}
+	owner := map[bool]map[string]string{false: {}, true: {}}
 	for _, a := range actions {
 		keys := defaultKeys[a.name]
 		if o, ok := overrides[a.name]; ok {
@@ -130,16 +158,15 @@ func NewKeyMap(overrides map[string][]string) (KeyMap, error) {
 			}
 		}
 		for _, k := range keys {
-			if prev, ok := owner[k]; ok {
+			if prev, ok := owner[a.prompt][k]; ok {
 				errs = append(errs, fmt.Sprintf("ui.keys: %q is bound to both %s and %s; give one of them another key", keyLabel(k), prev, a.name))
 			}
-			owner[k] = a.name
+			owner[a.prompt][k] = a.name
+			if a.name == "force_quit" {
+				owner[true][k] = a.name // it works in the prompt too
+			}
 		}
-		b := key.NewBinding(key.WithKeys(keys...), key.WithHelp(keysLabel(keys), a.short))
-		if slices.Contains(reserved, a.name) {
-			b.SetEnabled(false)
-		}
-		*a.bind(&km) = b
+		*a.bind(&km) = key.NewBinding(key.WithKeys(keys...), key.WithHelp(keysLabel(keys), a.short))
 	}
 	if len(errs) > 0 {
 		sort.Strings(errs)
@@ -174,8 +201,17 @@ func normalizeKeys(keys []string) []string {
 }
 
 func keyLabel(k string) string {
-	if k == " " {
+	switch k {
+	case " ":
 		return "space"
+	case "up":
+		return "↑"
+	case "down":
+		return "↓"
+	case "left":
+		return "←"
+	case "right":
+		return "→"
 	}
 	return k
 }
@@ -189,8 +225,14 @@ func keysLabel(keys []string) string {
 	return strings.Join(ls, "/")
 }
 
-// paneKeys are the bindings a pane reacts to while focused.
-func (k KeyMap) paneKeys() panes.KeyMap { return panes.KeyMap{Drill: k.Drill} }
+// paneKeys are the bindings panes and drill views react to while focused.
+func (k KeyMap) paneKeys() panes.KeyMap {
+	return panes.KeyMap{
+		Drill: k.Drill, Up: k.Up, Down: k.Down, Left: k.Left, Right: k.Right,
+		PageUp: k.PageUp, PageDown: k.PageDown, Home: k.Home, End: k.End,
+		Sort: k.Sort, Reverse: k.Reverse, Find: k.Find,
+	}
+}
 
 // paneNumbers is one help entry for the four focus keys ("1-4" by default).
 func (k KeyMap) paneNumbers() key.Binding {
@@ -206,4 +248,10 @@ func (k KeyMap) paneNumbers() key.Binding {
 func (k KeyMap) interval() key.Binding {
 	return key.NewBinding(key.WithKeys(k.Slower.Keys()...),
 		key.WithHelp(keyLabel(k.Slower.Keys()[0])+"/"+keyLabel(k.Faster.Keys()[0]), "interval"))
+}
+
+// chipKeys is one help entry for the two filter-removing keys.
+func (k KeyMap) chipKeys() key.Binding {
+	return key.NewBinding(key.WithKeys(k.RemoveChip.Keys()...),
+		key.WithHelp(keyLabel(k.RemoveChip.Keys()[0])+"/"+keyLabel(k.ClearChips.Keys()[0]), "unfilter"))
 }

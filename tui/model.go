@@ -4,8 +4,11 @@
 //
 // The root routes and polls; it does not draw panes or fetch in Update.
 // Data flows one way: Source -> fetch command -> snapshotMsg -> panes ->
-// View. Pages sit on a stack whose bottom is the four-pane dashboard, so
-// drilldowns (next issue) push and pop pages without touching the poller.
+// View. Pages sit on a stack whose bottom is the four-pane dashboard; a
+// drill view pushed on top (enter) names what it needs from the Source and
+// the poller asks for that instead, so drill views keep polling; esc pops
+// it. Filters (typed at the header prompt, picked as cohorts) are part of
+// every query; changing them polls again at once.
 package tui
 
 import (
@@ -21,6 +24,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
 	"github.com/ttmon/ttmon/tui/common"
@@ -47,13 +51,23 @@ type Model struct {
 	filters []datasource.Filter
 	tz      string
 
-	poll  poller
-	pages []page // pages[0] is the dashboard
-	snap  *datasource.Snapshot
+	poll    poller
+	pages   []page // pages[0] is the dashboard, the rest *drillPage
+	pageSeq uint64 // id of the last drill page opened
+	snap    *datasource.Snapshot
+	pending bool // the query changed and its answer has not come yet
+
+	prompt     *prompt // the header prompt, nil when closed
+	picker     *picker // the cohort picker, nil when closed
+	comp       completion
+	catalog    cohort.Catalog
+	save       func(cohort.Cohort, bool) error
+	configPath string
 
 	width, height int
 	showHelp      bool
 	status        string
+	statusErr     bool
 	statusID      int
 	quitting      bool
 
@@ -82,7 +96,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	}
 	com := &common.Common{
 		Styles: common.NewStyles(r, theme(o, r)),
-		Clock:  o.Clock, Logger: o.Logger, Loc: loc, Basic: o.Basic,
+		Clock:  o.Clock, Logger: o.Logger, Loc: loc, Basic: o.Basic, Mapping: o.Mapping,
 	}
 	h := help.New()
 	h.Styles = help.Styles{
@@ -93,8 +107,10 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	m := &Model{
 		com: com, keys: km, help: h,
 		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
-		poll:  poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
-		pages: []page{newDashboard(com, km, o.Thresholds)},
+		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
+		pages:   []page{newDashboard(com, km, o.Thresholds)},
+		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},
+		save:    o.SaveCohort, configPath: o.ConfigPath,
 	}
 	return m, nil
 }
@@ -131,10 +147,12 @@ func (m *Model) query() datasource.Query {
 func (m *Model) top() page { return m.pages[len(m.pages)-1] }
 
 // Init starts the first poll at once; nothing waits on it.
-func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query()) }
+func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query(), m.job()) }
 
-// Update routes: sizes to the layout, keys to global actions then the top
-// page, poll results to the pages, anything else to the top page.
+// Update routes: sizes to the layout, keys to the prompt or picker when
+// open, else global actions then the top page; poll results to the pages,
+// completion and cohort answers to what asked; anything else to the top
+// page.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.cache.dirty = true
 	switch msg := msg.(type) {
@@ -144,6 +162,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseMsg:
+		if m.prompt != nil || m.picker != nil {
+			return m, nil
+		}
 		msg.Y -= 1 // below the header
 		return m, m.forward(msg)
 	case snapshotMsg:
@@ -152,12 +173,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.poll.gen || m.poll.paused {
 			return m, nil
 		}
-		return m, m.poll.fetch(m.query())
+		return m, m.poll.fetch(m.query(), m.job())
 	case statusClearMsg:
 		if msg.id == m.statusID {
-			m.status = ""
+			m.status, m.statusErr = "", false
 		}
 		return m, nil
+	case panes.DrillMsg:
+		return m, m.push(msg)
+	case propsMsg, valuesMsg:
+		return m, m.handleCompletion(msg)
+	case backendMsg:
+		m.handleBackend(msg)
+		return m, nil
+	case cohortMsg:
+		return m, m.handleCohort(msg)
+	case savedMsg:
+		return m, m.handleSaved(msg)
 	}
 	return m, m.forward(msg)
 }
@@ -173,6 +205,7 @@ func (m *Model) handleResize(msg tea.WindowSizeMsg) {
 	for _, p := range m.pages {
 		p.SetSize(max(m.width, 0), max(m.height-chromeH, 0))
 	}
+	m.sizePrompt()
 }
 
 // handleData shows a fresh snapshot and moves the poll cycle on. A failed
@@ -183,11 +216,15 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 		return nil // not the awaited fetch: the cycle is driven by that one
 	}
 	log := m.com.Logger
-	cmds := []tea.Cmd{m.poll.next(m.query())}
+	cmds := []tea.Cmd{m.poll.next(m.query(), m.job())}
 	switch {
+	case fresh && msg.drill != nil:
+		log.Debug("poll", "seq", msg.seq, "took", msg.took, "page", msg.page)
+		m.pending = false
+		cmds = append(cmds, m.deliver(msg.page, msg.drill))
 	case fresh:
 		log.Debug("poll", "seq", msg.seq, "took", msg.took, "events", msg.snap.Totals.Events)
-		m.snap = msg.snap
+		m.snap, m.pending = msg.snap, false
 		for i, p := range m.pages {
 			var cmd tea.Cmd
 			m.pages[i], cmd = p.Update(panes.DataMsg{Snapshot: msg.snap})
@@ -199,15 +236,22 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// handleKey runs global actions, then lets the top page have the key.
-// The filter prompt (next issue) will get keys first while it is open.
+// handleKey gives the key to the prompt or the picker when one is open (or
+// to a drill view typing in its find line), else runs global actions, then
+// lets the top page have it.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.ForceQuit, k.Quit):
-		m.quitting = true
-		m.poll.stop()
-		return tea.Quit
+	case key.Matches(msg, k.ForceQuit):
+		return m.quit()
+	case m.prompt != nil:
+		return m.handlePromptKey(msg)
+	case m.picker != nil:
+		return m.handlePickerKey(msg)
+	case m.capturing():
+		return m.forward(msg)
+	case key.Matches(msg, k.Quit):
+		return m.quit()
 	case m.showHelp:
 		if key.Matches(msg, k.Help, k.Back) {
 			m.showHelp = false
@@ -215,13 +259,24 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil // the overlay is modal
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
+	case key.Matches(msg, k.Filter):
+		return m.openFilterPrompt()
+	case key.Matches(msg, k.Cohort):
+		return m.openPicker()
+	case key.Matches(msg, k.RemoveChip):
+		return m.removeLastFilter()
+	case key.Matches(msg, k.ClearChips):
+		return m.clearFilters()
+	case key.Matches(msg, k.SaveCohort):
+		return m.openNamePrompt("")
+	case key.Matches(msg, k.Back):
+		return m.back(msg)
 	case key.Matches(msg, k.Range):
 		m.rng = datasource.NextPreset(m.rng)
-		m.poll.invalidate()
-		return tea.Batch(m.poll.fetch(m.query()), m.setStatus("range "+m.rng))
+		return tea.Batch(m.refetch(), m.setStatus("range "+m.rng))
 	case key.Matches(msg, k.Refresh):
 		m.poll.gen++ // the pending tick would poll again right after
-		cmd := m.poll.fetch(m.query())
+		cmd := m.poll.fetch(m.query(), m.job())
 		if cmd == nil {
 			return m.setStatus("refresh queued")
 		}
@@ -247,13 +302,26 @@ func (m *Model) togglePause() tea.Cmd {
 		m.poll.gen++ // drop the pending tick
 		return m.setStatus("polling paused")
 	}
-	return tea.Batch(m.poll.fetch(m.query()), m.setStatus("polling resumed"))
+	return tea.Batch(m.poll.fetch(m.query(), m.job()), m.setStatus("polling resumed"))
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	m.poll.stop()
+	return tea.Quit
+}
+
+// setError shows a transient footer message marked as a problem.
+func (m *Model) setError(s string) tea.Cmd {
+	cmd := m.setStatus(s)
+	m.statusErr = true
+	return cmd
 }
 
 // setStatus shows a transient footer message that clears itself.
 func (m *Model) setStatus(s string) tea.Cmd {
 	m.statusID++
-	m.status = s
+	m.status, m.statusErr = s, false
 	id := m.statusID
 	return m.poll.after(statusFor, func(time.Time) tea.Msg { return statusClearMsg{id: id} })
 }

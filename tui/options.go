@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
 )
@@ -42,8 +43,21 @@ type Options struct {
 	Timeout time.Duration
 	// TZ is the zone of hour-of-day figures: "", "UTC", "Local" or an IANA name.
 	TZ string
-	// Filters apply to every query.
+	// Filters apply to every query, as chips the operator can remove.
 	Filters []datasource.Filter
+	// Mapping names the events and properties the drill views break down
+	// by; its zero fields mean datasource.DefaultMapping's.
+	Mapping datasource.Mapping
+	// Cohorts are the saved cohorts (the config file's), listed in the
+	// picker after the presets.
+	Cohorts []cohort.Cohort
+	// SaveCohort writes a cohort into the config file; nil turns saving
+	// off (S says why). When a cohort of that name is saved already and
+	// overwrite is false it must return an error wrapping cohort.ErrExists:
+	// the monitor then asks whether to overwrite.
+	SaveCohort func(c cohort.Cohort, overwrite bool) error
+	// ConfigPath is the file SaveCohort writes, for the status line.
+	ConfigPath string
 	// Thresholds of the error-rate pane.
 	Thresholds Thresholds
 	// Keys overrides DefaultKeyMap by action name (see ActionNames).

@@ -8,16 +8,65 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
 )
 
 // snapshotMsg carries one poll's outcome back to Update. seq says which
 // fetch it answers, so a result for a query that changed meanwhile is
-// dropped instead of overwriting newer intent.
+// dropped instead of overwriting newer intent. A poll for the dashboard
+// carries snap; a poll for a drill view carries drill, for the page page.
 type snapshotMsg struct {
-	seq  uint64
-	snap *datasource.Snapshot
-	err  error
-	took time.Duration
+	seq   uint64
+	page  uint64
+	snap  *datasource.Snapshot
+	drill *panes.DrillDataMsg
+	err   error
+	took  time.Duration
+}
+
+// job is what one poll asks for: the Snapshot (req nil), or a drill view's
+// Request, on behalf of page page.
+type job struct {
+	page uint64
+	req  *panes.Request
+}
+
+// run asks src for what j needs. Requests are asked one after another: a
+// drill view needs two at most, and PostHog allows three at a time per
+// team, shared with every other viewer.
+func (j job) run(ctx context.Context, src datasource.Source, q datasource.Query) (*datasource.Snapshot, *panes.DrillDataMsg, error) {
+	if j.req == nil {
+		s, err := src.Snapshot(ctx, q)
+		return s, nil, err
+	}
+	d := &panes.DrillDataMsg{Query: q}
+	for _, b := range j.req.Breakdowns {
+		b.Query = q
+		vs, err := src.Breakdown(ctx, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Breakdowns = append(d.Breakdowns, vs)
+	}
+	if e := j.req.Events; e != nil {
+		eq := *e
+		eq.Query = q
+		evs, err := src.Events(ctx, eq)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Events = evs
+	}
+	if in := j.req.Installations; in != nil {
+		iq := *in
+		iq.Query = q
+		rows, err := src.Installations(ctx, iq)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Installations = rows
+	}
+	return nil, d, nil
 }
 
 // pollTickMsg asks for the next scheduled poll. A tick whose gen is not the
@@ -50,9 +99,9 @@ type poller struct {
 	fails  int           // polls failed in a row
 }
 
-// fetch starts a poll of q unless one is in flight, in which case it
+// fetch starts a poll of q for j unless one is in flight, in which case it
 // queues one. The command captures everything it needs by value.
-func (p *poller) fetch(q datasource.Query) tea.Cmd {
+func (p *poller) fetch(q datasource.Query, j job) tea.Cmd {
 	if p.inFlight {
 		p.queued = true
 		return nil
@@ -69,11 +118,11 @@ func (p *poller) fetch(q datasource.Query) tea.Cmd {
 			// A panicking adapter must not take the terminal down with it:
 			// it becomes a failed poll like any other.
 			if r := recover(); r != nil {
-				msg = snapshotMsg{seq: seq, err: fmt.Errorf("the source failed: %v", r), took: time.Since(start)}
+				msg = snapshotMsg{seq: seq, page: j.page, err: fmt.Errorf("the source failed: %v", r), took: time.Since(start)}
 			}
 		}()
-		snap, err := src.Snapshot(ctx, q)
-		return snapshotMsg{seq: seq, snap: snap, err: err, took: time.Since(start)}
+		snap, drill, err := j.run(ctx, src, q)
+		return snapshotMsg{seq: seq, page: j.page, snap: snap, drill: drill, err: err, took: time.Since(start)}
 	}
 }
 
@@ -88,7 +137,7 @@ func (p *poller) finish(msg snapshotMsg, now time.Time) (ours, fresh bool) {
 		return true, false // the query changed while it ran
 	}
 	p.took = msg.took
-	if msg.err == nil && msg.snap == nil {
+	if msg.err == nil && msg.snap == nil && msg.drill == nil {
 		msg.err = errNoSnapshot
 	}
 	if msg.err != nil {
@@ -121,10 +170,10 @@ func (p *poller) schedule() tea.Cmd {
 }
 
 // next runs after a result: the queued refresh if any, else the timer.
-func (p *poller) next(q datasource.Query) tea.Cmd {
+func (p *poller) next(q datasource.Query, j job) tea.Cmd {
 	if p.queued {
 		p.queued = false
-		return p.fetch(q)
+		return p.fetch(q, j)
 	}
 	return p.schedule()
 }

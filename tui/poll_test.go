@@ -71,7 +71,7 @@ func TestStrayResults(t *testing.T) {
 	if _, cmd := m.Update(snapshotMsg{seq: 99, snap: fixture(m)}); cmd != nil || m.snap != before {
 		t.Fatal("a stray result was used")
 	}
-	m.poll.fetch(m.query())
+	m.poll.fetch(m.query(), job{})
 	m.Update(snapshotMsg{seq: m.poll.seq})
 	if m.snap != before || m.poll.err == nil {
 		t.Fatal("a nil snapshot should be a failed poll")
@@ -123,7 +123,7 @@ func TestFiltersInHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, src := started(t, Options{Filters: fs})
-	if v := m.View(); !strings.Contains(v, "deployment_method=docker · person.is_admin=true") {
+	if v := m.View(); !strings.Contains(v, " deployment_method=docker   person.is_admin=true ") {
 		t.Fatalf("filters not in the header:\n%s", strings.Split(v, "\n")[0])
 	}
 	collect(press(m, "r"))

@@ -9,6 +9,8 @@ package common
 import (
 	"log/slog"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // Common is the state every component reads and none owns. It is built once
@@ -27,6 +29,9 @@ type Common struct {
 	// Basic draws no braille and no partial blocks: plain bars and numbers,
 	// for slow links and fonts without braille.
 	Basic bool
+	// Mapping names the events and properties the drill views ask about
+	// (the version, platform and deployment properties).
+	Mapping datasource.Mapping
 }
 
 // Now returns the clock's time in the display zone.

@@ -94,6 +94,13 @@ type Styles struct {
 
 	HelpKey, HelpDesc, HelpSep, HelpTitle, HelpBox lipgloss.Style
 	Status, Empty, TooSmall                        lipgloss.Style
+
+	// Selected marks the row or bar the keys act on; Chip is one filter in
+	// the header; Crumb the breadcrumb path; Popup the box of the filter
+	// completions and the cohort picker; Cursor the prompt's caret.
+	Selected, Chip, Crumb, Popup, Cursor lipgloss.Style
+	// TableHead is a table's column titles.
+	TableHead lipgloss.Style
 }
 
 // NewStyles builds the styles for output drawn by r. Over SSH, r is the
@@ -133,6 +140,14 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 		HelpBox:   ns().Border(lipgloss.RoundedBorder()).BorderForeground(t.Accent).Padding(0, 2),
 		Status:    ns().Foreground(t.Accent), Empty: fg(t.Muted).Italic(true),
 		TooSmall: ns().Bold(true).Foreground(t.Warn),
+
+		Selected: ns().Bold(true).Foreground(t.BadgeFg).Background(t.Accent),
+		Chip:     ns().Foreground(t.BadgeFg).Background(t.BadgeBg),
+		Crumb:    ns().Bold(true).Foreground(t.Accent),
+		Popup:    ns().Border(lipgloss.RoundedBorder()).BorderForeground(t.Accent),
+		Cursor:   ns().Reverse(true),
+
+		TableHead: ns().Bold(true).Foreground(t.Muted).Underline(true),
 	}
 	if s.NoColor {
 		s.monochrome(ns)
@@ -157,4 +172,9 @@ func (s *Styles) monochrome(ns func() lipgloss.Style) {
 	s.Status = ns().Bold(true)
 	s.App = ns().Bold(true)
 	s.TooSmall = ns().Bold(true)
+	s.Selected = ns().Reverse(true)
+	s.Chip = ns().Underline(true)
+	s.Crumb = ns().Bold(true)
+	s.Popup = ns().Border(lipgloss.RoundedBorder())
+	s.TableHead = ns().Bold(true).Underline(true)
 }

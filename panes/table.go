@@ -1,0 +1,317 @@
+package panes
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// column is one table column: its title, the widths it may take, and
+// whether it gives up width first when the table is too narrow (flex).
+type column struct {
+	title    string
+	min, max int
+	right    bool
+	flex     bool
+	// desc sorts this column descending first (times, counts).
+	desc bool
+}
+
+// table is the rows of a drill view: a selection that survives refreshes
+// (by row id), sorting by any column, a find line that keeps the rows
+// containing its text, and scrolling. It renders only the rows in view.
+// Cells are plain text; widths are measured in terminal cells, so wide
+// (CJK, emoji) text lines up and is cut with an ellipsis.
+type table struct {
+	com  *common.Common
+	keys KeyMap
+	cols []column
+	// cmp compares raw rows a and b by column col; nil means the table
+	// keeps the order it was given and cannot be sorted.
+	cmp func(a, b, col int) int
+
+	cells [][]string
+	ids   []string
+	order []int // raw rows shown, found and sorted
+	width []int // natural width of each column over all rows
+
+	sortCol int
+	desc    bool
+	find    string
+	finding bool
+	sel     int // index into order
+	top     int // first row in view
+	selID   string
+	w, h    int // the table's area, header included
+}
+
+func newTable(com *common.Common, keys KeyMap, cols []column, cmp func(a, b, col int) int) *table {
+	return &table{com: com, keys: keys, cols: cols, cmp: cmp, desc: len(cols) > 0 && cols[0].desc}
+}
+
+// setRows replaces the rows, keeping the selected row (by id) selected.
+func (t *table) setRows(cells [][]string, ids []string) {
+	t.cells, t.ids = cells, ids
+	t.width = make([]int, len(t.cols))
+	for i, c := range t.cols {
+		t.width[i] = ansi.StringWidth(c.title) + 2 // room for the sort arrow
+	}
+	for _, r := range cells {
+		for i := range t.cols {
+			if i < len(r) {
+				t.width[i] = max(t.width[i], ansi.StringWidth(r[i]))
+			}
+		}
+	}
+	t.refilter()
+}
+
+// refilter applies find and sort, then finds the selected row again.
+func (t *table) refilter() {
+	t.order = t.order[:0]
+	needle := strings.ToLower(t.find)
+	for i, r := range t.cells {
+		if needle == "" || strings.Contains(strings.ToLower(strings.Join(r, "\x00")), needle) {
+			t.order = append(t.order, i)
+		}
+	}
+	if t.cmp != nil {
+		col, desc := t.sortCol, t.desc
+		slices.SortStableFunc(t.order, func(a, b int) int {
+			c := t.cmp(a, b, col)
+			if desc {
+				c = -c
+			}
+			return c
+		})
+	}
+	t.sel = 0
+	for i, r := range t.order {
+		if t.ids[r] == t.selID {
+			t.sel = i
+		}
+	}
+	t.clamp()
+}
+
+// selected is the raw index of the selected row, -1 when none is shown.
+func (t *table) selected() int {
+	if t.sel < 0 || t.sel >= len(t.order) {
+		return -1
+	}
+	return t.order[t.sel]
+}
+
+func (t *table) rowsInView() int { return max(t.h-1, 0) }
+
+func (t *table) clamp() {
+	t.sel = min(max(t.sel, 0), max(len(t.order)-1, 0))
+	n := t.rowsInView()
+	if t.sel < t.top {
+		t.top = t.sel
+	}
+	if n > 0 && t.sel >= t.top+n {
+		t.top = t.sel - n + 1
+	}
+	t.top = min(max(t.top, 0), max(len(t.order)-n, 0))
+	if r := t.selected(); r >= 0 {
+		t.selID = t.ids[r]
+	}
+}
+
+// handleKey moves, sorts and finds; changed says whether to redraw.
+func (t *table) handleKey(k tea.KeyMsg) (changed bool) {
+	if t.finding {
+		return t.findKey(k)
+	}
+	n := t.rowsInView()
+	switch {
+	case key.Matches(k, t.keys.Up):
+		t.sel--
+	case key.Matches(k, t.keys.Down):
+		t.sel++
+	case key.Matches(k, t.keys.PageUp):
+		t.sel -= max(n-1, 1)
+	case key.Matches(k, t.keys.PageDown):
+		t.sel += max(n-1, 1)
+	case key.Matches(k, t.keys.Home):
+		t.sel = 0
+	case key.Matches(k, t.keys.End):
+		t.sel = len(t.order) - 1
+	case key.Matches(k, t.keys.Sort) && t.cmp != nil:
+		t.sortCol = (t.sortCol + 1) % len(t.cols)
+		t.desc = t.cols[t.sortCol].desc
+		t.refilter()
+	case key.Matches(k, t.keys.Reverse) && t.cmp != nil:
+		t.desc = !t.desc
+		t.refilter()
+	case key.Matches(k, t.keys.Find):
+		t.finding = true
+	default:
+		return false
+	}
+	t.clamp()
+	return true
+}
+
+// findKey edits the find line: text narrows the rows as it is typed,
+// enter keeps it, esc clears it.
+func (t *table) findKey(k tea.KeyMsg) bool {
+	switch k.Type {
+	case tea.KeyEnter:
+		t.finding = false
+		return true
+	case tea.KeyEsc:
+		t.finding, t.find = false, ""
+	case tea.KeyBackspace:
+		if r := []rune(t.find); len(r) > 0 {
+			t.find = string(r[:len(r)-1])
+		}
+	case tea.KeyCtrlU:
+		t.find = ""
+	case tea.KeyRunes, tea.KeySpace:
+		t.find += string(k.Runes)
+	default:
+		return false
+	}
+	t.refilter()
+	return true
+}
+
+// clearFind drops a kept find; it reports whether there was one.
+func (t *table) clearFind() bool {
+	if t.find == "" && !t.finding {
+		return false
+	}
+	t.find, t.finding = "", false
+	t.refilter()
+	return true
+}
+
+// layout gives each column its width in w cells: natural widths within
+// [min, max], flex columns shrinking first, then the rest.
+func (t *table) layout(w int) []int {
+	ws := make([]int, len(t.cols))
+	total := 0
+	for i, c := range t.cols {
+		ws[i] = min(max(t.width[i], c.min), max(c.max, c.min))
+		total += ws[i]
+	}
+	total += 2 * (len(t.cols) - 1)
+	for _, flex := range []bool{true, false} {
+		for i := len(t.cols) - 1; i >= 0 && total > w; i-- {
+			if t.cols[i].flex != flex {
+				continue
+			}
+			cut := min(total-w, ws[i]-min(t.cols[i].min, ws[i]))
+			ws[i] -= cut
+			total -= cut
+		}
+	}
+	if total < w { // the flex column takes what is left
+		for i, c := range t.cols {
+			if c.flex {
+				ws[i] += w - total
+				break
+			}
+		}
+	}
+	return ws
+}
+
+// render draws the header and the rows in view into w x h.
+func (t *table) render(w, h int, focused bool) []string {
+	t.w, t.h = w, h
+	t.clamp()
+	st := t.com.Styles
+	ws := t.layout(w)
+	out := make([]string, 0, h)
+	head := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		title := c.title
+		if t.cmp != nil && i == t.sortCol {
+			if t.desc {
+				title += " ↓"
+			} else {
+				title += " ↑"
+			}
+		}
+		head[i] = cell(title, ws[i], c.right)
+	}
+	out = append(out, st.TableHead.Render(fit(strings.Join(head, "  "), w)))
+	for i := t.top; i < len(t.order) && len(out) < h; i++ {
+		r := t.cells[t.order[i]]
+		parts := make([]string, len(t.cols))
+		for j, c := range t.cols {
+			v := ""
+			if j < len(r) {
+				v = r[j]
+			}
+			parts[j] = cell(v, ws[j], c.right)
+		}
+		line := fit(strings.Join(parts, "  "), w)
+		if focused && i == t.sel {
+			line = st.Selected.Render(line)
+		} else {
+			line = st.Text.Render(line)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// cell cuts or pads v to exactly w cells.
+func cell(v string, w int, right bool) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(v) > w {
+		return ansi.Truncate(v, w, "…")
+	}
+	if right {
+		return padLeft(v, w)
+	}
+	return fit(v, w)
+}
+
+// findLine is the line above the table while finding or after: what is
+// searched and how many rows match.
+func (t *table) findLine(w int) string {
+	st := t.com.Styles
+	if !t.finding && t.find == "" {
+		return ""
+	}
+	s := st.Muted.Render(arrow(t.keys.Find)+" find: ") + st.Text.Render(t.find)
+	if t.finding {
+		s += st.Cursor.Render(" ")
+	}
+	s += st.Muted.Render("  " + common.Thousands(int64(len(t.order))) + " of " + common.Thousands(int64(len(t.cells))))
+	return fit(s, w)
+}
+
+// help is the table's keys for the footer.
+func (t *table) help(open string) []key.Binding {
+	bs := []key.Binding{navHelp(t.keys.Up, t.keys.Down, "move")}
+	if open != "" {
+		d := t.keys.Drill
+		d.SetHelp(d.Help().Key, open)
+		bs = append(bs, d)
+	}
+	if t.cmp != nil {
+		bs = append(bs, t.keys.Sort, t.keys.Reverse)
+	}
+	return append(bs, t.keys.Find)
+}
+
+// findHelp is the footer while the find line is open.
+func findHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+	}
+}
