@@ -1,0 +1,224 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ttmon/ttmon/config"
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/shared"
+	"github.com/ttmon/ttmon/sshserve"
+	"github.com/ttmon/ttmon/tui"
+)
+
+func (a *app) sshCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "ssh",
+		Short: "Serve the live monitor to SSH clients",
+		Long: `ssh serves the live monitor over SSH: every client gets the full UI in its
+own terminal, with its own window size, colours, range, filters and drill
+state, while sessions watching the same view share one backend query per
+poll interval.
+
+Only the public keys in --authorized-keys may connect (OpenSSH format; the
+file is re-read when it changes). There is no password login. The host key
+is generated at --host-key on first start (mode 0600). Sessions without
+input for --idle-timeout are closed. Connections and sessions are logged
+to --log only.
+
+Flags not given are taken from TTMON_SSH_LISTEN, TTMON_SSH_HOST_KEY,
+TTMON_SSH_AUTHORIZED_KEYS, TTMON_SSH_IDLE_TIMEOUT and TTMON_SSH_MAX_SESSIONS.
+The monitor flags (--range, --interval, --filter, ...) set every session's
+starting view. It runs until interrupted, then ends every session cleanly.`,
+		Example: `  ttmon ssh --log /var/log/ttmon.log        # then: ssh -p 2222 <this host>
+  ttmon ssh --demo --authorized-keys ./team.pub
+  ttmon ssh --listen 0.0.0.0:2222 --host-key /var/lib/ttmon/ssh_host_ed25519 --idle-timeout 2h`,
+		Args: cobra.NoArgs,
+		RunE: a.runSSH,
+	}
+	f := c.Flags()
+	f.String("listen", "", "address to listen on (default 127.0.0.1:2222)")
+	f.String("host-key", "", "host key file, generated if missing (default $XDG_DATA_HOME/ttmon/ssh_host_ed25519)")
+	f.String("authorized-keys", "", "public keys allowed to connect (default ~/.ssh/authorized_keys)")
+	f.String("idle-timeout", "", "close sessions without input for this long (default 30m)")
+	f.Int("max-sessions", 0, fmt.Sprintf("sessions open at once (default %d)", sshserve.DefaultMaxSessions))
+	a.addTUIFlags(f)
+	return c
+}
+
+// sshSettings are the ssh command's own settings, from flags, then
+// TTMON_SSH_* variables, then defaults.
+type sshSettings struct {
+	listen string
+	opts   sshserve.Options
+}
+
+func (a *app) sshSettings(fs *pflag.FlagSet) (sshSettings, error) {
+	get := func(flag, env, def string) string {
+		if fs.Changed(flag) {
+			v, _ := fs.GetString(flag)
+			return v
+		}
+		if v := a.getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+	s := sshSettings{listen: get("listen", "TTMON_SSH_LISTEN", "127.0.0.1:2222")}
+	if _, _, err := net.SplitHostPort(s.listen); err != nil {
+		return s, fmt.Errorf("--listen %q is not host:port (e.g. 127.0.0.1:2222)", s.listen)
+	}
+	s.opts.HostKeyPath = expandHome(get("host-key", "TTMON_SSH_HOST_KEY",
+		filepath.Join(filepath.Dir(config.DefaultDBPath()), "ssh_host_ed25519")))
+	home, _ := os.UserHomeDir()
+	s.opts.AuthorizedKeysPath = expandHome(get("authorized-keys", "TTMON_SSH_AUTHORIZED_KEYS",
+		filepath.Join(home, ".ssh", "authorized_keys")))
+	idle := get("idle-timeout", "TTMON_SSH_IDLE_TIMEOUT", "30m")
+	d, err := datasource.ParseDuration(idle)
+	if err != nil || d < time.Minute {
+		return s, fmt.Errorf("--idle-timeout %q: use a duration of 1m or more, such as 30m or 8h", idle)
+	}
+	s.opts.IdleTimeout = d
+	maxS := a.getenv("TTMON_SSH_MAX_SESSIONS")
+	if fs.Changed("max-sessions") {
+		n, _ := fs.GetInt("max-sessions")
+		maxS = strconv.Itoa(n)
+	}
+	if maxS != "" {
+		n, err := strconv.Atoi(maxS)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("--max-sessions %q: use a whole number of 1 or more", maxS)
+		}
+		s.opts.MaxSessions = n
+	}
+	return s, nil
+}
+
+func expandHome(p string) string {
+	if rest, ok := cutHome(p); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+func cutHome(p string) (string, bool) {
+	if p == "~" {
+		return "", true
+	}
+	if len(p) > 1 && p[0] == '~' && p[1] == '/' {
+		return p[2:], true
+	}
+	return "", false
+}
+
+func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
+	settings, err := a.sshSettings(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	demo, _ := cmd.Flags().GetBool("demo")
+	if err := a.setup(cmd, !demo); err != nil {
+		return err
+	}
+	exprs, _ := cmd.Flags().GetStringArray("filter")
+	filters, err := config.ParseFilters(exprs)
+	if err != nil {
+		return err
+	}
+	// Refuse to start without keys before a demo backfill or a remote
+	// source is set up for nobody to watch.
+	nkeys, err := sshserve.CheckAuthorizedKeys(settings.opts.AuthorizedKeysPath, a.log)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	src, closeSrc, err := a.sshSource(ctx, demo)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+
+	ui := a.tuiOptions(filters)
+	interval := ui.Interval
+	if interval <= 0 {
+		interval = tui.DefaultInterval
+	}
+	// One answer per view and interval, whoever asks: N viewers of the
+	// same view cost the backend what one costs.
+	sh := shared.New(src, interval)
+	o := settings.opts
+	o.UI, o.Logger = ui, a.log
+	srv, err := sshserve.New(sh, o)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", settings.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another ttmon ssh running? choose another --listen)", settings.listen, err)
+	}
+	fmt.Fprintf(a.stderr, "ttmon ssh: %d authorized key(s) in %s\n", nkeys, o.AuthorizedKeysPath)
+	return a.serveSSH(ctx, srv, sh, ln)
+}
+
+// sshSource is the configured source, or a live simulated fleet.
+func (a *app) sshSource(ctx context.Context, demo bool) (datasource.Source, func(), error) {
+	if !demo {
+		return a.openSource(ctx)
+	}
+	o := demoSnapshotOptions()
+	o.live = true
+	o.sim.Rate = 20
+	d, err := a.startDemo(ctx, o, a.stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.store, func() { d.Close() }, nil
+}
+
+// serveSSH announces the server, serves until ctx ends (SIGINT/SIGTERM),
+// then ends every session: each client's terminal is restored and told
+// why before its connection closes.
+func (a *app) serveSSH(ctx context.Context, srv *sshserve.Server, sh *shared.Source, ln net.Listener) error {
+	hk := srv.HostKey()
+	if hk.Created {
+		fmt.Fprintf(a.stderr, "ttmon ssh: generated host key %s\n", hk.Path)
+	}
+	if !isLoopback(ln.Addr()) {
+		fmt.Fprintf(a.stderr, "ttmon ssh: warning: listening on %s, reachable from other machines; anyone whose key is in the authorized keys file can watch your telemetry\n", ln.Addr())
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	fmt.Fprintf(a.stderr, "ttmon ssh: listening on %s, host key %s\n  connect with: ssh -p %s <this host>\n", ln.Addr(), hk.Fingerprint(), port)
+	a.log.Info("ssh start", "listen", ln.Addr().String(), "host_key", hk.Fingerprint())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("ssh: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; err == nil && serr != nil && !errors.Is(serr, net.ErrClosed) {
+		err = serr
+	}
+	st := sh.Stats()
+	fmt.Fprintf(a.stderr, "ttmon ssh: stopped; %d backend queries answered %d requests\n", st.Calls, st.Calls+st.Shared)
+	a.log.Info("ssh stop", "backend_calls", st.Calls, "shared_answers", st.Shared)
+	if err != nil {
+		return fmt.Errorf("ssh shutdown: %w", err)
+	}
+	return nil
+}
