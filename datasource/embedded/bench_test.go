@@ -17,16 +17,14 @@ import (
 //
 //	go test -run '^$' -bench Ingest -benchmem ./datasource/embedded/
 func BenchmarkIngest(b *testing.B) {
-	var pool []Event
-	_ = genFleet(200_000, func(evs []Event) error { pool = append(pool, evs...); return nil })
+	pool := benchEvents(b, 200_000)
 	cases := []struct {
 		name           string
-		full, noTS     bool
+		full           bool
 		noUUID, noPers bool
 	}{
 		{name: "sync=NORMAL"},
 		{name: "sync=FULL", full: true},
-		{name: "sync=NORMAL/no-ts-index", noTS: true},
 		{name: "sync=NORMAL/no-uuid", noUUID: true},
 		{name: "sync=NORMAL/no-person-updates", noPers: true},
 	}
@@ -37,11 +35,6 @@ func BenchmarkIngest(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			if c.noTS {
-				if _, err := s.wdb.Exec(`DROP INDEX events_ts`); err != nil {
-					b.Fatal(err)
-				}
-			}
 			evs := make([]Event, b.N)
 			for j := range evs {
 				evs[j] = pool[j%len(pool)]
@@ -95,7 +88,7 @@ func ingestParallel(b *testing.B, s *Store, evs []Event, workers, batch int) {
 //
 //	go test -run '^$' -bench Snapshot -benchmem ./datasource/embedded/
 func BenchmarkSnapshot(b *testing.B) {
-	s := benchStore(b)
+	s := benchStore(b, benchSizes()[0])
 	waitReady(b, s)
 	ctx := context.Background()
 	for _, eng := range []struct {
@@ -128,9 +121,9 @@ func BenchmarkSnapshot(b *testing.B) {
 // BenchmarkIndexLoad is the background build at Open: reading every event
 // into the column index.
 func BenchmarkIndexLoad(b *testing.B) {
-	s := benchStore(b, withoutIndex())
+	s := benchStore(b, benchSizes()[0], withoutIndex())
 	for i := 0; i < b.N; i++ {
-		x := newIndex(s.rdb, s.opts.mapping)
+		x := newIndex(s.rdb, s.opts.mapping, func(string, ...any) {})
 		if err := x.load(context.Background()); err != nil {
 			b.Fatal(err)
 		}

@@ -10,47 +10,67 @@
 // transaction and commits, then answers every waiting caller (group commit).
 // An event is acknowledged only after its commit; if a commit fails, every
 // caller of that group gets the error and none of their events is stored.
+// The writer's caches assume it is the file's only writer: run one
+// `ttmon collect` per file.
 //
 // The file runs in WAL mode with synchronous=NORMAL by default: a commit is
 // written to the WAL with write(2) before Ingest returns, so it survives the
 // process crashing or being killed (kill -9); only an OS crash or power loss
 // can lose the last commits (TestKill9 checks the first promise).
 // WithSync(true) selects FULL (an fsync per commit) for those who need the
-// second. Measured with BenchmarkIngest (8 goroutines, batches of 100,
-// TimeTracker-like events, 2 shared cores; figures vary with load):
-// NORMAL 21k-39k events/s, FULL 5-10% slower, because group commit shares
-// one fsync among all waiting callers. The main cost is person processing
-// (every heartbeat $sets last_seen): 57k events/s without it. The events_ts
-// index costs ~30% of ingest; it stays because every SQL-engine query is
-// bounded by time, and without it the fallback scans the whole table.
+// second; group commit shares one fsync among all waiting callers.
 //
-// On disk a 1M-event month takes 219 bytes per event: the events row 169
-// (of which the per-event person_update JSON ~123), the uuid index 29 and
-// the ts index 17. Persons, distinct ids and propsets are negligible
-// (1,116 propsets for 1M events).
-//
-// Properties are interned: an event points at a propset row holding its
-// canonical JSON (sorted keys), shared by every event with the same
-// properties. $set, $set_once and $unset are not part of it; they are
+// Properties are stored as interned key/value pairs: an event points at a
+// propset, a row holding the sorted ids of its pairs (about 30 bytes), and
+// the pairs table holds each pair's key and canonical JSON value.
+// TimeTracker's product events are nearly unique as a whole (time_entry_id,
+// duration_seconds) but made of values that repeat, so this is a tenth of
+// the JSON. Interning goes through the writer's caches only (keyed by
+// 128-bit hashes; a whole set is found by the sum of its pairs' hashes), so
+// a set that fell out of the cache may be stored twice, which changes no
+// figure. $set, $set_once and $unset are not part of the propset; they are
 // applied to the person and kept per event in person_update. Every distinct
 // id belongs to a person; $identify ($anon_distinct_id) and $create_alias
 // (alias) merge persons (the event's person survives and its values win),
 // $groupidentify upserts groups. Events without a name or distinct id are
-// dropped and counted (meta 'dropped'); events whose UUID is already stored
-// are duplicates and are not stored or applied again.
+// dropped and counted (meta 'dropped').
+//
+// An event whose UUID is already stored with a timestamp in the same UTC
+// hour (or in the neighbouring hour, within a minute of the edge) is a
+// duplicate: not stored or applied again. Clients resend a batch with the
+// same timestamps, so retries are caught; the hour in the key keeps the
+// dedup index's inserts on its last pages, where a global UUID index makes
+// every insert touch a random page of a file larger than the cache
+// (measured at 4M rows: 50k against 340k inserts/s). PostHog's own
+// deduplication key has the event's date in it too.
 //
 // # Reading
 //
-// Two engines compute the same figures. The SQL engine queries the tables
-// directly; it is the reference the tests hold the other to, and the answer
-// while the index loads. The index is an in-memory column store (14 bytes
-// per event in chunks of 65,536) built in the background at Open; it tails
-// the file (events and propsets by id, persons and distinct ids by a
-// store-wide change counter), so a TUI reading a file that `ttmon collect`
-// writes sees new data on its next query. Filters are evaluated once per
-// person and once per propset, never per event. At 1M events (BenchmarkSnapshot)
-// a full Snapshot takes ~1-2 ms for 24h and ~15 ms for 30d on the index,
-// 0.2-0.4 s and 3-7 s on SQL; loading the index takes ~1.2 s.
+// Queries are answered by an in-memory column index (chunk: 18 bytes per
+// event: time, family flags, distinct id, propset and attribute tuple, the
+// last being the Mapping's version, platform and deployment values). It is
+// built on the first query, so a process that only ingests never holds it,
+// and queries wait for it. Event ids are dense, so chunk c holds ids
+// c*65,536+1 .. (c+1)*65,536; the writer saves each full chunk as a compact
+// blob (index_chunks, ~10 bytes per event) in the transaction that fills
+// it, and the index loads those blobs plus the rows after the last one.
+// Blobs are derived data: a missing, corrupt or older-format blob is rebuilt
+// from the events table and saved again, and one saved for other Mapping
+// properties is rebuilt in memory and left alone. Person merges do not touch
+// blobs: the distinct id to person mapping is kept apart.
+//
+// Afterwards the index follows the file: rows the writer commits in the same
+// process are handed to it directly, rows another process writes are read
+// by id, and names, persons and distinct ids by a store-wide change
+// counter, so a TUI next to `ttmon collect` sees new data on its next
+// query. Filters are evaluated once per person and once per propset, never
+// per event. Event properties other than the Mapping's (event filters,
+// event-scope values and breakdowns) are loaded, in their compact form, on
+// the first query that needs them.
+//
+// The SQL engine computes every figure with plain SQL over the tables (a
+// view shows propsets as JSON objects). It is the reference the tests hold
+// the index to, on the same data, not a production path.
 //
 // # Figures
 //

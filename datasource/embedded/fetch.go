@@ -26,7 +26,7 @@ func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Eve
 	}
 	q := `SELECT e.id, e.ts, n.name, d.distinct_id, ps.properties, e.uuid, e.person_update
 		FROM events e JOIN event_names n ON n.id = e.name_id JOIN distinct_ids d ON d.id = e.did_id
-		JOIN propsets ps ON ps.id = e.propset_id WHERE e.id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+		JOIN propsets_json ps ON ps.id = e.propset_id WHERE e.id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded events: %w", err)

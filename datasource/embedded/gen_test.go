@@ -2,155 +2,185 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/fleetgen"
 )
 
-// genVersion names the generator's output; bump it whenever genFleet
-// changes, so cached stores from an older generator are not reused.
-const genVersion = 1
+// The benchmark data sets come from the fleet simulator's model (see
+// internal/fleetgen): 30 days of 5,000 installations and 20,000 users,
+// scaled to 1M, 3M or 10M events and written straight into a store with
+// Ingest. Stores are cached under os.UserCacheDir()/ttmon-bench, named by
+// the generator's fingerprint and the store's schema version, so a change
+// to either regenerates them; nothing large is written into the repository.
 
-// benchEnd is the end of the generated 30 days.
-var benchEnd = time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+// benchEnd is the end of the generated month.
+var benchEnd = fleetgen.End
 
-var genVersions = []string{"4.0.0", "4.1.0", "4.1.1", "4.2.0", "4.3.0", "4.4.0-rc1", "4.4.0"}
-
-// genFleet emits a TimeTracker-like month: 5,000 installs and 20,000 users;
-// ~70% heartbeats (each $set-ting the install's person, last_seen included),
-// ~20% timers, ~3% errors, the rest logins and exports. Deterministic.
-func genFleet(total int, emit func([]Event) error) error {
-	const installs, users, hours = 5000, 20000, 30 * 24
-	r := rand.New(rand.NewPCG(42, genVersion))
-	start := benchEnd.Add(-hours * time.Hour)
-	perHour := total / hours
-	n := 0
-	batch := make([]Event, 0, 5000)
-	for h := 0; h < hours; h++ {
-		count := perHour
-		if h == hours-1 {
-			count = total - n
+// benchSizes are the data sets a benchmark runs on: 1M by default, 1M, 3M
+// and 10M with TTMON_BENCH_LARGE=1, or the list in TTMON_BENCH_SIZES
+// ("1M,3M", "200k").
+func benchSizes() []int {
+	spec := os.Getenv("TTMON_BENCH_SIZES")
+	if spec == "" && os.Getenv("TTMON_BENCH_LARGE") == "1" {
+		spec = "1M,3M,10M"
+	}
+	if spec == "" {
+		spec = "1M"
+	}
+	var out []int
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(strings.ToUpper(f))
+		mul := 1
+		if n, ok := strings.CutSuffix(f, "M"); ok {
+			f, mul = n, 1_000_000
+		} else if n, ok := strings.CutSuffix(f, "K"); ok {
+			f, mul = n, 1000
 		}
-		for i := 0; i < count; i++ {
-			ts := start.Add(time.Duration(h)*time.Hour + time.Duration(r.Int64N(int64(time.Hour))))
-			ts = ts.Truncate(time.Millisecond)
-			batch = append(batch, genEvent(r, n, h, ts, installs, users))
-			n++
-			if len(batch) == cap(batch) {
-				if err := emit(batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
+		if n, err := strconv.Atoi(f); err == nil && n > 0 {
+			out = append(out, n*mul)
 		}
 	}
-	if len(batch) > 0 {
-		return emit(batch)
-	}
-	return nil
+	return out
 }
 
-func genEvent(r *rand.Rand, n, h int, ts time.Time, installs, users int) Event {
-	ev := Event{UUID: fmt.Sprintf("%08x-0000-4000-8000-%012x", genVersion, n), Timestamp: ts, Properties: M{}}
-	roll := r.IntN(100)
-	if roll < 70 {
-		in := r.IntN(installs)
-		// Installs upgrade over the month, each at its own pace.
-		v := genVersions[min(len(genVersions)-1, (h+in%200)/(120+in%50))]
-		plat := []string{"Linux", "Linux", "Linux", "Windows", "Darwin"}[in%5]
-		dep := []string{"docker", "docker", "docker", "native"}[in%4]
-		ev.Name = []string{"telemetry.health", "base_telemetry.heartbeat"}[in%2]
-		ev.DistinctID = "fp" + strconv.Itoa(in)
-		ev.Properties = M{"app_version": v, "platform": plat, "deployment_method": dep,
-			"python_version": "3.12", "environment": "production",
-			"$set": M{"$set": M{"current_version": v, "deployment_method": dep, "current_platform": plat,
-				"last_seen": ts.Truncate(time.Hour).Format(time.RFC3339)},
-				"$set_once": M{"first_seen_version": v}}}
-		return ev
+func sizeName(n int) string {
+	if n%1_000_000 == 0 {
+		return fmt.Sprintf("%dM", n/1_000_000)
 	}
-	u := r.IntN(users)
-	ev.DistinctID = "user" + strconv.Itoa(u)
-	switch {
-	case roll < 90:
-		ev.Name = []string{"timer.started", "timer.stopped"}[r.IntN(2)]
-		ev.Properties["project_id"] = float64(1 + u%50)
-	case roll < 93:
-		ev.Name = []string{"error_occurred", "$exception"}[r.IntN(2)]
-		ev.Properties["error_type"] = []string{"DatabaseError", "TimeoutError", "ValueError"}[r.IntN(3)]
-		ev.Properties["app_version"] = genVersions[min(len(genVersions)-1, h/110)]
-	case roll < 97:
-		ev.Name = "auth.login"
-		auth := []string{"local", "oidc", "oidc", "ldap"}[u%4]
-		ev.Properties["auth_method"] = auth
-		ev.Properties["$set"] = M{"auth_method": auth, "role": []string{"user", "user", "manager", "admin"}[u%4],
-			"is_admin": u%4 == 3}
-	default:
-		ev.Name = []string{"export.csv", "export.excel"}[r.IntN(2)]
-		ev.Properties["num_rows"] = float64(r.IntN(1000))
-	}
-	return ev
+	return fmt.Sprintf("%dk", n/1000)
 }
 
-// benchSize is the benchmark store's event count: 1M, 10M with
-// TTMON_BENCH_LARGE=1, or TTMON_BENCH_EVENTS.
-func benchSize() int {
-	if v, err := strconv.Atoi(os.Getenv("TTMON_BENCH_EVENTS")); err == nil && v > 0 {
-		return v
-	}
-	if os.Getenv("TTMON_BENCH_LARGE") == "1" {
-		return 10_000_000
-	}
-	return 1_000_000
-}
-
-// benchStore opens (generating it once, then caching it outside the repo
-// under the user cache dir) a store of benchSize events.
-func benchStore(b *testing.B, opts ...Option) *Store {
-	b.Helper()
-	size := benchSize()
+func benchCacheDir(tb testing.TB) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	path := filepath.Join(dir, "ttmon-bench", fmt.Sprintf("gen%d-%d.db", genVersion, size))
-	if _, err := os.Stat(path + ".done"); err != nil {
-		_ = os.Remove(path)
-		_ = os.Remove(path + "-wal")
-		start := time.Now()
-		s, err := Open(path, withoutIndex())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := genFleet(size, func(evs []Event) error {
-			_, err := s.Ingest(context.Background(), evs)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(path+".done", nil, 0o644); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("generated %d events into %s in %v", size, path, time.Since(start))
+	dir = filepath.Join(dir, "ttmon-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
 	}
+	return dir
+}
+
+var fingerprint = sync.OnceValue(fleetgen.Fingerprint)
+
+// benchCounts is the natural month's counts, cached next to the stores.
+func benchCounts(tb testing.TB) fleetgen.Counts {
+	path := filepath.Join(benchCacheDir(tb), "counts-"+fingerprint()+".json")
+	var c fleetgen.Counts
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil && c.Total > 0 {
+		return c
+	}
+	c = fleetgen.Count()
+	b, _ := json.Marshal(c)
+	_ = os.WriteFile(path, b, 0o644)
+	return c
+}
+
+// benchPath generates (once) and returns the cached store of size events.
+func benchPath(tb testing.TB, size int) string {
+	tb.Helper()
+	name := fmt.Sprintf("fleet-%s-v%d-%s.db", fingerprint(), len(migrations), sizeName(size))
+	path := filepath.Join(benchCacheDir(tb), name)
+	if _, err := os.Stat(path + ".done"); err == nil {
+		return path
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		_ = os.Remove(p)
+	}
+	start := time.Now()
+	n, err := generate(tb, path, fleetgen.PlanFor(benchCounts(tb), int64(size)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path+".done", nil, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("generated %d events into %s in %v", n, path, time.Since(start))
+	return path
+}
+
+// generate writes the plan's events into a new store at path with Ingest,
+// in batches of 10,000, logging the ingest rate per million as it grows.
+func generate(tb testing.TB, path string, plan fleetgen.Plan) (int, error) {
+	s, err := Open(path)
+	if err != nil {
+		return 0, err
+	}
+	batches := make(chan []Event, 4)
+	go func() {
+		defer close(batches)
+		batch := make([]Event, 0, 10000)
+		for e := range fleetgen.Events(plan) {
+			batch = append(batch, Event(e))
+			if len(batch) == cap(batch) {
+				batches <- batch
+				batch = make([]Event, 0, 10000)
+			}
+		}
+		if len(batch) > 0 {
+			batches <- batch
+		}
+	}()
+	n, mark := 0, time.Now()
+	for b := range batches {
+		if _, err := s.Ingest(context.Background(), b); err != nil {
+			s.Close()
+			return n, err
+		}
+		if n/1_000_000 != (n+len(b))/1_000_000 {
+			tb.Logf("%s: %d events, last million at %.0f events/s", filepath.Base(path), n+len(b), 1e6/time.Since(mark).Seconds())
+			mark = time.Now()
+		}
+		n += len(b)
+	}
+	if _, err := s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		s.Close()
+		return n, err
+	}
+	return n, s.Close()
+}
+
+// benchStore opens the cached store of size events.
+func benchStore(tb testing.TB, size int, opts ...Option) *Store {
+	tb.Helper()
+	path := benchPath(tb, size)
 	s, err := Open(path, append([]Option{WithClock(func() time.Time { return benchEnd })}, opts...)...)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// benchEvents returns the first n events of the 1M data set, for ingest
+// benchmarks that need TimeTracker-shaped traffic without a store.
+func benchEvents(tb testing.TB, n int) []Event {
+	out := make([]Event, 0, n)
+	for e := range fleetgen.Events(fleetgen.PlanFor(benchCounts(tb), 1_000_000)) {
+		out = append(out, Event(e))
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// newestVersion is the simulated fleet's latest release.
+var newestVersion = sync.OnceValue(func() string {
+	rs := fleetgen.Model().Releases()
+	return rs[len(rs)-1].Version
+})
 
 // benchQuery is the 24h or 30d range ending with the generated data,
 // optionally with the "Docker users on latest" cohort.
@@ -160,7 +190,7 @@ func benchQuery(span string, cohort bool) datasource.Query {
 	if cohort {
 		q.Filters = []datasource.Filter{
 			{Scope: datasource.ScopePerson, Key: "deployment_method", Op: datasource.OpEq, Values: []string{"docker"}},
-			{Scope: datasource.ScopePerson, Key: "current_version", Op: datasource.OpEq, Values: []string{"4.4.0"}},
+			{Scope: datasource.ScopePerson, Key: "current_version", Op: datasource.OpEq, Values: []string{newestVersion()}},
 		}
 	}
 	return q

@@ -46,6 +46,7 @@ type namedEngine struct {
 // engines returns the SQL engine and the index, caught up with the file.
 func engines(t testing.TB, s *Store) []namedEngine {
 	t.Helper()
+	waitReady(t, s)
 	if err := s.idx.catchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -7,67 +7,16 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// apply adds one tail batch under the write lock. Persons come before
-// distinct ids (a new id points at a new person) and both before events.
-func (x *index) apply(b *tailBatch) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, n := range b.names {
-		x.nameKind = grow(x.nameKind, n.id)
-		x.nameKind[n.id] = x.kinds[n.name]
-		x.lastName = n.id
-	}
-	for _, p := range b.propsets {
-		x.propsets = grow(x.propsets, p.id)
-		x.propsets[p.id] = psEntry{props: p.props,
-			ver:  x.intern(p.props, x.m.VersionProperty),
-			plat: x.intern(p.props, x.m.PlatformProperty),
-			dep:  x.intern(p.props, x.m.DeploymentProperty)}
-		for k := range p.props {
-			x.eventKeys[k] = true
-		}
-		x.lastPropset = p.id
-	}
-	for _, p := range b.persons {
-		x.persons = grow(x.persons, p.id)
-		x.persons[p.id].props = p.props
-		x.personKeys = nil
-	}
-	for _, d := range b.dids {
-		x.dids = grow(x.dids, d.id)
-		x.persons = grow(x.persons, d.person)
-		if old := x.dids[d.id].person; old != 0 {
-			x.persons[old].dids--
-			if x.persons[old].dids == 0 {
-				x.persons[old].props = nil // merged away; SQLite deleted the row
-			}
-		}
-		x.dids[d.id] = didEntry{person: uint32(d.person), str: d.str}
-		x.didPerson = grow(x.didPerson, d.id)
-		x.didPerson[d.id] = uint32(d.person)
-		x.persons[d.person].dids++
-		x.personKeys = nil
-	}
-	x.lastSeq = b.seq
-	for _, e := range b.events {
-		var k uint16
-		if e.name >= 0 && e.name < int64(len(x.nameKind)) {
-			k = x.nameKind[e.name]
-		}
-		x.appendEvent(e.id, e.ts, k, uint32(e.did), uint32(e.ps))
-		x.lastEvent = e.id
-	}
-}
-
-func (x *index) appendEvent(id, ts int64, kind uint16, did, ps uint32) {
+func (x *index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
 	var c *chunk
-	if n := len(x.chunks); n > 0 && len(x.chunks[n-1].sec) < chunkSize {
+	num := (id - 1) / chunkSize
+	if n := len(x.chunks); n > 0 && (x.chunks[n-1].firstID-1)/chunkSize == num && int64(len(x.chunks[n-1].sec)) < chunkSize {
 		c = x.chunks[n-1]
 	} else {
 		c = &chunk{
 			sec: make([]uint32, 0, chunkSize), msk: make([]uint16, 0, chunkSize),
 			did: make([]uint32, 0, chunkSize), ps: make([]uint32, 0, chunkSize),
-			firstID: id, minMs: ts, maxMs: ts,
+			tup: make([]uint32, 0, chunkSize), firstID: id, minMs: ts, maxMs: ts,
 		}
 		x.chunks = append(x.chunks, c)
 	}
@@ -85,24 +34,10 @@ func (x *index) appendEvent(id, ts int64, kind uint16, did, ps uint32) {
 	c.msk = append(c.msk, uint16(ts%1000)|kind)
 	c.did = append(c.did, did)
 	c.ps = append(c.ps, ps)
+	c.tup = append(c.tup, tup)
 	c.minMs = min(c.minMs, ts)
 	c.maxMs = max(c.maxMs, ts)
 	x.nEvents++
-}
-
-// intern maps a Mapping property's value to a small id; 0 is "missing".
-func (x *index) intern(props decodedProps, key string) uint32 {
-	v, ok := props[key]
-	if !ok {
-		return 0
-	}
-	id, ok := x.valID[v]
-	if !ok {
-		id = uint32(len(x.vals))
-		x.vals = append(x.vals, v)
-		x.valID[v] = id
-	}
-	return id
 }
 
 // matchProps reports whether props pass every filter.
@@ -136,7 +71,7 @@ func (x *index) filters(p *plan) evalFilters {
 		}
 	}
 	if len(p.eventFs) > 0 {
-		f.psOK = x.psCache.get(p.filterKey, p.eventFs, x.propsets)
+		f.psOK = x.psCache.get(p.filterKey, p.eventFs, x.props)
 	}
 	return f
 }
@@ -149,12 +84,12 @@ type psFilterCache struct {
 	m  map[string][]bool
 }
 
-func (c *psFilterCache) get(key string, fs []datasource.Filter, sets []psEntry) []bool {
+func (c *psFilterCache) get(key string, fs []datasource.Filter, p *propIndex) []bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ok := c.m[key]
-	for i := len(ok); i < len(sets); i++ {
-		ok = append(ok, matchProps(sets[i].props, fs))
+	for i := len(ok); i < p.count(); i++ {
+		ok = append(ok, p.match(uint32(i), fs))
 	}
 	if len(c.m) >= 64 {
 		clear(c.m)

@@ -27,7 +27,7 @@ func kindMask(k datasource.EventKind) uint16 {
 // the filters and, when hour >= 0, falls in that local hour. The drill
 // views use it; Snapshot has its own tighter loop.
 func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, hour int,
-	fn func(ci, i int, ms int64, did, ps uint32)) error {
+	fn func(c *chunk, ci, i int, ms int64)) error {
 	f := x.filters(p)
 	mask := kindMask(kind)
 	var ht *hourTable
@@ -53,32 +53,44 @@ func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, ho
 			if ht != nil && ht.hour(ms) != hour {
 				continue
 			}
-			fn(ci, i, ms, did, ps)
+			fn(c, ci, i, ms)
 		}
 	}
 	return nil
 }
 
+// needProps loads the event properties when p or the caller needs them.
+func (x *index) needProps(ctx context.Context, p *plan, always ...bool) error {
+	if len(p.eventFs) == 0 && len(always) == 0 {
+		return nil
+	}
+	_, err := x.propsFor(ctx)
+	return err
+}
+
 func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+	if err := x.needProps(ctx, p, scope == datasource.ScopeEvent); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
 	if scope == datasource.ScopeEvent {
-		perPS := make([]int64, len(x.propsets))
-		err := x.scan(ctx, p, datasource.KindAny, -1, func(_, _ int, _ int64, _, ps uint32) { perPS[ps]++ })
+		perPS := map[uint32]int64{}
+		err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) { perPS[c.ps[i]]++ })
 		if err != nil {
 			return nil, err
 		}
 		for ps, n := range perPS {
-			if v, ok := x.propsets[ps].props[key]; ok && n > 0 {
+			if v, ok := x.props.value(ps, key); ok && n > 0 {
 				m[v] += n
 			}
 		}
 		return countsOf(m), nil
 	}
 	seen := make([]bool, len(x.persons))
-	err := x.scan(ctx, p, datasource.KindAny, -1, func(_, _ int, _ int64, did, _ uint32) {
-		seen[x.didPerson[did]] = true
+	err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
+		seen[x.didPerson[c.did[i]]] = true
 	})
 	if err != nil {
 		return nil, err
@@ -110,11 +122,14 @@ func (h *evHeap) Pop() any {
 }
 
 func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind, limit int) ([]int64, error) {
+	if err := x.needProps(ctx, p); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	h := &evHeap{}
-	err := x.scan(ctx, p, kind, -1, func(ci, i int, ms int64, _, _ uint32) {
-		r := evRef{ms: ms, id: x.chunks[ci].id(i)}
+	err := x.scan(ctx, p, kind, -1, func(c *chunk, _, i int, ms int64) {
+		r := evRef{ms: ms, id: c.id(i)}
 		if h.Len() < limit {
 			heap.Push(h, r)
 		} else if (*h)[0].ms < r.ms || ((*h)[0].ms == r.ms && (*h)[0].id < r.id) {
@@ -143,15 +158,16 @@ func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind
 // when hour >= 0), with the person's heartbeat count.
 func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uint32]*latestHB, error) {
 	out := map[uint32]*latestHB{}
-	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(ci, i int, ms int64, did, ps uint32) {
+	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
+		did, ps, tup := c.did[i], c.ps[i], c.tup[i]
 		pid := x.didPerson[did]
 		pos := uint64(ci)<<32 | uint64(i)
 		l := out[pid]
 		if l == nil {
-			l = &latestHB{ms: ms, pos: pos, ps: ps, did: did}
+			l = &latestHB{ms: ms, pos: pos, ps: ps, did: did, tup: tup}
 			out[pid] = l
 		} else if l.better(ms, pos) {
-			l.ms, l.pos, l.ps, l.did = ms, pos, ps, did
+			l.ms, l.pos, l.ps, l.did, l.tup = ms, pos, ps, did, tup
 		}
 		l.n++
 	})
@@ -159,6 +175,9 @@ func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uin
 }
 
 func (x *index) installations(ctx context.Context, p *plan) ([]datasource.Installation, error) {
+	if err := x.needProps(ctx, p); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	latest, err := x.latestPerPerson(ctx, p, -1)
@@ -167,16 +186,19 @@ func (x *index) installations(ctx context.Context, p *plan) ([]datasource.Instal
 	}
 	out := make([]datasource.Installation, 0, len(latest))
 	for _, l := range latest {
-		ps := x.propsets[l.ps]
+		t := x.tups[l.tup]
 		out = append(out, datasource.Installation{
-			ID: x.dids[l.did].str, Version: x.vals[ps.ver], Platform: x.vals[ps.plat],
-			Deployment: x.vals[ps.dep], LastSeen: time.UnixMilli(l.ms).UTC(), Heartbeats: l.n,
+			ID: x.dids[l.did].str, Version: x.vals[t.ver], Platform: x.vals[t.plat],
+			Deployment: x.vals[t.dep], LastSeen: time.UnixMilli(l.ms).UTC(), Heartbeats: l.n,
 		})
 	}
 	return out, nil
 }
 
 func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	if err := x.needProps(ctx, p, q.Scope == datasource.ScopeEvent); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
@@ -191,20 +213,18 @@ func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQu
 		}
 		for pid, l := range latest {
 			if q.Scope == datasource.ScopeEvent {
-				v, ok := x.propsets[l.ps].props[q.Key]
-				m[orUnknown(v, ok)]++
+				m[orUnknown(x.props.value(l.ps, q.Key))]++
 			} else {
 				m[personVal(pid)]++
 			}
 		}
 		return countsOf(m), nil
 	}
-	err := x.scan(ctx, p, q.Kind, q.Hour, func(_, _ int, _ int64, did, ps uint32) {
+	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
 		if q.Scope == datasource.ScopeEvent {
-			v, ok := x.propsets[ps].props[q.Key]
-			m[orUnknown(v, ok)]++
+			m[orUnknown(x.props.value(c.ps[i], q.Key))]++
 		} else {
-			m[personVal(x.didPerson[did])]++
+			m[personVal(x.didPerson[c.did[i]])]++
 		}
 	})
 	return countsOf(m), err

@@ -13,6 +13,7 @@ type latestHB struct {
 	ms      int64
 	pos     uint64
 	ps, did uint32
+	tup     uint32
 	n       int64 // heartbeats counted
 }
 
@@ -38,6 +39,9 @@ type snapScan struct {
 }
 
 func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, error) {
+	if err := x.needProps(ctx, p); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := p.q.Range
@@ -92,14 +96,14 @@ func (s *snapScan) scanChunk(ci int, c *chunk) {
 		}
 		b := p.bucket(ms)
 		if k&kHB != 0 {
-			s.heartbeat(x.didPerson[did], did, ps, ms, uint64(ci)<<32|uint64(i), b)
+			s.heartbeat(x.didPerson[did], did, ps, c.tup[i], ms, uint64(ci)<<32|uint64(i), b)
 		}
 		if k&kER != 0 {
 			snap.Errors.Total++
 			if b >= 0 {
 				snap.Errors.Series[b].V++
 			}
-			s.errVal[x.propsets[ps].ver]++
+			s.errVal[x.tups[c.tup[i]].ver]++
 		}
 		if k&kTM != 0 {
 			snap.Timers.Total++
@@ -111,14 +115,14 @@ func (s *snapScan) scanChunk(ci int, c *chunk) {
 	}
 }
 
-func (s *snapScan) heartbeat(pid, did, ps uint32, ms int64, pos uint64, b int) {
+func (s *snapScan) heartbeat(pid, did, ps, tup uint32, ms int64, pos uint64, b int) {
 	l := &s.latest[pid]
 	if s.mark[pid]&1 == 0 {
 		s.mark[pid] |= 1
 		s.seen = append(s.seen, pid)
-		*l = latestHB{ms: ms, pos: pos, ps: ps, did: did}
+		*l = latestHB{ms: ms, pos: pos, ps: ps, did: did, tup: tup}
 	} else if l.better(ms, pos) {
-		l.ms, l.pos, l.ps, l.did = ms, pos, ps, did
+		l.ms, l.pos, l.ps, l.did, l.tup = ms, pos, ps, did, tup
 	}
 	l.n++
 	if b >= 0 {
@@ -139,7 +143,7 @@ func (s *snapScan) finish() *datasource.Snapshot {
 	}
 	versions := map[string]int64{}
 	for _, pid := range s.seen {
-		versions[x.vals[x.propsets[s.latest[pid].ps].ver]]++
+		versions[x.vals[x.tups[s.latest[pid].tup].ver]]++
 	}
 	errVersions := map[string]int64{}
 	for id, n := range s.errVal {

@@ -1,114 +1,182 @@
 package embedded
 
 import (
-	"crypto/sha256"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
-	"sync/atomic"
-	"time"
 
 	"github.com/google/uuid"
-	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// writer is the state the single writer goroutine owns: prepared
-// statements, the seq counter and caches that spare ingest a SELECT per
-// event. Every cache is bounded; a miss falls back to the database.
-type writer struct {
-	db      *sql.DB
-	stmts   *stmts
-	tx      *stmts // statements bound to the open transaction
-	now     func() time.Time
-	log     *slog.Logger
-	seq     int64
-	names   *lru.LRU[string, int64]
-	dids    *lru.LRU[string, didRef]
-	persons *lru.LRU[int64, *person]
-	props   *lru.LRU[[32]byte, int64]
-	// batchDirty holds persons changed in the open transaction; they are
-	// written once at its end and cannot be evicted before that.
-	batchDirty map[int64]*person
-	// groups counts transactions started; tests use it to know the writer
-	// is busy.
-	groups atomic.Int64
+// ingestReq is one Ingest call waiting for its group's commit.
+type ingestReq struct {
+	evs   []Event
+	reply chan ingestReply
 }
 
-type didRef struct{ id, person int64 }
-
-// person is the writer's copy of one person row.
-type person struct {
-	id        int64
-	props     map[string]any
-	createdAt int64
+type ingestReply struct {
+	res IngestResult
+	err error
 }
 
-type outcome int
-
-const (
-	outStored outcome = iota
-	outDuplicate
-	outDropped
-)
-
-func newWriter(db *sql.DB, o options) (*writer, error) {
-	st, err := prepareStmts(db)
-	if err != nil {
-		return nil, err
+// Ingest stores events and returns only after the transaction holding them
+// has committed. Concurrent calls are grouped into one transaction (group
+// commit); if that commit fails, every call in the group gets the error and
+// none of their events is stored. If ctx ends while waiting, Ingest returns
+// ctx.Err() and the events may or may not be stored; retrying with the same
+// UUIDs is safe.
+func (s *Store) Ingest(ctx context.Context, evs []Event) (IngestResult, error) {
+	if len(evs) == 0 {
+		return IngestResult{}, nil
 	}
-	w := &writer{db: db, stmts: st, now: o.now, log: o.logger}
-	w.names, _ = lru.NewLRU[string, int64](4096, nil)
-	w.dids, _ = lru.NewLRU[string, didRef](1<<17, nil)
-	w.persons, _ = lru.NewLRU[int64, *person](1<<16, nil)
-	w.props, _ = lru.NewLRU[[32]byte, int64](o.propCache, nil)
-	if err := w.loadSeq(); err != nil {
-		st.close()
-		return nil, err
+	req := &ingestReq{evs: evs, reply: make(chan ingestReply, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return IngestResult{}, ErrClosed
 	}
-	return w, nil
+	select {
+	case s.reqs <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return IngestResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.reply:
+		return r.res, r.err
+	case <-ctx.Done():
+		return IngestResult{}, ctx.Err()
+	}
 }
 
-func (w *writer) loadSeq() error {
-	err := w.db.QueryRow(`SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&w.seq)
+// runWriter is the single goroutine that writes. It takes whatever is
+// queued (up to maxBatch events) and commits it as one transaction: under
+// load, one fsync/WAL append serves many callers.
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	for req := range s.reqs {
+		batch := []*ingestReq{req}
+		n := len(req.evs)
+	drain:
+		for n < s.opts.maxBatch {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+				n += len(r.evs)
+			default:
+				break drain
+			}
+		}
+		s.commitGroup(batch)
+	}
+}
+
+func (s *Store) commitGroup(batch []*ingestReq) {
+	results := make([]IngestResult, len(batch))
+	err := s.w.apply(batch, results)
 	if err != nil {
-		return fmt.Errorf("read seq: %w", err)
+		s.opts.logger.Error("embedded: ingest batch failed, rolled back", "requests", len(batch), "err", err)
+		s.w.reset()
+		err = fmt.Errorf("embedded store: ingest: %w", err)
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.reply <- ingestReply{err: err}
+		} else {
+			r.reply <- ingestReply{res: results[i]}
+		}
+	}
+}
+
+// apply writes one group in one transaction. Caches may be updated by a
+// transaction that then fails; reset() clears them in that case.
+func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
+	ctx := context.Background()
+	w.groups.Add(1)
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	w.tx = newTxStmts(tx, w.stmts)
+	defer func() { w.tx = nil }()
+	if !w.warmed {
+		if err := w.warm(tx); err != nil {
+			return err
+		}
+		w.warmed = true
+	}
+	w.batchDirty = map[int64]*person{}
+	w.rows = w.rows[:0]
+	var counts [3]int64
+	for i, req := range batch {
+		for j := range req.evs {
+			out, err := w.applyEvent(&req.evs[j])
+			if err != nil {
+				return err
+			}
+			counts[out]++
+			switch out {
+			case outStored:
+				results[i].Stored++
+			case outDuplicate:
+				results[i].Duplicates++
+			case outDropped:
+				results[i].Dropped++
+			}
+		}
+	}
+	if err := w.flushPersons(); err != nil {
+		return err
+	}
+	if err := w.addCounts(counts); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if w.handoff != nil && len(w.rows) > 0 {
+		w.handoff(w.rows)
 	}
 	return nil
 }
 
-// reset forgets everything cached after a failed transaction: the caches
-// may hold ids that the rollback took back.
-func (w *writer) reset() {
-	w.names.Purge()
-	w.dids.Purge()
-	w.persons.Purge()
-	w.props.Purge()
-	if err := w.loadSeq(); err != nil {
-		w.log.Error("embedded: reload seq", "err", err)
+func (w *writer) addCounts(counts [3]int64) error {
+	for out, key := range [3]string{outStored: "events", outDuplicate: "duplicates", outDropped: "dropped"} {
+		if counts[out] == 0 {
+			continue
+		}
+		if _, err := w.tx.addMeta.Exec(key, counts[out]); err != nil {
+			return err
+		}
 	}
-}
-
-func (w *writer) closeStmts() { w.stmts.close() }
-
-func (w *writer) nextSeq() int64 {
-	w.seq++
-	return w.seq
+	_, err := w.tx.setMeta.Exec("seq", w.seq)
+	return err
 }
 
 // applyEvent stores one event and applies its person and group effects.
-// Effects of a duplicate (already stored UUID) are not applied again.
+// Effects of a duplicate are not applied again.
 func (w *writer) applyEvent(ev *Event) (outcome, error) {
 	if ev.Name == "" || ev.DistinctID == "" {
 		return outDropped, nil
 	}
-	props, upd := splitPersonUpdate(ev.Properties)
-	canon, err := json.Marshal(props)
-	if err != nil {
+	ps, err := w.propset(ev.Properties)
+	if errors.Is(err, errUnencodable) {
 		w.log.Warn("embedded: dropping event with unencodable properties", "event", ev.Name, "err", err)
 		return outDropped, nil
+	} else if err != nil {
+		return 0, err
 	}
 	tsMs := ev.Timestamp.UnixMilli()
 	if ev.Timestamp.IsZero() || tsMs < 0 || tsMs/1000 > math.MaxUint32 {
@@ -125,14 +193,7 @@ func (w *writer) applyEvent(ev *Event) (outcome, error) {
 	if err != nil {
 		return 0, err
 	}
-	psID, err := w.propset(canon)
-	if err != nil {
-		return 0, err
-	}
-	var uid any
-	if u, err := uuid.Parse(ev.UUID); err == nil && ev.UUID != "" {
-		uid = u[:]
-	}
+	upd := personUpdateOf(ev.Properties)
 	var pu any
 	if !upd.empty() {
 		b, err := json.Marshal(upd.record())
@@ -141,36 +202,124 @@ func (w *writer) applyEvent(ev *Event) (outcome, error) {
 		}
 		pu = string(b)
 	}
-	res, err := w.tx.insEvent.Exec(tsMs, nameID, did.id, psID, uid, pu)
-	if err != nil {
+	id, out, err := w.insert(ev.UUID, tsMs, nameID, did.id, ps.id, pu)
+	if err != nil || out != outStored {
+		return out, err
+	}
+	row := committedRow{id: id, ts: tsMs, name: uint32(nameID), did: uint32(did.id), ps: ps.id, tup: w.tupList[ps.tup]}
+	if err := w.addRow(row); err != nil {
 		return 0, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, err
-	} else if n == 0 {
-		return outDuplicate, nil
-	}
-	if err := w.special(ev, props, did, tsMs); err != nil {
+	if err := w.special(ev, did, tsMs); err != nil {
 		return 0, err
 	}
 	if !upd.empty() {
-		did, err = w.distinct(ev.DistinctID, tsMs) // a merge may have moved it
-		if err != nil {
+		if err := w.updatePerson(ev.DistinctID, tsMs, &upd); err != nil {
 			return 0, err
-		}
-		p, err := w.person(did.person)
-		if err != nil {
-			return 0, err
-		}
-		if upd.applyTo(p.props) {
-			w.batchDirty[p.id] = p
 		}
 	}
 	return outStored, nil
 }
 
+// insert adds the events row unless its UUID is already stored in the
+// same hour (or, within a minute of the hour's edge, the neighbouring one).
+func (w *writer) insert(uuidStr string, tsMs, nameID, didID int64, ps uint32, pu any) (int64, outcome, error) {
+	var uid any
+	if uuidStr != "" {
+		if u, err := uuid.Parse(uuidStr); err == nil {
+			uid = u[:]
+			if dup, err := w.dupNearEdge(tsMs, u[:]); err != nil || dup {
+				return 0, outDuplicate, err
+			}
+		}
+	}
+	res, err := w.tx.insEvent.Exec(tsMs, nameID, didID, ps, uid, pu)
+	if err != nil {
+		return 0, 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, 0, err
+	} else if n == 0 {
+		return 0, outDuplicate, nil
+	}
+	id, err := res.LastInsertId()
+	return id, outStored, err
+}
+
+// dedupEdge is how close to an hour's edge an event must be for the
+// neighbouring hour to be checked for its UUID: a client's retry carries
+// the same timestamp, give or take the clock-skew correction.
+const dedupEdge = 60_000
+
+func (w *writer) dupNearEdge(tsMs int64, uid []byte) (bool, error) {
+	h, m := tsMs/3_600_000, tsMs%3_600_000
+	switch {
+	case m < dedupEdge && h > 0:
+		h--
+	case m >= 3_600_000-dedupEdge:
+		h++
+	default:
+		return false, nil
+	}
+	var one int
+	err := w.tx.selDup.QueryRow(h, uid).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// addRow appends a stored event to the open chunk and saves the chunk
+// once its last id is stored.
+func (w *writer) addRow(r committedRow) error {
+	if w.handoff != nil {
+		w.rows = append(w.rows, r)
+	}
+	num := (r.id - 1) / chunkSize
+	if num != w.open.num || int64(w.open.len()) != r.id-1-num*chunkSize {
+		// Ids are dense, so this only happens after another process
+		// wrote the file; that chunk is left to the index to save.
+		w.open.reset(num)
+		if r.id-1 != num*chunkSize {
+			w.open.num = -1
+		}
+	}
+	if w.open.num < 0 {
+		return nil
+	}
+	w.open.add(r.ts, r.name, r.did, r.ps, r.tup)
+	if !w.open.full() {
+		return nil
+	}
+	minMs, maxMs := w.open.ts[0], w.open.ts[0]
+	for _, t := range w.open.ts {
+		minMs, maxMs = min(minMs, t), max(maxMs, t)
+	}
+	_, err := w.tx.insChunk.Exec(w.open.num, chunkFormat, minMs, maxMs, w.open.len(), encodeChunk(&w.open, w.attrKeys))
+	w.open.reset(w.open.num + 1)
+	return err
+}
+
+// updatePerson applies an event's $set/$set_once/$unset to its person,
+// resolved again because the event itself may have merged it.
+func (w *writer) updatePerson(distinctID string, tsMs int64, upd *personUpdate) error {
+	did, err := w.distinct(distinctID, tsMs)
+	if err != nil {
+		return err
+	}
+	p, err := w.person(did.person)
+	if err != nil {
+		return err
+	}
+	if upd.applyTo(p.props) {
+		w.batchDirty[p.id] = p
+	}
+	return nil
+}
+
 // special applies the person/group semantics of PostHog's own events.
-func (w *writer) special(ev *Event, props map[string]any, did didRef, tsMs int64) error {
+func (w *writer) special(ev *Event, did didRef, tsMs int64) error {
+	props := ev.Properties
 	switch ev.Name {
 	case "$identify":
 		if anon, ok := props["$anon_distinct_id"].(string); ok && anon != "" && anon != ev.DistinctID {
@@ -184,146 +333,4 @@ func (w *writer) special(ev *Event, props map[string]any, did didRef, tsMs int64
 		return w.groupIdentify(props)
 	}
 	return nil
-}
-
-func (w *writer) nameID(name string) (int64, error) {
-	if id, ok := w.names.Get(name); ok {
-		return id, nil
-	}
-	var id int64
-	err := w.tx.selName.QueryRow(name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		res, err := w.tx.insName.Exec(name)
-		if err != nil {
-			return 0, err
-		}
-		id, err = res.LastInsertId()
-		if err != nil {
-			return 0, err
-		}
-	} else if err != nil {
-		return 0, err
-	}
-	w.names.Add(name, id)
-	return id, nil
-}
-
-// distinct resolves a distinct id, creating it and a new person on first
-// sight.
-func (w *writer) distinct(d string, tsMs int64) (didRef, error) {
-	if r, ok := w.dids.Get(d); ok {
-		return r, nil
-	}
-	var r didRef
-	err := w.tx.selDid.QueryRow(d).Scan(&r.id, &r.person)
-	if errors.Is(err, sql.ErrNoRows) {
-		p, err := w.newPerson(tsMs)
-		if err != nil {
-			return r, err
-		}
-		return w.addDistinct(d, p.id)
-	} else if err != nil {
-		return r, err
-	}
-	w.dids.Add(d, r)
-	return r, nil
-}
-
-func (w *writer) addDistinct(d string, personID int64) (didRef, error) {
-	res, err := w.tx.insDid.Exec(d, personID, w.nextSeq())
-	if err != nil {
-		return didRef{}, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return didRef{}, err
-	}
-	r := didRef{id: id, person: personID}
-	w.dids.Add(d, r)
-	return r, nil
-}
-
-func (w *writer) newPerson(tsMs int64) (*person, error) {
-	res, err := w.tx.insPerson.Exec(tsMs, w.nextSeq())
-	if err != nil {
-		return nil, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return nil, err
-	}
-	p := &person{id: id, props: map[string]any{}, createdAt: tsMs}
-	w.persons.Add(id, p)
-	return p, nil
-}
-
-func (w *writer) person(id int64) (*person, error) {
-	if p, ok := w.batchDirty[id]; ok {
-		return p, nil
-	}
-	if p, ok := w.persons.Get(id); ok {
-		return p, nil
-	}
-	var raw string
-	p := &person{id: id}
-	if err := w.tx.selPerson.QueryRow(id).Scan(&raw, &p.createdAt); err != nil {
-		return nil, fmt.Errorf("person %d: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(raw), &p.props); err != nil || p.props == nil {
-		p.props = map[string]any{}
-	}
-	w.persons.Add(id, p)
-	return p, nil
-}
-
-// flushPersons writes every person changed in this transaction once.
-func (w *writer) flushPersons() error {
-	for id, p := range w.batchDirty {
-		b, err := json.Marshal(p.props)
-		if err != nil {
-			return fmt.Errorf("person %d: %w", id, err)
-		}
-		if _, err := w.tx.updPerson.Exec(string(b), p.createdAt, w.nextSeq(), id); err != nil {
-			return err
-		}
-	}
-	w.batchDirty = nil
-	return nil
-}
-
-// propset interns a canonical property set and returns its id. Rows are
-// keyed by 16 bytes of sha256; if a stored row with that key holds
-// different JSON (a collision), a salted key names a fresh row, so two
-// different sets never share an id. The cache is keyed by the full 32-byte
-// digest, so a hit needs no comparison.
-func (w *writer) propset(canon []byte) (int64, error) {
-	full := sha256.Sum256(canon)
-	if id, ok := w.props.Get(full); ok {
-		return id, nil
-	}
-	for salt := 0; ; salt++ {
-		key := full[:16]
-		if salt > 0 {
-			s := sha256.Sum256(append([]byte(fmt.Sprintf("salt:%d:", salt)), canon...))
-			key = s[:16]
-		}
-		var id int64
-		var stored string
-		err := w.tx.selPropset.QueryRow(key).Scan(&id, &stored)
-		if errors.Is(err, sql.ErrNoRows) {
-			res, err := w.tx.insPropset.Exec(key, string(canon))
-			if err != nil {
-				return 0, err
-			}
-			if id, err = res.LastInsertId(); err != nil {
-				return 0, err
-			}
-		} else if err != nil {
-			return 0, err
-		} else if stored != string(canon) {
-			continue
-		}
-		w.props.Add(full, id)
-		return id, nil
-	}
 }

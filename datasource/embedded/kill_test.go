@@ -20,6 +20,10 @@ func TestMain(m *testing.M) {
 		childIngest(path)
 		return
 	}
+	if os.Getenv(HTTPChildEnv) != "" {
+		httpChild()
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -39,24 +39,15 @@ func (u *personUpdate) record() map[string]any {
 	return m
 }
 
-// splitPersonUpdate separates the person update from the event's own
-// properties, so the remainder can be interned as a propset (the update
-// varies per call and would defeat interning). The input is not modified.
-func splitPersonUpdate(in map[string]any) (map[string]any, personUpdate) {
-	props := make(map[string]any, len(in))
+// personUpdateOf reads what an event asks of its person. The event's own
+// properties are everything else; the propset skips these three keys.
+func personUpdateOf(in map[string]any) personUpdate {
 	var u personUpdate
-	for k, v := range in {
-		switch k {
-		case "$set", "$set_once", "$unset":
-		default:
-			props[k] = v
-		}
-	}
 	// Plain keys first, nested forms after, so the outcome does not depend
 	// on map order: a nested "$set" wins over a plain key of the same name.
 	if m, ok := in["$set"].(map[string]any); ok {
 		for k, v := range m {
-			if k != "$set" && k != "$set_once" && k != "$unset" {
+			if !isPersonKey(k) {
 				u.put(&u.set, k, v)
 			}
 		}
@@ -80,7 +71,7 @@ func splitPersonUpdate(in map[string]any) (map[string]any, personUpdate) {
 	u.addUnset(in["$unset"])
 	slices.Sort(u.unset)
 	u.unset = slices.Compact(u.unset)
-	return props, u
+	return u
 }
 
 func (u *personUpdate) put(m *map[string]any, k string, v any) {
@@ -138,7 +129,7 @@ func (u *personUpdate) applyTo(props map[string]any) bool {
 // merge with the survivor's values winning, the loser row is deleted. An
 // unknown other simply becomes another distinct id of keep's person.
 func (w *writer) merge(keep didRef, other string, tsMs int64) error {
-	o, ok := w.dids.Get(other)
+	o, ok := w.dids.get(w.h.str(other))
 	if !ok {
 		err := w.tx.selDid.QueryRow(other).Scan(&o.id, &o.person)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -181,9 +172,9 @@ func (w *writer) merge(keep didRef, other string, tsMs int64) error {
 		return err
 	}
 	for _, d := range moved {
-		if r, ok := w.dids.Peek(d); ok {
+		if r, ok := w.dids.get(w.h.str(d)); ok {
 			r.person = survivor.id
-			w.dids.Add(d, r)
+			w.dids.put(w.h.str(d), r)
 		}
 	}
 	delete(w.batchDirty, loser.id)

@@ -11,6 +11,7 @@ import (
 // file at a whole version. Never edit a shipped migration: append one.
 var migrations = []func(*sql.Tx) error{
 	migrate1,
+	migrate2,
 }
 
 // migrate applies the missing migrations. The writer pool uses BEGIN
@@ -57,7 +58,8 @@ func migrate(db *sql.DB) error {
 //   - persons uses AUTOINCREMENT so a merged-away person's id is never
 //     reused: a tailing reader may still hold it.
 //   - events_ts bounds every query's scan; the SQL engine needs it, the
-//     index does not (measured cost in the package doc).
+//     index does not (measured cost in the package doc). Migration 2 drops
+//     it.
 func migrate1(tx *sql.Tx) error {
 	stmts := []string{
 		`CREATE TABLE event_names(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)`,

@@ -107,7 +107,7 @@ func (e *sqlEngine) matching(p *plan, from, to int64) *sqlq {
 		s.add(")")
 	}
 	if len(p.eventFs) > 0 {
-		s.add(` AND e.propset_id IN (SELECT id FROM propsets WHERE `)
+		s.add(` AND e.propset_id IN (SELECT id FROM propsets_json WHERE `)
 		for i, f := range p.eventFs {
 			if i > 0 {
 				s.add(" AND ")
@@ -179,7 +179,7 @@ func (e *sqlEngine) properties(ctx context.Context) ([]datasource.Property, erro
 	s.add(`SELECT key, scope FROM (
 		SELECT DISTINCT j.key AS key, 1 AS scope FROM persons p, json_each(p.properties) j WHERE j.type <> 'null'
 		UNION
-		SELECT DISTINCT j.key, 2 FROM propsets p, json_each(p.properties) j WHERE j.type <> 'null')
+		SELECT DISTINCT j.key, 2 FROM propsets_json p, json_each(p.properties) j WHERE j.type <> 'null')
 		WHERE key NOT IN ('$set', '$set_once', '$unset') ORDER BY key, scope`)
 	out := []datasource.Property{}
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {

@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ func registerFuncs() {
 	registerOnce.Do(func() {
 		sqlite.MustRegisterDeterministicScalarFunction("ttmon_value", 2, sqlValue)
 		sqlite.MustRegisterDeterministicScalarFunction("ttmon_hour", 2, sqlHour)
+		sqlite.MustRegisterDeterministicScalarFunction("ttmon_pair_ids", 1, sqlPairIDs)
 	})
 }
 
@@ -31,9 +33,9 @@ func registerFuncs() {
 // null values are left out, because a filter treats them as not set.
 type decodedProps map[string]string
 
-func decodeProps(raw string) decodedProps {
+func decodeProps(raw []byte) decodedProps {
 	var m map[string]any
-	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return decodedProps{}
 	}
 	out := make(decodedProps, len(m))
@@ -59,7 +61,7 @@ func memoDecode(raw string) decodedProps {
 	if ok {
 		return d
 	}
-	d = decodeProps(raw)
+	d = decodeProps([]byte(raw))
 	propMemo.Lock()
 	if len(propMemo.m) >= 8192 {
 		clear(propMemo.m)
@@ -116,4 +118,25 @@ func sqlHour(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 		return nil, err
 	}
 	return int64(time.UnixMilli(ms).In(loc).Hour()), nil
+}
+
+// sqlPairIDs turns a propset's encoded pairs into a JSON array of pair ids,
+// so plain SQL (json_each) can join them with the pairs table.
+func sqlPairIDs(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	b, ok := args[0].([]byte)
+	if !ok {
+		return "[]", nil
+	}
+	ids, err := decodePairs(nil, b)
+	if err != nil {
+		return nil, err
+	}
+	out := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendUint(out, uint64(id), 10)
+	}
+	return string(append(out, ']')), nil
 }

@@ -67,13 +67,13 @@ func (e *sqlEngine) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot
 		return nil, err
 	}
 	versions, err := valueCounts(ctx, tx, e.latestHeartbeats(p, p.from, p.to, false).add(
-		`SELECT ttmon_value(ps.properties, ?), count(*) FROM l JOIN propsets ps ON ps.id = l.ps
+		`SELECT ttmon_value(ps.properties, ?), count(*) FROM l JOIN propsets_json ps ON ps.id = l.ps
 		 WHERE l.rn = 1 GROUP BY 1`, e.m.VersionProperty), true)
 	if err != nil {
 		return nil, err
 	}
 	s = e.matching(p, p.from, p.to).add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m
-		JOIN propsets ps ON ps.id = m.ps WHERE er GROUP BY 1`, e.m.VersionProperty)
+		JOIN propsets_json ps ON ps.id = m.ps WHERE er GROUP BY 1`, e.m.VersionProperty)
 	errVersions, err := valueCounts(ctx, tx, s, true)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (e *sqlEngine) latestHeartbeats(p *plan, from, to int64, hourFilter bool, h
 func (e *sqlEngine) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
 	s := e.matching(p, p.from, p.to)
 	if scope == datasource.ScopeEvent {
-		s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets ps ON ps.id = m.ps GROUP BY 1`, key)
+		s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps GROUP BY 1`, key)
 	} else {
 		s.add(`SELECT ttmon_value(p.properties, ?), count(*) FROM (SELECT DISTINCT pid FROM m) x
 			JOIN persons p ON p.id = x.pid GROUP BY 1`, key)
@@ -127,7 +127,7 @@ func (e *sqlEngine) eventIDs(ctx context.Context, p *plan, kind datasource.Event
 func (e *sqlEngine) installations(ctx context.Context, p *plan) ([]datasource.Installation, error) {
 	s := e.latestHeartbeats(p, p.from, p.to, false).add(`SELECT d.distinct_id,
 		ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), l.ts, l.n
-		FROM l JOIN distinct_ids d ON d.id = l.did JOIN propsets ps ON ps.id = l.ps WHERE l.rn = 1`,
+		FROM l JOIN distinct_ids d ON d.id = l.did JOIN propsets_json ps ON ps.id = l.ps WHERE l.rn = 1`,
 		e.m.VersionProperty, e.m.PlatformProperty, e.m.DeploymentProperty)
 	out := []datasource.Installation{}
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {
@@ -153,7 +153,7 @@ func (e *sqlEngine) breakdown(ctx context.Context, p *plan, q datasource.Breakdo
 	switch {
 	case q.Kind == datasource.KindHeartbeat && q.Scope == datasource.ScopeEvent:
 		s = e.latestHeartbeats(p, p.from, p.to, hourOK, q.Hour).add(`SELECT ttmon_value(ps.properties, ?), count(*)
-			FROM l JOIN propsets ps ON ps.id = l.ps WHERE l.rn = 1 GROUP BY 1`, q.Key)
+			FROM l JOIN propsets_json ps ON ps.id = l.ps WHERE l.rn = 1 GROUP BY 1`, q.Key)
 	case q.Kind == datasource.KindHeartbeat:
 		s = e.matching(p, p.from, p.to).add(`SELECT ttmon_value(p.properties, ?), count(*) FROM
 			(SELECT DISTINCT pid FROM m WHERE hb`, q.Key)
@@ -164,7 +164,7 @@ func (e *sqlEngine) breakdown(ctx context.Context, p *plan, q datasource.Breakdo
 	default:
 		s = e.matching(p, p.from, p.to)
 		if q.Scope == datasource.ScopeEvent {
-			s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets ps ON ps.id = m.ps`, q.Key)
+			s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps`, q.Key)
 		} else {
 			s.add(`SELECT ttmon_value(p.properties, ?), count(*) FROM m JOIN persons p ON p.id = m.pid`, q.Key)
 		}

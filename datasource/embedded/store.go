@@ -36,8 +36,6 @@ type Store struct {
 
 	closed     bool
 	writerDone chan struct{}
-	stopLoad   context.CancelFunc
-	loadDone   chan struct{}
 	closeErr   error
 }
 
@@ -79,16 +77,16 @@ func WithSync(full bool) Option { return func(o *options) { o.syncFull = full } 
 func withoutIndex() Option { return func(o *options) { o.noIndex = true } }
 
 // Open opens (creating directories and the file if needed) the store at
-// path, migrates its schema, starts the writer and starts loading the index
-// in the background. Queries are answered by the SQL engine until the index
-// has caught up.
+// path, migrates its schema and starts the writer. The in-memory index is
+// built on the first query, so a process that only ingests (`ttmon
+// collect`) never holds it; queries wait for it.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{
 		mapping:   datasource.DefaultMapping(),
 		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		now:       time.Now,
 		maxBatch:  10000,
-		propCache: 1 << 16,
+		propCache: 1 << 18,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -125,18 +123,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		path: path, opts: o, wdb: wdb, rdb: rdb, w: w,
 		reqs:       make(chan *ingestReq, 256),
 		writerDone: make(chan struct{}),
-		loadDone:   make(chan struct{}),
 	}
 	s.sqlE = &sqlEngine{db: rdb, m: o.mapping}
-	s.idx = newIndex(rdb, o.mapping)
+	s.idx = newIndex(rdb, o.mapping, o.logger.Info)
+	// Rows committed here reach an index in this process directly, once it
+	// exists; before that nothing is kept.
+	w.handoff = s.idx.offer
 	go s.runWriter()
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopLoad = cancel
-	if o.noIndex {
-		close(s.loadDone)
-	} else {
-		go s.loadIndex(ctx)
-	}
 	return s, nil
 }
 
@@ -175,20 +168,6 @@ func openDB(path string, writer, syncFull bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// loadIndex builds the index in the background; until it is done, queries
-// use the SQL engine.
-func (s *Store) loadIndex(ctx context.Context) {
-	defer close(s.loadDone)
-	start := time.Now()
-	if err := s.idx.load(ctx); err != nil {
-		if ctx.Err() == nil {
-			s.opts.logger.Error("embedded: index load failed; staying on SQL", "err", err)
-		}
-		return
-	}
-	s.opts.logger.Info("embedded: index ready", "events", s.idx.eventCount(), "took", time.Since(start))
-}
-
 // Path is the store's file name as given to Open.
 func (s *Store) Path() string { return s.path }
 
@@ -206,8 +185,7 @@ func (s *Store) Close() error {
 		close(s.reqs)
 		s.mu.Unlock()
 		<-s.writerDone
-		s.stopLoad()
-		<-s.loadDone
+		s.idx.stop()
 		s.w.closeStmts()
 		s.closeErr = errors.Join(s.wdb.Close(), s.rdb.Close())
 	})
@@ -226,7 +204,8 @@ type Stats struct {
 	Persons int64
 	// Bytes is the size on disk: the database plus its WAL.
 	Bytes int64
-	// IndexReady says whether queries use the in-memory index yet.
+	// IndexReady says whether the in-memory index is loaded (it is built
+	// on the first query).
 	IndexReady bool
 }
 

@@ -17,15 +17,13 @@ func hb(did string, ts time.Time, version string) Event {
 	return Event{Name: "telemetry.health", DistinctID: did, Timestamp: ts, Properties: M{"app_version": version}}
 }
 
+// waitReady builds the index (it is lazy) and waits for it.
 func waitReady(t testing.TB, s *Store) {
 	t.Helper()
-	select {
-	case <-s.loadDone:
-	case <-time.After(30 * time.Second):
-		t.Fatal("index did not load")
-	}
-	if !s.idx.isReady() {
-		t.Fatal("index failed to load")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := s.idx.wait(ctx); err != nil {
+		t.Fatal("index did not load: ", err)
 	}
 }
 

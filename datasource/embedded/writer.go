@@ -1,158 +1,155 @@
 package embedded
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// ingestReq is one Ingest call waiting for its group's commit.
-type ingestReq struct {
-	evs   []Event
-	reply chan ingestReply
+// writer is the state the single writer goroutine owns: prepared
+// statements, the seq counter, the caches that spare ingest a SELECT per
+// event, and the open index chunk. Every cache is bounded; a miss falls
+// back to the database. The caches assume this process is the file's only
+// writer.
+type writer struct {
+	db       *sql.DB
+	stmts    *stmts
+	tx       *stmts // statements bound to the open transaction
+	now      func() time.Time
+	log      *slog.Logger
+	attrKeys [3]string
+	seq      int64
+	h        hasher
+	names    *lru.LRU[string, int64]
+	dids     *genCache[h128, didRef]
+	persons  *lru.LRU[int64, *person]
+	pairs    *genCache[h128, uint32]
+	props    *genCache[h128, psRef]
+	keys     *genCache[h128, struct{}]
+	tuples   map[attrTuple]uint32
+	tupList  []*attrTuple
+	warmed   bool
+	// batchDirty holds persons changed in the open transaction; they are
+	// written once at its end and cannot be evicted before that.
+	batchDirty map[int64]*person
+	// open is the chunk being filled; committed rows are also handed to
+	// an in-process index through handoff.
+	open    chunkRows
+	handoff func([]committedRow)
+	rows    []committedRow
+	// scratch buffers, reused per event
+	kvs     []kvh
+	pairIDs []uint32
+	kv      []byte
+	blob    []byte
+	// groups counts transactions started; tests use it to know the writer
+	// is busy.
+	groups atomic.Int64
 }
 
-type ingestReply struct {
-	res IngestResult
-	err error
+// committedRow is one stored event as the index needs it.
+type committedRow struct {
+	id, ts        int64
+	name, did, ps uint32
+	tup           *attrTuple
 }
 
-// Ingest stores events and returns only after the transaction holding them
-// has committed. Concurrent calls are grouped into one transaction (group
-// commit); if that commit fails, every call in the group gets the error and
-// none of their events is stored. If ctx ends while waiting, Ingest returns
-// ctx.Err() and the events may or may not be stored; retrying with the same
-// UUIDs is safe.
-func (s *Store) Ingest(ctx context.Context, evs []Event) (IngestResult, error) {
-	if len(evs) == 0 {
-		return IngestResult{}, nil
-	}
-	req := &ingestReq{evs: evs, reply: make(chan ingestReply, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return IngestResult{}, ErrClosed
-	}
-	select {
-	case s.reqs <- req:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return IngestResult{}, ctx.Err()
-	}
-	select {
-	case r := <-req.reply:
-		return r.res, r.err
-	case <-ctx.Done():
-		return IngestResult{}, ctx.Err()
-	}
+type didRef struct{ id, person int64 }
+
+// person is the writer's copy of one person row.
+type person struct {
+	id        int64
+	props     map[string]any
+	createdAt int64
 }
 
-// runWriter is the single goroutine that writes. It takes whatever is
-// queued (up to maxBatch events) and commits it as one transaction: under
-// load, one fsync/WAL append serves many callers.
-func (s *Store) runWriter() {
-	defer close(s.writerDone)
-	for req := range s.reqs {
-		batch := []*ingestReq{req}
-		n := len(req.evs)
-	drain:
-		for n < s.opts.maxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-				n += len(r.evs)
-			default:
-				break drain
-			}
-		}
-		s.commitGroup(batch)
-	}
-}
+type outcome int
 
-func (s *Store) commitGroup(batch []*ingestReq) {
-	results := make([]IngestResult, len(batch))
-	err := s.w.apply(batch, results)
+const (
+	outStored outcome = iota
+	outDuplicate
+	outDropped
+)
+
+func newWriter(db *sql.DB, o options) (*writer, error) {
+	st, err := prepareStmts(db)
 	if err != nil {
-		s.opts.logger.Error("embedded: ingest batch failed, rolled back", "requests", len(batch), "err", err)
-		s.w.reset()
-		err = fmt.Errorf("embedded store: ingest: %w", err)
+		return nil, err
 	}
-	for i, r := range batch {
-		if err != nil {
-			r.reply <- ingestReply{err: err}
-		} else {
-			r.reply <- ingestReply{res: results[i]}
-		}
+	w := &writer{db: db, stmts: st, now: o.now, log: o.logger, attrKeys: attrKeys(o.mapping), h: newHasher()}
+	w.names, _ = lru.NewLRU[string, int64](4096, nil)
+	w.dids = newGenCache[h128, didRef](1 << 16)
+	w.persons, _ = lru.NewLRU[int64, *person](1<<15, nil)
+	w.pairs = newGenCache[h128, uint32](1 << 17)
+	w.props = newGenCache[h128, psRef](o.propCache)
+	w.keys = newGenCache[h128, struct{}](4096)
+	w.tuples = map[attrTuple]uint32{}
+	if err := w.loadState(); err != nil {
+		st.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// loadState reads the seq counter and the open chunk's rows.
+func (w *writer) loadState() error {
+	err := w.db.QueryRow(`SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&w.seq)
+	if err != nil {
+		return fmt.Errorf("read seq: %w", err)
+	}
+	var maxID int64
+	if err := w.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM events`).Scan(&maxID); err != nil {
+		return fmt.Errorf("read last event: %w", err)
+	}
+	w.open.reset(maxID / chunkSize)
+	first := w.open.num*chunkSize + 1
+	if maxID < first {
+		return nil
+	}
+	rows, err := readRows(w.db, w.attrKeys, first, maxID)
+	if err != nil {
+		return fmt.Errorf("read open chunk: %w", err)
+	}
+	for _, r := range rows {
+		w.open.add(r.ts, r.name, r.did, r.ps, r.tup)
+	}
+	return nil
+}
+
+// reset forgets everything cached after a failed transaction: the caches
+// may hold ids that the rollback took back.
+func (w *writer) reset() {
+	w.names.Purge()
+	w.dids.purge()
+	w.persons.Purge()
+	w.pairs.purge()
+	w.props.purge()
+	w.keys.purge()
+	w.resetTuples()
+	w.warmed = false
+	if err := w.loadState(); err != nil {
+		w.log.Error("embedded: reload writer state", "err", err)
 	}
 }
 
-// apply writes one group in one transaction. Caches may be updated by a
-// transaction that then fails; reset() clears them in that case.
-func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
-	ctx := context.Background()
-	w.groups.Add(1)
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	w.tx = newTxStmts(tx, w.stmts)
-	defer func() { w.tx = nil }()
-	w.batchDirty = map[int64]*person{}
-	var dropped, dups, stored int64
-	for i, req := range batch {
-		for j := range req.evs {
-			out, err := w.applyEvent(&req.evs[j])
-			if err != nil {
-				return err
-			}
-			switch out {
-			case outStored:
-				results[i].Stored++
-				stored++
-			case outDuplicate:
-				results[i].Duplicates++
-				dups++
-			case outDropped:
-				results[i].Dropped++
-				dropped++
-			}
-		}
-	}
-	if err := w.flushPersons(); err != nil {
-		return err
-	}
-	for _, c := range []struct {
-		key string
-		add int64
-	}{{"events", stored}, {"duplicates", dups}, {"dropped", dropped}} {
-		if c.add == 0 {
-			continue
-		}
-		if _, err := w.tx.addMeta.Exec(c.key, c.add); err != nil {
-			return err
-		}
-	}
-	if _, err := w.tx.setMeta.Exec("seq", w.seq); err != nil {
-		return err
-	}
-	return tx.Commit()
+func (w *writer) closeStmts() { w.stmts.close() }
+
+func (w *writer) nextSeq() int64 {
+	w.seq++
+	return w.seq
 }
 
 // stmts are prepared once on the writer's only connection.
 type stmts struct {
 	insName, insDid, insPerson, insPropset, insEvent *sql.Stmt
-	selName, selDid, selPerson, selPropset           *sql.Stmt
+	selName, selDid, selPerson, selDup               *sql.Stmt
 	updPerson, moveDids, delPerson                   *sql.Stmt
 	selGroup, upsGroup, addMeta, setMeta             *sql.Stmt
+	insPair, insKey, insChunk                        *sql.Stmt
 }
 
 var stmtSQL = map[string]string{
@@ -165,10 +162,13 @@ var stmtSQL = map[string]string{
 	"updPerson":  `UPDATE persons SET properties = ?, created_at = ?, seq = ? WHERE id = ?`,
 	"moveDids":   `UPDATE distinct_ids SET person_id = ?, seq = ? WHERE person_id = ? RETURNING distinct_id`,
 	"delPerson":  `DELETE FROM persons WHERE id = ?`,
-	"insPropset": `INSERT INTO propsets(hash, properties) VALUES(?, ?)`,
-	"selPropset": `SELECT id, properties FROM propsets WHERE hash = ?`,
+	"insPropset": `INSERT INTO propsets(pairs) VALUES(?)`,
+	"insPair":    `INSERT INTO pairs(key, value) VALUES(?, ?)`,
+	"insKey":     `INSERT OR IGNORE INTO prop_keys(key) VALUES(?)`,
 	"insEvent": `INSERT OR IGNORE INTO events(ts, name_id, did_id, propset_id, uuid, person_update)
 		VALUES(?, ?, ?, ?, ?, ?)`,
+	"selDup":   `SELECT 1 FROM events WHERE ts / 3600000 = ? AND uuid = ?`,
+	"insChunk": `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data) VALUES(?, ?, ?, ?, ?, ?)`,
 	"selGroup": `SELECT properties FROM groups WHERE type = ? AND key = ?`,
 	"upsGroup": `INSERT INTO groups(type, key, properties) VALUES(?, ?, ?)
 		ON CONFLICT(type, key) DO UPDATE SET properties = excluded.properties`,
@@ -178,36 +178,34 @@ var stmtSQL = map[string]string{
 		ON CONFLICT(key) DO UPDATE SET value = ?2`,
 }
 
-func prepareStmts(db *sql.DB) (*stmts, error) {
-	s := &stmts{}
-	targets := map[string]**sql.Stmt{
+func (s *stmts) fields() map[string]**sql.Stmt {
+	return map[string]**sql.Stmt{
 		"insName": &s.insName, "selName": &s.selName, "insDid": &s.insDid, "selDid": &s.selDid,
 		"insPerson": &s.insPerson, "selPerson": &s.selPerson, "updPerson": &s.updPerson,
 		"moveDids": &s.moveDids, "delPerson": &s.delPerson, "insPropset": &s.insPropset,
-		"selPropset": &s.selPropset, "insEvent": &s.insEvent, "selGroup": &s.selGroup,
-		"upsGroup": &s.upsGroup, "addMeta": &s.addMeta, "setMeta": &s.setMeta,
+		"insPair": &s.insPair, "insKey": &s.insKey, "insEvent": &s.insEvent, "selDup": &s.selDup,
+		"insChunk": &s.insChunk, "selGroup": &s.selGroup, "upsGroup": &s.upsGroup,
+		"addMeta": &s.addMeta, "setMeta": &s.setMeta,
 	}
-	for name, q := range stmtSQL {
-		st, err := db.Prepare(q)
+}
+
+func prepareStmts(db *sql.DB) (*stmts, error) {
+	s := &stmts{}
+	for name, target := range s.fields() {
+		st, err := db.Prepare(stmtSQL[name])
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
-		*targets[name] = st
+		*target = st
 	}
 	return s, nil
 }
 
-func (s *stmts) all() []*sql.Stmt {
-	return []*sql.Stmt{s.insName, s.selName, s.insDid, s.selDid, s.insPerson, s.selPerson,
-		s.updPerson, s.moveDids, s.delPerson, s.insPropset, s.selPropset, s.insEvent,
-		s.selGroup, s.upsGroup, s.addMeta, s.setMeta}
-}
-
 func (s *stmts) close() {
-	for _, st := range s.all() {
-		if st != nil {
-			st.Close()
+	for _, st := range s.fields() {
+		if *st != nil {
+			(*st).Close()
 		}
 	}
 }
@@ -215,12 +213,10 @@ func (s *stmts) close() {
 // newTxStmts binds every prepared statement to tx; with one connection in
 // the pool database/sql reuses the prepared handles.
 func newTxStmts(tx *sql.Tx, s *stmts) *stmts {
-	b := func(st *sql.Stmt) *sql.Stmt { return tx.Stmt(st) }
-	return &stmts{
-		insName: b(s.insName), selName: b(s.selName), insDid: b(s.insDid), selDid: b(s.selDid),
-		insPerson: b(s.insPerson), selPerson: b(s.selPerson), updPerson: b(s.updPerson),
-		moveDids: b(s.moveDids), delPerson: b(s.delPerson), insPropset: b(s.insPropset),
-		selPropset: b(s.selPropset), insEvent: b(s.insEvent), selGroup: b(s.selGroup),
-		upsGroup: b(s.upsGroup), addMeta: b(s.addMeta), setMeta: b(s.setMeta),
+	b := &stmts{}
+	dst := b.fields()
+	for name, src := range s.fields() {
+		*dst[name] = tx.Stmt(*src)
 	}
+	return b
 }

@@ -52,6 +52,9 @@ func parseBody(text []byte, maxDepth int) (*request, error) {
 	if len(text) == 0 {
 		return nil, badPayload("empty_payload", "request missing data payload")
 	}
+	if req, ok := fastParse(text, maxDepth); ok {
+		return req, nil
+	}
 	if err := checkDepth(text, maxDepth); err != nil {
 		return nil, err
 	}

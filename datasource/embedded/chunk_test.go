@@ -1,0 +1,161 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// reopenAgree opens path again and checks that the index (built from the
+// saved chunks plus the rows after them) answers as the SQL engine does.
+func reopenAgree(t *testing.T, path string, want int, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(path, append([]Option{WithClock(func() time.Time { return clock0 })}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := rand.New(rand.NewPCG(9, 9))
+	if compareEngines(t, s, r, 0, 12, []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent}}) == 0 {
+		t.Fatal("no query had data")
+	}
+	if n := s.idx.eventCount(); n != want {
+		t.Fatalf("index holds %d events, want %d", n, want)
+	}
+	return s
+}
+
+func chunkCount(t *testing.T, s *Store, where string) int {
+	t.Helper()
+	var n int
+	if err := s.rdb.QueryRow(`SELECT count(*) FROM index_chunks ` + where).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestChunksSaved follows the saved chunks through their life: the writer
+// saves each full chunk (also one it began before a restart), the index
+// loads them, and rebuilds, then saves again, chunks that are missing,
+// corrupt or of another format. Chunks saved for other Mapping properties
+// are rebuilt in memory but left alone.
+func TestChunksSaved(t *testing.T) {
+	withChunkSize(t, 10)
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	s, err := Open(path, WithClock(func() time.Time { return clock0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := randFleet(rand.New(rand.NewPCG(3, 3)), 400)
+	for i := range evs {
+		evs[i].UUID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i) // all distinct: ids stay dense
+		evs[i].Name = "telemetry.health"
+	}
+	mustIngest(t, s, evs[:15]...) // chunk 0 full, chunk 1 open
+	if n := chunkCount(t, s, ""); n != 1 {
+		t.Fatalf("%d chunks saved, want 1", n)
+	}
+	s.Close()
+	s = reopenAgree(t, path, 15)
+	mustIngest(t, s, evs[15:95]...) // chunk 1 completed across the restart
+	if n := chunkCount(t, s, ""); n != 9 {
+		t.Fatalf("%d chunks saved, want 9", n)
+	}
+	s.Close()
+	s = reopenAgree(t, path, 95)
+	for _, stmt := range []string{`DELETE FROM index_chunks WHERE id IN (1, 4)`,
+		`UPDATE index_chunks SET data = x'0102' WHERE id = 2`, `UPDATE index_chunks SET format = 0 WHERE id = 3`} {
+		if _, err := s.rdb.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = reopenAgree(t, path, 95)
+	if n := chunkCount(t, s, fmt.Sprintf("WHERE format = %d AND length(data) > 2", chunkFormat)); n != 9 {
+		t.Fatalf("%d good chunks after the rebuild, want 9", n)
+	}
+	s.Close()
+	m := datasource.DefaultMapping()
+	m.VersionProperty = "python_version"
+	s = reopenAgree(t, path, 95, WithMapping(m))
+	c, err := decodeChunk(mustBlob(t, s, 0), 0, attrKeys(datasource.DefaultMapping()), nil, func(ts []attrTuple) []uint32 {
+		return make([]uint32, len(ts))
+	})
+	if err != nil || c == nil {
+		t.Fatalf("chunk 0 was rewritten for the other mapping (%v)", err)
+	}
+}
+
+func mustBlob(t *testing.T, s *Store, num int) []byte {
+	var b []byte
+	if err := s.rdb.QueryRow(`SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTailAcrossChunks: a reader in another Store follows a writer while
+// the writer fills and saves chunks.
+func TestTailAcrossChunks(t *testing.T) {
+	withChunkSize(t, 8)
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rd, err := Open(path, WithClock(func() time.Time { return clock0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	r := rand.New(rand.NewPCG(5, 5))
+	evs := randFleet(r, 300)
+	nonEmpty := 0
+	for len(evs) > 0 {
+		n := min(len(evs), 1+r.IntN(30))
+		mustIngest(t, w, evs[:n]...)
+		evs = evs[n:]
+		nonEmpty += compareEngines(t, rd, r, 0, 2, nil)
+	}
+	if nonEmpty == 0 {
+		t.Fatal("no query had data")
+	}
+}
+
+// TestDuplicateWindow: a UUID is a duplicate within its hour of event time,
+// and across the hour's edge within a minute; further apart it is a new
+// event (PostHog's own key has the event's date in it).
+func TestDuplicateWindow(t *testing.T) {
+	s := openTest(t)
+	id := "6f1a0c9e-4a8b-4a39-9d36-0d4d6f3b9a77"
+	ev := func(ts time.Time) Event {
+		return Event{UUID: id, Name: "x", DistinctID: "d", Timestamp: ts}
+	}
+	cases := []struct {
+		ts     time.Time
+		stored bool
+	}{
+		{at(10, 59).Add(30 * time.Second), true},
+		{at(10, 5), false},                       // same hour
+		{at(11, 0).Add(10 * time.Second), false}, // next hour, 40 s apart across the edge
+		{at(11, 30), true},                       // next hour, far from the edge
+		{at(13, 0), true},
+	}
+	for i, c := range cases {
+		res := mustIngest(t, s, ev(c.ts))
+		if (res.Stored == 1) != c.stored {
+			t.Fatalf("case %d (%v): %+v", i, c.ts, res)
+		}
+	}
+	ctx := context.Background()
+	st, err := s.Stats(ctx)
+	if err != nil || st.Events != 3 || st.Duplicates != 2 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
+}

@@ -1,0 +1,231 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// chunkSize events share one chunk: chunk c holds the events with ids
+// c*chunkSize+1 .. (c+1)*chunkSize. Event ids are dense (SQLite gives each
+// new row max(id)+1 and events are never deleted), so a chunk is full once
+// its last id is stored, and is then saved as one index_chunks row.
+var chunkSize int64 = 1 << 16 // a variable so tests can fill many chunks with few events
+
+// chunkFormat is the version of the blob below; a blob of another version
+// is ignored and rebuilt from the events table.
+const chunkFormat = 1
+
+// attrTuple is what the per-event figures need of an event's properties:
+// the canonical values (datasource.ValueString) of the Mapping's version,
+// platform and deployment properties. Tuples are interned, so the index
+// keeps one small id per event instead of the propset's contents.
+type attrTuple struct {
+	v  [3]string
+	ok [3]bool
+}
+
+// attrKeys are the property keys of an attrTuple, in order.
+func attrKeys(m datasource.Mapping) [3]string {
+	return [3]string{m.VersionProperty, m.PlatformProperty, m.DeploymentProperty}
+}
+
+// chunkRows are one chunk's events in id order, as the writer collects
+// them and as a blob holds them.
+type chunkRows struct {
+	num  int64
+	ts   []int64
+	name []uint32
+	did  []uint32
+	ps   []uint32
+	tup  []*attrTuple
+}
+
+func (r *chunkRows) len() int { return len(r.ts) }
+
+func (r *chunkRows) reset(num int64) {
+	r.num = num
+	r.ts, r.name, r.did, r.ps, r.tup = r.ts[:0], r.name[:0], r.did[:0], r.ps[:0], r.tup[:0]
+}
+
+func (r *chunkRows) add(ts int64, name, did, ps uint32, t *attrTuple) {
+	r.ts = append(r.ts, ts)
+	r.name = append(r.name, name)
+	r.did = append(r.did, did)
+	r.ps = append(r.ps, ps)
+	r.tup = append(r.tup, t)
+}
+
+// full reports whether the chunk holds all of its ids.
+func (r *chunkRows) full() bool { return int64(r.len()) == chunkSize }
+
+// encodeChunk writes r as a blob: the format, the count, the attribute
+// keys the tuples were computed for, the chunk's distinct tuples, then one
+// column at a time (timestamps as zigzag deltas, the rest as uvarints).
+// About 10 bytes per event.
+func encodeChunk(r *chunkRows, keys [3]string) []byte {
+	b := make([]byte, 0, 10*r.len()+256)
+	b = binary.AppendUvarint(b, chunkFormat)
+	b = binary.AppendUvarint(b, uint64(r.len()))
+	for _, k := range keys {
+		b = appendString(b, k)
+	}
+	local := map[*attrTuple]uint64{}
+	var order []*attrTuple
+	for _, t := range r.tup {
+		if _, ok := local[t]; !ok {
+			local[t] = uint64(len(order))
+			order = append(order, t)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(order)))
+	for _, t := range order {
+		for i := range 3 {
+			if t.ok[i] {
+				b = append(b, 1)
+				b = appendString(b, t.v[i])
+			} else {
+				b = append(b, 0)
+			}
+		}
+	}
+	prev := int64(0)
+	for _, ts := range r.ts {
+		b = binary.AppendVarint(b, ts-prev)
+		prev = ts
+	}
+	for _, col := range [][]uint32{r.name, r.did, r.ps} {
+		for _, v := range col {
+			b = binary.AppendUvarint(b, uint64(v))
+		}
+	}
+	for _, t := range r.tup {
+		b = binary.AppendUvarint(b, local[t])
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var (
+	errBadChunk  = errors.New("embedded: corrupt index chunk")
+	errOtherKeys = errors.New("embedded: index chunk made for other Mapping properties")
+)
+
+// blobReader decodes what encodeChunk wrote.
+type blobReader struct {
+	b   []byte
+	err error
+}
+
+func (r *blobReader) uvarint() uint64 {
+	v, k := binary.Uvarint(r.b)
+	if k <= 0 {
+		r.err, r.b = errBadChunk, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return v
+}
+
+func (r *blobReader) varint() int64 {
+	v, k := binary.Varint(r.b)
+	if k <= 0 {
+		r.err, r.b = errBadChunk, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return v
+}
+
+func (r *blobReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.err, r.b = errBadChunk, nil
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// decodeChunk turns a blob into the index's chunk num. nameKind gives each
+// event name's family flags; mapTups turns the blob's tuples into the
+// index's tuple ids. It returns errBadChunk for a blob of another format,
+// or one whose tuples were computed for other keys than keys.
+func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
+	mapTups func([]attrTuple) []uint32) (*chunk, error) {
+	r := &blobReader{b: b}
+	if r.uvarint() != chunkFormat {
+		return nil, errBadChunk
+	}
+	n := int(r.uvarint())
+	if int64(n) > chunkSize || n == 0 {
+		return nil, errBadChunk
+	}
+	var got [3]string
+	for i := range got {
+		got[i] = r.str()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if got != keys {
+		return nil, errOtherKeys
+	}
+	nt := r.uvarint()
+	if nt > uint64(n) {
+		return nil, errBadChunk
+	}
+	tups := make([]attrTuple, nt)
+	for i := range tups {
+		for j := range 3 {
+			if r.uvarint() == 1 {
+				tups[i].ok[j], tups[i].v[j] = true, r.str()
+			}
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	c := &chunk{firstID: num*chunkSize + 1, sec: make([]uint32, n), msk: make([]uint16, n),
+		did: make([]uint32, n), ps: make([]uint32, n), tup: make([]uint32, n)}
+	prev := int64(0)
+	for i := range n {
+		prev += r.varint()
+		c.sec[i], c.msk[i] = uint32(prev/1000), uint16(prev%1000)
+		if i == 0 {
+			c.minMs, c.maxMs = prev, prev
+		}
+		c.minMs, c.maxMs = min(c.minMs, prev), max(c.maxMs, prev)
+	}
+	for i := range n {
+		if name := r.uvarint(); name < uint64(len(nameKind)) {
+			c.msk[i] |= nameKind[name]
+		}
+	}
+	r.column(c.did)
+	r.column(c.ps)
+	r.column(c.tup)
+	if r.err != nil {
+		return nil, r.err
+	}
+	ids := mapTups(tups)
+	for i, t := range c.tup {
+		if uint64(t) >= nt {
+			return nil, errBadChunk
+		}
+		c.tup[i] = ids[t]
+	}
+	return c, nil
+}
+
+func (r *blobReader) column(out []uint32) {
+	for i := range out {
+		out[i] = uint32(r.uvarint())
+	}
+}

@@ -1,0 +1,206 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+)
+
+// tailBatch is what changed in the small tables since the cursors.
+type tailBatch struct {
+	seq   int64
+	names []struct {
+		id   int64
+		name string
+	}
+	keys    []string
+	lastKey int64
+	persons []struct {
+		id    int64
+		props decodedProps
+	}
+	dids []struct {
+		id, person int64
+		str        string
+	}
+}
+
+// catchUp brings the index up to the file's current state. When nothing
+// changed it costs one small query, which is what a 5 s poll pays.
+func (x *index) catchUp(ctx context.Context) error {
+	x.tailMu.Lock()
+	defer x.tailMu.Unlock()
+	pend, lost := x.takePending()
+	var ev, seq, name, key int64
+	err := x.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT max(id) FROM events), 0),
+		COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0), COALESCE((SELECT max(id) FROM event_names), 0),
+		COALESCE((SELECT max(id) FROM prop_keys), 0)`).Scan(&ev, &seq, &name, &key)
+	if err != nil {
+		return err
+	}
+	if ev == x.lastEvent && seq == x.lastSeq && name == x.lastName && key == x.lastKey && len(pend) == 0 {
+		return nil
+	}
+	// Rows the writer handed over were committed before the tables are
+	// read below, so every name, person and distinct id they need is there.
+	upto := ev
+	if !lost {
+		for len(pend) > 0 && pend[0].id <= x.lastEvent {
+			pend = pend[1:]
+		}
+		if len(pend) > 0 {
+			upto = pend[0].id - 1
+		}
+	}
+	if err := x.tail(ctx, upto); err != nil {
+		return err
+	}
+	if !lost && len(pend) > 0 && pend[0].id == x.lastEvent+1 {
+		x.addRows(pend)
+		x.lastEvent = pend[len(pend)-1].id
+	}
+	return nil
+}
+
+// tail reads the small tables' changes and the events up to upto, a step
+// at a time so a long absence does not read millions of rows at once.
+func (x *index) tail(ctx context.Context, upto int64) error {
+	for {
+		tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		b, err := x.readTables(ctx, tx)
+		if err == nil {
+			err = x.res.refresh(ctx, tx)
+		}
+		var rows []committedRow
+		if err == nil && upto > x.lastEvent {
+			if len(x.psTup) > 1<<20 {
+				clear(x.psTup)
+			}
+			rows, err = readRowsTx(ctx, tx, x.res, x.lastEvent+1, min(upto, x.lastEvent+loadStep), x.psTup)
+		}
+		tx.Rollback()
+		if err != nil {
+			return err
+		}
+		x.applyTables(b)
+		x.addRows(rows)
+		if len(rows) > 0 {
+			x.lastEvent = rows[len(rows)-1].id
+		}
+		if len(rows) < loadStep || x.lastEvent >= upto {
+			return nil
+		}
+	}
+}
+
+// loadStep bounds how many events one catch-up transaction reads.
+const loadStep = 1 << 17
+
+// readTables fetches what changed in names, prop_keys, persons and
+// distinct ids since the cursors.
+func (x *index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) {
+	b := &tailBatch{lastKey: x.lastKey}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&b.seq); err != nil {
+		return nil, err
+	}
+	err := rowsOf(ctx, tx, `SELECT id, name FROM event_names WHERE id > ? ORDER BY id`, []any{x.lastName}, func(r *sql.Rows) error {
+		var v struct {
+			id   int64
+			name string
+		}
+		err := r.Scan(&v.id, &v.name)
+		b.names = append(b.names, v)
+		return err
+	})
+	if err == nil {
+		err = rowsOf(ctx, tx, `SELECT id, key FROM prop_keys WHERE id > ? ORDER BY id`, []any{x.lastKey}, func(r *sql.Rows) error {
+			var k string
+			err := r.Scan(&b.lastKey, &k)
+			b.keys = append(b.keys, k)
+			return err
+		})
+	}
+	if err == nil && b.seq != x.lastSeq {
+		err = x.readPersons(ctx, tx, b)
+	}
+	return b, err
+}
+
+func (x *index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	err := rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{x.lastSeq}, func(r *sql.Rows) error {
+		var v struct {
+			id    int64
+			props decodedProps
+		}
+		var raw sql.RawBytes
+		err := r.Scan(&v.id, &raw)
+		v.props = decodeProps(raw)
+		b.persons = append(b.persons, v)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return rowsOf(ctx, tx, `SELECT id, person_id, distinct_id FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}, func(r *sql.Rows) error {
+		var v struct {
+			id, person int64
+			str        string
+		}
+		err := r.Scan(&v.id, &v.person, &v.str)
+		b.dids = append(b.dids, v)
+		return err
+	})
+}
+
+// applyTables adds one batch of table changes under the write lock.
+// Persons come before distinct ids (a new id points at a new person).
+func (x *index) applyTables(b *tailBatch) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, n := range b.names {
+		x.nameKind = grow(x.nameKind, n.id)
+		x.nameKind[n.id] = x.kinds[n.name]
+		x.lastName = n.id
+	}
+	for _, k := range b.keys {
+		x.eventKeys[k] = true
+	}
+	x.lastKey = b.lastKey
+	for _, p := range b.persons {
+		x.persons = grow(x.persons, p.id)
+		x.persons[p.id].props = p.props
+		x.personKeys = nil
+	}
+	for _, d := range b.dids {
+		x.dids = grow(x.dids, d.id)
+		x.persons = grow(x.persons, d.person)
+		if old := x.dids[d.id].person; old != 0 {
+			x.persons[old].dids--
+			if x.persons[old].dids == 0 {
+				x.persons[old].props = nil // merged away; SQLite deleted the row
+			}
+		}
+		x.dids[d.id] = didEntry{person: uint32(d.person), str: d.str}
+		x.didPerson = grow(x.didPerson, d.id)
+		x.didPerson[d.id] = uint32(d.person)
+		x.persons[d.person].dids++
+		x.personKeys = nil
+	}
+	x.lastSeq = b.seq
+}
+
+func rowsOf(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

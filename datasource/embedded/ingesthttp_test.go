@@ -1,0 +1,152 @@
+package embedded_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource/embedded"
+	"github.com/ttmon/ttmon/datasource/embedded/collector"
+)
+
+// BenchmarkIngestHTTP is the collector's ingest rate: posthog-go clients
+// (4, batches of 250, in a child process that builds its events before the
+// clock starts) post the simulated fleet's next days to /batch/ of a
+// collector whose store already holds 0, 1M, 3M or 10M events. An event
+// counts once its 200 came back, i.e. once it was committed. One op is
+// TTMON_HTTP_EVENTS events (default 300,000).
+//
+// Reported: events/s; cpu-% of the collector process (of 2 cores = 200%) and
+// of the clients; VmHWM-MB, the collector process's peak RSS; disk-B/event
+// of the store afterwards.
+//
+//	TTMON_BENCH_LARGE=1 go test -run '^$' -bench IngestHTTP ./datasource/embedded/
+func BenchmarkIngestHTTP(b *testing.B) {
+	n := 300_000
+	if v, err := strconv.Atoi(os.Getenv("TTMON_HTTP_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, size := range append([]int{0}, embedded.BenchSizes()...) {
+		b.Run("store="+sizeLabel(size), func(b *testing.B) {
+			for range b.N {
+				ingestHTTP(b, size, n)
+			}
+		})
+	}
+}
+
+func sizeLabel(n int) string {
+	if n == 0 {
+		return "empty"
+	}
+	return embedded.SizeName(n)
+}
+
+func ingestHTTP(b *testing.B, size, n int) {
+	b.StopTimer()
+	path := filepath.Join(b.TempDir(), "ingest.db")
+	if size > 0 {
+		copyFile(b, embedded.BenchPath(b, size), path)
+	}
+	st, err := embedded.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	const token = "phc_bench"
+	srv := httptest.NewServer(collector.New(st, collector.WithTokens(token)))
+	defer srv.Close()
+	before, _ := st.Stats(context.Background())
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), embedded.HTTPChildEnv+"=1", "TTMON_HTTP_URL="+srv.URL, "TTMON_HTTP_TOKEN="+token,
+		"TTMON_HTTP_EVENTS="+strconv.Itoa(n), "TTMON_HTTP_CLIENTS=4")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "ready" {
+		b.Fatalf("client: %q", lines.Text())
+	}
+	cpu0 := selfCPU()
+	start := time.Now()
+	b.StartTimer()
+	io.WriteString(stdin, "go\n")
+	if !lines.Scan() {
+		b.Fatal("client died")
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cpu := selfCPU() - cpu0
+	var delivered, failed, user, sys int64
+	if _, err := fmt.Sscanf(lines.Text(), "done %d %d %d %d", &delivered, &failed, &user, &sys); err != nil {
+		b.Fatalf("client: %q", lines.Text())
+	}
+	after, _ := st.Stats(context.Background())
+	if failed != 0 || delivered != int64(n) || after.Events-before.Events != int64(n) {
+		b.Fatalf("%d delivered, %d failed, %d stored of %d", delivered, failed, after.Events-before.Events, n)
+	}
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(100*cpu.Seconds()/elapsed.Seconds(), "collector-cpu-%")
+	b.ReportMetric(100*float64(user+sys)/1000/elapsed.Seconds(), "clients-cpu-%")
+	b.ReportMetric(float64(vmHWM())/1024, "VmHWM-MB")
+	b.ReportMetric(float64(after.Bytes)/float64(after.Events), "disk-B/event")
+}
+
+func copyFile(b *testing.B, from, to string) {
+	src, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// selfCPU is this process's user+system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// vmHWM is this process's peak resident set in KiB (Linux), 0 elsewhere.
+func vmHWM() int64 { return procStatus("VmHWM:") }
+
+// vmRSS is this process's resident set in KiB (Linux), 0 elsewhere.
+func vmRSS() int64 { return procStatus("VmRSS:") }
+
+func procStatus(field string) int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,250 @@
+package embedded
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// psRef is an interned propset: its row id and its attribute tuple (an
+// index into writer.tupList).
+type psRef struct {
+	id  uint32
+	tup uint32
+}
+
+// errUnencodable marks properties that cannot be written as JSON
+// (NaN, infinities); such events are dropped, as before.
+var errUnencodable = errors.New("unencodable properties")
+
+// kvh is one property with its pair hash.
+type kvh struct {
+	k string
+	v any
+	h h128
+}
+
+// propset interns the event's own properties (everything but $set,
+// $set_once and $unset) and returns the set's id and attribute tuple.
+// A set seen recently is found by the sum of its pairs' hashes alone (an
+// installation's hourly heartbeat); otherwise each pair is interned.
+func (w *writer) propset(props map[string]any) (psRef, error) {
+	kvs := w.kvs[:0]
+	var set h128
+	for k, v := range props {
+		if isPersonKey(k) {
+			continue
+		}
+		h, err := w.pairHash(k, v)
+		if err != nil {
+			return psRef{}, err
+		}
+		set.add(h)
+		kvs = append(kvs, kvh{k, v, h})
+	}
+	w.kvs = kvs
+	set.add(h128{uint64(len(kvs)), 1})
+	if r, ok := w.props.get(set); ok {
+		return r, nil
+	}
+	ids := w.pairIDs[:0]
+	var t attrTuple
+	for _, p := range kvs {
+		id, err := w.pair(p)
+		if err != nil {
+			return psRef{}, err
+		}
+		ids = append(ids, id)
+		for i, ak := range w.attrKeys {
+			if p.k == ak {
+				t.v[i], t.ok[i] = datasource.ValueString(p.v)
+			}
+		}
+	}
+	w.pairIDs = ids
+	w.blob = encodePairs(w.blob[:0], ids)
+	res, err := w.tx.insPropset.Exec(w.blob)
+	if err != nil {
+		return psRef{}, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return psRef{}, err
+	}
+	r := psRef{id: uint32(id), tup: w.tupleID(t)}
+	w.props.put(set, r)
+	return r, nil
+}
+
+// pairHash hashes a key with its value: strings as they are, anything
+// else as canonical JSON.
+func (w *writer) pairHash(k string, v any) (h128, error) {
+	hk := w.h.str(k)
+	if s, ok := v.(string); ok {
+		return pairHash(hk, w.h.str(s), 's'), nil
+	}
+	b, err := appendValueJSON(w.kv[:0], v)
+	w.kv = b
+	if err != nil {
+		return h128{}, fmt.Errorf("%w: %s: %v", errUnencodable, k, err)
+	}
+	return pairHash(hk, w.h.bytes(b), 'j'), nil
+}
+
+// pair interns one key/value pair.
+func (w *writer) pair(p kvh) (uint32, error) {
+	if id, ok := w.pairs.get(p.h); ok {
+		return id, nil
+	}
+	b, err := appendValueJSON(w.kv[:0], p.v)
+	w.kv = b
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", errUnencodable, p.k, err)
+	}
+	val := string(b)
+	res, err := w.tx.insPair.Exec(p.k, val)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if val != "null" {
+		if err := w.noteKey(p.k); err != nil {
+			return 0, err
+		}
+	}
+	w.pairs.put(p.h, uint32(n))
+	return uint32(n), nil
+}
+
+// noteKey records that key has a non-null value somewhere.
+func (w *writer) noteKey(k string) error {
+	h := w.h.str(k)
+	if _, ok := w.keys.get(h); ok {
+		return nil
+	}
+	if _, err := w.tx.insKey.Exec(k); err != nil {
+		return err
+	}
+	w.keys.put(h, struct{}{})
+	return nil
+}
+
+// tupleID interns t. The table is reset when it grows large (clients may
+// send any number of versions); the propset cache, which holds tuple ids,
+// is reset with it, and chunks keep pointers, so that is safe.
+func (w *writer) tupleID(t attrTuple) uint32 {
+	if id, ok := w.tuples[t]; ok {
+		return id
+	}
+	if len(w.tupList) >= 1<<16 {
+		w.resetTuples()
+	}
+	id := uint32(len(w.tupList))
+	w.tupList = append(w.tupList, &t)
+	w.tuples[t] = id
+	return id
+}
+
+func (w *writer) resetTuples() {
+	w.tuples = map[attrTuple]uint32{}
+	w.tupList = nil
+	w.props.purge()
+}
+
+// warm fills the caches with the newest pairs and propsets and every
+// known key, so a restarted collector does not store each recent pair and
+// set again. It runs before the first write, not at Open: a process that
+// only reads never pays for it.
+func (w *writer) warm(tx *sql.Tx) error {
+	type known struct {
+		h    h128
+		slot int
+		v    string
+		ok   bool
+	}
+	pairs := map[uint32]known{}
+	err := eachRowTx(tx, `SELECT id, key, value FROM pairs ORDER BY id DESC LIMIT ?`, []any{w.pairs.size}, func(r *sql.Rows) error {
+		var id uint32
+		var k string
+		var raw []byte
+		if err := r.Scan(&id, &k, &raw); err != nil {
+			return err
+		}
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			return nil
+		}
+		h, err := w.pairHash(k, v)
+		if err != nil {
+			return nil
+		}
+		kn := known{h: h, slot: -1}
+		for i, ak := range w.attrKeys {
+			if k == ak {
+				kn.slot = i
+				kn.v, kn.ok = datasource.ValueString(v)
+			}
+		}
+		pairs[id] = kn
+		w.pairs.put(h, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var ids []uint32
+	err = eachRowTx(tx, `SELECT id, pairs FROM propsets ORDER BY id DESC LIMIT ?`, []any{w.props.size}, func(r *sql.Rows) error {
+		var id uint32
+		var blob []byte
+		if err := r.Scan(&id, &blob); err != nil {
+			return err
+		}
+		ids, _ = decodePairs(ids[:0], blob)
+		var set h128
+		var t attrTuple
+		for _, pid := range ids {
+			kn, ok := pairs[pid]
+			if !ok {
+				return nil
+			}
+			set.add(kn.h)
+			if kn.slot >= 0 {
+				t.v[kn.slot], t.ok[kn.slot] = kn.v, kn.ok
+			}
+		}
+		set.add(h128{uint64(len(ids)), 1})
+		if _, ok := w.props.get(set); !ok {
+			w.props.put(set, psRef{id: id, tup: w.tupleID(t)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachRowTx(tx, `SELECT key FROM prop_keys`, nil, func(r *sql.Rows) error {
+		var k string
+		err := r.Scan(&k)
+		w.keys.put(w.h.str(k), struct{}{})
+		return err
+	})
+}
+
+func eachRowTx(tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := tx.Query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,122 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// attrResolver derives attribute tuples from stored propsets: it knows
+// every pair of the Mapping's three properties (pairs_key finds them) and
+// follows the pairs table by id.
+type attrResolver struct {
+	keys     [3]string
+	pairs    map[uint32]slotValue
+	lastPair int64
+	tuples   map[attrTuple]*attrTuple
+}
+
+type slotValue struct {
+	slot int
+	v    string
+	ok   bool
+}
+
+func newAttrResolver(keys [3]string) *attrResolver {
+	return &attrResolver{keys: keys, pairs: map[uint32]slotValue{}, tuples: map[attrTuple]*attrTuple{}}
+}
+
+// refresh reads the Mapping pairs added since the last call.
+func (a *attrResolver) refresh(ctx context.Context, q queryer) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, key, value FROM pairs WHERE key IN (?, ?, ?) AND id > ? ORDER BY id`,
+		a.keys[0], a.keys[1], a.keys[2], a.lastPair)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var k, raw string
+		if err := rows.Scan(&id, &k, &raw); err != nil {
+			return err
+		}
+		var v any
+		_ = json.Unmarshal([]byte(raw), &v)
+		s, ok := datasource.ValueString(v)
+		for i, ak := range a.keys {
+			if k == ak {
+				a.pairs[uint32(id)] = slotValue{slot: i, v: s, ok: ok}
+			}
+		}
+		a.lastPair = max(a.lastPair, id)
+	}
+	return rows.Err()
+}
+
+// tuple returns the interned tuple of a propset's encoded pairs.
+func (a *attrResolver) tuple(pairs []byte, scratch []uint32) (*attrTuple, []uint32) {
+	ids, _ := decodePairs(scratch[:0], pairs)
+	var t attrTuple
+	for _, id := range ids {
+		if sv, ok := a.pairs[id]; ok {
+			t.v[sv.slot], t.ok[sv.slot] = sv.v, sv.ok
+		}
+	}
+	if p, ok := a.tuples[t]; ok {
+		return p, ids
+	}
+	p := &t
+	a.tuples[t] = p
+	return p, ids
+}
+
+// readRows reads the events with ids first..last (inclusive) with their
+// attribute tuples, in id order.
+func readRows(db *sql.DB, keys [3]string, first, last int64) ([]committedRow, error) {
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	a := newAttrResolver(keys)
+	if err := a.refresh(ctx, tx); err != nil {
+		return nil, err
+	}
+	return readRowsTx(ctx, tx, a, first, last, nil)
+}
+
+// readRowsTx is readRows inside a read transaction with a caller's
+// resolver (refreshed by the caller). Tuples of propsets already seen are
+// memoised in psTup.
+func readRowsTx(ctx context.Context, tx *sql.Tx, a *attrResolver, first, last int64,
+	psTup map[uint32]*attrTuple) ([]committedRow, error) {
+	if psTup == nil {
+		psTup = map[uint32]*attrTuple{}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ts, e.name_id, e.did_id, e.propset_id, ps.pairs
+		FROM events e JOIN propsets ps ON ps.id = e.propset_id WHERE e.id BETWEEN ? AND ? ORDER BY e.id`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []committedRow
+	var scratch []uint32
+	for rows.Next() {
+		var r committedRow
+		var pairs sql.RawBytes
+		if err := rows.Scan(&r.id, &r.ts, &r.name, &r.did, &r.ps, &pairs); err != nil {
+			return nil, err
+		}
+		t, ok := psTup[r.ps]
+		if !ok {
+			t, scratch = a.tuple(pairs, scratch)
+			psTup[r.ps] = t
+		}
+		r.tup = t
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
