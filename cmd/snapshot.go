@@ -34,6 +34,7 @@ when the check cannot run. The
 metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 		Example: `  ttmon snapshot --demo
   ttmon snapshot --range 7d --filter deployment_method=docker
+  ttmon snapshot --cohort "Docker users on latest"
   ttmon snapshot --json --filter 'auth_method in (oidc, both)' | jq .installs
   ttmon snapshot --check || notify-ops`,
 		Args: cobra.NoArgs,
@@ -54,6 +55,7 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
+	f.String("cohort", "", `only a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("json", false, "print JSON instead of text")
 	f.Bool("demo", false, "snapshot a fresh simulated fleet instead of the configured source")
 	f.Bool("check", false, "evaluate the config's alerts: one Nagios-style line per firing alert; exit 0 ok, 1 warn, 2 alert")
@@ -86,6 +88,9 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		}
 		defer closeSrc()
 		src = s
+	}
+	if filters, err = a.withCohort(cmd, src, filters); err != nil {
+		return err
 	}
 	q, err := a.query(filters)
 	if err != nil {

@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui"
@@ -18,6 +20,7 @@ func (a *app) addTUIFlags(f *pflag.FlagSet) {
 	f.String("interval", "", "poll interval (default 5s)")
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
+	f.String("cohort", "", `start filtered to a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("no-color", false, "monochrome (also NO_COLOR=1)")
 	f.Bool("basic", false, "no braille charts: plain bars and numbers, for slow links and fonts without braille")
 	f.Bool("mouse", false, "mouse reporting (click to focus); off keeps the terminal's text selection")
@@ -53,6 +56,9 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		defer closeSrc()
 		src = s
 	}
+	if filters, err = a.withCohort(cmd, src, filters); err != nil {
+		return err
+	}
 	o := a.tuiOptions(filters)
 	if err := tui.Run(ctx, src, o, a.stdin, a.stdout); err != nil {
 		return fmt.Errorf("monitor: %w", err)
@@ -72,11 +78,47 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 			Warn:  u.Thresholds.ErrorsPerInstallWarn,
 			Alert: u.Thresholds.ErrorsPerInstallAlert,
 		},
-		Keys:    u.Keys,
-		NoColor: u.NoColor,
-		Basic:   u.Basic,
-		Mouse:   u.Mouse,
-		Logger:  a.log,
-		Clock:   a.now,
+		Keys:       u.Keys,
+		NoColor:    u.NoColor,
+		Basic:      u.Basic,
+		Mouse:      u.Mouse,
+		Logger:     a.log,
+		Clock:      a.now,
+		Mapping:    a.cfg.Events,
+		Cohorts:    a.catalog().Saved,
+		SaveCohort: a.saveCohort,
+		ConfigPath: a.cfgPath,
 	}
+}
+
+// catalog is every cohort the settings know: presets and the config's.
+func (a *app) catalog() cohort.Catalog {
+	saved := make([]cohort.Cohort, 0, len(a.cfg.Cohorts))
+	for _, c := range a.cfg.Cohorts {
+		saved = append(saved, cohort.Cohort{Name: c.Name, Kind: cohort.Saved, Filters: c.Filters, Size: -1})
+	}
+	return cohort.Catalog{Saved: saved, VersionProperty: a.cfg.Events.VersionProperty, Now: a.now}
+}
+
+// withCohort adds the filters of --cohort NAME (if given) to filters.
+func (a *app) withCohort(cmd *cobra.Command, src datasource.Source, filters []datasource.Filter) ([]datasource.Filter, error) {
+	name, _ := cmd.Flags().GetString("cohort")
+	if name == "" {
+		return filters, nil
+	}
+	fs, err := a.catalog().ResolveName(cmd.Context(), src, name)
+	if err != nil {
+		return nil, err
+	}
+	return append(filters, fs...), nil
+}
+
+// saveCohort writes a cohort into the config file the settings came from
+// (the default path when there was none, creating it).
+func (a *app) saveCohort(c cohort.Cohort, overwrite bool) error {
+	err := config.SaveCohort(a.cfgPath, config.Cohort{Name: c.Name, Filters: c.Filters}, overwrite)
+	if errors.Is(err, config.ErrCohortExists) {
+		return fmt.Errorf("%w: %w", cohort.ErrExists, err)
+	}
+	return err
 }

@@ -109,7 +109,7 @@ var _ Drill = (*ErrorsDrill)(nil)
 
 // NewErrorsDrill returns the recent-errors view.
 func NewErrorsDrill(com *common.Common, keys KeyMap) *ErrorsDrill {
-	d := &ErrorsDrill{rowsView: rowsView{drillBase: drillBase{base: newBase(com, keys, TitleErrors+" › recent errors")},
+	d := &ErrorsDrill{rowsView: rowsView{drillBase: drillBase{base: newBase(com, keys, TitleErrors)},
 		open: "details", noun: "recent errors, newest first", empty: "no errors in range"}}
 	d.tbl = newTable(com, keys, []column{
 		{title: "time", min: 8, max: 14}, {title: "version", min: 5, max: 14},
@@ -132,7 +132,7 @@ func (d *ErrorsDrill) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if !d.tbl.finding && key.Matches(m, d.keys.Drill) {
 			if r := d.tbl.selected(); r >= 0 {
 				ev := d.events[r]
-				return d, drill(NewEventDetail(d.com, d.keys, TitleErrors+" › "+d.tbl.cells[r][0]+" "+d.tbl.cells[r][2], ev))
+				return d, drill(NewEventDetail(d.com, d.keys, d.tbl.cells[r][0]+" "+d.tbl.cells[r][2], ev))
 			}
 			return d, nil
 		}
@@ -243,7 +243,7 @@ func (d *InstallsDrill) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if !d.tbl.finding && key.Matches(m, d.keys.Drill) {
 			if r := d.tbl.selected(); r >= 0 {
 				in := d.rows[r]
-				return d, drill(NewDetail(d.com, d.keys, TitleInstalls+" › "+shortID(in.ID), installFields(in, d.com)))
+				return d, drill(NewDetail(d.com, d.keys, shortID(in.ID), installFields(in, d.com)))
 			}
 			return d, nil
 		}

@@ -146,10 +146,10 @@ func (t *table) handleKey(k tea.KeyMsg) (changed bool) {
 	case key.Matches(k, t.keys.Sort) && t.cmp != nil:
 		t.sortCol = (t.sortCol + 1) % len(t.cols)
 		t.desc = t.cols[t.sortCol].desc
-		t.refilter()
+		t.resort()
 	case key.Matches(k, t.keys.Reverse) && t.cmp != nil:
 		t.desc = !t.desc
-		t.refilter()
+		t.resort()
 	case key.Matches(k, t.keys.Find):
 		t.finding = true
 	default:
@@ -181,6 +181,13 @@ func (t *table) findKey(k tea.KeyMsg) bool {
 	}
 	t.refilter()
 	return true
+}
+
+// resort applies a new order and goes to its top: after a sort people
+// look at the first rows, not for the row they had selected.
+func (t *table) resort() {
+	t.refilter()
+	t.sel, t.top = 0, 0
 }
 
 // clearFind drops a kept find; it reports whether there was one.

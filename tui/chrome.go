@@ -145,24 +145,41 @@ func (m *Model) header() string {
 	}
 	const chips = "\x00" // stands for the filter chips, fitted last
 	variants := [][]string{
-		{app, st.Text.Render(src), rng, chips, refresh},
-		{app, st.Text.Render(srcShort), rng, chips, refresh},
-		{app, st.Text.Render(srcShort), rng, chips, refreshShort},
+		{app, src, rng, chips, refresh},
+		{app, srcShort, rng, chips, refresh},
+		{app, srcShort, rng, chips, refreshShort},
 		{app, rng, chips, refreshShort},
 		{app, rng, chips},
 		{app, rng},
 	}
 	sep := st.Sep.Render(" │ ")
 	line := ""
-	for _, v := range variants {
-		v = slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == "" })
-		i := slices.Index(v, chips)
-		if i >= 0 {
-			v[i] = ""
-			fixed := ansi.StringWidth(" " + strings.Join(v, sep))
-			v[i] = m.chips(room - fixed)
+	// First look for a layout that shows every chip, then let them fold.
+	for _, all := range []bool{true, false} {
+		for _, v := range variants {
+			v = slices.DeleteFunc(slices.Clone(v), func(s string) bool { return s == "" })
+			for i, p := range v {
+				if p == src || p == srcShort {
+					v[i] = st.Text.Render(p)
+				}
+			}
+			i := slices.Index(v, chips)
+			if all && i < 0 && len(m.filters) > 0 {
+				continue
+			}
+			if i >= 0 {
+				v[i] = ""
+				c, full := m.chips(room - ansi.StringWidth(" "+strings.Join(v, sep)))
+				if all && !full {
+					continue
+				}
+				v[i] = c
+			}
+			if line = " " + strings.Join(v, sep); ansi.StringWidth(line) <= room {
+				break
+			}
 		}
-		if line = " " + strings.Join(v, sep); ansi.StringWidth(line) <= room {
+		if ansi.StringWidth(line) <= room {
 			break
 		}
 	}

@@ -162,11 +162,11 @@ func (m *Model) handleSaved(msg savedMsg) tea.Cmd {
 }
 
 // chips draws the filters for the header in at most w cells: every chip
-// if they fit, else the first ones and "+N", else "N filters".
-func (m *Model) chips(w int) string {
+// if they fit (full), else the first ones and "+N", else "N filters".
+func (m *Model) chips(w int) (s string, full bool) {
 	st := m.com.Styles
 	if len(m.filters) == 0 {
-		return st.Muted.Render("no filters")
+		return st.Muted.Render("no filters"), true
 	}
 	const maxChip = 40
 	rendered := make([]string, len(m.filters))
@@ -183,12 +183,12 @@ func (m *Model) chips(w int) string {
 			s += st.Muted.Render(" +" + itoa(len(rendered)-n))
 		}
 		if ansi.StringWidth(s) <= w {
-			return s
+			return s, n == len(rendered)
 		}
 	}
 	word := " filters"
 	if len(m.filters) == 1 {
 		word = " filter"
 	}
-	return st.Chip.Render(" " + itoa(len(m.filters)) + word + " ")
+	return st.Chip.Render(" " + itoa(len(m.filters)) + word + " "), false
 }
