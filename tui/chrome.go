@@ -153,7 +153,7 @@ func (m *Model) header() string {
 		{app, rng},
 	}
 	sep := st.Sep.Render(" │ ")
-	line := ""
+	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.
 	for _, all := range []bool{true, false} {
 		for _, v := range variants {
@@ -176,10 +176,11 @@ func (m *Model) header() string {
 				v[i] = c
 			}
 			if line = " " + strings.Join(v, sep); ansi.StringWidth(line) <= room {
+				found = true
 				break
 			}
 		}
-		if ansi.StringWidth(line) <= room {
+		if found {
 			break
 		}
 	}

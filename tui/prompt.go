@@ -205,8 +205,8 @@ func (m *Model) refreshCompletion() tea.Cmd {
 	p := m.prompt
 	c := analyze(p.in.Value(), p.in.Position())
 	prevLabel := ""
-	if p.sel < len(p.items) {
-		prevLabel = p.items[p.sel].label
+	if p.sel < len(p.items) && p.ctx.kind == c.kind && p.ctx.key == c.key && p.ctx.start == c.start {
+		prevLabel = p.items[p.sel].label // same place: an answer arrived, keep the choice
 	}
 	p.ctx, p.items, p.note, p.head = c, nil, "", ""
 	var cmd tea.Cmd

@@ -1,7 +1,9 @@
 // Package tuitest holds what ttmon's UI tests share: a fixed Snapshot that
 // exercises every pane (a newest version with few installs, a long version
 // tail, an error rate over the warn threshold, a timer peak), a fixed clock,
-// and a fake Source that can be slowed down, failed, or made to drift.
+// and a fake Source that can be slowed down, failed, or made to drift, with
+// fixed answers for completion (Properties, Values) and the drill views
+// (Events, Installations, Breakdown).
 package tuitest
 
 import (
@@ -110,6 +112,9 @@ type Source struct {
 	Block chan struct{}
 	// Panic, when set, makes Snapshot panic with it.
 	Panic any
+
+	valuesAsked []datasource.ValuesQuery
+	breakdowns  []datasource.BreakdownQuery
 }
 
 var _ datasource.Source = (*Source)(nil)
@@ -172,27 +177,87 @@ func (s *Source) SetErr(err error) {
 	s.mu.Unlock()
 }
 
-// Values is not used by the dashboard.
-func (s *Source) Values(context.Context, datasource.ValuesQuery) ([]datasource.ValueCount, error) {
-	return nil, nil
+// Values answers completion: fixed values per property, most frequent
+// first, cut to the limit.
+func (s *Source) Values(_ context.Context, q datasource.ValuesQuery) ([]datasource.ValueCount, error) {
+	s.mu.Lock()
+	s.valuesAsked = append(s.valuesAsked, q)
+	s.mu.Unlock()
+	vs := values[q.Key]
+	if q.Limit > 0 && len(vs) > q.Limit {
+		vs = vs[:q.Limit]
+	}
+	return vs, nil
 }
 
-// Properties is not used by the dashboard.
-func (s *Source) Properties(context.Context) ([]datasource.Property, error) { return nil, nil }
+// ValuesAsked lists the Values questions so far.
+func (s *Source) ValuesAsked() []datasource.ValuesQuery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]datasource.ValuesQuery(nil), s.valuesAsked...)
+}
 
-// Events is not used by the dashboard.
+var values = map[string][]datasource.ValueCount{
+	"deployment_method": {{Value: "docker", Count: 812}, {Value: "native", Count: 378}},
+	"app_version":       {{Value: "4.2.1", Count: 9120}, {Value: "4.2.0", Count: 5030}, {Value: "4.3.0", Count: 610}, {Value: "unknown", Count: 12}},
+	"environment":       {{Value: "self hosted", Count: 40}, {Value: "production", Count: 30}},
+}
+
+// Properties are a few of TimeTracker's.
+func (s *Source) Properties(context.Context) ([]datasource.Property, error) {
+	P, E := datasource.ScopePerson, datasource.ScopeEvent
+	return []datasource.Property{
+		{Key: "$current_url", Scope: E}, {Key: "app_version", Scope: E}, {Key: "auth_method", Scope: P},
+		{Key: "current_version", Scope: P}, {Key: "deployment_method", Scope: P}, {Key: "deployment_method", Scope: E},
+		{Key: "environment", Scope: P}, {Key: "error_type", Scope: E}, {Key: "is_admin", Scope: P}, {Key: "platform", Scope: E},
+	}, nil
+}
+
+// Events are three errors, newest first, one of them a $exception with
+// a long message in wide characters.
 func (s *Source) Events(context.Context, datasource.EventsQuery) ([]datasource.Event, error) {
-	return nil, nil
+	return []datasource.Event{
+		{UUID: "e3", Time: Now.Add(-2 * time.Minute), Name: "error_occurred", DistinctID: "user-7",
+			Properties: map[string]any{"app_version": "4.2.1", "error_type": "OperationalError", "error_message": "database is locked", "severity": "error"}},
+		{UUID: "e2", Time: Now.Add(-17 * time.Minute), Name: "$exception", DistinctID: "user-3",
+			Properties: map[string]any{"app_version": "4.3.0", "$exception_type": "KeyError", "$exception_message": "'project_id' 日本語のメッセージ that goes on and on past the edge of any terminal",
+				"$exception_list": []any{map[string]any{"type": "KeyError"}}}},
+		{UUID: "e1", Time: Now.Add(-26 * time.Hour), Name: "error_occurred", DistinctID: "user-1",
+			Properties: map[string]any{"error_type": "TimeoutError", "error_message": "SMTP\ntimed out"}},
+	}, nil
 }
 
-// Installations is not used by the dashboard.
+// Installations are four, latest seen first.
 func (s *Source) Installations(context.Context, datasource.InstallationsQuery) ([]datasource.Installation, error) {
+	return []datasource.Installation{
+		{ID: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Version: "4.2.1", Platform: "Linux", Deployment: "docker", LastSeen: Now.Add(-time.Minute), Heartbeats: 24},
+		{ID: "c4ca4238-a0b9-3382-8dcc-509a6f75849b", Version: "4.3.0", Platform: "Windows", Deployment: "native", LastSeen: Now.Add(-5 * time.Minute), Heartbeats: 3},
+		{ID: "fp-short", Version: "4.10.0-rc1", Platform: "Darwin", Deployment: "docker", LastSeen: Now.Add(-50 * time.Minute), Heartbeats: 1},
+		{ID: "a87ff679a2f3e71d9181a67b7542122c", Version: datasource.Unknown, Platform: "Linux", Deployment: datasource.Unknown, LastSeen: Now.Add(-3 * time.Hour), Heartbeats: 9},
+	}, nil
+}
+
+// Breakdown answers per property.
+func (s *Source) Breakdown(_ context.Context, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	s.mu.Lock()
+	s.breakdowns = append(s.breakdowns, q)
+	s.mu.Unlock()
+	switch q.Key {
+	case "platform":
+		return []datasource.ValueCount{{Value: "Linux", Count: 402}, {Value: "Windows", Count: 88}, {Value: "Darwin", Count: 22}}, nil
+	case "deployment_method":
+		return []datasource.ValueCount{{Value: "docker", Count: 380}, {Value: "native", Count: 132}}, nil
+	case "app_version":
+		return []datasource.ValueCount{{Value: "4.2.1", Count: 301}, {Value: "4.2.0", Count: 190}, {Value: datasource.Unknown, Count: 21}}, nil
+	}
 	return nil, nil
 }
 
-// Breakdown is not used by the dashboard.
-func (s *Source) Breakdown(context.Context, datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	return nil, nil
+// Breakdowns lists the Breakdown questions so far.
+func (s *Source) Breakdowns() []datasource.BreakdownQuery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]datasource.BreakdownQuery(nil), s.breakdowns...)
 }
 
 // Info names the fake.
