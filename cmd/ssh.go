@@ -148,6 +148,9 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer closeSrc()
+	if filters, err = a.withCohort(cmd, src, filters); err != nil {
+		return err
+	}
 
 	ui := a.tuiOptions(filters)
 	interval := ui.Interval
