@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -136,7 +137,7 @@ func (a *app) setup(cmd *cobra.Command, validate bool) error {
 	if err := cfg.ApplyEnv(a.getenv); err != nil {
 		return err
 	}
-	if err := applyFlags(&cfg, cmd.Flags()); err != nil {
+	if err := applyFlags(&cfg, cmd.Name(), cmd.Flags()); err != nil {
 		return err
 	}
 	if validate {
@@ -187,14 +188,19 @@ func (a *app) closeLog() {
 }
 
 // applyFlags copies the flags the user actually set over cfg, so a flag's
-// default never hides a value from the file or the environment.
-func applyFlags(cfg *config.Config, fs *pflag.FlagSet) error {
+// default never hides a value from the file or the environment. A setter
+// named "command.flag" wins over "flag": `ttmon ssh --listen` and `ttmon
+// collect --listen` set different things.
+func applyFlags(cfg *config.Config, command string, fs *pflag.FlagSet) error {
 	var err error
 	fs.Visit(func(f *pflag.Flag) {
 		if err != nil {
 			return
 		}
-		set, ok := flagSetters[f.Name]
+		set, ok := flagSetters[command+"."+f.Name]
+		if !ok {
+			set, ok = flagSetters[f.Name]
+		}
 		if !ok {
 			return
 		}
@@ -225,6 +231,17 @@ var flagSetters = map[string]func(*config.Config, []string) error{
 	"query-budget": func(c *config.Config, v []string) error { c.PostHog.QueryBudget = v[0]; return nil },
 	"interval": func(c *config.Config, v []string) error {
 		return c.UI.Interval.UnmarshalText([]byte(v[0]))
+	},
+	"ssh.listen":          func(c *config.Config, v []string) error { c.SSH.Listen = v[0]; return nil },
+	"ssh.host-key":        func(c *config.Config, v []string) error { c.SSH.HostKey = v[0]; return nil },
+	"ssh.authorized-keys": func(c *config.Config, v []string) error { c.SSH.AuthorizedKeys = v[0]; return nil },
+	"ssh.idle-timeout": func(c *config.Config, v []string) error {
+		return c.SSH.IdleTimeout.UnmarshalText([]byte(v[0]))
+	},
+	"ssh.max-sessions": func(c *config.Config, v []string) error {
+		n, err := strconv.Atoi(v[0])
+		c.SSH.MaxSessions = n
+		return err
 	},
 	"no-color": boolSetter(func(c *config.Config) *bool { return &c.UI.NoColor }),
 	"basic":    boolSetter(func(c *config.Config) *bool { return &c.UI.Basic }),

@@ -7,11 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
@@ -35,9 +33,9 @@ is generated at --host-key on first start (mode 0600). Sessions without
 input for --idle-timeout are closed. Connections and sessions are logged
 to --log only.
 
-Flags not given are taken from TTMON_SSH_LISTEN, TTMON_SSH_HOST_KEY,
-TTMON_SSH_AUTHORIZED_KEYS, TTMON_SSH_IDLE_TIMEOUT and TTMON_SSH_MAX_SESSIONS.
-The monitor flags (--range, --interval, --filter, ...) set every session's
+These settings also live in the config file's ssh: block and in
+TTMON_SSH_LISTEN, TTMON_SSH_HOST_KEY, TTMON_SSH_AUTHORIZED_KEYS,
+TTMON_SSH_IDLE_TIMEOUT and TTMON_SSH_MAX_SESSIONS. The monitor flags (--range, --interval, --filter, ...) set every session's
 starting view. It runs until interrupted, then ends every session cleanly.`,
 		Example: `  ttmon ssh --log /var/log/ttmon.log        # then: ssh -p 2222 <this host>
   ttmon ssh --demo --authorized-keys ./team.pub
@@ -55,52 +53,10 @@ starting view. It runs until interrupted, then ends every session cleanly.`,
 	return c
 }
 
-// sshSettings are the ssh command's own settings, from flags, then
-// TTMON_SSH_* variables, then defaults.
+// sshSettings are the ssh command's settings as the server takes them.
 type sshSettings struct {
 	listen string
 	opts   sshserve.Options
-}
-
-func (a *app) sshSettings(fs *pflag.FlagSet) (sshSettings, error) {
-	get := func(flag, env, def string) string {
-		if fs.Changed(flag) {
-			v, _ := fs.GetString(flag)
-			return v
-		}
-		if v := a.getenv(env); v != "" {
-			return v
-		}
-		return def
-	}
-	s := sshSettings{listen: get("listen", "TTMON_SSH_LISTEN", "127.0.0.1:2222")}
-	if _, _, err := net.SplitHostPort(s.listen); err != nil {
-		return s, fmt.Errorf("--listen %q is not host:port (e.g. 127.0.0.1:2222)", s.listen)
-	}
-	s.opts.HostKeyPath = expandHome(get("host-key", "TTMON_SSH_HOST_KEY",
-		filepath.Join(filepath.Dir(config.DefaultDBPath()), "ssh_host_ed25519")))
-	home, _ := os.UserHomeDir()
-	s.opts.AuthorizedKeysPath = expandHome(get("authorized-keys", "TTMON_SSH_AUTHORIZED_KEYS",
-		filepath.Join(home, ".ssh", "authorized_keys")))
-	idle := get("idle-timeout", "TTMON_SSH_IDLE_TIMEOUT", "30m")
-	d, err := datasource.ParseDuration(idle)
-	if err != nil || d < time.Minute {
-		return s, fmt.Errorf("--idle-timeout %q: use a duration of 1m or more, such as 30m or 8h", idle)
-	}
-	s.opts.IdleTimeout = d
-	maxS := a.getenv("TTMON_SSH_MAX_SESSIONS")
-	if fs.Changed("max-sessions") {
-		n, _ := fs.GetInt("max-sessions")
-		maxS = strconv.Itoa(n)
-	}
-	if maxS != "" {
-		n, err := strconv.Atoi(maxS)
-		if err != nil || n < 1 {
-			return s, fmt.Errorf("--max-sessions %q: use a whole number of 1 or more", maxS)
-		}
-		s.opts.MaxSessions = n
-	}
-	return s, nil
 }
 
 func expandHome(p string) string {
@@ -123,14 +79,23 @@ func cutHome(p string) (string, bool) {
 }
 
 func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
-	settings, err := a.sshSettings(cmd.Flags())
-	if err != nil {
-		return err
-	}
 	demo, _ := cmd.Flags().GetBool("demo")
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}
+	if demo {
+		// The source settings are not used, but ssh's own must be sound.
+		if err := a.cfg.SSH.Validate(); err != nil {
+			return fmt.Errorf("invalid settings:\n%w", indent(err))
+		}
+	}
+	sc := a.cfg.SSH
+	settings := sshSettings{listen: sc.Listen, opts: sshserve.Options{
+		HostKeyPath:        expandHome(sc.HostKey),
+		AuthorizedKeysPath: expandHome(sc.AuthorizedKeys),
+		IdleTimeout:        time.Duration(sc.IdleTimeout),
+		MaxSessions:        sc.MaxSessions,
+	}}
 	exprs, _ := cmd.Flags().GetStringArray("filter")
 	filters, err := config.ParseFilters(exprs)
 	if err != nil {

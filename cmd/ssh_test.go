@@ -26,7 +26,7 @@ func TestSSHRefusesToStartWithoutKeys(t *testing.T) {
 	}
 	env["TTMON_SSH_IDLE_TIMEOUT"] = "10s"
 	code, _, errs = run(t, env, "ssh", "--authorized-keys", filepath.Join(dir, "none"))
-	if code != 1 || !strings.Contains(errs, "--idle-timeout \"10s\"") {
+	if code != 1 || !strings.Contains(errs, "ssh.idle_timeout: 10s is too short") {
 		t.Errorf("idle timeout from the environment: exit %d, %q", code, errs)
 	}
 }

@@ -28,6 +28,7 @@ type Config struct {
 	Source   string             `yaml:"source"`
 	Embedded Embedded           `yaml:"embedded"`
 	Collect  Collect            `yaml:"collect"`
+	SSH      SSH                `yaml:"ssh"`
 	PostHog  PostHog            `yaml:"posthog"`
 	Events   datasource.Mapping `yaml:"events"`
 	UI       UI                 `yaml:"ui"`
@@ -49,6 +50,19 @@ type Embedded struct {
 type Collect struct {
 	Listen string   `yaml:"listen"`
 	Tokens []string `yaml:"tokens"`
+}
+
+// SSH configures `ttmon ssh`, the monitor served to SSH clients.
+type SSH struct {
+	Listen string `yaml:"listen"`
+	// HostKey is generated on first start if missing (mode 0600).
+	HostKey string `yaml:"host_key"`
+	// AuthorizedKeys lists the public keys allowed in (OpenSSH format).
+	AuthorizedKeys string `yaml:"authorized_keys"`
+	// IdleTimeout closes sessions without input for this long.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxSessions caps sessions open at once.
+	MaxSessions int `yaml:"max_sessions"`
 }
 
 // PostHog configures the remote source.
@@ -112,8 +126,15 @@ func Default() Config {
 		Source:   "embedded",
 		Embedded: Embedded{DB: DefaultDBPath()},
 		Collect:  Collect{Listen: "127.0.0.1:8010"},
-		PostHog:  PostHog{Host: "https://us.posthog.com", QueryBudget: "2400/h"},
-		Events:   datasource.DefaultMapping(),
+		SSH: SSH{
+			Listen:         "127.0.0.1:2222",
+			HostKey:        filepath.Join(filepath.Dir(DefaultDBPath()), "ssh_host_ed25519"),
+			AuthorizedKeys: filepath.Join(homeDir(), ".ssh", "authorized_keys"),
+			IdleTimeout:    Duration(30 * time.Minute),
+			MaxSessions:    32,
+		},
+		PostHog: PostHog{Host: "https://us.posthog.com", QueryBudget: "2400/h"},
+		Events:  datasource.DefaultMapping(),
 		UI: UI{
 			Range:    "24h",
 			Interval: Duration(5 * time.Second),
@@ -136,6 +157,13 @@ func DefaultPath() string {
 // XDG_DATA_HOME is unset).
 func DefaultDBPath() string {
 	return filepath.Join(xdgDir("XDG_DATA_HOME", filepath.Join(".local", "share")), "ttmon", "events.db")
+}
+
+func homeDir() string {
+	if home, err := os.UserHomeDir(); err == nil {
+		return home
+	}
+	return os.TempDir()
 }
 
 func xdgDir(env, fallback string) string {
@@ -170,6 +198,7 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Collect.Listen); err != nil {
 		add("collect.listen: %q is not host:port (e.g. 127.0.0.1:8010)", c.Collect.Listen)
 	}
+	errs = append(errs, c.SSH.validate()...)
 	for i, t := range c.Collect.Tokens {
 		if strings.TrimSpace(t) == "" {
 			add("collect.tokens[%d]: a token cannot be empty", i)
@@ -182,6 +211,27 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Validate checks the ssh settings alone (ttmon ssh --demo needs no
+// source settings, but its own must be sound).
+func (s SSH) Validate() error { return errors.Join(s.validate()...) }
+
+func (s SSH) validate() []error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("ssh.listen: %q is not host:port (e.g. 127.0.0.1:2222)", s.Listen))
+	}
+	if time.Duration(s.IdleTimeout) < time.Minute {
+		errs = append(errs, fmt.Errorf("ssh.idle_timeout: %s is too short; use 1m or more, such as 30m or 8h", time.Duration(s.IdleTimeout)))
+	}
+	if s.MaxSessions < 1 {
+		errs = append(errs, fmt.Errorf("ssh.max_sessions: %d; use 1 or more", s.MaxSessions))
+	}
+	if s.HostKey == "" || s.AuthorizedKeys == "" {
+		errs = append(errs, errors.New("ssh.host_key and ssh.authorized_keys: give both paths"))
+	}
+	return errs
 }
 
 func (p PostHog) validate() []error {

@@ -48,12 +48,15 @@ alerts:
 	if len(c.Events.Heartbeat) != 1 || c.Events.Errors[0] != "error_occurred" {
 		t.Fatalf("file must override only what it names: %+v", c.Events)
 	}
-	env := map[string]string{"TTMON_DB": "/from/env.db", "TTMON_INTERVAL": "3s", "POSTHOG_PERSONAL_API_KEY": "phx_low", "TTMON_POSTHOG_API_KEY": "phx_high", "TTMON_TOKENS": "a, b,,c"}
+	env := map[string]string{"TTMON_SSH_IDLE_TIMEOUT": "2h", "TTMON_SSH_MAX_SESSIONS": "5", "TTMON_DB": "/from/env.db", "TTMON_INTERVAL": "3s", "POSTHOG_PERSONAL_API_KEY": "phx_low", "TTMON_POSTHOG_API_KEY": "phx_high", "TTMON_TOKENS": "a, b,,c"}
 	if err := c.ApplyEnv(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
 	if c.Embedded.DB != "/from/env.db" || time.Duration(c.UI.Interval) != 3*time.Second || c.UI.Range != "7d" {
 		t.Fatalf("env not applied over file: %+v", c)
+	}
+	if time.Duration(c.SSH.IdleTimeout) != 2*time.Hour || c.SSH.MaxSessions != 5 {
+		t.Fatalf("ssh env not applied: %+v", c.SSH)
 	}
 	if c.PostHog.APIKey != "phx_high" {
 		t.Fatalf("TTMON_POSTHOG_API_KEY must win over POSTHOG_PERSONAL_API_KEY, got %q", c.PostHog.APIKey)
@@ -104,6 +107,9 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.UI.Range = "forever"
 	c.UI.Interval = Duration(time.Millisecond)
 	c.UI.TZ = "Mars/Base"
+	c.SSH.Listen = "2222"
+	c.SSH.IdleTimeout = Duration(time.Second)
+	c.SSH.MaxSessions = 0
 	c.Events.Heartbeat = nil
 	c.Events.VersionProperty = ""
 	c.UI.Thresholds.ErrorsPerInstallWarn = 0.5
@@ -113,7 +119,7 @@ func TestValidateReportsEverything(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate accepted garbage")
 	}
-	for _, want := range []string{"source:", "collect.listen", "ui.range", "ui.interval", "ui.tz", "events.heartbeat", "events.version_property", "ui.thresholds", `cohorts[0] "x": filter`, "used twice", "cohorts[1] \"x\": list at least one filter", `unknown metric "errors.rate"`} {
+	for _, want := range []string{"source:", "collect.listen", "ui.range", "ui.interval", "ui.tz", "events.heartbeat", "events.version_property", "ui.thresholds", `cohorts[0] "x": filter`, "used twice", "cohorts[1] \"x\": list at least one filter", `unknown metric "errors.rate"`, "ssh.listen", "ssh.idle_timeout", "ssh.max_sessions"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error lacks %q:\n%v", want, err)
 		}

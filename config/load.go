@@ -111,6 +111,11 @@ var Env = []struct{ Name, Help string }{
 	{"TTMON_DB", "embedded store file"},
 	{"TTMON_LISTEN", "collector address"},
 	{"TTMON_TOKENS", "collector project tokens, comma-separated"},
+	{"TTMON_SSH_LISTEN", "ttmon ssh address"},
+	{"TTMON_SSH_HOST_KEY", "ttmon ssh host key file"},
+	{"TTMON_SSH_AUTHORIZED_KEYS", "ttmon ssh authorized keys file"},
+	{"TTMON_SSH_IDLE_TIMEOUT", "close idle SSH sessions after, e.g. 30m"},
+	{"TTMON_SSH_MAX_SESSIONS", "SSH sessions open at once"},
 	{"TTMON_POSTHOG_HOST", "PostHog API host, or us / eu"},
 	{"TTMON_POSTHOG_PROJECT", "PostHog project id"},
 	{"TTMON_POSTHOG_API_KEY", "personal API key (query:read); POSTHOG_PERSONAL_API_KEY also works"},
@@ -134,6 +139,21 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	set("TTMON_LISTEN", &c.Collect.Listen)
 	if v := getenv("TTMON_TOKENS"); v != "" {
 		c.Collect.Tokens = splitList(v)
+	}
+	set("TTMON_SSH_LISTEN", &c.SSH.Listen)
+	set("TTMON_SSH_HOST_KEY", &c.SSH.HostKey)
+	set("TTMON_SSH_AUTHORIZED_KEYS", &c.SSH.AuthorizedKeys)
+	if v := getenv("TTMON_SSH_IDLE_TIMEOUT"); v != "" {
+		if err := c.SSH.IdleTimeout.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("TTMON_SSH_IDLE_TIMEOUT: %w", err)
+		}
+	}
+	if v := getenv("TTMON_SSH_MAX_SESSIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("TTMON_SSH_MAX_SESSIONS=%q: use a whole number", v)
+		}
+		c.SSH.MaxSessions = n
 	}
 	set("TTMON_POSTHOG_HOST", &c.PostHog.Host)
 	set("TTMON_POSTHOG_PROJECT", &c.PostHog.Project)
