@@ -221,7 +221,8 @@ func (d *InstallsDrill) compare(a, b, col int) int {
 	case 1:
 		c = strings.Compare(x.ID, y.ID)
 	case 2:
-		c = datasource.CompareVersions(x.Version, y.Version)
+		// Descending (the default) is newest first with unknown last.
+		c = -datasource.NewestFirst(x.Version, y.Version)
 	case 3:
 		c = strings.Compare(x.Platform, y.Platform)
 	case 4:
