@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -362,5 +363,51 @@ func TestSaveCohort(t *testing.T) {
 	hit(m, "enter")
 	if m.status != "not saved: disk full" || !m.statusErr {
 		t.Fatalf("failed save: %q", m.status)
+	}
+}
+
+// TestTabAheadOfValues: a tab pressed while the values load completes
+// when they arrive.
+func TestTabAheadOfValues(t *testing.T) {
+	m, _ := started(t, Options{})
+	hit(m, "/")
+	_, cmd := m.Update(keyMsg("e"))
+	settle(m, cmd)
+	typeText(m, "nvironment=")
+	// Type without running the values command, then tab, then answer.
+	m.comp.values = map[valKey]*valEntry{}
+	load := m.refreshCompletion()
+	if m.prompt.note != "loading…" {
+		t.Fatalf("note %q", m.prompt.note)
+	}
+	hit(m, "tab")
+	settle(m, load)
+	if v := m.prompt.in.Value(); v != "environment=self hosted" {
+		t.Fatalf("after the answer: %q", v)
+	}
+}
+
+// listerSrc is a source with backend cohorts, like PostHog.
+type listerSrc struct {
+	*tuitest.Source
+}
+
+func (listerSrc) Cohorts(context.Context) ([]datasource.Cohort, error) {
+	return []datasource.Cohort{{ID: "12", Name: "Power users", Count: 40}}, nil
+}
+
+// TestPickBackendCohort: the source's own cohorts are listed after the
+// presets and become cohort=ID.
+func TestPickBackendCohort(t *testing.T) {
+	m := newTest(t, listerSrc{&tuitest.Source{}}, Options{}, 120, 40)
+	feed(m, fixture(m))
+	hit(m, "c")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "PostHog cohorts") || !strings.Contains(v, "Power users   cohort=12 · 40 persons") {
+		t.Fatalf("picker:\n%s", v)
+	}
+	hit(m, "G")
+	hit(m, "enter")
+	if len(m.filters) != 1 || m.filters[0].String() != "cohort=12" {
+		t.Fatalf("filters %v", m.filters)
 	}
 }

@@ -38,6 +38,7 @@ type prompt struct {
 	items  []compEntry
 	sel    int
 	walked bool   // the operator moved through the list
+	tabbed bool   // tab was pressed while the list was loading
 	note   string // "loading…", "no values in range", an error
 	head   string // what the list shows ("values of platform · events")
 }
@@ -196,7 +197,13 @@ func (m *Model) handleCompletion(msg tea.Msg) tea.Cmd {
 	if m.prompt == nil || m.prompt.kind != promptFilter {
 		return nil
 	}
-	return m.refreshCompletion()
+	cmd := m.refreshCompletion()
+	if m.prompt.tabbed && len(m.prompt.items) > 0 {
+		// A tab typed ahead of the answer completes when it comes.
+		m.prompt.tabbed = false
+		return tea.Batch(cmd, m.accept())
+	}
+	return cmd
 }
 
 // refreshCompletion recomputes the list for the caret's context, asking
@@ -303,6 +310,10 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.submitFilter()
 	case p.kind == promptFilter && key.Matches(msg, k.Complete):
+		if len(p.items) == 0 {
+			p.tabbed = strings.HasSuffix(p.note, "…") // still loading
+			return nil
+		}
 		return m.accept()
 	case p.kind == promptFilter && key.Matches(msg, k.PromptPrev, k.PromptNext):
 		if n := len(p.items); n > 0 {
@@ -319,7 +330,7 @@ func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	p.in, cmd = p.in.Update(msg)
 	if p.in.Value() != before {
-		p.err, p.errCol = "", -1
+		p.err, p.errCol, p.tabbed = "", -1, false
 	}
 	if p.kind == promptFilter && (p.in.Value() != before || p.in.Position() != pos) {
 		return tea.Batch(cmd, m.refreshCompletion())
