@@ -48,8 +48,18 @@ func (v *rowsView) ShortHelp() []key.Binding {
 	return v.tbl.help(v.open)
 }
 
-// FullHelp is ShortHelp for the help overlay.
-func (v *rowsView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+// FullHelp is the table's keys, described in full, for the help overlay.
+func (v *rowsView) FullHelp() [][]key.Binding {
+	bs := v.tbl.help(v.open)
+	long := map[string]string{"sort": "sort by the next column", "reverse": "reverse the order",
+		"find": "find rows (enter keeps, esc clears)", "move": "move", v.open: "show the row's " + v.open}
+	for i, b := range bs {
+		if d, ok := long[b.Help().Desc]; ok {
+			bs[i].SetHelp(b.Help().Key, d)
+		}
+	}
+	return [][]key.Binding{bs}
+}
 
 // key moves the table; esc clears a kept find before it means back.
 func (v *rowsView) key(k tea.KeyMsg) (handled bool) {
