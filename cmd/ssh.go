@@ -118,6 +118,7 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 	}
 
 	ui := a.tuiOptions(filters)
+	ui.Bell, _ = cmd.Flags().GetBool("bell") // rings each viewer's own terminal
 	interval := ui.Interval
 	if interval <= 0 {
 		interval = tui.DefaultInterval

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
@@ -24,6 +25,7 @@ func (a *app) addTUIFlags(f *pflag.FlagSet) {
 	f.Bool("no-color", false, "monochrome (also NO_COLOR=1)")
 	f.Bool("basic", false, "no braille charts: plain bars and numbers, for slow links and fonts without braille")
 	f.Bool("mouse", false, "mouse reporting (click to focus); off keeps the terminal's text selection")
+	f.Bool("bell", false, "ring the terminal bell when an alert (config alerts:) starts to fire")
 }
 
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
@@ -60,6 +62,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	o := a.tuiOptions(filters)
+	o.Bell, _ = cmd.Flags().GetBool("bell")
 	if err := tui.Run(ctx, src, o, a.stdin, a.stdout); err != nil {
 		return fmt.Errorf("monitor: %w", err)
 	}
@@ -69,6 +72,10 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 // tuiOptions maps the settings to the monitor's options.
 func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 	u := a.cfg.UI
+	rules, _ := alert.Compile(a.cfg.Alerts) // setup validated them; tui.New reports any error again
+	if rules == nil {
+		rules = a.cfg.Alerts
+	}
 	return tui.Options{
 		Range:    u.Range,
 		Interval: time.Duration(u.Interval),
@@ -78,6 +85,7 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 			Warn:  u.Thresholds.ErrorsPerInstallWarn,
 			Alert: u.Thresholds.ErrorsPerInstallAlert,
 		},
+		Alerts:     rules,
 		Keys:       u.Keys,
 		NoColor:    u.NoColor,
 		Basic:      u.Basic,

@@ -68,6 +68,7 @@ func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, drill(NewErrorsDrill(p.com, p.keys))
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		p.setAlarm(m.Alerts, alarmErrors)
 		d := m.Snapshot.Errors
 		if p.has && d.Total == p.data.Total && d.PerInstall == p.data.PerInstall &&
 			slices.Equal(d.Series, p.data.Series) && slices.Equal(d.ByVersion, p.data.ByVersion) &&
@@ -84,8 +85,9 @@ func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
 // View returns the cached rendering.
 func (p *Errors) View() string { return p.view(p.render) }
 
-// level returns the style and word for the current rate. The word is
-// always shown, so the state reads the same with or without colour.
+// level returns the style and word for the current rate by the pane's
+// thresholds. The word is always shown, so the state reads the same with
+// or without colour.
 func (p *Errors) level() (lipgloss.Style, string) {
 	st := p.com.Styles
 	switch p.th.Level(p.data.PerInstall) {
@@ -97,12 +99,28 @@ func (p *Errors) level() (lipgloss.Style, string) {
 	return st.OK, "ok"
 }
 
+// rateLevel is the worse of the thresholds' level and that of an alert
+// rule on errors.per_install: the rate and the bars take its colour.
+func (p *Errors) rateLevel() Level {
+	return max(p.th.Level(p.data.PerInstall), p.alarm.metrics["errors.per_install"])
+}
+
+// rateStyle is the style of the rate figure.
+func (p *Errors) rateStyle() lipgloss.Style {
+	ls, _ := p.level()
+	return p.levelStyle(p.rateLevel(), ls)
+}
+
 // summary is the title line: in a box, the level and the threshold it
 // crossed (the figures are in the body); compact, the figures too.
 func (p *Errors) summary() []string {
 	st := p.com.Styles
 	ls, word := p.level()
 	lvl := ls.Render(word)
+	if a := p.alarm.level; a != LevelOK && p.th.Level(p.data.PerInstall) <= a {
+		// An alert rule at least as bad already says so beside the title.
+		return p.figures("")
+	}
 	if p.boxed() {
 		switch p.th.Level(p.data.PerInstall) {
 		case LevelAlert:
@@ -112,12 +130,26 @@ func (p *Errors) summary() []string {
 		}
 		return []string{lvl}
 	}
-	total := st.Number.Render(common.Thousands(p.data.Total))
-	rate := ls.Render(common.Rate(p.data.PerInstall))
+	return p.figures(lvl)
+}
+
+// figures are the compact title's summaries, longest first, ending in
+// the level's word lvl (none in a box, where the body has the figures).
+func (p *Errors) figures(lvl string) []string {
+	if p.boxed() {
+		return nil
+	}
+	st := p.com.Styles
+	total := p.figure("errors.total", st.Number).Render(common.Thousands(p.data.Total))
+	rate := p.rateStyle().Render(common.Rate(p.data.PerInstall))
+	sp := " "
+	if lvl == "" {
+		sp = ""
+	}
 	return []string{
-		total + st.Muted.Render(" errors · ") + rate + st.Muted.Render("/install ") + lvl,
-		total + st.Muted.Render(" err · ") + rate + st.Muted.Render("/inst ") + lvl,
-		rate + st.Muted.Render("/install ") + lvl,
+		total + st.Muted.Render(" errors · ") + rate + st.Muted.Render("/install"+sp) + lvl,
+		total + st.Muted.Render(" err · ") + rate + st.Muted.Render("/inst"+sp) + lvl,
+		rate + st.Muted.Render("/install"+sp) + lvl,
 		lvl,
 	}
 }
@@ -130,8 +162,8 @@ func (p *Errors) render() string {
 	}
 	var body []string
 	if p.boxed() {
-		ls, _ := p.level()
-		total, rate := st.Number.Render(common.Thousands(p.data.Total)), ls.Render(common.Rate(p.data.PerInstall))
+		total := p.figure("errors.total", st.Number).Render(common.Thousands(p.data.Total))
+		rate := p.rateStyle().Render(common.Rate(p.data.PerInstall))
 		body = append(body, firstFit(iw,
 			total+st.Muted.Render(" errors   ")+rate+st.Muted.Render(" per active installation"),
 			total+st.Muted.Render(" errors   ")+rate+st.Muted.Render(" per install"),
@@ -176,9 +208,10 @@ func (p *Errors) chart(iw, h int) []string {
 		return nil
 	}
 	bars := st.Bars
-	if lvl := p.th.Level(p.data.PerInstall); lvl != LevelOK {
-		bars, _ = p.level()
-		bars = bars.UnsetBold().UnsetUnderline()
+	if p.rateLevel() != LevelOK {
+		// Colour only: reversed or underlined, the blank cells around the
+		// bars would fill in (without colour the words say the level).
+		bars = p.rateStyle().UnsetBold().UnsetUnderline().UnsetReverse()
 	}
 	rows := columns(resample(vals, cw), h, hi, p.com.Basic)
 	split := cw

@@ -35,10 +35,14 @@ func (b *base) frame(summaries []string, body []string) string {
 	}
 	iw, ih := b.inner()
 	lines := make([]string, 0, b.h)
+	tw := ansi.StringWidth(b.title)
+	if m := b.mark(); m != "" {
+		tw += ansi.StringWidth(m) + 1 // the alert's word keeps its place first
+	}
 	if b.boxed() {
-		lines = append(lines, b.boxTop(firstFit(b.w-4-ansi.StringWidth(b.title)-5, summaries...)))
+		lines = append(lines, b.boxTop(firstFit(b.w-4-tw-5, summaries...)))
 	} else {
-		lines = append(lines, b.ruleTop(firstFit(b.w-ansi.StringWidth(b.title)-6, summaries...)))
+		lines = append(lines, b.ruleTop(firstFit(b.w-tw-6, summaries...)))
 	}
 	side, bs := b.border()
 	l, r := bs.Render(side.Left+" "), bs.Render(" "+side.Right)
@@ -59,7 +63,8 @@ func (b *base) frame(summaries []string, body []string) string {
 }
 
 // boxTop is "╭─ Title ──── summary ─╮", dropping the summary, then cutting
-// the title, when the width is short.
+// the title, when the width is short. A firing alert puts its word right
+// after the title ("╭─ Versions  ALERT ───"); it is the last to go.
 func (b *base) boxTop(summary string) string {
 	side, bs := b.border()
 	ts := b.com.Styles.Title
@@ -67,16 +72,21 @@ func (b *base) boxTop(summary string) string {
 		ts = b.com.Styles.FocusTitle
 	}
 	room := b.w - 4 // corners and one rule cell each side
+	mark := b.mark()
+	if ansi.StringWidth(mark)+3 > room {
+		mark = ""
+	}
+	mw := ansi.StringWidth(mark)
 	title := " " + b.title + " "
 	sw := ansi.StringWidth(summary)
-	if sw > 0 && ansi.StringWidth(title)+sw+3 <= room {
-		fill := room - ansi.StringWidth(title) - sw - 2
-		return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + bs.Render(repeat(side.Top, fill)) +
+	if sw > 0 && ansi.StringWidth(title)+mw+sw+3 <= room {
+		fill := room - ansi.StringWidth(title) - mw - sw - 2
+		return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + mark + bs.Render(repeat(side.Top, fill)) +
 			" " + summary + " " + bs.Render(side.Top+side.TopRight)
 	}
-	title = ansi.Truncate(title, room, "…")
-	fill := room - ansi.StringWidth(title)
-	return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + bs.Render(repeat(side.Top, fill)+side.Top+side.TopRight)
+	title = ansi.Truncate(title, room-mw, "…")
+	fill := room - ansi.StringWidth(title) - mw
+	return bs.Render(side.TopLeft+side.Top) + ts.Render(title) + mark + bs.Render(repeat(side.Top, fill)+side.Top+side.TopRight)
 }
 
 // ruleTop is the compact header: a focus marker, the title, the summary and
@@ -88,6 +98,9 @@ func (b *base) ruleTop(summary string) string {
 		ts, mark = b.com.Styles.FocusTitle, "▌ "
 	}
 	head := bs.Render(mark) + ts.Render(b.title)
+	if m := b.mark(); m != "" && ansi.StringWidth(head)+1+ansi.StringWidth(m) <= b.w {
+		head += " " + m
+	}
 	if sw := ansi.StringWidth(summary); sw > 0 && ansi.StringWidth(head)+2+sw+2 <= b.w {
 		head += "  " + summary + " "
 	}
@@ -98,12 +111,21 @@ func (b *base) ruleTop(summary string) string {
 	return head + bs.Render(repeat("─", b.w-hw))
 }
 
+// border is the frame's shape (thick when focused) and style: the colour
+// of the worst alert firing on this pane, else that of focus.
 func (b *base) border() (lipgloss.Border, lipgloss.Style) {
 	st := b.com.Styles
+	shape, style := st.BorderShape, st.Border
 	if b.focused {
-		return st.FocusBorderShape, st.FocusBorder
+		shape, style = st.FocusBorderShape, st.FocusBorder
 	}
-	return st.BorderShape, st.Border
+	switch b.alarm.level {
+	case LevelAlert:
+		style = st.AlertBorder
+	case LevelWarn:
+		style = st.WarnBorder
+	}
+	return shape, style
 }
 
 // firstFit returns the first of alts (longest first) at most w cells wide,

@@ -55,6 +55,7 @@ func (p *Installs) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, drill(NewInstallsDrill(p.com, p.keys))
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		p.setAlarm(m.Alerts, alarmInstalls)
 		d := m.Snapshot.Installs
 		if p.has && d.Active == p.data.Active && d.Previous == p.data.Previous &&
 			slices.Equal(d.Series, p.data.Series) && m.Snapshot.Query.Range == p.rng {
@@ -73,7 +74,18 @@ func (p *Installs) change() string {
 	st := p.com.Styles
 	dir, pct := common.Change(p.data.Active, p.data.Previous)
 	s := map[common.Direction]lipgloss.Style{common.Up: st.Up, common.Down: st.Down, common.Flat: st.Flat}[dir]
-	return s.Render(dir.Arrow() + " " + pct)
+	return p.figure("installs.change", s).Render(dir.Arrow() + " " + pct)
+}
+
+// previous is "vs 1,068 previous 24h", the count in an alert's style
+// while a rule on it fires.
+func (p *Installs) previous() string {
+	st := p.com.Styles
+	n, label := common.Thousands(p.data.Previous), " previous "+p.rng.Label()
+	if p.alarm.metrics["installs.previous"] == LevelOK {
+		return st.Muted.Render("vs " + n + label)
+	}
+	return st.Muted.Render("vs ") + p.figure("installs.previous", st.Muted).Render(n) + st.Muted.Render(label)
 }
 
 func (p *Installs) render() string {
@@ -86,7 +98,7 @@ func (p *Installs) render() string {
 	summary := []string{st.Muted.Render("last " + p.rng.Label())}
 	var body []string
 	if !p.boxed() {
-		num := st.Number.Render(n)
+		num := p.figure("installs.active", st.Number).Render(n)
 		summary = []string{num + " " + p.change() + st.Muted.Render(" vs previous "+p.rng.Label()), num + " " + p.change(), num}
 	} else {
 		body = p.headline(n, iw, ih)
@@ -104,16 +116,20 @@ func (p *Installs) render() string {
 // the pane is too small (or --basic) for the big font.
 func (p *Installs) headline(n string, iw, ih int) []string {
 	st := p.com.Styles
-	prev := st.Muted.Render("vs " + common.Thousands(p.data.Previous) + " previous " + p.rng.Label())
+	prev := p.previous()
+	num := p.figure("installs.active", st.Number)
 	big := bigNumber(n)
 	bw := lipgloss.Width(big[0])
 	if p.com.Basic || ih < 9 || bw+4+lipgloss.Width(prev) > iw {
-		return []string{st.Number.Render(n) + st.Muted.Render(" active") + "  " + p.change() + "  " + prev}
+		return []string{num.Render(n) + st.Muted.Render(" active") + "  " + p.change() + "  " + prev}
 	}
+	// Reverse video and underline would mangle the half-block digits:
+	// without colour they are only bold, and the title says ALERT.
+	num = num.UnsetReverse().UnsetUnderline()
 	return []string{
-		st.Number.Render(big[0]) + "   " + p.change(),
-		st.Number.Render(big[1]) + "   " + prev,
-		st.Number.Render(big[2]),
+		num.Render(big[0]) + "   " + p.change(),
+		num.Render(big[1]) + "   " + prev,
+		num.Render(big[2]),
 	}
 }
 

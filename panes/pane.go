@@ -20,6 +20,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
 )
@@ -44,6 +45,30 @@ type Pane interface {
 // they keep showing the last good data.
 type DataMsg struct {
 	Snapshot *datasource.Snapshot
+	// Alerts are the alert rules that hold for Snapshot (alert.Evaluate):
+	// each pane colours its border and the breaking figure by the ones
+	// on its metrics.
+	Alerts []alert.Firing
+}
+
+// StatusMsg asks the root to show Text in the status line for a while,
+// e.g. why a key did nothing.
+type StatusMsg struct {
+	Text string
+}
+
+// noDrill says why enter did nothing: no data yet, or (has) the data
+// holds nothing to drill into, which empty says.
+func noDrill(has bool, empty string) string {
+	if !has {
+		return "no data to drill into yet"
+	}
+	return empty
+}
+
+// status returns the command that sends a StatusMsg.
+func status(text string) tea.Cmd {
+	return func() tea.Msg { return StatusMsg{Text: text} }
 }
 
 // RestyleMsg tells panes their styles changed (a theme switch): every pane
@@ -127,6 +152,7 @@ type base struct {
 	focused bool
 	dirty   bool
 	cache   string
+	alarm   alarm
 }
 
 func newBase(com *common.Common, keys KeyMap, title string) base {

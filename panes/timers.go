@@ -38,6 +38,7 @@ func (p *Timers) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, p.handleKey(k)
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		p.setAlarm(m.Alerts, alarmTimers)
 		d, tz := m.Snapshot.Timers, m.Snapshot.Query.TZ
 		if p.has && d.ByHour == p.byHour && d.Total == p.total && tz == p.tz {
 			return p, nil
@@ -90,7 +91,7 @@ func (p *Timers) handleKey(k tea.KeyMsg) tea.Cmd {
 		h = 23
 	case key.Matches(k, p.keys.Drill):
 		if !p.has {
-			return nil
+			return status(noDrill(false, ""))
 		}
 		return drill(NewHourDrill(p.com, p.keys, h, p.zone()))
 	default:
@@ -118,7 +119,7 @@ func (p *Timers) summary() []string {
 			peak = h
 		}
 	}
-	s := st.Number.Render(common.Thousands(p.total)) + st.Muted.Render(" started")
+	s := p.figure("timers.total", st.Number).Render(common.Thousands(p.total)) + st.Muted.Render(" started")
 	zone := st.Muted.Render(" · " + p.zone())
 	if p.total == 0 {
 		return []string{s + zone, s}
@@ -232,7 +233,7 @@ func (p *Timers) side(w int) []string {
 		}
 	}
 	return []string{
-		st.Muted.Render("total ") + st.Number.Render(common.Thousands(p.total)),
+		st.Muted.Render("total ") + p.figure("timers.total", st.Number).Render(common.Thousands(p.total)),
 		st.Muted.Render("peak  ") + st.Text.Render(fmt.Sprintf("%02d:00", peak)),
 		st.Muted.Render("zone  ") + st.Text.Render(fit(p.zone(), w-9)),
 	}

@@ -43,6 +43,7 @@ func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, p.handleKey(k)
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
+		p.setAlarm(m.Alerts, alarmVersions)
 		v := m.Snapshot.Versions
 		if p.has && slices.Equal(v[:min(len(v), maxVersions)], p.raw) {
 			return p, nil
@@ -104,6 +105,9 @@ func (p *Versions) Selected() string {
 func (p *Versions) handleKey(k tea.KeyMsg) tea.Cmd {
 	shown := p.shown()
 	if len(shown) == 0 {
+		if key.Matches(k, p.keys.Drill) {
+			return status(noDrill(p.has, "no versions in range to drill into"))
+		}
 		return nil
 	}
 	i := p.selected(shown)
@@ -216,6 +220,9 @@ func (p *Versions) summary() []string {
 	}
 	n := st.Number.Render(common.Thousands(total)) + st.Muted.Render(" installs")
 	count := st.Muted.Render(" · " + strconv.Itoa(len(p.rows)) + " versions")
+	if p.alarm.metrics["versions.count"] != LevelOK {
+		count = st.Muted.Render(" · ") + p.figure("versions.count", st.Muted).Render(strconv.Itoa(len(p.rows))) + st.Muted.Render(" versions")
+	}
 	if latest == "" {
 		return []string{n + count, n}
 	}
@@ -265,7 +272,12 @@ func (p *Versions) render() string {
 		if bw >= 3 {
 			line += bar.Render(fit(hbar(float64(r.installs)/float64(max(top, 1)), bw, p.com.Basic), bw)) + " "
 		}
-		line += padLeft(common.Thousands(r.installs), cw) + st.Muted.Render(padLeft(common.Percent(r.share), shareW))
+		pct := st.Muted.Render(padLeft(common.Percent(r.share), shareW))
+		if r.latest && p.alarm.metrics["versions.latest_share"] != LevelOK {
+			s := common.Percent(r.share)
+			pct = repeat(" ", shareW-ansi.StringWidth(s)) + p.figure("versions.latest_share", st.Muted).Render(s)
+		}
+		line += padLeft(common.Thousands(r.installs), cw) + pct
 		body = append(body, line)
 	}
 	return p.frame(p.summary(), body)

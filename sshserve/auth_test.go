@@ -170,8 +170,8 @@ func TestSessionOptionsFromTheClient(t *testing.T) {
 	t.Parallel()
 	ui := tui.Options{Range: "7d", SaveCohort: func(cohort.Cohort, bool) error { return nil }}
 	o := sessionOptions(ui, []string{"COLORFGBG=0;15", "NO_COLOR=1"}, "xterm-256color", io.Discard, nil)
-	if o.SaveCohort != nil {
-		t.Error("an SSH viewer can write the server's config file")
+	if o.SaveCohort != nil || !strings.Contains(o.SaveCohortDisabled, "SSH viewers") {
+		t.Errorf("an SSH viewer can write the server's config file, or is not told why not (%q)", o.SaveCohortDisabled)
 	}
 	if !o.NoColor || o.Theme != "light" || o.Range != "7d" {
 		t.Errorf("options %+v: want NoColor from the client's NO_COLOR, light from its COLORFGBG, the server's range", o)

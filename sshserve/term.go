@@ -35,8 +35,9 @@ func sessionOptions(ui tui.Options, environ []string, term string, out io.Writer
 	o.Logger = log
 	// A viewer must not write the server's files: saving a cohort would
 	// edit the config file of whoever runs `ttmon ssh`. Saved cohorts
-	// stay listed and usable; saving shows an error in the status line.
+	// stay listed and usable; S says why it does not save.
 	o.SaveCohort = nil
+	o.SaveCohortDisabled = "saving cohorts is disabled for SSH viewers"
 	return o
 }
 

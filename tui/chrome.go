@@ -231,6 +231,8 @@ func (m *Model) footer() string {
 		left = st.Alert.Render("poll failed: ") + st.Text.Render(oneLine(m.poll.err.Error(), m.width/2))
 	case m.status != "":
 		left = st.Status.Render(oneLine(m.status, m.width*2/3))
+	default:
+		left = m.alertLine(m.width * 2 / 3)
 	}
 	h := m.help
 	h.Width = m.width - 2

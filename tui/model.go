@@ -24,6 +24,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
@@ -62,7 +63,12 @@ type Model struct {
 	comp       completion
 	catalog    cohort.Catalog
 	save       func(cohort.Cohort, bool) error
+	saveOff    string // why save is nil, if it says
 	configPath string
+
+	rules  []alert.Rule
+	firing []alert.Firing // the rules that held for the last snapshot
+	bell   io.Writer      // where the bell rings; nil: it does not
 
 	width, height int
 	showHelp      bool
@@ -110,15 +116,18 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},
-		save:    o.SaveCohort, configPath: o.ConfigPath,
+		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
+		rules: o.Alerts,
 	}
 	return m, nil
 }
 
 // theme picks the palette without asking the terminal (see DarkFromEnv):
-// none for --no-color, NO_COLOR or an output without colour.
+// none for o.NoColor or an output without colour. NO_COLOR is not read
+// here: over SSH this process's environment is the server's, not the
+// viewer's (see Options.NoColor).
 func theme(o Options, r *lipgloss.Renderer) common.Theme {
-	if o.NoColor || os.Getenv("NO_COLOR") != "" || r.ColorProfile() == termenv.Ascii {
+	if o.NoColor || r.ColorProfile() == termenv.Ascii {
 		return common.MonoTheme()
 	}
 	dark := common.DarkFromEnv(os.Getenv)
@@ -160,7 +169,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.handleResize(msg)
 		return m, nil
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m, m.handleKeys(msg)
 	case tea.MouseMsg:
 		if m.prompt != nil || m.picker != nil {
 			return m, nil
@@ -181,6 +190,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case panes.DrillMsg:
 		return m, m.push(msg)
+	case panes.StatusMsg:
+		return m, m.setStatus(msg.Text)
 	case propsMsg, valuesMsg:
 		return m, m.handleCompletion(msg)
 	case backendMsg:
@@ -225,15 +236,48 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 	case fresh:
 		log.Debug("poll", "seq", msg.seq, "took", msg.took, "events", msg.snap.Totals.Events)
 		m.snap, m.pending = msg.snap, false
+		cmds = append(cmds, m.evaluate(msg.snap))
 		for i, p := range m.pages {
 			var cmd tea.Cmd
-			m.pages[i], cmd = p.Update(panes.DataMsg{Snapshot: msg.snap})
+			m.pages[i], cmd = p.Update(panes.DataMsg{Snapshot: msg.snap, Alerts: m.firing})
 			cmds = append(cmds, cmd)
 		}
 	case m.poll.err != nil && msg.seq >= m.poll.accept:
 		log.Warn("poll failed", "seq", msg.seq, "took", msg.took, "err", m.poll.err, "failures", m.poll.fails)
 	}
 	return tea.Batch(cmds...)
+}
+
+// handleKeys splits typed-ahead keys. Bubble Tea v1 delivers the runes of
+// one read as one message ("ttt" from tmux send-keys, or keys typed ahead
+// over a slow SSH link), which matches no binding; each rune is handled as
+// its own key, in order. Once one of them opens a text input (the filter
+// prompt, a find line), the rest is that input's text, whole, as pasted
+// text always is.
+func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste || msg.Alt || m.typing() {
+		return m.handleKey(msg)
+	}
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		one := msg
+		if m.typing() {
+			one.Runes = msg.Runes[i:]
+			cmds = append(cmds, m.handleKey(one))
+			break
+		}
+		one.Runes = []rune{r}
+		cmds = append(cmds, m.handleKey(one))
+		if m.quitting {
+			break
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// typing reports that keys go to a text input as text.
+func (m *Model) typing() bool {
+	return (m.prompt != nil && m.prompt.kind != promptOverwrite) || m.capturing()
 }
 
 // handleKey gives the key to the prompt or the picker when one is open (or

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
@@ -56,14 +57,29 @@ type Options struct {
 	// overwrite is false it must return an error wrapping cohort.ErrExists:
 	// the monitor then asks whether to overwrite.
 	SaveCohort func(c cohort.Cohort, overwrite bool) error
+	// SaveCohortDisabled is what S says when SaveCohort is nil, e.g.
+	// "saving cohorts is disabled for SSH viewers"; "" says that there is
+	// no config file to write.
+	SaveCohortDisabled string
 	// ConfigPath is the file SaveCohort writes, for the status line.
 	ConfigPath string
 	// Thresholds of the error-rate pane.
 	Thresholds Thresholds
+	// Alerts are config's alert rules, evaluated on every snapshot of the
+	// dashboard: the pane of a firing rule's metric takes the level's
+	// colour on its border and the breaking figure, with the level's word
+	// beside its title, and the status line names the rule. New compiles
+	// them again, so rules straight from a config file work too.
+	Alerts []alert.Rule
+	// Bell rings the terminal bell once when an alert starts to fire
+	// (again only after it stopped).
+	Bell bool
 	// Keys overrides DefaultKeyMap by action name (see ActionNames).
 	Keys map[string][]string
-	// NoColor draws monochrome. NO_COLOR in this process's environment
-	// does too; over SSH, set it from the session's environment.
+	// NoColor draws monochrome. The monitor never reads NO_COLOR itself:
+	// cmd folds this process's NO_COLOR into it for a local terminal, and
+	// an SSH server sets it from each session's environment, so that the
+	// server's own environment does not leak into its viewers' screens.
 	NoColor bool
 	// Basic draws no braille and no partial blocks.
 	Basic bool
@@ -118,6 +134,11 @@ func (o Options) withDefaults() (Options, error) {
 	if _, err := (datasource.Query{TZ: o.TZ}).Location(); err != nil {
 		errs = append(errs, err)
 	}
+	rules, err := alert.Compile(o.Alerts)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	o.Alerts = rules
 	switch o.Theme {
 	case "", "dark", "light":
 	default:

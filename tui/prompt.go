@@ -131,6 +131,8 @@ func (m *Model) openFilterPrompt() tea.Cmd {
 // openNamePrompt asks for the name to save the current filters under.
 func (m *Model) openNamePrompt(value string) tea.Cmd {
 	switch {
+	case m.save == nil && m.saveOff != "":
+		return m.setError(m.saveOff)
 	case m.save == nil:
 		return m.setError("saving cohorts needs a config file; ttmon was started without one it can write")
 	case len(m.filters) == 0:

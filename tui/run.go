@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -20,11 +22,11 @@ import (
 // o.Renderer, with colour profile and background settled for that client).
 //
 // Nothing here asks the terminal anything: the colour profile comes from the
-// environment (TERM, COLORTERM, NO_COLOR) and the background from
+// environment (TERM, COLORTERM) and o.NoColor, the background from
 // COLORFGBG or o.Theme, because a terminal that never answers an OSC 11
-// query would hold the first frame for five seconds. (Bubble Tea v1.3.10
-// itself still sends one query from its package init, before main runs;
-// see the first-frame benchmark in pty_test.go.)
+// query would hold the first frame for five seconds. (Upstream Bubble Tea
+// v1.3.10 sends one from its package init; third_party/bubbletea drops
+// it, see its TTMON.md and the first-frame benchmark in pty_test.go.)
 func Run(ctx context.Context, src datasource.Source, o Options, in io.Reader, out io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -54,6 +56,10 @@ func NewProgram(ctx context.Context, src datasource.Source, o Options, in io.Rea
 		return nil, err
 	}
 	m.poll.ctx = ctx
+	out = lockOutput(out)
+	if o.Bell {
+		m.bell = out
+	}
 	opts := append(ProgramOptions(o), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
 	return tea.NewProgram(m, append(opts, extra...)...), nil
 }
@@ -76,13 +82,14 @@ func ProgramOptions(o Options) []tea.ProgramOption {
 
 // NewRenderer makes a lip gloss renderer for out that never queries the
 // terminal. The colour profile comes from TERM and COLORTERM (an out that
-// is not a terminal gets none). With noColor (or NO_COLOR set, which makes
-// termenv report no colour at all) a terminal keeps the plain ANSI profile:
-// New then draws with no colours, and bold, underline and reverse video
-// still get through to mark focus, warnings and badges.
+// is not a terminal gets none). NO_COLOR in this process's environment is
+// hidden from it: colour is off only when noColor says so (cmd folds
+// NO_COLOR into it), and then a terminal keeps the plain ANSI profile, so
+// that New draws with no colours while bold, underline and reverse video
+// still mark focus, warnings and badges.
 func NewRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(out)
-	if noColor || os.Getenv("NO_COLOR") != "" {
+	r := lipgloss.NewRenderer(out, termenv.WithEnvironment(ownEnv{}))
+	if noColor {
 		if f, ok := out.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
 			r.SetColorProfile(termenv.ANSI)
 		}
@@ -91,4 +98,22 @@ func NewRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
 	// palette itself is chosen by theme() from COLORFGBG or Options.Theme.
 	r.SetHasDarkBackground(true)
 	return r
+}
+
+// ownEnv is this process's environment as termenv reads it, without
+// NO_COLOR: termenv would otherwise turn every style off, bold and
+// reverse too, behind Options.NoColor's back.
+type ownEnv struct{}
+
+// Environ implements termenv.Environ.
+func (ownEnv) Environ() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "NO_COLOR=") })
+}
+
+// Getenv implements termenv.Environ.
+func (ownEnv) Getenv(k string) string {
+	if k == "NO_COLOR" {
+		return ""
+	}
+	return os.Getenv(k)
 }

@@ -90,6 +90,12 @@ type Styles struct {
 	Series, Bars, Axis     lipgloss.Style
 	OK, Warn, Alert        lipgloss.Style
 
+	// WarnBorder and AlertBorder draw the frame of a pane whose figure
+	// breaks an alert rule; WarnMark and AlertMark are the word (WARN,
+	// ALERT) beside its title and in the status line, so the state never
+	// rests on colour alone.
+	WarnBorder, AlertBorder, WarnMark, AlertMark lipgloss.Style
+
 	VersionBar, LatestBar, OtherBar, Latest lipgloss.Style
 
 	HelpKey, HelpDesc, HelpSep, HelpTitle, HelpBox lipgloss.Style
@@ -132,6 +138,9 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 		Series: fg(t.Series), Bars: fg(t.Bars), Axis: fg(t.Muted),
 		OK: fg(t.OK), Warn: ns().Bold(true).Foreground(t.Warn), Alert: ns().Bold(true).Foreground(t.Alert),
 
+		WarnBorder: fg(t.Warn), AlertBorder: fg(t.Alert),
+		WarnMark: badge(t.Warn).Foreground(lipgloss.Color("16")), AlertMark: badge(t.Alert),
+
 		VersionBar: fg(t.Series), LatestBar: fg(t.Latest), OtherBar: fg(t.Other),
 		Latest: ns().Bold(true).Foreground(t.Latest),
 
@@ -165,6 +174,11 @@ func (s *Styles) monochrome(ns func() lipgloss.Style) {
 	s.BadgeError = ns().Reverse(true).Bold(true).Padding(0, 1)
 	s.Warn = ns().Bold(true).Underline(true)
 	s.Alert = ns().Bold(true).Reverse(true)
+	s.WarnBorder, s.AlertBorder = ns().Bold(true), ns().Bold(true)
+	// Both reversed: the word tells them apart, and underline would make
+	// lip gloss style every letter on its own.
+	s.WarnMark = ns().Bold(true).Reverse(true).Padding(0, 1)
+	s.AlertMark = ns().Bold(true).Reverse(true).Padding(0, 1)
 	s.Latest = ns().Bold(true)
 	s.LatestBar = ns().Bold(true)
 	s.Muted, s.Empty = ns(), ns()
