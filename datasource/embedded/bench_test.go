@@ -82,55 +82,77 @@ func ingestParallel(b *testing.B, s *Store, evs []Event, workers, batch int) {
 	wg.Wait()
 }
 
-// BenchmarkSnapshot runs a full 4-pane Snapshot on the generated store
-// (1M events; TTMON_BENCH_LARGE=1 for 10M) with both engines, for 24h and
-// 30d, with and without the two-condition person cohort.
+// BenchmarkSnapshot runs a full 4-pane Snapshot on the generated stores
+// (1M events; 1M, 3M and 10M with TTMON_BENCH_LARGE=1) for 24h and 30d,
+// without filters and with the "Docker users on latest" person cohort.
+// disk-B/event is the store's file size per event. TTMON_BENCH_SQL=1 adds
+// the SQL engine (the tests' reference; seconds per query).
 //
 //	go test -run '^$' -bench Snapshot -benchmem ./datasource/embedded/
 func BenchmarkSnapshot(b *testing.B) {
-	s := benchStore(b, benchSizes()[0])
-	waitReady(b, s)
 	ctx := context.Background()
-	for _, eng := range []struct {
-		name string
-		e    engine
-	}{{"index", s.idx}, {"sql", s.sqlE}} {
-		for _, span := range []string{"24h", "30d"} {
-			for _, cohort := range []bool{false, true} {
-				name := fmt.Sprintf("%s/%s/cohort=%v", eng.name, span, cohort)
-				q := benchQuery(span, cohort)
-				b.Run(name, func(b *testing.B) {
-					if eng.name == "sql" && os.Getenv("TTMON_BENCH_SQL") == "0" {
-						b.Skip("TTMON_BENCH_SQL=0")
-					}
-					for i := 0; i < b.N; i++ {
-						snap, err := s.snapshotOn(ctx, eng.e, q)
-						if err != nil {
-							b.Fatal(err)
+	for _, size := range benchSizes() {
+		s := benchStore(b, size)
+		waitReady(b, s)
+		st, err := s.Stats(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		engines := []namedEngine{{"index", s.idx}}
+		if os.Getenv("TTMON_BENCH_SQL") == "1" {
+			engines = append(engines, namedEngine{"sql", s.sqlE})
+		}
+		for _, eng := range engines {
+			for _, span := range []string{"24h", "30d"} {
+				for _, cohort := range []bool{false, true} {
+					q := benchQuery(span, cohort)
+					name := fmt.Sprintf("%s/%s/%s/cohort=%v", sizeName(size), eng.name, span, cohort)
+					b.Run(name, func(b *testing.B) {
+						b.ReportAllocs()
+						for b.Loop() {
+							snap, err := s.snapshotOn(ctx, eng.e, q)
+							if err != nil {
+								b.Fatal(err)
+							}
+							if snap.Totals.Events == 0 || snap.Installs.Active == 0 {
+								b.Fatal("empty snapshot")
+							}
 						}
-						if snap.Totals.Events == 0 {
-							b.Fatal("empty snapshot")
-						}
-					}
-				})
+						b.ReportMetric(float64(st.Bytes)/float64(st.Events), "disk-B/event")
+					})
+				}
 			}
 		}
+		s.Close()
 	}
 }
 
-// BenchmarkIndexLoad is the background build at Open: reading every event
-// into the column index.
-func BenchmarkIndexLoad(b *testing.B) {
-	s := benchStore(b, benchSizes()[0], withoutIndex())
-	for i := 0; i < b.N; i++ {
-		x := newIndex(s.rdb, s.opts.mapping, func(string, ...any) {})
-		if err := x.load(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		if i == 0 {
-			st, _ := s.Stats(context.Background())
-			b.ReportMetric(float64(st.Bytes)/float64(st.Events), "disk-B/event")
-		}
+// BenchmarkOpenFirstSnapshot is the time to first data: Open an existing
+// store, then the first 24h Snapshot (which builds the index from the
+// saved chunks and the rows after them).
+//
+//	go test -run '^$' -bench OpenFirstSnapshot ./datasource/embedded/
+func BenchmarkOpenFirstSnapshot(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range benchSizes() {
+		path := benchPath(b, size)
+		q := benchQuery("24h", false)
+		b.Run(sizeName(size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := Open(path, WithClock(func() time.Time { return benchEnd }))
+				if err != nil {
+					b.Fatal(err)
+				}
+				snap, err := s.Snapshot(ctx, q)
+				if err != nil || snap.Totals.Events == 0 {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
 	}
 }
 

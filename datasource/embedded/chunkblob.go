@@ -3,6 +3,7 @@ package embedded
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -10,12 +11,15 @@ import (
 // chunkSize events share one chunk: chunk c holds the events with ids
 // c*chunkSize+1 .. (c+1)*chunkSize. Event ids are dense (SQLite gives each
 // new row max(id)+1 and events are never deleted), so a chunk is full once
-// its last id is stored, and is then saved as one index_chunks row.
-var chunkSize int64 = 1 << 16 // a variable so tests can fill many chunks with few events
+// its last id is stored, and is then saved as one index_chunks row. 16,384
+// keeps the rows after the last saved chunk, which the index reads one by
+// one at open, to a few tens of milliseconds. A variable so tests can fill
+// many chunks with few events.
+var chunkSize int64 = 1 << 14
 
 // chunkFormat is the version of the blob below; a blob of another version
 // is ignored and rebuilt from the events table.
-const chunkFormat = 1
+const chunkFormat = 2 // 2: chunks of 16,384 ids
 
 // attrTuple is what the per-event figures need of an event's properties:
 // the canonical values (datasource.ValueString) of the Mapping's version,
@@ -195,17 +199,17 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	c := &chunk{firstID: num*chunkSize + 1, sec: make([]uint32, n), msk: make([]uint16, n),
 		did: make([]uint32, n), ps: make([]uint32, n), tup: make([]uint32, n)}
 	prev := int64(0)
+	c.minMs, c.maxMs = math.MaxInt64, math.MinInt64
 	for i := range n {
 		prev += r.varint()
 		c.sec[i], c.msk[i] = uint32(prev/1000), uint16(prev%1000)
-		if i == 0 {
-			c.minMs, c.maxMs = prev, prev
-		}
 		c.minMs, c.maxMs = min(c.minMs, prev), max(c.maxMs, prev)
 	}
-	for i := range n {
-		if name := r.uvarint(); name < uint64(len(nameKind)) {
+	r.column(c.did) // names first, into did as scratch
+	for i, name := range c.did {
+		if int(name) < len(nameKind) {
 			c.msk[i] |= nameKind[name]
+			c.addKind(i, nameKind[name])
 		}
 	}
 	r.column(c.did)
@@ -225,7 +229,20 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 }
 
 func (r *blobReader) column(out []uint32) {
+	b := r.b
 	for i := range out {
-		out[i] = uint32(r.uvarint())
+		if len(b) > 0 && b[0] < 0x80 { // most values fit one byte
+			out[i] = uint32(b[0])
+			b = b[1:]
+			continue
+		}
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			r.err, r.b = errBadChunk, nil
+			return
+		}
+		out[i] = uint32(v)
+		b = b[k:]
 	}
+	r.b = b
 }

@@ -90,7 +90,7 @@ func benchCounts(tb testing.TB) fleetgen.Counts {
 // benchPath generates (once) and returns the cached store of size events.
 func benchPath(tb testing.TB, size int) string {
 	tb.Helper()
-	name := fmt.Sprintf("fleet-%s-v%d-%s.db", fingerprint(), len(migrations), sizeName(size))
+	name := fmt.Sprintf("fleet-%s-v%d.%d-%s.db", fingerprint(), len(migrations), chunkFormat, sizeName(size))
 	path := filepath.Join(benchCacheDir(tb), name)
 	if _, err := os.Stat(path + ".done"); err == nil {
 		return path

@@ -33,6 +33,10 @@ type chunk struct {
 	firstID      int64
 	ids          []int64 // nil while the events' ids are firstID+i
 	minMs, maxMs int64
+	// hb, er and tm list the offsets of the heartbeats, errors and timers
+	// (about 1.5 bytes per event), so a scan of a chunk inside the range
+	// visits each family in a tight loop instead of testing every event.
+	hb, er, tm []uint16
 }
 
 func (c *chunk) id(i int) int64 {
@@ -78,6 +82,8 @@ type index struct {
 	loadErr   error
 	ctx       context.Context // cancelled by stop
 	cancel    context.CancelFunc
+	cov       coverage       // saved chunks still loading in the background
+	bg        sync.WaitGroup // the background loaders
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
@@ -102,6 +108,10 @@ type index struct {
 	eventKeys  map[string]bool
 	personKeys map[string]bool // nil when persons changed since computed
 
+	personLog   []uint32 // persons changed, for personCache
+	logBase     uint64   // entries dropped from the front of personLog
+	personCache personFilterCache
+
 	props   *propIndex // loaded on the first query that needs event properties
 	propsMu sync.Mutex // serialises loading and following props
 	psCache psFilterCache
@@ -124,6 +134,7 @@ func newIndex(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *index
 		x.kinds[n] |= kTM
 	}
 	x.psCache.m = map[string][]bool{}
+	x.personCache.m = map[string]*personResult{}
 	return x
 }
 
@@ -148,6 +159,7 @@ func (x *index) stop() {
 	if x.started.Load() {
 		<-x.loaded
 	}
+	x.bg.Wait()
 }
 
 // wait starts the index if needed and waits for its first load.
@@ -161,12 +173,87 @@ func (x *index) wait(ctx context.Context) error {
 	}
 }
 
+// isReady reports whether everything is loaded, saved chunks included.
 func (x *index) isReady() bool {
 	select {
 	case <-x.loaded:
-		return x.loadErr == nil
+		return x.loadErr == nil && x.cov.complete()
 	default:
 		return false
+	}
+}
+
+// coverage tracks the saved chunks loading in the background, newest
+// first. A query starting at from needs every chunk whose newest event is
+// at or after from; those are loaded once floor < from.
+type coverage struct {
+	mu      sync.Mutex
+	order   []savedEntry // by maxMs, newest first
+	done    []bool
+	next    int           // order[:next] are loaded
+	changed chan struct{} // closed and replaced whenever next moves
+	err     error
+}
+
+func (c *coverage) start(order []savedEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order, c.done, c.changed = order, make([]bool, len(order)), make(chan struct{})
+}
+
+func (c *coverage) finish(k int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done[k] = true
+	moved := false
+	for c.next < len(c.order) && c.done[c.next] {
+		c.next++
+		moved = true
+	}
+	if moved {
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
+}
+
+func (c *coverage) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
+}
+
+func (c *coverage) complete() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.next == len(c.order)
+}
+
+// waitCover waits until every chunk a query starting at from needs is
+// loaded.
+func (x *index) waitCover(ctx context.Context, from int64) error {
+	for {
+		c := &x.cov
+		c.mu.Lock()
+		err, ch := c.err, c.changed
+		ready := c.next == len(c.order) || c.order[c.next].maxMs < from
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-x.ctx.Done():
+			return x.ctx.Err()
+		}
 	}
 }
 

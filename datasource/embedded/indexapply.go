@@ -7,20 +7,30 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
+// appendEvent adds one event to its chunk, x.chunks[(id-1)/chunkSize].
+// x.mu must be held for writing.
 func (x *index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
-	var c *chunk
 	num := (id - 1) / chunkSize
-	if n := len(x.chunks); n > 0 && (x.chunks[n-1].firstID-1)/chunkSize == num && int64(len(x.chunks[n-1].sec)) < chunkSize {
-		c = x.chunks[n-1]
-	} else {
+	x.chunks = grow(x.chunks, num)
+	c := x.chunks[num]
+	if c == nil {
 		c = &chunk{
 			sec: make([]uint32, 0, chunkSize), msk: make([]uint16, 0, chunkSize),
 			did: make([]uint32, 0, chunkSize), ps: make([]uint32, 0, chunkSize),
-			tup: make([]uint32, 0, chunkSize), firstID: id, minMs: ts, maxMs: ts,
+			tup: make([]uint32, 0, chunkSize), firstID: id,
 		}
-		x.chunks = append(x.chunks, c)
+		x.chunks[num] = c
 	}
+	c.add(id, ts, kind, did, ps, tup)
+	x.nEvents++
+}
+
+// add appends an event to c; ids must come in increasing order.
+func (c *chunk) add(id, ts int64, kind uint16, did, ps, tup uint32) {
 	i := len(c.sec)
+	if i == 0 {
+		c.firstID, c.minMs, c.maxMs = id, ts, ts
+	}
 	if c.ids == nil && id != c.firstID+int64(i) {
 		c.ids = make([]int64, i, chunkSize)
 		for j := range c.ids {
@@ -32,12 +42,25 @@ func (x *index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
 	}
 	c.sec = append(c.sec, uint32(ts/1000))
 	c.msk = append(c.msk, uint16(ts%1000)|kind)
+	c.addKind(i, kind)
 	c.did = append(c.did, did)
 	c.ps = append(c.ps, ps)
 	c.tup = append(c.tup, tup)
 	c.minMs = min(c.minMs, ts)
 	c.maxMs = max(c.maxMs, ts)
-	x.nEvents++
+}
+
+// addKind lists offset i under the families kind flags.
+func (c *chunk) addKind(i int, kind uint16) {
+	if kind&kHB != 0 {
+		c.hb = append(c.hb, uint16(i))
+	}
+	if kind&kER != 0 {
+		c.er = append(c.er, uint16(i))
+	}
+	if kind&kTM != 0 {
+		c.tm = append(c.tm, uint16(i))
+	}
 }
 
 // matchProps reports whether props pass every filter.
@@ -61,19 +84,58 @@ type evalFilters struct {
 func (x *index) filters(p *plan) evalFilters {
 	var f evalFilters
 	if len(p.personFs) > 0 {
-		personOK := make([]bool, len(x.persons))
-		for pid := range x.persons {
-			personOK[pid] = x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, p.personFs)
-		}
-		f.didOK = make([]bool, len(x.didPerson))
-		for did, pid := range x.didPerson {
-			f.didOK[did] = personOK[pid]
-		}
+		f.didOK = x.personCache.didOK(x, p.personKey, p.personFs)
 	}
 	if len(p.eventFs) > 0 {
 		f.psOK = x.psCache.get(p.filterKey, p.eventFs, x.props)
 	}
 	return f
+}
+
+// personFilterCache keeps person-filter results between queries: reading
+// 25,000 persons' properties costs milliseconds in cache misses, and the
+// TUI asks the same filters every poll. Persons change all the time
+// (every $identify), so a result remembers how far into the index's
+// person change log it is valid and re-evaluates only the persons changed
+// since.
+type personFilterCache struct {
+	mu sync.Mutex
+	m  map[string]*personResult
+}
+
+type personResult struct {
+	pos uint64 // position in the change log (index.logBase counts dropped entries)
+	ok  []bool
+}
+
+// didOK returns, per distinct id, whether its person passes fs.
+func (c *personFilterCache) didOK(x *index, key string, fs []datasource.Filter) []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	eval := func(pid int) bool { return x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, fs) }
+	r := c.m[key]
+	if r == nil || r.pos < x.logBase {
+		if len(c.m) >= 64 {
+			clear(c.m)
+		}
+		r = &personResult{}
+		c.m[key] = r
+	} else {
+		for _, pid := range x.personLog[r.pos-x.logBase:] {
+			if int(pid) < len(r.ok) {
+				r.ok[pid] = eval(int(pid))
+			}
+		}
+	}
+	for pid := len(r.ok); pid < len(x.persons); pid++ {
+		r.ok = append(r.ok, eval(pid))
+	}
+	r.pos = x.logBase + uint64(len(x.personLog))
+	out := make([]bool, len(x.didPerson))
+	for did, pid := range x.didPerson {
+		out[did] = r.ok[pid]
+	}
+	return out
 }
 
 // psFilterCache keeps event-filter results per propset between queries:
@@ -145,6 +207,21 @@ func (h *hourTable) hour(ms int64) int {
 		return int(h.hours[i])
 	}
 	return time.UnixMilli(ms).In(h.loc).Hour()
+}
+
+// hourSpan is hour(ms) with the span [lo, hi) around ms that has the same
+// hour, so a scan can skip the lookup while it stays inside (an empty span
+// when the hour came from time.In).
+func (h *hourTable) hourSpan(ms int64) (hour int, lo, hi int64) {
+	if h.utc {
+		lo = floorDiv(ms, 3600_000) * 3600_000
+		return int(floorDiv(ms, 3600_000) % 24), lo, lo + 3600_000
+	}
+	if i := (ms - h.base) / slotMs; ms >= h.base && i < int64(len(h.hours)) && h.hours[i] >= 0 {
+		lo = h.base + i*slotMs
+		return int(h.hours[i]), lo, lo + slotMs
+	}
+	return time.UnixMilli(ms).In(h.loc).Hour(), ms, ms
 }
 
 func floorDiv(a, b int64) int64 {

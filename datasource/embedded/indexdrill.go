@@ -35,7 +35,7 @@ func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, ho
 		ht = newHourTable(p.loc, p.from, p.to)
 	}
 	for ci, c := range x.chunks {
-		if c.maxMs < p.from || c.minMs >= p.to {
+		if c == nil || c.maxMs < p.from || c.minMs >= p.to {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -59,9 +59,13 @@ func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, ho
 	return nil
 }
 
-// needProps loads the event properties when p or the caller needs them.
-func (x *index) needProps(ctx context.Context, p *plan, always ...bool) error {
-	if len(p.eventFs) == 0 && len(always) == 0 {
+// needProps waits until the chunks p's range needs are loaded, and loads
+// the event properties when p (or the caller: props) needs them.
+func (x *index) needProps(ctx context.Context, p *plan, props ...bool) error {
+	if err := x.waitCover(ctx, p.prevFrom); err != nil {
+		return err
+	}
+	if len(p.eventFs) == 0 && (len(props) == 0 || !props[0]) {
 		return nil
 	}
 	_, err := x.propsFor(ctx)

@@ -1,17 +1,22 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"runtime"
-	"sync"
+	"slices"
+	"sync/atomic"
 )
 
-// load builds the index from the saved chunks plus, for chunks that are
-// not saved (the open one, or any an older ttmon wrote without them), the
-// events table, all in one read transaction. Chunks it had to read row by
-// row are saved afterwards, so the next open is fast.
+// load builds the index in two steps. First, in one read transaction, the
+// small tables and the events that are in no saved chunk (the open one,
+// or all of them in a store an older ttmon wrote); queries may start then.
+// Then the saved chunks, newest first, in the background on two cores; a
+// query waits only for the chunks its range needs (waitCover), so the
+// first 24h Snapshot of a 10M-event store does not wait for the month.
+// Chunks read row by row are saved afterwards, so the next open is fast.
 func (x *index) load(ctx context.Context) error {
 	x.tailMu.Lock()
 	defer x.tailMu.Unlock()
@@ -21,10 +26,10 @@ func (x *index) load(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	b, err := x.readTables(ctx, tx)
-	if err != nil {
-		return err
+	if err == nil {
+		err = x.res.refresh(ctx, tx)
 	}
-	if err := x.res.refresh(ctx, tx); err != nil {
+	if err != nil {
 		return err
 	}
 	x.applyTables(b)
@@ -32,83 +37,129 @@ func (x *index) load(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM events`).Scan(&maxID); err != nil {
 		return err
 	}
-	saved, err := x.loadSaved(ctx, tx, maxID)
+	dir, err := savedChunks(ctx, tx, maxID)
 	if err != nil {
 		return err
 	}
 	var toSave []*chunkRows
 	for num := int64(0); num*chunkSize < maxID; num++ {
-		// A nil chunk was saved for other Mapping properties: it is
-		// rebuilt here but left as it is for the process that wrote it.
-		c, other := saved[num]
-		if c != nil {
-			x.addChunk(c)
+		if _, ok := dir[num]; ok {
 			continue
 		}
-		last := min((num+1)*chunkSize, maxID)
-		rows, err := readRowsTx(ctx, tx, x.res, num*chunkSize+1, last, x.psTup)
+		rows, err := x.readChunkRows(ctx, tx, num, maxID)
 		if err != nil {
 			return err
 		}
 		x.addRows(rows)
-		if last == (num+1)*chunkSize && int64(len(rows)) == chunkSize && !other {
+		if int64(len(rows)) == chunkSize {
 			toSave = append(toSave, rowsChunk(num, rows))
 		}
 	}
 	x.lastEvent = maxID
 	_ = tx.Rollback()
 	x.save(ctx, toSave)
+	x.loadSavedLater(dir)
 	return nil
 }
 
-// loadSaved reads and decodes the saved chunks below maxID, two at a time
-// (decoding is most of the cost). Chunks saved for other Mapping
-// properties map to nil; corrupt ones and those of another format are left
-// out, to be rebuilt and replaced.
-func (x *index) loadSaved(ctx context.Context, tx *sql.Tx, maxID int64) (map[int64]*chunk, error) {
-	var nums []int64
-	err := rowsOf(ctx, tx, `SELECT id FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ? ORDER BY id`,
+// savedEntry is a saved chunk's time bounds.
+type savedEntry struct {
+	num          int64
+	minMs, maxMs int64
+}
+
+// savedChunks lists the saved chunks of this format below maxID.
+func savedChunks(ctx context.Context, tx *sql.Tx, maxID int64) (map[int64]savedEntry, error) {
+	dir := map[int64]savedEntry{}
+	err := rowsOf(ctx, tx, `SELECT id, min_ms, max_ms FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ?`,
 		[]any{chunkFormat, chunkSize, maxID}, func(r *sql.Rows) error {
-			var n int64
-			err := r.Scan(&n)
-			nums = append(nums, n)
+			var e savedEntry
+			err := r.Scan(&e.num, &e.minMs, &e.maxMs)
+			dir[e.num] = e
 			return err
 		})
-	if err != nil {
-		return nil, err
+	return dir, err
+}
+
+// readChunkRows reads chunk num's events (up to maxID) from the events
+// table.
+func (x *index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64) ([]committedRow, error) {
+	return readRowsTx(ctx, tx, x.res, num*chunkSize+1, min((num+1)*chunkSize, maxID), x.psTup)
+}
+
+// loadSavedLater decodes the saved chunks, newest first, with two workers,
+// moving the coverage floor as the newest ones arrive.
+func (x *index) loadSavedLater(dir map[int64]savedEntry) {
+	order := make([]savedEntry, 0, len(dir))
+	for _, e := range dir {
+		order = append(order, e)
 	}
-	type job struct {
-		num  int64
-		blob []byte
-	}
-	jobs := make(chan job, 2)
-	out := make(map[int64]*chunk, len(nums))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	slices.SortFunc(order, func(a, b savedEntry) int { return cmp.Compare(b.maxMs, a.maxMs) })
+	x.cov.start(order)
+	nameKind := slices.Clone(x.nameKind) // the workers must not share the growing slice
+	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), 2) {
-		wg.Add(1)
+		x.bg.Add(1)
 		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				c, err := decodeChunk(j.blob, j.num, x.keys, x.nameKind, x.internTuples)
-				if err == nil || errors.Is(err, errOtherKeys) {
-					mu.Lock()
-					out[j.num] = c
-					mu.Unlock()
+			defer x.bg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(order) || x.ctx.Err() != nil {
+					return
 				}
+				c, err := x.loadSaved(order[k].num, nameKind)
+				if err != nil {
+					x.cov.fail(err)
+					return
+				}
+				x.addChunk(order[k].num, c)
+				x.cov.finish(k)
 			}
 		}()
 	}
-	for _, n := range nums {
-		var blob []byte
-		if err = tx.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, n).Scan(&blob); err != nil {
-			break
-		}
-		jobs <- job{n, blob}
+}
+
+// loadSaved decodes saved chunk num. A blob made for other Mapping
+// properties is rebuilt from the events table and left as it is; a corrupt
+// one is rebuilt and replaced.
+func (x *index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
+	ctx := x.ctx
+	var blob []byte
+	if err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&blob); err != nil {
+		return nil, err
 	}
-	close(jobs)
-	wg.Wait()
-	return out, err
+	c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples)
+	if err == nil {
+		return c, nil
+	}
+	tx, err2 := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err2 != nil {
+		return nil, err2
+	}
+	defer tx.Rollback()
+	a := newAttrResolver(x.keys)
+	if err := a.refresh(ctx, tx); err != nil {
+		return nil, err
+	}
+	rows, err2 := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
+	if err2 != nil {
+		return nil, err2
+	}
+	tx.Rollback()
+	if !errors.Is(err, errOtherKeys) {
+		x.save(ctx, []*chunkRows{rowsChunk(num, rows)})
+	}
+	c = &chunk{firstID: num*chunkSize + 1}
+	x.mu.Lock()
+	for _, r := range rows {
+		var k uint16
+		if int(r.name) < len(nameKind) {
+			k = nameKind[r.name]
+		}
+		c.add(r.id, r.ts, k, r.did, r.ps, x.tupleID(r.tup, true))
+	}
+	x.mu.Unlock()
+	return c, nil
 }
 
 // internTuples maps a chunk's tuples to the index's tuple ids.
@@ -157,11 +208,12 @@ func (x *index) internVal(v string) uint32 {
 	return id
 }
 
-// addChunk appends a decoded chunk (in id order).
-func (x *index) addChunk(c *chunk) {
+// addChunk installs a loaded chunk as chunk num.
+func (x *index) addChunk(num int64, c *chunk) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.chunks = append(x.chunks, c)
+	x.chunks = grow(x.chunks, num)
+	x.chunks[num] = c
 	x.nEvents += len(c.sec)
 }
 

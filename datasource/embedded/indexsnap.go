@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"math/bits"
+	"runtime"
+	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -22,21 +24,35 @@ func (l *latestHB) better(ms int64, pos uint64) bool {
 	return ms > l.ms || (ms == l.ms && pos > l.pos)
 }
 
-// snapScan is the state of one Snapshot pass over the chunks.
-type snapScan struct {
-	x      *index
-	p      *plan
-	f      evalFilters
-	ht     *hourTable
-	mark   []uint8 // per person: 1 active in range, 2 active in previous
-	seen   []uint32
-	latest []latestHB
-	bits   []uint64 // per bucket, a bitset over persons
-	words  int
-	prev   int64
-	snap   *datasource.Snapshot
-	errVal []int64 // errors per x.vals id
+// lastHB is latestHB cut to what a Snapshot needs (16 bytes, so 25,000
+// persons' entries stay in a core's cache). pos is chunk<<16 | offset,
+// which orders the first 65,536 chunks (a billion events).
+type lastHB struct {
+	ms  int64
+	pos uint32
+	tup uint32
 }
+
+func (l *lastHB) before(ms int64, pos uint32) bool {
+	return ms > l.ms || (ms == l.ms && pos > l.pos)
+}
+
+// snapPart is what one worker finds in its share of the chunks; parts are
+// merged into the Snapshot.
+type snapPart struct {
+	events, errs, timers int64
+	mark                 []uint8 // per person: 1 active in range, 2 active in previous
+	latest               []lastHB
+	bits                 []uint64 // per bucket, a bitset over persons
+	errSeries, tmSeries  []int64
+	byHour               [24]int64
+	errVal               []int64 // errors per x.vals id
+}
+
+// parallelMin is the number of events below which one goroutine scans
+// alone: splitting costs a few hundred microseconds of setup and merging.
+// A variable so the randomized test can take the parallel path.
+var parallelMin = 1 << 18
 
 func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, error) {
 	if err := x.needProps(ctx, p); err != nil {
@@ -44,109 +60,294 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	r := p.q.Range
-	s := &snapScan{x: x, p: p, f: x.filters(p), ht: newHourTable(p.loc, p.from, p.to),
-		snap: &datasource.Snapshot{}}
-	s.snap.Installs.Series = r.EmptySeries()
-	s.snap.Errors.Series = r.EmptySeries()
-	s.snap.Timers.Series = r.EmptySeries()
-	s.mark = make([]uint8, len(x.persons))
-	s.latest = make([]latestHB, len(x.persons))
-	s.words = (len(x.persons) + 63) / 64
-	s.bits = make([]uint64, s.words*p.buckets)
-	s.errVal = make([]int64, len(x.vals))
+	f := x.filters(p)
+	var todo []int
+	total := 0
 	for ci, c := range x.chunks {
-		if c.maxMs < p.prevFrom || c.minMs >= p.to {
-			continue
+		if c != nil && c.maxMs >= p.prevFrom && c.minMs < p.to {
+			todo = append(todo, ci)
+			total += len(c.sec)
 		}
-		if ci%16 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		s.scanChunk(ci, c)
 	}
-	return s.finish(), nil
+	workers := 1
+	if total >= parallelMin {
+		workers = min(runtime.GOMAXPROCS(0), 2)
+	}
+	parts := make([]*snapPart, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w], errs[w] = x.scanPart(ctx, p, f, todo, w, workers)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return x.merge(p, parts), nil
 }
 
-func (s *snapScan) scanChunk(ci int, c *chunk) {
-	x, p, snap := s.x, s.p, s.snap
-	didOK, psOK := s.f.didOK, s.f.psOK
-	for i := range c.sec {
-		ms := int64(c.sec[i])*1000 + int64(c.msk[i]&msMask)
-		if ms < p.prevFrom || ms >= p.to {
+// scanPart scans every workers-th chunk of todo, starting at w: chunks are
+// time-ordered, so interleaving shares recent and old data fairly.
+func (x *index) scanPart(ctx context.Context, p *plan, f evalFilters, todo []int, w, workers int) (*snapPart, error) {
+	words := (len(x.persons) + 63) / 64
+	part := &snapPart{mark: make([]uint8, len(x.persons)), latest: make([]lastHB, len(x.persons)),
+		bits: make([]uint64, words*p.buckets), errSeries: make([]int64, p.buckets),
+		tmSeries: make([]int64, p.buckets), errVal: make([]int64, len(x.vals))}
+	s := scanState{x: x, p: p, f: f, part: part, words: words, ht: newHourTable(p.loc, p.from, p.to)}
+	for j := w; j < len(todo); j += workers {
+		if j%16 == w && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		ci := todo[j]
+		s.scanChunk(ci, x.chunks[ci])
+	}
+	return part, nil
+}
+
+// scanState is one worker's scan: its part and the caches that spare the
+// loop a division per event (events of a chunk mostly come in time order,
+// so the current bucket and hour slot usually still hold).
+type scanState struct {
+	x        *index
+	p        *plan
+	f        evalFilters
+	part     *snapPart
+	words    int
+	ht       *hourTable
+	bLo, bHi int64 // [bLo, bHi) is bucket b
+	b        int
+	hLo, hHi int64 // [hLo, hHi) has local hour h
+	h        int
+}
+
+func (s *scanState) bucket(ms int64) int {
+	if ms >= s.bLo && ms < s.bHi {
+		return s.b
+	}
+	p := s.p
+	s.b = p.bucket(ms)
+	if s.b < 0 {
+		s.bLo, s.bHi = 0, 0
+	} else {
+		s.bLo = p.from + int64(s.b)*p.step
+		s.bHi = s.bLo + p.step
+	}
+	return s.b
+}
+
+func (s *scanState) hour(ms int64) int {
+	if ms >= s.hLo && ms < s.hHi {
+		return s.h
+	}
+	s.h, s.hLo, s.hHi = s.ht.hourSpan(ms)
+	return s.h
+}
+
+// scanChunk adds chunk ci. Without filters, a chunk inside the range is
+// read family by family from its offset lists; with filters, every event
+// is tested anyway, so one pass tests each once. Chunks across an edge of
+// the range test each event's time too.
+func (s *scanState) scanChunk(ci int, c *chunk) {
+	p := s.p
+	inside := c.minMs >= p.from && c.maxMs < p.to
+	switch {
+	case inside && s.f.didOK == nil && s.f.psOK == nil:
+		s.inRange(ci, c)
+	case inside:
+		s.inRangeFiltered(ci, c)
+	case c.minMs >= p.prevFrom && c.maxMs < p.from:
+		s.inPrevious(c)
+	default:
+		s.acrossEdge(ci, c)
+	}
+}
+
+// pass reports whether event i of c passes the filters.
+func (s *scanState) pass(c *chunk, i int) bool {
+	return (s.f.didOK == nil || s.f.didOK[c.did[i]]) && (s.f.psOK == nil || s.f.psOK[c.ps[i]])
+}
+
+// inRange adds an unfiltered chunk that lies inside the range.
+func (s *scanState) inRange(ci int, c *chunk) {
+	part, didPerson := s.part, s.x.didPerson
+	part.events += int64(len(c.sec))
+	for _, o := range c.hb {
+		i := int(o)
+		ms := c.ms(i)
+		s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+	}
+	for _, o := range c.er {
+		i := int(o)
+		s.errorEvent(c, i, c.ms(i))
+	}
+	for _, o := range c.tm {
+		s.timer(c.ms(int(o)))
+	}
+}
+
+// inRangeFiltered adds a chunk inside the range under filters: the filter
+// test comes first, and most events stop there.
+func (s *scanState) inRangeFiltered(ci int, c *chunk) {
+	part, didOK, psOK, didPerson := s.part, s.f.didOK, s.f.psOK, s.x.didPerson
+	ps, msk := c.ps[:len(c.did)], c.msk[:len(c.did)]
+	for i, d := range c.did {
+		if (didOK != nil && !didOK[d]) || (psOK != nil && !psOK[ps[i]]) {
 			continue
 		}
-		did, ps := c.did[i], c.ps[i]
-		if (didOK != nil && !didOK[did]) || (psOK != nil && !psOK[ps]) {
-			continue
-		}
-		k := c.msk[i]
-		if ms < p.from {
-			if k&kHB != 0 {
-				pid := x.didPerson[did]
-				if s.mark[pid]&2 == 0 {
-					s.mark[pid] |= 2
-					s.prev++
-				}
-			}
-			continue
-		}
-		snap.Totals.Events++
+		part.events++
+		k := msk[i]
 		if k&(kHB|kER|kTM) == 0 {
 			continue
 		}
-		b := p.bucket(ms)
+		ms := c.ms(i)
 		if k&kHB != 0 {
-			s.heartbeat(x.didPerson[did], did, ps, c.tup[i], ms, uint64(ci)<<32|uint64(i), b)
+			s.heartbeat(didPerson[d], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
-			snap.Errors.Total++
-			if b >= 0 {
-				snap.Errors.Series[b].V++
-			}
-			s.errVal[x.tups[c.tup[i]].ver]++
+			s.errorEvent(c, i, ms)
 		}
 		if k&kTM != 0 {
-			snap.Timers.Total++
-			if b >= 0 {
-				snap.Timers.Series[b].V++
-			}
-			snap.Timers.ByHour[s.ht.hour(ms)]++
+			s.timer(ms)
 		}
 	}
 }
 
-func (s *snapScan) heartbeat(pid, did, ps, tup uint32, ms int64, pos uint64, b int) {
-	l := &s.latest[pid]
-	if s.mark[pid]&1 == 0 {
-		s.mark[pid] |= 1
-		s.seen = append(s.seen, pid)
-		*l = latestHB{ms: ms, pos: pos, ps: ps, did: did, tup: tup}
-	} else if l.better(ms, pos) {
-		l.ms, l.pos, l.ps, l.did, l.tup = ms, pos, ps, did, tup
-	}
-	l.n++
-	if b >= 0 {
-		s.bits[b*s.words+int(pid>>6)] |= 1 << (pid & 63)
+func (s *scanState) inPrevious(c *chunk) {
+	for _, o := range c.hb {
+		if i := int(o); s.pass(c, i) {
+			s.part.mark[s.x.didPerson[c.did[i]]] |= 2
+		}
 	}
 }
 
-func (s *snapScan) finish() *datasource.Snapshot {
-	x, snap := s.x, s.snap
-	snap.Installs.Active = int64(len(s.seen))
-	snap.Installs.Previous = s.prev
+// acrossEdge adds a chunk that crosses an edge of the range (or of the
+// previous range) event by event.
+func (s *scanState) acrossEdge(ci int, c *chunk) {
+	p, part := s.p, s.part
+	for i := range c.sec {
+		k := c.msk[i]
+		ms := c.ms(i)
+		if ms < p.prevFrom || ms >= p.to || !s.pass(c, i) {
+			continue
+		}
+		if ms < p.from {
+			if k&kHB != 0 {
+				part.mark[s.x.didPerson[c.did[i]]] |= 2
+			}
+			continue
+		}
+		part.events++
+		if k&kHB != 0 {
+			s.heartbeat(s.x.didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		}
+		if k&kER != 0 {
+			s.errorEvent(c, i, ms)
+		}
+		if k&kTM != 0 {
+			s.timer(ms)
+		}
+	}
+}
+
+func (s *scanState) heartbeat(pid, tup uint32, ms int64, pos uint32, b int) {
+	part := s.part
+	l := &part.latest[pid]
+	if part.mark[pid]&1 == 0 {
+		part.mark[pid] |= 1
+		*l = lastHB{ms: ms, pos: pos, tup: tup}
+	} else if l.before(ms, pos) {
+		*l = lastHB{ms: ms, pos: pos, tup: tup}
+	}
+	if b >= 0 {
+		part.bits[b*s.words+int(pid>>6)] |= 1 << (pid & 63)
+	}
+}
+
+func (s *scanState) errorEvent(c *chunk, i int, ms int64) {
+	part := s.part
+	part.errs++
+	if b := s.bucket(ms); b >= 0 {
+		part.errSeries[b]++
+	}
+	part.errVal[s.x.tups[c.tup[i]].ver]++
+}
+
+func (s *scanState) timer(ms int64) {
+	part := s.part
+	part.timers++
+	if b := s.bucket(ms); b >= 0 {
+		part.tmSeries[b]++
+	}
+	part.byHour[s.hour(ms)]++
+}
+
+// merge folds the workers' parts into the first and builds the Snapshot.
+func (x *index) merge(p *plan, parts []*snapPart) *datasource.Snapshot {
+	m := parts[0]
+	for _, o := range parts[1:] {
+		m.events, m.errs, m.timers = m.events+o.events, m.errs+o.errs, m.timers+o.timers
+		for pid, mk := range o.mark {
+			if mk&1 != 0 {
+				l, ol := &m.latest[pid], &o.latest[pid]
+				if m.mark[pid]&1 == 0 || l.before(ol.ms, ol.pos) {
+					*l = *ol
+				}
+			}
+			m.mark[pid] |= mk
+		}
+		for i, w := range o.bits {
+			m.bits[i] |= w
+		}
+		for i := range m.errSeries {
+			m.errSeries[i] += o.errSeries[i]
+			m.tmSeries[i] += o.tmSeries[i]
+		}
+		for h := range m.byHour {
+			m.byHour[h] += o.byHour[h]
+		}
+		for v, n := range o.errVal {
+			m.errVal[v] += n
+		}
+	}
+	return x.finish(p, m)
+}
+
+func (x *index) finish(p *plan, m *snapPart) *datasource.Snapshot {
+	r := p.q.Range
+	snap := &datasource.Snapshot{}
+	snap.Totals.Events = m.events
+	snap.Installs.Series = r.EmptySeries()
+	snap.Errors.Series = r.EmptySeries()
+	snap.Timers.Series = r.EmptySeries()
+	snap.Errors.Total, snap.Timers.Total, snap.Timers.ByHour = m.errs, m.timers, m.byHour
+	words := (len(m.mark) + 63) / 64
 	for b := range snap.Installs.Series {
 		n := 0
-		for _, w := range s.bits[b*s.words : (b+1)*s.words] {
+		for _, w := range m.bits[b*words : (b+1)*words] {
 			n += bits.OnesCount64(w)
 		}
 		snap.Installs.Series[b].V = float64(n)
+		snap.Errors.Series[b].V = float64(m.errSeries[b])
+		snap.Timers.Series[b].V = float64(m.tmSeries[b])
 	}
 	versions := map[string]int64{}
-	for _, pid := range s.seen {
-		versions[x.vals[x.tups[s.latest[pid].tup].ver]]++
+	for pid, mk := range m.mark {
+		if mk&1 != 0 {
+			snap.Installs.Active++
+			versions[x.vals[x.tups[m.latest[pid].tup].ver]]++
+		}
+		if mk&2 != 0 {
+			snap.Installs.Previous++
+		}
 	}
 	errVersions := map[string]int64{}
-	for id, n := range s.errVal {
+	for id, n := range m.errVal {
 		if n > 0 {
 			errVersions[x.vals[id]] += n
 		}

@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"database/sql"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/jsonfast"
 )
 
 // tailBatch is what changed in the small tables since the cursors.
@@ -129,6 +131,7 @@ func (x *index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 }
 
 func (x *index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	in := jsonfast.Interner{}
 	err := rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{x.lastSeq}, func(r *sql.Rows) error {
 		var v struct {
 			id    int64
@@ -136,7 +139,7 @@ func (x *index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 		}
 		var raw sql.RawBytes
 		err := r.Scan(&v.id, &raw)
-		v.props = decodeProps(raw)
+		v.props = decodeProps(raw, in)
 		b.persons = append(b.persons, v)
 		return err
 	})
@@ -168,10 +171,15 @@ func (x *index) applyTables(b *tailBatch) {
 		x.eventKeys[k] = true
 	}
 	x.lastKey = b.lastKey
+	if len(x.personLog) > 1<<16 {
+		x.logBase += uint64(len(x.personLog))
+		x.personLog = x.personLog[:0]
+	}
 	for _, p := range b.persons {
 		x.persons = grow(x.persons, p.id)
 		x.persons[p.id].props = p.props
 		x.personKeys = nil
+		x.personLog = append(x.personLog, uint32(p.id))
 	}
 	for _, d := range b.dids {
 		x.dids = grow(x.dids, d.id)
@@ -181,7 +189,9 @@ func (x *index) applyTables(b *tailBatch) {
 			if x.persons[old].dids == 0 {
 				x.persons[old].props = nil // merged away; SQLite deleted the row
 			}
+			x.personLog = append(x.personLog, old)
 		}
+		x.personLog = append(x.personLog, uint32(d.person))
 		x.dids[d.id] = didEntry{person: uint32(d.person), str: d.str}
 		x.didPerson = grow(x.didPerson, d.id)
 		x.didPerson[d.id] = uint32(d.person)

@@ -112,7 +112,11 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 	w.tx = newTxStmts(tx, w.stmts)
 	defer func() { w.tx = nil }()
 	if !w.warmed {
+		// Only a process that writes pays for these, on its first write.
 		if err := w.warm(tx); err != nil {
+			return err
+		}
+		if err := w.loadOpenChunk(tx); err != nil {
 			return err
 		}
 		w.warmed = true

@@ -72,25 +72,10 @@ func (a *attrResolver) tuple(pairs []byte, scratch []uint32) (*attrTuple, []uint
 	return p, ids
 }
 
-// readRows reads the events with ids first..last (inclusive) with their
-// attribute tuples, in id order.
-func readRows(db *sql.DB, keys [3]string, first, last int64) ([]committedRow, error) {
-	ctx := context.Background()
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	a := newAttrResolver(keys)
-	if err := a.refresh(ctx, tx); err != nil {
-		return nil, err
-	}
-	return readRowsTx(ctx, tx, a, first, last, nil)
-}
-
-// readRowsTx is readRows inside a read transaction with a caller's
-// resolver (refreshed by the caller). Tuples of propsets already seen are
-// memoised in psTup.
+// readRowsTx reads the events with ids first..last (inclusive) with their
+// attribute tuples, in id order, using a's view of the Mapping's pairs
+// (refreshed by the caller in the same transaction). Tuples of propsets
+// already seen are memoised in psTup.
 func readRowsTx(ctx context.Context, tx *sql.Tx, a *attrResolver, first, last int64,
 	psTup map[uint32]*attrTuple) ([]committedRow, error) {
 	if psTup == nil {

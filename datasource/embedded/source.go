@@ -34,6 +34,7 @@ type plan struct {
 	personFs  []datasource.Filter
 	eventFs   []datasource.Filter
 	filterKey string // identifies eventFs for the index's propset cache
+	personKey string // identifies personFs for the index's person cache
 }
 
 func newPlan(ctx context.Context, e engine, q datasource.Query) (*plan, error) {
@@ -69,6 +70,7 @@ func newPlan(ctx context.Context, e engine, q datasource.Query) (*plan, error) {
 			p.filterKey += f.String() + "\x00"
 		} else {
 			p.personFs = append(p.personFs, f)
+			p.personKey += f.String() + "\x00"
 		}
 	}
 	return p, nil
@@ -86,16 +88,20 @@ func (p *plan) bucket(ms int64) int {
 	return b
 }
 
-// engine picks the index once it has loaded (catching it up with the file
-// first), else the SQL engine.
+// engine returns the index, loaded (it is built on the first query) and
+// caught up with the file. Tests that open the store withoutIndex get the
+// SQL engine.
 func (s *Store) engine(ctx context.Context) (engine, error) {
-	if s.idx.isReady() {
-		if err := s.idx.catchUp(ctx); err != nil {
-			return nil, err
-		}
-		return s.idx, nil
+	if s.opts.noIndex {
+		return s.sqlE, nil
 	}
-	return s.sqlE, nil
+	if err := s.idx.wait(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.idx.catchUp(ctx); err != nil {
+		return nil, err
+	}
+	return s.idx, nil
 }
 
 // on runs fn with the engine that should answer now; tests call the *On

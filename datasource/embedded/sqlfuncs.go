@@ -12,6 +12,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/jsonfast"
 )
 
 // The SQL engine needs two things SQLite cannot do the way the port defines
@@ -33,10 +34,12 @@ func registerFuncs() {
 // null values are left out, because a filter treats them as not set.
 type decodedProps map[string]string
 
-func decodeProps(raw []byte) decodedProps {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return decodedProps{}
+func decodeProps(raw []byte, in jsonfast.Interner) decodedProps {
+	m, ok := jsonfast.Object(raw, 10000, in)
+	if !ok {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return decodedProps{}
+		}
 	}
 	out := make(decodedProps, len(m))
 	for k, v := range m {
@@ -61,7 +64,7 @@ func memoDecode(raw string) decodedProps {
 	if ok {
 		return d
 	}
-	d = decodeProps([]byte(raw))
+	d = decodeProps([]byte(raw), nil)
 	propMemo.Lock()
 	if len(propMemo.m) >= 8192 {
 		clear(propMemo.m)

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -95,14 +96,20 @@ func newWriter(db *sql.DB, o options) (*writer, error) {
 	return w, nil
 }
 
-// loadState reads the seq counter and the open chunk's rows.
+// loadState reads the seq counter.
 func (w *writer) loadState() error {
 	err := w.db.QueryRow(`SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&w.seq)
 	if err != nil {
 		return fmt.Errorf("read seq: %w", err)
 	}
+	return nil
+}
+
+// loadOpenChunk reads the rows of the chunk the next event goes into.
+func (w *writer) loadOpenChunk(tx *sql.Tx) error {
+	ctx := context.Background()
 	var maxID int64
-	if err := w.db.QueryRow(`SELECT COALESCE(max(id), 0) FROM events`).Scan(&maxID); err != nil {
+	if err := tx.QueryRow(`SELECT COALESCE(max(id), 0) FROM events`).Scan(&maxID); err != nil {
 		return fmt.Errorf("read last event: %w", err)
 	}
 	w.open.reset(maxID / chunkSize)
@@ -110,7 +117,11 @@ func (w *writer) loadState() error {
 	if maxID < first {
 		return nil
 	}
-	rows, err := readRows(w.db, w.attrKeys, first, maxID)
+	a := newAttrResolver(w.attrKeys)
+	if err := a.refresh(ctx, tx); err != nil {
+		return err
+	}
+	rows, err := readRowsTx(ctx, tx, a, first, maxID, nil)
 	if err != nil {
 		return fmt.Errorf("read open chunk: %w", err)
 	}
