@@ -15,7 +15,9 @@ import (
 //   - steady: View with nothing new (what Bubble Tea does after every
 //     message that changes nothing on screen);
 //   - cold: every pane and the chrome drawn from scratch;
-//   - poll: a new snapshot arrives and the frame is drawn (one refresh).
+//   - onepane: a new snapshot changes one pane (timers) and the frame is
+//     drawn: the other panes' cached strings are reused;
+//   - poll: a new snapshot changes every pane and the frame is drawn.
 //
 // go test ./tui -run '^$' -bench View -benchmem
 func BenchmarkView(b *testing.B) {
@@ -35,6 +37,20 @@ func BenchmarkView(b *testing.B) {
 			for b.Loop() {
 				m.Update(panes.RestyleMsg{})
 				_ = m.View()
+			}
+		})
+		b.Run(name+"/onepane", func(b *testing.B) {
+			m := benchModel(b, sz[0], sz[1])
+			a, c := fixture(m), fixture(m)
+			c.Timers.ByHour[5]++
+			c.Timers.Total++
+			snaps := [2]*datasource.Snapshot{a, c}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				feed(m, snaps[i%2])
+				_ = m.View()
+				i++
 			}
 		})
 		b.Run(name+"/poll", func(b *testing.B) {

@@ -111,8 +111,9 @@ func center(lines []string, w, h int, perLine bool) string {
 	return strings.Join(out, "\n")
 }
 
-// header is one line: what is shown (source, range, filters), when it was
-// refreshed and how long that took, and a badge on the right that says
+// header is one line: what is shown (source, range, filters), when its
+// data last changed and how long that poll took (see change), and a badge
+// on the right that says
 // whether the data is live, paused, stale or failing. When the width runs
 // short it gives up detail in a fixed order: the middle of the store path,
 // the refresh timing, the source, the filters, the refresh time.
@@ -133,9 +134,9 @@ func (m *Model) header() string {
 		refresh = st.Status.Render("updating…")
 		refreshShort = refresh
 	case !m.poll.lastOK.IsZero():
-		at := m.poll.lastOK.In(m.com.Loc).Format("15:04:05")
+		at := m.changed.at.In(m.com.Loc).Format("15:04:05")
 		refreshShort = st.Muted.Render("↻ " + at)
-		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.poll.took) + " · every " + common.Age(m.poll.interval))
+		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.changed.took) + " · every " + common.Age(m.poll.interval))
 	}
 	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
 	if len(m.pages) > 1 {

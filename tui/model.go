@@ -57,6 +57,7 @@ type Model struct {
 	pageSeq uint64 // id of the last drill page opened
 	snap    *datasource.Snapshot
 	pending bool // the query changed and its answer has not come yet
+	changed change
 
 	prompt     *prompt // the header prompt, nil when closed
 	picker     *picker // the cohort picker, nil when closed
@@ -232,10 +233,12 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 	case fresh && msg.drill != nil:
 		log.Debug("poll", "seq", msg.seq, "took", msg.took, "page", msg.page)
 		m.pending = false
+		m.changed.note(*msg.drill, msg.took, m.com.Clock())
 		cmds = append(cmds, m.deliver(msg.page, msg.drill))
 	case fresh:
 		log.Debug("poll", "seq", msg.seq, "took", msg.took, "events", msg.snap.Totals.Events)
 		m.snap, m.pending = msg.snap, false
+		m.changed.note(figures(msg.snap), msg.took, m.com.Clock())
 		cmds = append(cmds, m.evaluate(msg.snap))
 		for i, p := range m.pages {
 			var cmd tea.Cmd

@@ -26,11 +26,11 @@ func DefaultThresholds() Thresholds { return panes.DefaultThresholds() }
 const (
 	DefaultInterval = 5 * time.Second
 	DefaultTimeout  = 15 * time.Second
-	// DefaultFPS caps the renderer. Bubble Tea v1.3.10's renderer wakes
-	// every frame even when nothing changed; measured idle on 2 cores
-	// (BenchmarkIdleCPU): 60 fps 0.66 %, 20 fps 0.32 %, 10 fps 0.17 % of a
-	// core. 15 fps stays under 0.3 % while a key still shows within 67 ms
-	// and the first frame within ~70 ms of start.
+	// DefaultFPS caps the renderer while the screen keeps changing (typing,
+	// a burst of messages). Idle, the renderer does not tick at all
+	// (third_party/bubbletea/TTMON.md: 0 % of a core paused at any rate,
+	// 0.03 % polling every 5 s), and a key after a pause is drawn at once;
+	// 15 fps keeps bursts cheap over SSH.
 	DefaultFPS = 15
 )
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -67,6 +68,33 @@ func (j job) run(ctx context.Context, src datasource.Source, q datasource.Query)
 		d.Installations = rows
 	}
 	return nil, d, nil
+}
+
+// change is when the data on screen last changed, for the header. A poll
+// that brings the same figures again moves nothing on screen: Bubble Tea
+// writes only changed lines, so an idle fleet costs no bytes per poll
+// (which matters over slow SSH links). Whether polls still succeed is the
+// header badge's job (live, STALE, POLL FAILED).
+type change struct {
+	last any           // the figures shown (a Snapshot without timing, or a drill answer)
+	at   time.Time     // when they arrived
+	took time.Duration // how long that poll took
+}
+
+// note records data that arrived at now, if it differs from the last.
+func (c *change) note(data any, took time.Duration, now time.Time) {
+	if c.last != nil && reflect.DeepEqual(c.last, data) {
+		return
+	}
+	c.last, c.at, c.took = data, now, took
+}
+
+// figures is s without the fields that differ on every poll (when and
+// how fast it was made), for comparing what the panes show.
+func figures(s *datasource.Snapshot) datasource.Snapshot {
+	c := *s
+	c.Source, c.GeneratedAt, c.Took = datasource.Info{}, time.Time{}, 0
+	return c
 }
 
 // pollTickMsg asks for the next scheduled poll. A tick whose gen is not the

@@ -65,9 +65,9 @@ func NewProgram(ctx context.Context, src datasource.Source, o Options, in io.Rea
 }
 
 // ProgramOptions are the Bubble Tea options the monitor needs: the
-// alternate screen, a low frame rate (the renderer wakes every frame even
-// when idle), and mouse reporting only when asked for, so that the
-// terminal's own text selection keeps working.
+// alternate screen, a frame rate that caps bursts (see DefaultFPS), and
+// mouse reporting only when asked for, so that the terminal's own text
+// selection keeps working.
 func ProgramOptions(o Options) []tea.ProgramOption {
 	fps := o.FPS
 	if fps <= 0 {

@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/tuitest"
+)
+
+// What one refresh costs on the wire: the real program (renderer and
+// all) at 120x40 in 256 colours, polling a source every second with the
+// wall clock, as over SSH. Bubble Tea rewrites only the lines that
+// changed, so a refresh costs what the View changes.
+//
+//	go test ./tui -run RefreshBytes -v
+//	go test ./tui -run '^$' -bench RefreshBytes -benchtime 1x
+
+// refreshBudget is issue 7's ceiling for a refresh in which one figure
+// changed, at 120x40.
+const refreshBudget = 2 << 10
+
+// stepSource answers every poll with the fixture for the query, edited by
+// the edit in force: the test switches it between polls.
+type stepSource struct {
+	tuitest.Source
+	mu    sync.Mutex
+	edit  func(*datasource.Snapshot)
+	calls atomic.Int64
+}
+
+func (s *stepSource) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
+	snap, err := s.Source.Snapshot(ctx, q)
+	if err == nil {
+		s.mu.Lock()
+		if s.edit != nil {
+			s.edit(snap)
+		}
+		s.mu.Unlock()
+	}
+	s.calls.Add(1)
+	return snap, err
+}
+
+func (s *stepSource) set(edit func(*datasource.Snapshot)) {
+	s.mu.Lock()
+	s.edit = edit
+	s.mu.Unlock()
+}
+
+// countingOut counts what the program writes.
+type countingOut struct{ n atomic.Int64 }
+
+func (c *countingOut) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// refreshBytes runs the program until its screen settled, then measures
+// what one poll writes: first with the same data, then with edit applied.
+func refreshBytes(tb testing.TB, edit func(*datasource.Snapshot)) (same, changed int64) {
+	tb.Helper()
+	src := &stepSource{}
+	out := &countingOut{}
+	o := Options{Interval: time.Second, TZ: "UTC", Theme: "dark", Renderer: testRenderer(termenv.ANSI256)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := NewProgram(ctx, src, o, nil, out, tea.WithoutSignalHandler())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { p.Run(); close(done) }()
+	defer func() { p.Quit(); <-done }()
+	p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	// afterPoll waits for the next poll's answer to reach the screen and
+	// returns the bytes written since the previous call.
+	last := int64(0)
+	afterPoll := func() int64 {
+		n := src.calls.Load()
+		deadline := time.Now().Add(5 * time.Second)
+		for src.calls.Load() == n {
+			if time.Now().After(deadline) {
+				tb.Fatal("no poll in 5s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(400 * time.Millisecond) // a few frames at DefaultFPS
+		d := out.n.Load() - last
+		last = out.n.Load()
+		return d
+	}
+	afterPoll() // the first frame
+	afterPoll() // the second poll: everything is drawn once
+	same = afterPoll()
+	src.set(edit)
+	changed = afterPoll()
+	return same, changed
+}
+
+// oneFigure edits a snapshot so that exactly one figure changes.
+var oneFigure = []struct {
+	name string
+	edit func(*datasource.Snapshot)
+}{
+	// One more timer started: the timer pane's total, in its title line.
+	{"timers.total", func(s *datasource.Snapshot) { s.Timers.Total++ }},
+	// One more installation: the big digits, three lines tall, and the
+	// change against the previous period it moves (11.8% -> 11.9%).
+	{"installs.active", func(s *datasource.Snapshot) { s.Installs.Active++ }},
+}
+
+// TestRefreshBytes: a refresh that changes one figure writes far less
+// than issue 7's 2 KB at 120x40, and one that changes nothing writes
+// nothing at all (the header's time is that of the last change).
+func TestRefreshBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the program for a few seconds")
+	}
+	for _, tc := range oneFigure {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			same, changed := refreshBytes(t, tc.edit)
+			t.Logf("120x40, 256 colours: %d bytes for a poll with the same data, %d when %s changed", same, changed, tc.name)
+			if changed > refreshBudget {
+				t.Errorf("one figure changed: %d bytes written, budget %d", changed, refreshBudget)
+			}
+			if changed == 0 {
+				t.Error("the changed figure was not written")
+			}
+			if same != 0 {
+				t.Errorf("a poll with the same data wrote %d bytes, want none", same)
+			}
+		})
+	}
+}
+
+// BenchmarkRefreshBytes reports the same figures as metrics.
+func BenchmarkRefreshBytes(b *testing.B) {
+	for _, tc := range oneFigure {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				same, changed := refreshBytes(b, tc.edit)
+				b.ReportMetric(float64(same), "B-same-data")
+				b.ReportMetric(float64(changed), "B-one-figure")
+			}
+		})
+	}
+}
