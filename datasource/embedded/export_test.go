@@ -13,3 +13,6 @@ func BenchSizes() []int { return benchSizes() }
 
 // SizeName names a data set size ("1M").
 func SizeName(n int) string { return sizeName(n) }
+
+// Groups is how many transactions the writer has started.
+func Groups(s *Store) int64 { return s.w.groups.Load() }

@@ -31,8 +31,8 @@ func (w *writer) nameID(name string) (int64, error) {
 
 // distinct resolves a distinct id, creating it and a new person on first
 // sight.
-func (w *writer) distinct(d string, tsMs int64) (didRef, error) {
-	if r, ok := w.dids.get(w.h.str(d)); ok {
+func (w *writer) distinct(d string, h h128, tsMs int64) (didRef, error) {
+	if r, ok := w.dids.get(h); ok {
 		return r, nil
 	}
 	var r didRef
@@ -46,7 +46,7 @@ func (w *writer) distinct(d string, tsMs int64) (didRef, error) {
 	} else if err != nil {
 		return r, err
 	}
-	w.dids.put(w.h.str(d), r)
+	w.dids.put(h, r)
 	return r, nil
 }
 

@@ -3,17 +3,14 @@ package embedded
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-
-	"github.com/google/uuid"
 )
 
 // ingestReq is one Ingest call waiting for its group's commit.
 type ingestReq struct {
 	evs   []Event
+	prep  []prepped // evs made ready by prepare
 	reply chan ingestReply
 }
 
@@ -32,7 +29,7 @@ func (s *Store) Ingest(ctx context.Context, evs []Event) (IngestResult, error) {
 	if len(evs) == 0 {
 		return IngestResult{}, nil
 	}
-	req := &ingestReq{evs: evs, reply: make(chan ingestReply, 1)}
+	req := &ingestReq{evs: evs, prep: s.w.prepare(evs), reply: make(chan ingestReply, 1)}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -126,7 +123,7 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 	var counts [3]int64
 	for i, req := range batch {
 		for j := range req.evs {
-			out, err := w.applyEvent(&req.evs[j])
+			out, err := w.applyEvent(&req.evs[j], &req.prep[j])
 			if err != nil {
 				return err
 			}
@@ -171,54 +168,41 @@ func (w *writer) addCounts(counts [3]int64) error {
 
 // applyEvent stores one event and applies its person and group effects.
 // Effects of a duplicate are not applied again.
-func (w *writer) applyEvent(ev *Event) (outcome, error) {
-	if ev.Name == "" || ev.DistinctID == "" {
-		return outDropped, nil
+func (w *writer) applyEvent(ev *Event, pp *prepped) (outcome, error) {
+	if pp.skip != outStored {
+		if pp.why != nil {
+			w.log.Warn("embedded: dropping event with unencodable properties", "event", ev.Name, "err", pp.why)
+		}
+		return pp.skip, nil
 	}
-	ps, err := w.propset(ev.Properties)
+	ps, err := w.propset(pp)
 	if errors.Is(err, errUnencodable) {
 		w.log.Warn("embedded: dropping event with unencodable properties", "event", ev.Name, "err", err)
 		return outDropped, nil
 	} else if err != nil {
 		return 0, err
 	}
-	tsMs := ev.Timestamp.UnixMilli()
-	if ev.Timestamp.IsZero() || tsMs < 0 || tsMs/1000 > math.MaxUint32 {
-		// The index keeps seconds in a uint32; a time outside 1970..2106
-		// is a broken client clock, so it is stored as received, like a
-		// missing one.
-		tsMs = w.now().UnixMilli()
-	}
 	nameID, err := w.nameID(ev.Name)
 	if err != nil {
 		return 0, err
 	}
-	did, err := w.distinct(ev.DistinctID, tsMs)
+	did, err := w.distinct(ev.DistinctID, pp.didH, pp.ts)
 	if err != nil {
 		return 0, err
 	}
-	upd := personUpdateOf(ev.Properties)
-	var pu any
-	if !upd.empty() {
-		b, err := json.Marshal(upd.record())
-		if err != nil {
-			return outDropped, nil
-		}
-		pu = string(b)
-	}
-	id, out, err := w.insert(ev.UUID, tsMs, nameID, did.id, ps.id, pu)
+	id, out, err := w.insert(pp, nameID, did.id, ps.id)
 	if err != nil || out != outStored {
 		return out, err
 	}
-	row := committedRow{id: id, ts: tsMs, name: uint32(nameID), did: uint32(did.id), ps: ps.id, tup: w.tupList[ps.tup]}
+	row := committedRow{id: id, ts: pp.ts, name: uint32(nameID), did: uint32(did.id), ps: ps.id, tup: w.tupList[ps.tup]}
 	if err := w.addRow(row); err != nil {
 		return 0, err
 	}
-	if err := w.special(ev, did, tsMs); err != nil {
+	if err := w.special(ev, did, pp.ts); err != nil {
 		return 0, err
 	}
-	if !upd.empty() {
-		if err := w.updatePerson(ev.DistinctID, tsMs, &upd); err != nil {
+	if !pp.upd.empty() {
+		if err := w.updatePerson(ev.DistinctID, pp.didH, pp.ts, &pp.upd); err != nil {
 			return 0, err
 		}
 	}
@@ -227,17 +211,13 @@ func (w *writer) applyEvent(ev *Event) (outcome, error) {
 
 // insert adds the events row unless its UUID is already stored in the
 // same hour (or, within a minute of the hour's edge, the neighbouring one).
-func (w *writer) insert(uuidStr string, tsMs, nameID, didID int64, ps uint32, pu any) (int64, outcome, error) {
-	var uid any
-	if uuidStr != "" {
-		if u, err := uuid.Parse(uuidStr); err == nil {
-			uid = u[:]
-			if dup, err := w.dupNearEdge(tsMs, u[:]); err != nil || dup {
-				return 0, outDuplicate, err
-			}
+func (w *writer) insert(pp *prepped, nameID, didID int64, ps uint32) (int64, outcome, error) {
+	if pp.uid != nil {
+		if dup, err := w.dupNearEdge(pp.ts, pp.uid); err != nil || dup {
+			return 0, outDuplicate, err
 		}
 	}
-	res, err := w.tx.insEvent.Exec(tsMs, nameID, didID, ps, uid, pu)
+	res, err := w.tx.insEvent.Exec(pp.ts, nameID, didID, ps, pp.uid, pp.pu)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -255,7 +235,7 @@ func (w *writer) insert(uuidStr string, tsMs, nameID, didID int64, ps uint32, pu
 // the same timestamp, give or take the clock-skew correction.
 const dedupEdge = 60_000
 
-func (w *writer) dupNearEdge(tsMs int64, uid []byte) (bool, error) {
+func (w *writer) dupNearEdge(tsMs int64, uid any) (bool, error) {
 	h, m := tsMs/3_600_000, tsMs%3_600_000
 	switch {
 	case m < dedupEdge && h > 0:
@@ -306,8 +286,8 @@ func (w *writer) addRow(r committedRow) error {
 
 // updatePerson applies an event's $set/$set_once/$unset to its person,
 // resolved again because the event itself may have merged it.
-func (w *writer) updatePerson(distinctID string, tsMs int64, upd *personUpdate) error {
-	did, err := w.distinct(distinctID, tsMs)
+func (w *writer) updatePerson(distinctID string, didH h128, tsMs int64, upd *personUpdate) error {
+	did, err := w.distinct(distinctID, didH, tsMs)
 	if err != nil {
 		return err
 	}

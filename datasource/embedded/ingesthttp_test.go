@@ -20,11 +20,16 @@ import (
 )
 
 // BenchmarkIngestHTTP is the collector's ingest rate: posthog-go clients
-// (4, batches of 250, in a child process that builds its events before the
+// (8, or TTMON_HTTP_CLIENTS; batches of 250; in a child process that builds its events before the
 // clock starts) post the simulated fleet's next days to /batch/ of a
 // collector whose store already holds 0, 1M, 3M or 10M events. An event
 // counts once its 200 came back, i.e. once it was committed. One op is
 // TTMON_HTTP_EVENTS events (default 300,000).
+//
+// clients=posthog-go runs the real clients; on one 2-core machine they
+// need as much CPU as the collector. clients=replay posts the bodies
+// posthog-go produced for the same events (recorded before the clock
+// starts) with plain HTTP: the collector's own capacity.
 //
 // Reported: events/s; cpu-% of the collector process (of 2 cores = 200%) and
 // of the clients; VmHWM-MB, the collector process's peak RSS; disk-B/event
@@ -36,12 +41,18 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TTMON_HTTP_EVENTS")); err == nil && v > 0 {
 		n = v
 	}
-	for _, size := range append([]int{0}, embedded.BenchSizes()...) {
-		b.Run("store="+sizeLabel(size), func(b *testing.B) {
-			for range b.N {
-				ingestHTTP(b, size, n)
-			}
-		})
+	clients := 8
+	if v, err := strconv.Atoi(os.Getenv("TTMON_HTTP_CLIENTS")); err == nil && v > 0 {
+		clients = v
+	}
+	for _, mode := range []string{"posthog-go", "replay"} {
+		for _, size := range append([]int{0}, embedded.BenchSizes()...) {
+			b.Run("clients="+mode+"/store="+sizeLabel(size), func(b *testing.B) {
+				for range b.N {
+					ingestHTTP(b, mode, size, n, clients)
+				}
+			})
+		}
 	}
 }
 
@@ -52,7 +63,7 @@ func sizeLabel(n int) string {
 	return embedded.SizeName(n)
 }
 
-func ingestHTTP(b *testing.B, size, n int) {
+func ingestHTTP(b *testing.B, mode string, size, n, clients int) {
 	b.StopTimer()
 	path := filepath.Join(b.TempDir(), "ingest.db")
 	if size > 0 {
@@ -66,11 +77,17 @@ func ingestHTTP(b *testing.B, size, n int) {
 	const token = "phc_bench"
 	srv := httptest.NewServer(collector.New(st, collector.WithTokens(token)))
 	defer srv.Close()
+	// A running collector has warmed its caches on its first write; so
+	// does this one before the clock starts.
+	if _, err := st.Ingest(context.Background(), []embedded.Event{{Name: "warm", DistinctID: "warm"}}); err != nil {
+		b.Fatal(err)
+	}
 	before, _ := st.Stats(context.Background())
+	groups0 := embedded.Groups(st)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), embedded.HTTPChildEnv+"=1", "TTMON_HTTP_URL="+srv.URL, "TTMON_HTTP_TOKEN="+token,
-		"TTMON_HTTP_EVENTS="+strconv.Itoa(n), "TTMON_HTTP_CLIENTS=4")
+		"TTMON_HTTP_EVENTS="+strconv.Itoa(n), "TTMON_HTTP_CLIENTS="+strconv.Itoa(clients), "TTMON_HTTP_MODE="+mode)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -100,6 +117,7 @@ func ingestHTTP(b *testing.B, size, n int) {
 		b.Fatalf("%d delivered, %d failed, %d stored of %d", delivered, failed, after.Events-before.Events, n)
 	}
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(n)/float64(embedded.Groups(st)-groups0), "events/commit")
 	b.ReportMetric(100*cpu.Seconds()/elapsed.Seconds(), "collector-cpu-%")
 	b.ReportMetric(100*float64(user+sys)/1000/elapsed.Seconds(), "clients-cpu-%")
 	b.ReportMetric(float64(vmHWM())/1024, "VmHWM-MB")

@@ -28,31 +28,17 @@ type kvh struct {
 }
 
 // propset interns the event's own properties (everything but $set,
-// $set_once and $unset) and returns the set's id and attribute tuple.
-// A set seen recently is found by the sum of its pairs' hashes alone (an
-// installation's hourly heartbeat); otherwise each pair is interned.
-func (w *writer) propset(props map[string]any) (psRef, error) {
-	kvs := w.kvs[:0]
-	var set h128
-	for k, v := range props {
-		if isPersonKey(k) {
-			continue
-		}
-		h, err := w.pairHash(k, v)
-		if err != nil {
-			return psRef{}, err
-		}
-		set.add(h)
-		kvs = append(kvs, kvh{k, v, h})
-	}
-	w.kvs = kvs
-	set.add(h128{uint64(len(kvs)), 1})
-	if r, ok := w.props.get(set); ok {
+// $set_once and $unset, hashed by prepare) and returns the set's id and
+// attribute tuple. A set seen recently is found by the sum of its pairs'
+// hashes alone (an installation's hourly heartbeat); otherwise each pair
+// is interned.
+func (w *writer) propset(pp *prepped) (psRef, error) {
+	if r, ok := w.props.get(pp.set); ok {
 		return r, nil
 	}
 	ids := w.pairIDs[:0]
 	var t attrTuple
-	for _, p := range kvs {
+	for _, p := range pp.pairs {
 		id, err := w.pair(p)
 		if err != nil {
 			return psRef{}, err
@@ -75,23 +61,16 @@ func (w *writer) propset(props map[string]any) (psRef, error) {
 		return psRef{}, err
 	}
 	r := psRef{id: uint32(id), tup: w.tupleID(t)}
-	w.props.put(set, r)
+	w.props.put(pp.set, r)
 	return r, nil
 }
 
 // pairHash hashes a key with its value: strings as they are, anything
 // else as canonical JSON.
 func (w *writer) pairHash(k string, v any) (h128, error) {
-	hk := w.h.str(k)
-	if s, ok := v.(string); ok {
-		return pairHash(hk, w.h.str(s), 's'), nil
-	}
-	b, err := appendValueJSON(w.kv[:0], v)
+	h, b, err := w.pairHashBuf(k, v, w.kv)
 	w.kv = b
-	if err != nil {
-		return h128{}, fmt.Errorf("%w: %s: %v", errUnencodable, k, err)
-	}
-	return pairHash(hk, w.h.bytes(b), 'j'), nil
+	return h, err
 }
 
 // pair interns one key/value pair.
