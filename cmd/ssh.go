@@ -80,6 +80,17 @@ func cutHome(p string) (string, bool) {
 
 func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 	demo, _ := cmd.Flags().GetBool("demo")
+	// NO_COLOR speaks for the terminal ttmon ssh was started in, which
+	// shows no monitor; each viewer's own comes with their session
+	// (sshserve). --no-color, TTMON_NO_COLOR and ui.no_color still turn
+	// colour off for every viewer.
+	getenv := a.getenv
+	a.getenv = func(k string) string {
+		if k == "NO_COLOR" {
+			return ""
+		}
+		return getenv(k)
+	}
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}

@@ -43,6 +43,9 @@ func TestSSHServesTheConfiguredSource(t *testing.T) {
 	keys := filepath.Join(dir, "authorized_keys")
 	os.WriteFile(keys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600)
 
+	// The server's NO_COLOR must not reach its viewers: this client sent
+	// none, so it gets colours.
+	env["NO_COLOR"] = "1"
 	ctx, stop := context.WithCancel(context.Background())
 	var stderr lockedBuffer
 	exit := make(chan int, 1)
@@ -89,6 +92,9 @@ func TestSSHServesTheConfiguredSource(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no monitor in the session:\n%s", s)
 		}
+	}
+	if !regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;5;[0-9]+)m`).MatchString(out.String()) {
+		t.Errorf("the server's NO_COLOR made the viewer's session monochrome")
 	}
 	stop()
 	select {
