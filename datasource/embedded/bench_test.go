@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // BenchmarkIngest measures acknowledged events per second: 8 goroutines
@@ -83,30 +87,36 @@ func ingestParallel(b *testing.B, s *Store, evs []Event, workers, batch int) {
 }
 
 // BenchmarkSnapshot runs a full 4-pane Snapshot on the generated stores
-// (1M events; 1M, 3M and 10M with TTMON_BENCH_LARGE=1) for 24h and 30d,
-// without filters and with the "Docker users on latest" person cohort.
-// disk-B/event is the store's file size per event. TTMON_BENCH_SQL=1 adds
-// the SQL engine (the tests' reference; seconds per query).
+// (1M events; 1M, 3M and 10M with TTMON_BENCH_LARGE=1) for 24h and 30d:
+// without filters, with the "Docker users on latest" person cohort, and
+// with an event filter (app_version = newest; not a target, for scale).
+// disk-B/event is the store's file size per event, index-MB the Go heap
+// once the index holds the whole store. TTMON_BENCH_SQL=1 adds the SQL
+// engine (the tests' reference; seconds per query).
 //
 //	go test -run '^$' -bench Snapshot -benchmem ./datasource/embedded/
 func BenchmarkSnapshot(b *testing.B) {
 	ctx := context.Background()
 	for _, size := range benchSizes() {
 		s := benchStore(b, size)
-		waitReady(b, s)
+		heap := loadAll(b, s)
 		st, err := s.Stats(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		engines := []namedEngine{{"index", s.idx}}
+		engines := []namedEngine{{"", s.idx}}
 		if os.Getenv("TTMON_BENCH_SQL") == "1" {
-			engines = append(engines, namedEngine{"sql", s.sqlE})
+			engines = append(engines, namedEngine{"sql/", s.sqlE})
 		}
 		for _, eng := range engines {
 			for _, span := range []string{"24h", "30d"} {
-				for _, cohort := range []bool{false, true} {
-					q := benchQuery(span, cohort)
-					name := fmt.Sprintf("%s/%s/%s/cohort=%v", sizeName(size), eng.name, span, cohort)
+				for _, filter := range []string{"none", "cohort", "event"} {
+					q := benchQuery(span, filter == "cohort")
+					if filter == "event" {
+						q.Filters = []datasource.Filter{{Scope: datasource.ScopeEvent, Key: "app_version",
+							Op: datasource.OpEq, Values: []string{newestVersion()}}}
+					}
+					name := fmt.Sprintf("%s/%s%s/%s", sizeName(size), eng.name, span, filter)
 					b.Run(name, func(b *testing.B) {
 						b.ReportAllocs()
 						for b.Loop() {
@@ -119,12 +129,26 @@ func BenchmarkSnapshot(b *testing.B) {
 							}
 						}
 						b.ReportMetric(float64(st.Bytes)/float64(st.Events), "disk-B/event")
+						b.ReportMetric(heap, "index-MB")
 					})
 				}
 			}
 		}
 		s.Close()
 	}
+}
+
+// loadAll builds s's index completely and returns the Go heap in use
+// afterwards, in MiB.
+func loadAll(b *testing.B, s *Store) float64 {
+	waitReady(b, s)
+	if err := s.idx.waitCover(context.Background(), math.MinInt64); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
 }
 
 // BenchmarkOpenFirstSnapshot is the time to first data: Open an existing

@@ -169,3 +169,45 @@ func TestDuplicateWindow(t *testing.T) {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
+
+// TestHandover: once the index exists, rows the writer commits in the same
+// process reach it directly (not read back from SQLite), and a query sees
+// them.
+func TestHandover(t *testing.T) {
+	s := openTest(t)
+	mustIngest(t, s, hb("i1", at(1, 0), "1.0.0"))
+	waitReady(t, s)
+	mustIngest(t, s, hb("i2", at(2, 0), "1.0.0"), hb("i3", at(3, 0), "1.1.0"))
+	s.idx.pendMu.Lock()
+	queued := len(s.idx.pending)
+	s.idx.pendMu.Unlock()
+	if queued != 2 {
+		t.Fatalf("%d rows handed over, want 2", queued)
+	}
+	snap, err := s.Snapshot(context.Background(), day(""))
+	if err != nil || snap.Installs.Active != 3 {
+		t.Fatalf("%+v %v", snap, err)
+	}
+	s.idx.pendMu.Lock()
+	defer s.idx.pendMu.Unlock()
+	if len(s.idx.pending) != 0 {
+		t.Fatal("handed-over rows not applied")
+	}
+}
+
+// TestHandoverOverflow: when nobody queries for long, the queue is dropped
+// and the rows are read back from SQLite instead.
+func TestHandoverOverflow(t *testing.T) {
+	old := maxPending
+	maxPending = 2
+	t.Cleanup(func() { maxPending = old })
+	s := openTest(t)
+	waitReady(t, s)
+	for i := range 5 {
+		mustIngest(t, s, hb(fmt.Sprintf("i%d", i), at(i, 0), "1.0.0"))
+	}
+	snap := sameOnBoth(t, s, "overflow", snapOn(s, day("")))
+	if snap.Installs.Active != 5 || s.idx.eventCount() != 5 {
+		t.Fatalf("%d active, index holds %d", snap.Installs.Active, s.idx.eventCount())
+	}
+}

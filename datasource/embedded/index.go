@@ -276,12 +276,16 @@ func (x *index) offer(rows []committedRow) {
 	if x.pendLost {
 		return
 	}
-	if len(x.pending)+len(rows) > 1<<20 {
+	if len(x.pending)+len(rows) > maxPending {
 		x.pending, x.pendLost = nil, true
 		return
 	}
 	x.pending = append(x.pending, rows...)
 }
+
+// maxPending bounds the rows queued for the index (about 40 MB); a
+// variable for tests.
+var maxPending = 1 << 20
 
 // takePending returns the queued rows; lost reports that some were dropped.
 func (x *index) takePending() (rows []committedRow, lost bool) {
