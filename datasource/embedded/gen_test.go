@@ -95,7 +95,9 @@ func benchPath(tb testing.TB, size int) string {
 	if _, err := os.Stat(path + ".done"); err == nil {
 		return path
 	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+	// Stores of this size from an older generator or schema go first.
+	old, _ := filepath.Glob(filepath.Join(benchCacheDir(tb), "fleet-*-"+sizeName(size)+".db*"))
+	for _, p := range old {
 		_ = os.Remove(p)
 	}
 	start := time.Now()
