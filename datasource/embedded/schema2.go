@@ -19,8 +19,9 @@ import (
 //     different page each (measured: 50k vs 340k rows/s).
 //   - events_ts goes: the index never needed it and the SQL engine is now
 //     only the tests' reference.
-//   - index_chunks keep the index's columns for each full 65,536-event id
-//     range, so opening a big store reads ~150 blobs instead of every row.
+//   - index_chunks keep the index's columns for each full chunk of event
+//     ids (chunkSize), so opening a big store reads a few hundred blobs
+//     instead of every row.
 //   - pairs_key finds the pairs of the Mapping's properties, from which
 //     the index reads events that are not in a saved chunk yet.
 //   - prop_keys lists the event property keys with a non-null value, so
