@@ -156,13 +156,16 @@ func (s *scanState) hour(ms int64) int {
 func (s *scanState) scanChunk(ci int, c *chunk) {
 	p := s.p
 	inside := c.minMs >= p.from && c.maxMs < p.to
+	unfiltered := s.f.didOK == nil && s.f.psOK == nil
 	switch {
-	case inside && s.f.didOK == nil && s.f.psOK == nil:
+	case inside && unfiltered:
 		s.inRange(ci, c)
 	case inside:
 		s.inRangeFiltered(ci, c)
 	case c.minMs >= p.prevFrom && c.maxMs < p.from:
 		s.inPrevious(c)
+	case unfiltered:
+		s.acrossEdgeLists(ci, c)
 	default:
 		s.acrossEdge(ci, c)
 	}
@@ -250,6 +253,36 @@ func (s *scanState) acrossEdge(ci int, c *chunk) {
 			s.errorEvent(c, i, ms)
 		}
 		if k&kTM != 0 {
+			s.timer(ms)
+		}
+	}
+}
+
+// acrossEdgeLists is acrossEdge without filters: events are counted by
+// time alone, and only the families' offsets are visited.
+func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
+	p, part, didPerson := s.p, s.part, s.x.didPerson
+	for i := range c.sec {
+		if ms := c.ms(i); ms >= p.from && ms < p.to {
+			part.events++
+		}
+	}
+	for _, o := range c.hb {
+		i := int(o)
+		switch ms := c.ms(i); {
+		case ms >= p.from && ms < p.to:
+			s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		case ms >= p.prevFrom && ms < p.from:
+			part.mark[didPerson[c.did[i]]] |= 2
+		}
+	}
+	for _, o := range c.er {
+		if i := int(o); c.ms(i) >= p.from && c.ms(i) < p.to {
+			s.errorEvent(c, i, c.ms(i))
+		}
+	}
+	for _, o := range c.tm {
+		if ms := c.ms(int(o)); ms >= p.from && ms < p.to {
 			s.timer(ms)
 		}
 	}
