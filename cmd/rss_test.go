@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,7 +25,10 @@ import (
 // fake PostHog every second, whose figures change on every answer, while
 // its resident set size is sampled from /proc. It reports the peak and the
 // slope of a least-squares line through the samples after the first
-// tenth, in MB per hour. TTMON_SOAK sets the length (default 1m):
+// tenth, in MB per hour, and the same for the Go heap's live bytes after
+// each collection (runtime/metrics, sampled in the child), which tells a
+// leak in ttmon from the runtime settling its RSS. TTMON_SOAK sets the
+// length (default 1m):
 //
 //	go test ./cmd -run '^$' -bench PostHogRSS -benchtime 1x
 //	TTMON_SOAK=15m go test ./cmd -run '^$' -bench PostHogRSS -benchtime 1x -timeout 30m -v
@@ -47,7 +51,8 @@ func BenchmarkPostHogRSS(b *testing.B) {
 	for b.Loop() {
 		api := &soakAPI{}
 		srv := httptest.NewServer(api)
-		child := startMonitor(b, srv.URL)
+		heapLog := filepath.Join(b.TempDir(), "heap")
+		child := startMonitor(b, srv.URL, heapLog)
 		every := max(soak/120, time.Second)
 		var samples [][2]float64 // seconds since start, MB
 		start := time.Now()
@@ -71,12 +76,19 @@ func BenchmarkPostHogRSS(b *testing.B) {
 		}
 		b.ReportMetric(peak, "MB-peak-rss")
 		b.ReportMetric(slope(samples[len(samples)/10:])*3600, "MB/h-slope")
+		if heap := readHeapLog(b, heapLog); len(heap) > 1 {
+			b.ReportMetric(heap[len(heap)-1][1], "MB-heap-live")
+			b.ReportMetric(slope(heap[len(heap)/10:])*3600, "MB/h-heap-slope")
+		}
 		b.ReportMetric(float64(api.n.Load())/soak.Seconds(), "polls/s")
 	}
 }
 
 func TestMain(m *testing.M) {
 	if os.Getenv("TTMON_CMD_CHILD") != "" {
+		if path := os.Getenv("TTMON_CMD_HEAPLOG"); path != "" {
+			go logHeap(path)
+		}
 		args := strings.Split(os.Getenv("TTMON_CMD_CHILD"), "\x1f")
 		os.Exit(Run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
@@ -85,7 +97,7 @@ func TestMain(m *testing.M) {
 
 // startMonitor runs the monitor on PostHog at host in a 120x40 pty whose
 // output is read and dropped, as a terminal would.
-func startMonitor(b *testing.B, host string) *exec.Cmd {
+func startMonitor(b *testing.B, host, heapLog string) *exec.Cmd {
 	exe, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)
@@ -96,7 +108,7 @@ func startMonitor(b *testing.B, host string) *exec.Cmd {
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), "TTMON_CMD_CHILD="+strings.Join(args, "\x1f"), "TERM=xterm-256color",
 		"TTMON_POSTHOG_API_KEY=phx_soak", "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "GOMAXPROCS=2")
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "GOMAXPROCS=2", "TTMON_CMD_HEAPLOG="+heapLog)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
 		b.Fatal(err)
@@ -106,6 +118,38 @@ func startMonitor(b *testing.B, host string) *exec.Cmd {
 		tty.Close()
 	}()
 	return cmd
+}
+
+// logHeap appends "seconds MB" lines to path every 5 s: the heap's live
+// bytes as of the last collection, the figure a leak would move.
+func logHeap(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	start := time.Now()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	for range time.Tick(5 * time.Second) {
+		metrics.Read(s)
+		fmt.Fprintf(f, "%.1f %.3f\n", time.Since(start).Seconds(), float64(s[0].Value.Uint64())/(1<<20))
+	}
+}
+
+// readHeapLog reads logHeap's samples.
+func readHeapLog(b *testing.B, path string) [][2]float64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Logf("no heap log: %v", err)
+		return nil
+	}
+	var out [][2]float64
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var p [2]float64
+		if _, err := fmt.Sscanf(line, "%g %g", &p[0], &p[1]); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // rssMB reads the resident set size of pid.
