@@ -206,3 +206,16 @@ func TestBellProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsFitEverySize: with every pane alarmed, every size still gives
+// a screen of exactly that size.
+func TestAlertsFitEverySize(t *testing.T) {
+	m := goldenModel(t, Options{Alerts: []alert.Rule{ruleInstalls, ruleErrors, ruleLatest,
+		{Name: "timers", When: "timers.total > 1", Level: alert.Alert}}}, 120, 40)
+	for _, w := range []int{1, 10, 30, 31, 59, 60, 61, 79, 80, 99, 100, 101, 150, 200} {
+		for _, h := range []int{1, 12, 16, 17, 24, 29, 30, 31, 60} {
+			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			checkScreen(t, m.View(), w, h)
+		}
+	}
+}
