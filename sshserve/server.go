@@ -124,6 +124,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[int64]*session
+	serving  chan struct{} // closed when Serve returns; nil before Serve; under mu
+	ln       net.Listener  // Serve's listener; under mu
 }
 
 // New checks the host key (generating it if missing) and the authorized
@@ -174,6 +176,22 @@ func (s *Server) Serve(ln net.Listener) error {
 	if _, port, err := net.SplitHostPort(ln.Addr().String()); err == nil {
 		s.port = port
 	}
+	// Shutdown closes ln itself and waits for Serve to return before it
+	// shuts the ssh server down: the ssh server counts its listeners in a
+	// WaitGroup that must not be added to while Shutdown waits on it.
+	s.mu.Lock()
+	select {
+	case <-s.quit:
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	default:
+	}
+	done := make(chan struct{})
+	s.ln, s.serving = ln, done
+	s.mu.Unlock()
+	defer close(done)
+
 	s.log.Info("ssh listening", "addr", ln.Addr().String(), "host_key", s.hostKey.Fingerprint())
 	err := s.ssh.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
@@ -192,9 +210,17 @@ func (s *Server) Serve(ln net.Listener) error {
 // terminal, and the client is told why), waits for them within ctx, and
 // then closes every connection still open.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock() // after this no session can register (see track)
+	s.mu.Lock() // after this no session can register (see track), and Serve cannot start
 	s.quitOnce.Do(func() { close(s.quit) })
+	ln, serving := s.ln, s.serving
 	s.mu.Unlock()
+	if ln != nil {
+		ln.Close() // no new connections; the ones open carry on
+		select {
+		case <-serving:
+		case <-ctx.Done():
+		}
+	}
 	done := make(chan struct{})
 	go func() { s.active.Wait(); close(done) }()
 	var err error
