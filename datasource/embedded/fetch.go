@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
+// fetchChunk is how many ids one statement binds: SQLite refuses more
+// than 32766 variables, and smaller statements keep each read short.
+const fetchChunk = 4096
+
 // fetchEvents loads full events by id, keeping the order of ids. Both
 // engines only pick ids; the rows always come from SQLite.
 func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Event, error) {
@@ -20,6 +25,21 @@ func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Eve
 	if len(ids) == 0 {
 		return out, nil
 	}
+	byID := make(map[int64]datasource.Event, len(ids))
+	for part := range slices.Chunk(ids, fetchChunk) {
+		if err := fetchChunkInto(ctx, db, part, byID); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range ids {
+		if ev, ok := byID[id]; ok {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+func fetchChunkInto(ctx context.Context, db *sql.DB, ids []int64, byID map[int64]datasource.Event) error {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
@@ -29,10 +49,9 @@ func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Eve
 		JOIN propsets_json ps ON ps.id = e.propset_id WHERE e.id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("embedded events: %w", err)
+		return fmt.Errorf("embedded events: %w", err)
 	}
 	defer rows.Close()
-	byID := make(map[int64]datasource.Event, len(ids))
 	for rows.Next() {
 		var id, ts int64
 		var ev datasource.Event
@@ -40,7 +59,7 @@ func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Eve
 		var uid []byte
 		var upd sql.NullString
 		if err := rows.Scan(&id, &ts, &ev.Name, &ev.DistinctID, &props, &uid, &upd); err != nil {
-			return nil, fmt.Errorf("embedded events: %w", err)
+			return fmt.Errorf("embedded events: %w", err)
 		}
 		ev.Time = time.UnixMilli(ts).UTC()
 		if u, err := uuid.FromBytes(uid); err == nil {
@@ -59,12 +78,7 @@ func fetchEvents(ctx context.Context, db *sql.DB, ids []int64) ([]datasource.Eve
 		byID[id] = ev
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("embedded events: %w", err)
+		return fmt.Errorf("embedded events: %w", err)
 	}
-	for _, id := range ids {
-		if ev, ok := byID[id]; ok {
-			out = append(out, ev)
-		}
-	}
-	return out, nil
+	return nil
 }
