@@ -1,0 +1,142 @@
+// Package e2e runs the real ttmon binary as a separate process and attacks
+// it from outside: crash it, load it, feed it garbage. These tests prove the
+// promises README.md makes under "Reliability".
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// bin is the ttmon binary built once for the whole package.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ttmon-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "ttmon")
+	build := exec.Command("go", "build", "-o", bin, "github.com/ttmon/ttmon")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building ttmon: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// collectorProc is one `ttmon collect` process.
+type collectorProc struct {
+	cmd    *exec.Cmd
+	addr   string
+	stderr bytes.Buffer
+	exited chan struct{} // closed once the process has exited
+	err    error         // Wait's result, set before exited closes
+}
+
+// startCollector starts ttmon collect on a free loopback port and waits
+// until it answers.
+func startCollector(t *testing.T, db string, extra ...string) *collectorProc {
+	t.Helper()
+	addr := freeAddr(t)
+	args := append([]string{"collect", "--listen", addr, "--db", db, "--token", token}, extra...)
+	p := &collectorProc{cmd: exec.Command(bin, args...), addr: addr}
+	p.cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir())
+	p.cmd.Stderr = &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.exited = make(chan struct{})
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/flags/?v=2")
+		if err == nil {
+			resp.Body.Close()
+			return p
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("collector exited (%v) before answering: %s", p.err, p.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	p.kill()
+	t.Fatalf("collector did not come up on %s in 15 s: %s", addr, p.stderr.String())
+	return nil
+}
+
+// stop ends the process gracefully (SIGINT) and waits.
+func (p *collectorProc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+		if p.err != nil {
+			t.Fatalf("collector exited badly after SIGINT: %v: %s", p.err, p.stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		p.kill()
+		t.Fatalf("collector ignored SIGINT for 15 s: %s", p.stderr.String())
+	}
+}
+
+// kill ends the process with SIGKILL: no chance to clean up. It is a no-op
+// once the process has exited.
+func (p *collectorProc) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+const token = "phc_e2e_test_token"
+
+// event is a capture event as posthog-python and posthog-go send it.
+type event struct {
+	Event      string         `json:"event"`
+	DistinctID string         `json:"distinct_id"`
+	UUID       string         `json:"uuid"`
+	Timestamp  string         `json:"timestamp"`
+	Properties map[string]any `json:"properties"`
+}
+
+// postBatch sends one /batch/ request and reports whether it was
+// acknowledged (200).
+func postBatch(ctx context.Context, c *http.Client, addr string, evs []event) (int, error) {
+	body, _ := json.Marshal(map[string]any{"api_key": token, "batch": evs})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/batch/", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var sink bytes.Buffer
+	sink.ReadFrom(resp.Body)
+	return resp.StatusCode, nil
+}
