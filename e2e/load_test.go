@@ -15,12 +15,12 @@ import (
 	"time"
 )
 
-// TestLoad holds 16 concurrent clients against one collector for 30 s (5 s
+// TestLoad holds 16 concurrent clients against one collector for 60 s (5 s
 // with -short): every batch must be acknowledged, latency is reported as
 // p50/p99, and the collector's memory must stay bounded.
 func TestLoad(t *testing.T) {
 	const clients, batch = 16, 100
-	dur := 30 * time.Second
+	dur := 60 * time.Second
 	if testing.Short() {
 		dur = 5 * time.Second
 	}
