@@ -43,6 +43,7 @@ func (a *app) runCollect(cmd *cobra.Command, _ []string) error {
 	if err := a.setup(cmd, true); err != nil {
 		return err
 	}
+	a.logWarningsToStderr()
 	if len(a.cfg.Collect.Tokens) == 0 {
 		return errors.New("no project token: give one with --token phc_... (or TTMON_TOKENS); TimeTracker sends it as POSTHOG_API_KEY")
 	}

@@ -181,6 +181,17 @@ func (a *app) openLog(path string) error {
 	return nil
 }
 
+// logWarningsToStderr sends warnings and errors to stderr when no --log
+// file was given: the headless servers (collect, ssh) run under systemd,
+// tmux or nohup, and their operator must see "the store did not commit"
+// without having asked for a log file. The monitor never does this: it
+// owns the terminal.
+func (a *app) logWarningsToStderr() {
+	if a.logFile == nil {
+		a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+}
+
 func (a *app) closeLog() {
 	if a.logFile != nil {
 		a.logFile.Close()

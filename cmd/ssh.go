@@ -94,6 +94,7 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}
+	a.logWarningsToStderr()
 	if demo {
 		// The source settings are not used, but ssh's own must be sound.
 		if err := a.cfg.SSH.Validate(); err != nil {

@@ -122,21 +122,27 @@ type event struct {
 	Properties map[string]any `json:"properties"`
 }
 
-// postBatch sends one /batch/ request and reports whether it was
-// acknowledged (200).
+// postBatch sends one /batch/ request and returns its status.
 func postBatch(ctx context.Context, c *http.Client, addr string, evs []event) (int, error) {
+	_, code, err := postBatchBody(ctx, c, addr, evs)
+	return code, err
+}
+
+// postBatchBody sends one /batch/ request and returns the answer's body
+// and status.
+func postBatchBody(ctx context.Context, c *http.Client, addr string, evs []event) (string, int, error) {
 	body, _ := json.Marshal(map[string]any{"api_key": token, "batch": evs})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/batch/", bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return "", 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return "", 0, err
 	}
 	defer resp.Body.Close()
 	var sink bytes.Buffer
 	sink.ReadFrom(resp.Body)
-	return resp.StatusCode, nil
+	return sink.String(), resp.StatusCode, nil
 }

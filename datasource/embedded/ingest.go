@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 )
 
 // ingestReq is one Ingest call waiting for its group's commit.
@@ -79,9 +80,13 @@ func (s *Store) commitGroup(batch []*ingestReq) {
 	results := make([]IngestResult, len(batch))
 	err := s.w.apply(batch, results)
 	if err != nil {
-		s.opts.logger.Error("embedded: ingest batch failed, rolled back", "requests", len(batch), "err", err)
 		s.w.reset()
-		err = fmt.Errorf("embedded store: ingest: %w", err)
+		if cannotWrite(err) {
+			err = fmt.Errorf("embedded store: cannot write to %s (disk full, read-only or failing?); nothing was stored, clients will retry: %w", filepath.Dir(s.path), err)
+		} else {
+			err = fmt.Errorf("embedded store: ingest: %w", err)
+		}
+		s.opts.logger.Error("embedded: ingest batch failed, rolled back", "requests", len(batch), "err", err)
 	}
 	for i, r := range batch {
 		if err != nil {
@@ -90,6 +95,21 @@ func (s *Store) commitGroup(batch []*ingestReq) {
 			r.reply <- ingestReply{res: results[i]}
 		}
 	}
+}
+
+// cannotWrite reports whether err is SQLite failing to write the file
+// (SQLITE_FULL, SQLITE_IOERR_*, SQLITE_READONLY_*, SQLITE_CANTOPEN) rather
+// than a problem with the data.
+func cannotWrite(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case 13, 10, 8, 14: // FULL, IOERR, READONLY, CANTOPEN
+		return true
+	}
+	return false
 }
 
 // apply writes one group in one transaction. Caches may be updated by a

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,5 +240,32 @@ func TestOddPath(t *testing.T) {
 	}
 	if _, err := os.Stat(p); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadOnlyRecovers: the store turning read-only under the writer
+// (PRAGMA query_only on its connection stands in for a read-only remount)
+// fails each Ingest with an error that says so, stores nothing, and the
+// same Store takes the retry once writing works again. The disk-full case
+// runs against the real binary in e2e.TestDiskFull.
+func TestReadOnlyRecovers(t *testing.T) {
+	s := openTest(t)
+	mustIngest(t, s, hb("a", at(1, 0), "1.0.0"))
+	if _, err := s.wdb.Exec(`PRAGMA query_only = 1`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Ingest(context.Background(), []Event{hb("b", at(2, 0), "1.0.0")})
+	if err == nil || !strings.Contains(err.Error(), "cannot write to") || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("ingest into a read-only store: %v", err)
+	}
+	if _, err := s.wdb.Exec(`PRAGMA query_only = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIngest(t, s, hb("b", at(2, 0), "1.0.0")); r.Stored != 1 {
+		t.Fatalf("retry: %+v", r)
+	}
+	snap := sameOnBoth(t, s, "after read-only", snapOn(s, day("")))
+	if snap.Installs.Active != 2 || snap.Totals.Events != 2 {
+		t.Fatalf("after read-only: %+v %+v", snap.Installs, snap.Totals)
 	}
 }
