@@ -13,12 +13,12 @@ import (
 
 func TestCohorts(t *testing.T) {
 	fake := newFakePostHog(t)
-	fake.cohorts = []map[string]any{
+	fake.Cohorts = []map[string]any{
 		{"id": 3, "name": "Docker users on latest", "count": 120, "deleted": false},
 		{"id": 9, "name": "old", "count": 1, "deleted": true},
 		{"id": 12, "name": "Admins using OIDC", "count": nil, "deleted": false, "is_calculating": true},
 	}
-	s := testSource(t, fake.srv.URL)
+	s := testSource(t, fake.URL)
 	got, err := s.Cohorts(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -27,14 +27,14 @@ func TestCohorts(t *testing.T) {
 	if !equalJSON(got, want) {
 		t.Errorf("cohorts %+v", got)
 	}
-	if fake.count() != 2 || fake.last().Method != http.MethodGet || fake.last().Auth != "Bearer "+testKey {
-		t.Errorf("%d requests, last %+v", fake.count(), fake.last())
+	if fake.Count() != 2 || fake.Last().Method != http.MethodGet || fake.Last().Auth != "Bearer "+testKey {
+		t.Errorf("%d requests, last %+v", fake.Count(), fake.Last())
 	}
 	if f := got[1].Filter(); f.String() != "cohort=12" {
 		t.Errorf("filter %v", f)
 	}
 
-	fake.scopes = []string{"query:read"}
+	fake.Scopes = []string{"query:read"}
 	_, err = s.Cohorts(context.Background())
 	if datasource.KindOf(err) != datasource.ErrAuth || !strings.Contains(err.Error(), "cohort:read") {
 		t.Errorf("without cohort:read: %v", err)
@@ -48,8 +48,8 @@ func TestCohortsStayOnHost(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { leaked = true }))
 	defer other.Close()
 	fake := newFakePostHog(t)
-	fake.push(200, `{"next":"`+other.URL+`/api/projects/12345/cohorts/?offset=2","results":[{"id":1,"name":"a","count":2}]}`, nil)
-	got, err := testSource(t, fake.srv.URL).Cohorts(context.Background())
+	fake.Push(200, `{"next":"`+other.URL+`/api/projects/12345/cohorts/?offset=2","results":[{"id":1,"name":"a","count":2}]}`, nil)
+	got, err := testSource(t, fake.URL).Cohorts(context.Background())
 	if err != nil || len(got) != 1 || leaked {
 		t.Errorf("got %v %v, request to the other host: %v", got, err, leaked)
 	}
@@ -70,29 +70,29 @@ func TestCheck(t *testing.T) {
 		want  []string // substrings of the printed steps, in order
 	}{
 		{"unreachable", func(f *fakePostHog) string { return deadURL }, false, []string{"connection FAIL cannot reach PostHog"}},
-		{"invalid key", func(f *fakePostHog) string { f.key = "phx_other"; return f.srv.URL }, false,
+		{"invalid key", func(f *fakePostHog) string { f.Key = "phx_other"; return f.URL }, false,
 			[]string{"connection ok", "API key FAIL PostHog rejected the personal API key"}},
-		{"missing scope", func(f *fakePostHog) string { f.scopes = nil; return f.srv.URL }, false,
+		{"missing scope", func(f *fakePostHog) string { f.Scopes = nil; return f.URL }, false,
 			[]string{"API key FAIL the personal API key lacks the query:read scope"}},
-		{"unknown project", func(f *fakePostHog) string { f.project = "999"; return f.srv.URL }, false,
+		{"unknown project", func(f *fakePostHog) string { f.Project = "999"; return f.URL }, false,
 			[]string{"API key ok", "project FAIL PostHog at", "has no project 12345"}},
-		{"no events", func(f *fakePostHog) string { f.answer = seen(); return f.srv.URL }, false,
+		{"no events", func(f *fakePostHog) string { f.Answer = seen(); return f.URL }, false,
 			[]string{"project ok", "events FAIL project 12345 has no events in the last 7 days"}},
 		{"other event names", func(f *fakePostHog) string {
-			f.answer = seen([]any{"heartbeat_v2", 900}, []any{"error_occurred", 12}, []any{"$pageview", 4})
-			return f.srv.URL
+			f.Answer = seen([]any{"heartbeat_v2", 900}, []any{"error_occurred", 12}, []any{"$pageview", 4})
+			return f.URL
 		}, false, []string{"heartbeat events FAIL none of telemetry.health, base_telemetry.heartbeat in the last 7 days",
 			"error events ok 12 error_occurred", "timer events FAIL", "seen heartbeat_v2=900"}},
 		{"all good, no cohort scope", func(f *fakePostHog) string {
-			f.scopes = []string{"query:read"}
-			f.answer = seen([]any{"telemetry.health", 1200}, []any{"error_occurred", 12}, []any{"timer.started", 40})
-			return f.srv.URL
+			f.Scopes = []string{"query:read"}
+			f.Answer = seen([]any{"telemetry.health", 1200}, []any{"error_occurred", 12}, []any{"timer.started", 40})
+			return f.URL
 		}, true, []string{"heartbeat events ok 1,200 telemetry.health", "timer events ok", "cohorts WARN", "cohort:read"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fake := newFakePostHog(t)
-			fake.answer = seen()
+			fake.Answer = seen()
 			s := testSource(t, c.setup(fake))
 			rep, err := s.Check(context.Background(), m)
 			if err != nil {

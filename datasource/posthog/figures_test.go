@@ -43,7 +43,7 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 	fake := newFakePostHog(t)
 	data := newFakeData(evs)
 	r, _ := datasource.ParseRange("24h", now)
-	s := testSource(t, fake.srv.URL)
+	s := testSource(t, fake.URL)
 	cases := []datasource.Filter{
 		{},
 		{Scope: datasource.ScopePerson, Key: "deployment_method", Op: datasource.OpEq, Values: []string{"docker"}},
@@ -60,7 +60,7 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 			q = q.WithFilters(f)
 		}
 		t.Run(fmt.Sprint(datasource.FilterStrings(q.Filters)), func(t *testing.T) {
-			fake.answer = func(fq fakeQuery) ([]string, [][]any) {
+			fake.Answer = func(fq fakeQuery) ([]string, [][]any) {
 				checkSnapshotValues(t, fq, q, s.o.mapping)
 				return []string{"tag", "k", "b", "v1", "v2", "v3", "v4"}, data.rowsFor(q, s.o.mapping)
 			}
@@ -68,12 +68,12 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := fake.count()
+			before := fake.Count()
 			got, err := s.Snapshot(context.Background(), q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := fake.count() - before; n != 1 {
+			if n := fake.Count() - before; n != 1 {
 				t.Errorf("Snapshot sent %d requests, want 1", n)
 			}
 			if want.Totals.Events == 0 || want.Installs.Active == 0 && f.Key == "" {
@@ -111,7 +111,7 @@ func checkSnapshotValues(t *testing.T, fq fakeQuery, q datasource.Query, m datas
 		}
 	}
 	for _, v := range want {
-		if !fq.hasValue(v) {
+		if !fq.HasValue(v) {
 			t.Errorf("the request does not carry %v in values: %v", v, fq.Query.Values)
 		}
 	}

@@ -18,39 +18,39 @@ import (
 // off the same way. The clock is fake: nothing sleeps.
 func TestPaced429(t *testing.T) {
 	fake := newFakePostHog(t)
-	fake.answer = func(fakeQuery) ([]string, [][]any) { return snapCols, nil }
+	fake.Answer = func(fakeQuery) ([]string, [][]any) { return snapCols, nil }
 	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	src := cache.New(pace.New(testSource(t, fake.srv.URL), pace.DefaultBudget, pace.WithClock(clock), pace.WithJitter(func() float64 { return 0 })))
+	src := cache.New(pace.New(testSource(t, fake.URL), pace.DefaultBudget, pace.WithClock(clock), pace.WithJitter(func() float64 { return 0 })))
 	poll := func() error { _, err := src.Snapshot(context.Background(), testQuery()); return err }
 
-	fake.push(429, body429(9), nil)
+	fake.Push(429, body429(9), nil)
 	err := poll()
 	if d, _ := datasource.RetryAfter(err); datasource.KindOf(err) != datasource.ErrThrottled || d != 9*time.Second {
 		t.Fatalf("429: %v (retry %v)", err, d)
 	}
 	now = now.Add(5 * time.Second)
-	if err := poll(); datasource.KindOf(err) != datasource.ErrThrottled || fake.count() != 1 {
-		t.Errorf("during the wait: %v, server saw %d requests", err, fake.count())
+	if err := poll(); datasource.KindOf(err) != datasource.ErrThrottled || fake.Count() != 1 {
+		t.Errorf("during the wait: %v, server saw %d requests", err, fake.Count())
 	}
 	if iv, why := src.PollInterval(time.Second); iv != 4*time.Second || why == "" {
 		t.Errorf("interval during the wait: %v %q", iv, why)
 	}
 	now = now.Add(4 * time.Second)
-	if err := poll(); err != nil || fake.count() != 2 {
-		t.Errorf("after the wait: %v, server saw %d", err, fake.count())
+	if err := poll(); err != nil || fake.Count() != 2 {
+		t.Errorf("after the wait: %v, server saw %d", err, fake.Count())
 	}
 
-	fake.push(503, "<html>down</html>", nil)
+	fake.Push(503, "<html>down</html>", nil)
 	err = poll()
 	if d, _ := datasource.RetryAfter(err); datasource.KindOf(err) != datasource.ErrUnavailable || d != time.Second {
 		t.Errorf("503: %v (retry %v; 2s base with zero jitter is 1s)", err, d)
 	}
-	if err := poll(); fake.count() != 3 {
+	if err := poll(); fake.Count() != 3 {
 		t.Errorf("during backoff the server was called: %v", err)
 	}
 	now = now.Add(time.Second)
-	if err := poll(); err != nil || fake.count() != 4 {
+	if err := poll(); err != nil || fake.Count() != 4 {
 		t.Errorf("after backoff: %v", err)
 	}
 }

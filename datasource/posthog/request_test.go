@@ -24,8 +24,8 @@ func testQuery() datasource.Query {
 
 func TestRequestShape(t *testing.T) {
 	fake := newFakePostHog(t)
-	fake.answer = func(fakeQuery) ([]string, [][]any) { return snapCols, nil }
-	s := testSource(t, fake.srv.URL)
+	fake.Answer = func(fakeQuery) ([]string, [][]any) { return snapCols, nil }
+	s := testSource(t, fake.URL)
 	q := testQuery().WithFilters(
 		datasource.Filter{Scope: datasource.ScopePerson, Key: "deployment_method", Op: datasource.OpEq, Values: []string{"dockerXYZ"}},
 		datasource.Filter{Scope: datasource.ScopeEvent, Key: "app_version", Op: datasource.OpNotIn, Values: []string{"4.9.0-rcQ", "4.8.7-rcR"}},
@@ -33,10 +33,10 @@ func TestRequestShape(t *testing.T) {
 	if _, err := s.Snapshot(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
-	if n := fake.count(); n != 1 {
+	if n := fake.Count(); n != 1 {
 		t.Fatalf("%d requests for one snapshot, want 1", n)
 	}
-	r := fake.last()
+	r := fake.Last()
 	if r.Method != http.MethodPost || r.Path != "/api/projects/12345/query/" {
 		t.Errorf("request %s %s", r.Method, r.Path)
 	}
@@ -54,14 +54,14 @@ func TestRequestShape(t *testing.T) {
 		if strings.Contains(b.Query.Query, v) {
 			t.Errorf("%q is pasted into the SQL", v)
 		}
-		if !b.hasValue(v) {
-			t.Errorf("%q is not in values %v", v, b.valueStrings())
+		if !b.HasValue(v) {
+			t.Errorf("%q is not in values %v", v, b.ValueStrings())
 		}
 	}
-	if !b.hasValue(int64(4711)) || !b.has("IN COHORT {") {
+	if !b.HasValue(int64(4711)) || !b.Has("IN COHORT {") {
 		t.Errorf("cohort 4711 is not a placeholder value: %v", b.Query.Values)
 	}
-	if !b.has("UNION ALL") || !b.has("timestamp >= fromUnixTimestamp({") {
+	if !b.Has("UNION ALL") || !b.Has("timestamp >= fromUnixTimestamp({") {
 		t.Errorf("not the combined, time-bounded statement:\n%s", b.Query.Query)
 	}
 }
@@ -70,7 +70,7 @@ func TestRequestShape(t *testing.T) {
 // integers as numbers or quoted strings, NULL versions.
 func TestDecode(t *testing.T) {
 	fake := newFakePostHog(t)
-	fake.answer = func(fakeQuery) ([]string, [][]any) {
+	fake.Answer = func(fakeQuery) ([]string, [][]any) {
 		return []string{"v4", "v3", "v2", "v1", "b", "k", "tag"}, [][]any{
 			{"7", "3", 2, 40, 0, "", "tot"},
 			{0, 0, 0, "1", 0, "", "prev"},
@@ -82,7 +82,7 @@ func TestDecode(t *testing.T) {
 			{0, 0, 0, 1, 0, "4.9.1", "errv"},
 		}
 	}
-	s := testSource(t, fake.srv.URL)
+	s := testSource(t, fake.URL)
 	snap, err := s.Snapshot(context.Background(), testQuery())
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestDecode(t *testing.T) {
 		t.Errorf("source %v", snap.Source)
 	}
 
-	fake.answer = func(fakeQuery) ([]string, [][]any) { return []string{"tag", "k"}, [][]any{{"tot", ""}} }
+	fake.Answer = func(fakeQuery) ([]string, [][]any) { return []string{"tag", "k"}, [][]any{{"tot", ""}} }
 	if _, err := s.Snapshot(context.Background(), testQuery()); err == nil || !strings.Contains(err.Error(), `no column "b"`) {
 		t.Errorf("missing column: %v", err)
 	}
@@ -150,9 +150,9 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fake := newFakePostHog(t)
-			fake.push(c.status, c.body, c.header)
+			fake.Push(c.status, c.body, c.header)
 			var logs bytes.Buffer
-			s := testSource(t, fake.srv.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			s := testSource(t, fake.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			_, err := s.Snapshot(context.Background(), testQuery())
 			var de *datasource.Error
 			if !errors.As(err, &de) {
@@ -239,26 +239,26 @@ func TestNormalizeHost(t *testing.T) {
 // later polls reuse the list and cost one request each.
 func TestAutoScope(t *testing.T) {
 	fake := newFakePostHog(t)
-	fake.answer = func(q fakeQuery) ([]string, [][]any) {
+	fake.Answer = func(q fakeQuery) ([]string, [][]any) {
 		if q.Name == "ttmon.properties" {
 			return []string{"scope", "k"}, [][]any{{"person", "deployment_method"}, {"event", "app_version"}, {"event", "$set"}}
 		}
 		return snapCols, nil
 	}
 	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
-	s := testSource(t, fake.srv.URL, WithClock(func() time.Time { return now }))
+	s := testSource(t, fake.URL, WithClock(func() time.Time { return now }))
 	q := testQuery().WithFilters(datasource.Filter{Key: "app_version", Op: datasource.OpEq, Values: []string{"4.9.1"}},
 		datasource.Filter{Key: "deployment_method", Op: datasource.OpEq, Values: []string{"docker"}})
 	for i, want := range []int{2, 1, 1} {
-		before := fake.count()
+		before := fake.Count()
 		if _, err := s.Snapshot(context.Background(), q); err != nil {
 			t.Fatal(err)
 		}
-		if n := fake.count() - before; n != want {
+		if n := fake.Count() - before; n != want {
 			t.Errorf("poll %d: %d requests, want %d", i, n, want)
 		}
 	}
-	sql := fake.last().Body.Query.Query
+	sql := fake.Last().Body.Query.Query
 	if !strings.Contains(sql, "JSONType(properties, {") || !strings.Contains(sql, "JSONType(person.properties, {") {
 		t.Errorf("scopes not resolved to event and person:\n%s", sql)
 	}
@@ -266,7 +266,7 @@ func TestAutoScope(t *testing.T) {
 	if err != nil || len(props) != 2 {
 		t.Errorf("properties %v %v (want $set left out)", props, err)
 	}
-	if s.Requests() != int64(fake.count()) {
-		t.Errorf("Requests() = %d, server saw %d", s.Requests(), fake.count())
+	if s.Requests() != int64(fake.Count()) {
+		t.Errorf("Requests() = %d, server saw %d", s.Requests(), fake.Count())
 	}
 }
