@@ -1,6 +1,7 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -50,6 +51,10 @@ type Error struct {
 	Kind ErrorKind
 	// Message is the human sentence shown in the status line.
 	Message string
+	// Short names the cause in a few plain words ("connection refused",
+	// "timed out", "PostHog error 503") for the header badge, which has no
+	// room for Message. Empty: Cause falls back to the kind.
+	Short string
 	// RetryAfter is the wait the backend asked for (ErrThrottled) or the
 	// backoff chosen by the source (ErrUnavailable); 0 means "your call".
 	RetryAfter time.Duration
@@ -76,6 +81,45 @@ func KindOf(err error) ErrorKind {
 		return e.Kind
 	}
 	return ErrUnavailable
+}
+
+// Cause names what went wrong in a few plain words, for a badge: the
+// Short of the first classified error in err's chain that has one (a
+// decorator's error wraps the adapter's), else a phrase for the kind. A
+// deadline that ran out is "timed out"; an unclassified error has no
+// cause ("").
+func Cause(err error) string {
+	if err == nil {
+		return ""
+	}
+	var kind ErrorKind
+	for e := err; e != nil; {
+		var de *Error
+		if !errors.As(e, &de) {
+			break
+		}
+		if de.Short != "" {
+			return de.Short
+		}
+		if kind == 0 {
+			kind = de.Kind
+		}
+		e = de.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	switch kind {
+	case ErrThrottled:
+		return "rate limited"
+	case ErrAuth:
+		return "not authorized"
+	case ErrQuery:
+		return "query refused"
+	case ErrNotFound:
+		return "not found"
+	}
+	return ""
 }
 
 // RetryAfter returns how long to wait before trying again, if the error

@@ -1,6 +1,7 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -30,5 +31,33 @@ func TestErrorClassification(t *testing.T) {
 	wrapped := &Error{Kind: ErrUnavailable, Err: cause}
 	if !errors.Is(wrapped, cause) || wrapped.Error() != cause.Error() {
 		t.Fatal("Unwrap/Error must expose the cause")
+	}
+}
+
+// TestCause: the badge word comes from the innermost error that names one
+// (a decorator wraps the adapter's), else from the kind; a deadline is
+// "timed out"; an unclassified error has none.
+func TestCause(t *testing.T) {
+	inner := &Error{Kind: ErrUnavailable, Short: "connection refused", Message: "connection refused by host"}
+	outer := fmt.Errorf("poll: %w", &Error{Kind: ErrUnavailable, Message: "connection refused by host; next try in 2s", Err: inner})
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{errors.New("boom"), ""},
+		{inner, "connection refused"},
+		{outer, "connection refused"},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), "timed out"},
+		{&Error{Kind: ErrUnavailable, Err: context.DeadlineExceeded}, "timed out"},
+		{&Error{Kind: ErrThrottled, Message: "budget used up"}, "rate limited"},
+		{&Error{Kind: ErrAuth, Message: "key"}, "not authorized"},
+		{&Error{Kind: ErrQuery}, "query refused"},
+		{&Error{Kind: ErrNotFound}, "not found"},
+		{&Error{Kind: ErrUnavailable, Message: "down"}, ""},
+	} {
+		if got := Cause(tc.err); got != tc.want {
+			t.Errorf("Cause(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 		ok    bool
 		want  []string // substrings of the printed steps, in order
 	}{
-		{"unreachable", func(f *fakePostHog) string { return deadURL }, false, []string{"connection FAIL cannot reach PostHog"}},
+		{"unreachable", func(f *fakePostHog) string { return deadURL }, false, []string{"connection FAIL connection refused by 127.0.0.1:"}},
 		{"invalid key", func(f *fakePostHog) string { f.Key = "phx_other"; return f.URL }, false,
 			[]string{"connection ok", "API key FAIL PostHog rejected the personal API key"}},
 		{"missing scope", func(f *fakePostHog) string { f.Scopes = nil; return f.URL }, false,

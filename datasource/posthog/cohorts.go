@@ -42,7 +42,7 @@ func (s *Source) Cohorts(ctx context.Context) ([]datasource.Cohort, error) {
 		}
 		var p cohortPage
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, s.bad(fmt.Errorf("PostHog's cohort list is not JSON: %w", err))
+			return nil, s.bad(fmt.Errorf("the cohort list is not JSON (%w)", err))
 		}
 		for _, c := range p.Results {
 			if c.Deleted {

@@ -104,11 +104,6 @@ func (s *Source) Properties(ctx context.Context) ([]datasource.Property, error) 
 	return slices.Clone(out), nil
 }
 
-// bad classifies an answer ttmon cannot read.
-func (s *Source) bad(err error) error {
-	return &datasource.Error{Kind: datasource.ErrUnavailable, Message: s.redact(err.Error()), Err: err}
-}
-
 // Values counts the values of one property: a person property per person
 // that sent a matching event, an event property per matching event.
 // Missing values are not listed. Count descending, then value; Limit

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -58,7 +60,7 @@ func (s *Source) query(ctx context.Context, name string, h *hq) (*table, error) 
 	}
 	t, r, err := decodeTable(data)
 	if err != nil {
-		return nil, &datasource.Error{Kind: datasource.ErrUnavailable, Message: s.redact(err.Error()), Err: err}
+		return nil, s.bad(err)
 	}
 	if r.Error != "" {
 		return nil, &datasource.Error{Kind: datasource.ErrQuery, Message: "PostHog rejected the query: " + s.redact(r.Error)}
@@ -79,6 +81,11 @@ func (s *Source) do(ctx context.Context, method, path string, body []byte) ([]by
 }
 
 func (s *Source) doURL(ctx context.Context, method, target string, body []byte) ([]byte, error) {
+	start := time.Now()
+	limit := s.o.timeout
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(start) < limit {
+		limit = dl.Sub(start)
+	}
 	rctx, cancel := context.WithTimeout(ctx, s.o.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, target, bytes.NewReader(body))
@@ -91,23 +98,16 @@ func (s *Source) doURL(ctx context.Context, method, target string, body []byte) 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	start := time.Now()
 	s.requests.Add(1)
 	resp, err := s.o.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err() // the caller gave up: not the backend's fault
-		}
-		return nil, s.netError(err)
+		return nil, s.netError(ctx, err, limit, false)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	s.o.logger.Info("posthog request", "path", req.URL.Path, "status", resp.StatusCode, "took", time.Since(start))
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, s.netError(err)
+		return nil, s.netError(ctx, err, limit, true)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return data, nil
@@ -115,13 +115,71 @@ func (s *Source) doURL(ctx context.Context, method, target string, body []byte) 
 	return nil, s.statusError(resp, data)
 }
 
-// netError: PostHog could not be reached or did not answer in time.
-func (s *Source) netError(err error) error {
-	msg := fmt.Sprintf("cannot reach PostHog at %s: %s", s.host, s.redact(rootCause(err)))
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg = fmt.Sprintf("PostHog at %s did not answer within %s", s.host, s.o.timeout)
+// Short causes, for the header badge (datasource.Error.Short).
+const (
+	causeRefused  = "connection refused"
+	causeDNS      = "cannot resolve host"
+	causeTimeout  = "timed out"
+	causeReset    = "connection lost"
+	causeNet      = "cannot reach PostHog"
+	causeBad      = "bad response from PostHog"
+	causeThrottle = "rate limited"
+)
+
+// netError classifies a request that got no complete answer: PostHog
+// could not be reached, did not answer within limit, or cut its answer
+// off (inBody: the status line had arrived). A caller that cancelled gets
+// its own context error back: that is not the backend's fault. A caller
+// whose deadline ran out gets a timeout, which wraps
+// context.DeadlineExceeded: PostHog was too slow for it.
+func (s *Source) netError(ctx context.Context, err error, limit time.Duration, inBody bool) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
 	}
-	return &datasource.Error{Kind: datasource.ErrUnavailable, Message: msg, Err: redacted{s.redact(err.Error())}}
+	e := &datasource.Error{Kind: datasource.ErrUnavailable, Err: redacted{s.redact(err.Error())}}
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		e.Short = causeTimeout
+		e.Message = fmt.Sprintf("timed out: PostHog at %s did not answer within %s", s.host, approx(limit))
+		if inBody {
+			e.Message = fmt.Sprintf("timed out: PostHog at %s did not finish its answer within %s", s.host, approx(limit))
+		}
+		e.Err = timeoutError{e.Err.Error()}
+	case errors.As(err, &dns):
+		e.Short = causeDNS
+		e.Message = fmt.Sprintf("cannot resolve host %s (%s): check --posthog-host and the network's DNS", s.host.Hostname(), s.redact(dns.Err))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Short = causeRefused
+		e.Message = fmt.Sprintf("connection refused by %s: check --posthog-host and that PostHog is up", s.host.Host)
+	case inBody && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+		e.Short = causeBad
+		e.Message = fmt.Sprintf("bad response from PostHog at %s: the answer was cut off (%s)", s.host, s.redact(rootCause(err)))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		e.Short = causeReset
+		e.Message = fmt.Sprintf("connection lost: %s closed it before answering (%s)", s.host.Host, s.redact(rootCause(err)))
+	default:
+		e.Short = causeNet
+		e.Message = fmt.Sprintf("cannot reach PostHog at %s: %s", s.host, s.redact(rootCause(err)))
+	}
+	e.Message = s.redact(e.Message)
+	return e
+}
+
+// approx rounds a time limit for people: 15s, not 14.999873s.
+func approx(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// bad classifies an answer ttmon cannot read: retrying may help (a proxy's
+// error page, a truncated body), so it counts as the backend failing.
+func (s *Source) bad(err error) error {
+	return &datasource.Error{Kind: datasource.ErrUnavailable, Short: causeBad,
+		Message: "bad response from PostHog: " + s.redact(err.Error()), Err: redacted{s.redact(err.Error())}}
 }
 
 // rootCause drops the "Post \"url\": " wrapping of *url.Error: the URL is
@@ -139,6 +197,14 @@ func rootCause(err error) string {
 type redacted struct{ msg string }
 
 func (r redacted) Error() string { return r.msg }
+
+// timeoutError is a redacted timeout: errors.Is(err,
+// context.DeadlineExceeded) holds for it, as for the original.
+type timeoutError struct{ msg string }
+
+func (t timeoutError) Error() string        { return t.msg }
+func (t timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+func (t timeoutError) Timeout() bool        { return true }
 
 // apiError is PostHog's error body (Django REST framework's shape).
 type apiError struct {
@@ -183,12 +249,14 @@ func (s *Source) statusError(resp *http.Response, body []byte) error {
 		e.Kind = datasource.ErrThrottled
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), detail, time.Now())
 		e.Message = "PostHog's rate limit was reached (" + detail + ")"
+		e.Short = causeThrottle
 	case code >= 300 && code < 400:
 		e.Kind = datasource.ErrNotFound
 		e.Message = fmt.Sprintf("%s redirects to %s: set --posthog-host to the API host (https://us.posthog.com, https://eu.posthog.com or your instance)", s.host, redactURL(resp.Header.Get("Location")))
 	case code >= 500:
 		e.Kind = datasource.ErrUnavailable
-		e.Message = fmt.Sprintf("PostHog failed (HTTP %d: %s)", code, detail)
+		e.Short = fmt.Sprintf("PostHog error %d", code)
+		e.Message = fmt.Sprintf("PostHog error %d: %s", code, detail)
 	default: // 400 and the rest: the query (or request) was refused
 		e.Kind = datasource.ErrQuery
 		e.Message = "PostHog rejected the query: " + detail

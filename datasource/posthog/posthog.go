@@ -161,7 +161,14 @@ func NormalizeHost(h string) (host, notice string, err error) {
 	return u.String(), "", nil
 }
 
-var userinfoRE = regexp.MustCompile(`://[^/@\s]*@`)
+var (
+	userinfoRE = regexp.MustCompile(`://[^/@\s]*@`)
+	// A server's error text may quote the Authorization header it got, or
+	// a cut-off piece of the key: anything shaped like a personal API key
+	// or a bearer token goes too, not only the exact key.
+	keyRE    = regexp.MustCompile(`phx_[A-Za-z0-9_\-]*`)
+	bearerRE = regexp.MustCompile(`(?i)\b(bearer)\s+[^\s\["',;)\]}][^\s"',;)\]}]*`)
+)
 
 // redactURL removes credentials written into a URL (https://user:pw@host).
 func redactURL(s string) string { return userinfoRE.ReplaceAllString(s, "://[redacted]@") }
@@ -173,5 +180,7 @@ func (s *Source) redact(text string) string {
 	if s.key != "" {
 		text = strings.ReplaceAll(text, s.key, "[redacted]")
 	}
+	text = bearerRE.ReplaceAllString(text, "$1 [redacted]")
+	text = keyRE.ReplaceAllString(text, "[redacted]")
 	return redactURL(text)
 }

@@ -75,7 +75,7 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 	}
 	snap, err := assemble(t, q.Range)
 	if err != nil {
-		return nil, &datasource.Error{Kind: datasource.ErrUnavailable, Message: err.Error(), Err: err}
+		return nil, s.bad(err)
 	}
 	snap.Source = s.Info()
 	snap.Query = q

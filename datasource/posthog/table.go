@@ -31,7 +31,7 @@ type table struct {
 func decodeTable(body []byte) (*table, *queryResponse, error) {
 	var r queryResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, nil, fmt.Errorf("PostHog's answer is not the JSON of a query result: %w", err)
+		return nil, nil, fmt.Errorf("the answer is not the JSON of a query result (%w)", err)
 	}
 	t := &table{cols: make(map[string]int, len(r.Columns)), rows: make([][]json.RawMessage, len(r.Results))}
 	for i, c := range r.Columns {
@@ -39,10 +39,10 @@ func decodeTable(body []byte) (*table, *queryResponse, error) {
 	}
 	for i, raw := range r.Results {
 		if err := json.Unmarshal(raw, &t.rows[i]); err != nil {
-			return nil, nil, fmt.Errorf("PostHog's result row %d is not a list: %w", i, err)
+			return nil, nil, fmt.Errorf("result row %d is not a list (%w)", i, err)
 		}
 		if len(t.rows[i]) != len(r.Columns) {
-			return nil, nil, fmt.Errorf("PostHog's result row %d has %d cells for %d columns", i, len(t.rows[i]), len(r.Columns))
+			return nil, nil, fmt.Errorf("result row %d has %d cells for %d columns", i, len(t.rows[i]), len(r.Columns))
 		}
 	}
 	return t, &r, nil
@@ -55,7 +55,7 @@ func (t *table) need(names ...string) ([]int, error) {
 	for i, n := range names {
 		j, ok := t.cols[n]
 		if !ok {
-			return nil, fmt.Errorf("PostHog's answer has no column %q", n)
+			return nil, fmt.Errorf("the answer has no column %q", n)
 		}
 		out[i] = j
 	}

@@ -1,0 +1,153 @@
+package posthog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// TestNetworkFaults: every way a request can fail short of a PostHog
+// error answer becomes a retryable error whose badge word (Cause) and
+// sentence say what happened in plain words, and none of them, nor the
+// log, holds the key, even when the server echoes it back.
+func TestNetworkFaults(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := "http://" + l.Addr().String()
+	l.Close()
+	echo := func(status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			io.WriteString(w, `{"type":"server_error","code":"error","detail":"upstream said: `+r.Header.Get("Authorization")+
+				` (token `+testKey[:20]+`...)","attr":null}`)
+		}
+	}
+	stall := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	cases := []struct {
+		name    string
+		host    string // "" is the fake
+		fault   http.HandlerFunc
+		timeout time.Duration // the caller's deadline; the source's is 100ms
+		cause   string
+		mention string
+	}{
+		{"closed port", closedPort, nil, 0, "connection refused", "connection refused by 127.0.0.1:"},
+		{"unknown host", "http://ttmon-test.invalid", nil, 0, "cannot resolve host", "cannot resolve host ttmon-test.invalid"},
+		{"no answer", "", stall, 0, "timed out", "did not answer within 100ms"},
+		{"answer stalls", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			io.WriteString(w, `{"results":[`)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}, 0, "timed out", "did not finish its answer within 100ms"},
+		{"caller deadline", "", stall, 30 * time.Millisecond, "timed out", "did not answer within 30ms"},
+		{"truncated JSON", "", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"columns":["tag","k","b","v1","v2","v3","v4"],"results":[["tot","",0`)
+		}, 0, "bad response from PostHog", "not the JSON of a query result"},
+		{"body cut off", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "4096")
+			io.WriteString(w, `{"columns":["tag"`)
+		}, 0, "bad response from PostHog", "the answer was cut off"},
+		{"malformed JSON", "", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<html><body>502 Bad Gateway "+r.Header.Get("Authorization")+"</body></html>")
+		}, 0, "bad response from PostHog", "not the JSON of a query result"},
+		{"wrong shape", "", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"columns":"tag","results":5}`)
+		}, 0, "bad response from PostHog", "bad response from PostHog"},
+		{"missing columns", "", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"columns":["tag"],"results":[["tot"]]}`)
+		}, 0, "bad response from PostHog", `no column "k"`},
+		{"connection dropped", "", func(w http.ResponseWriter, r *http.Request) {
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				c.Close()
+			}
+		}, 0, "connection lost", "closed it before answering"},
+		{"500 echoing the key", "", echo(500), 0, "PostHog error 500", "PostHog error 500: upstream said: Bearer [redacted] (token [redacted]...)"},
+		{"502 echoing the key", "", echo(502), 0, "PostHog error 502", "PostHog error 502"},
+		{"503 page", "", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(503)
+			io.WriteString(w, "<html>503 Service Temporarily Unavailable</html>")
+		}, 0, "PostHog error 503", "PostHog error 503: Service Unavailable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			host := c.host
+			if host == "" {
+				fake := newFakePostHog(t)
+				fake.Fail(c.fault)
+				host = fake.URL
+			}
+			var logs bytes.Buffer
+			s := testSource(t, host, WithTimeout(100*time.Millisecond), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			ctx := context.Background()
+			if c.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, c.timeout)
+				defer cancel()
+			}
+			_, err := s.Snapshot(ctx, testQuery())
+			var de *datasource.Error
+			if !errors.As(err, &de) || de.Kind != datasource.ErrUnavailable {
+				t.Fatalf("%v (%T) is not classified as unavailable", err, err)
+			}
+			if got := datasource.Cause(err); got != c.cause {
+				t.Errorf("cause %q, want %q (%v)", got, c.cause, err)
+			}
+			if !strings.Contains(err.Error(), c.mention) {
+				t.Errorf("%q does not mention %q", err, c.mention)
+			}
+			if c.cause == "timed out" && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("a timeout is not context.DeadlineExceeded: %v", err)
+			}
+			for e := error(err); e != nil; e = errors.Unwrap(e) {
+				assertNoKey(t, e.Error())
+			}
+			assertNoKey(t, logs.String(), s.Info().String())
+		})
+	}
+}
+
+// TestCancelIsTheCallers: a caller that cancels gets context.Canceled,
+// not a backend failure (the pace decorator must not back off for it).
+func TestCancelIsTheCallers(t *testing.T) {
+	fake := newFakePostHog(t)
+	fake.Fail(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	s := testSource(t, fake.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	if _, err := s.Snapshot(ctx, testQuery()); !errors.Is(err, context.Canceled) || datasource.Cause(err) != "" {
+		t.Errorf("a cancelled caller gets %v, want context.Canceled", err)
+	}
+}
+
+// TestRedact: the key, bearer tokens and key-shaped text are removed
+// wherever they appear, and redacting twice changes nothing.
+func TestRedact(t *testing.T) {
+	s := testSource(t, "https://us.posthog.com")
+	for in, want := range map[string]string{
+		"got Bearer " + testKey:                       "got Bearer [redacted]",
+		`"authorization": "bearer abc.def"`:           `"authorization": "bearer [redacted]"`,
+		"key " + testKey[:12] + "…":                   "key [redacted]…",
+		"https://u:" + testKey + "@h/x":               "https://[redacted]@h/x",
+		"phc_project_token is fine, phx_ is not":      "phc_project_token is fine, [redacted] is not",
+		"Bearer [redacted] stays":                     "Bearer [redacted] stays",
+		"nothing secret here: connection refused (x)": "nothing secret here: connection refused (x)",
+	} {
+		got := s.redact(in)
+		if got != want || s.redact(got) != got {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
