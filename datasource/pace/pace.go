@@ -188,11 +188,18 @@ func (s *Source) learn(ctx context.Context, now time.Time, err error) error {
 		s.fails = 0
 		return nil
 	}
-	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+	if errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled) {
 		return err // the caller gave up; says nothing about the backend
 	}
+	// A deadline that ran out, though, is the backend being slower than
+	// the caller can wait: it backs off like any other failure, or a
+	// hung backend would be asked again at every poll.
 	var de *datasource.Error
-	if !errors.As(err, &de) {
+	switch {
+	case errors.As(err, &de):
+	case errors.Is(err, context.DeadlineExceeded):
+		de = &datasource.Error{Kind: datasource.ErrUnavailable, Short: "timed out", Message: "timed out: the backend did not answer in time", Err: err}
+	default:
 		de = &datasource.Error{Kind: datasource.ErrUnavailable, Message: err.Error(), Err: err}
 	}
 	switch de.Kind {

@@ -3,6 +3,7 @@ package pace
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -182,6 +183,22 @@ func TestPermanentAndCancelled(t *testing.T) {
 	}
 	if err := snap(p); err != nil || st.n() != 2 {
 		t.Errorf("nothing blocks the next call: %v (calls %d)", err, st.n())
+	}
+}
+
+// TestDeadlineBacksOff: a backend too slow for the caller's deadline is
+// backed off like a failing one (a hung PostHog must not be asked again at
+// every poll), and the refusal says it timed out.
+func TestDeadlineBacksOff(t *testing.T) {
+	c := newClock()
+	st := &stub{errs: []error{fmt.Errorf("snapshot: %w", context.DeadlineExceeded)}}
+	p := New(st, DefaultBudget, WithClock(c.now), WithJitter(half))
+	err := snap(p)
+	if d, ok := datasource.RetryAfter(err); kindOf(err) != datasource.ErrUnavailable || !ok || d <= 0 || datasource.Cause(err) != "timed out" {
+		t.Fatalf("timeout: %v (retry %v, cause %q)", err, d, datasource.Cause(err))
+	}
+	if err := snap(p); st.n() != 1 || datasource.Cause(err) != "timed out" || !strings.Contains(err.Error(), "next try in") {
+		t.Errorf("during the backoff: %v (calls %d, cause %q)", err, st.n(), datasource.Cause(err))
 	}
 }
 
