@@ -70,7 +70,7 @@
 // A Snapshot scans chunks on two cores; a chunk inside the range is read
 // family by family from its offset lists. Event properties other than the
 // Mapping's (event filters, event-scope values and breakdowns) are loaded,
-// compact, on the first query that needs them (about 2 s at 10M events).
+// compact, on the first query that needs them (about 1.5 s at 10M events).
 //
 // The SQL engine computes every figure with plain SQL over the tables (a
 // view shows propsets as JSON objects). It is the reference the tests hold
@@ -89,7 +89,7 @@
 //   - disk: 104 bytes per event at 10M (events row ~45, dedup index ~30,
 //     propsets ~13, index blobs ~10).
 //   - index heap: ~220 MB at 10M events.
-//   - ingest, direct Ingest calls: ~120k events/s, flat while the store
+//   - ingest, direct Ingest calls: ~85-120k events/s, flat while the store
 //     grows to 10M; through HTTP /batch/: see BENCHMARKS.md.
 //
 // # Figures
