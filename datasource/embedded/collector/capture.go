@@ -1,8 +1,8 @@
 package collector
 
 import (
-	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"time"
@@ -10,9 +10,23 @@ import (
 	"github.com/ttmon/ttmon/datasource/embedded"
 )
 
-// capture handles one capture request: wait for a slot, read, decode,
-// authenticate, store, answer.
+// capture handles one capture request: read the body within the read
+// budget, then take a slot to decode, authenticate and store it, and answer.
+// Reading takes no slot, so clients that send slowly only hold the budget
+// for the bytes they have sent.
 func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKind) {
+	limit := c.limits.EventBytes
+	if kind == routeBatch {
+		limit = c.limits.BatchBytes
+	}
+	body, held, aerr := c.readBody(w, r, limit)
+	// The body stays in memory until the answer, so it keeps its budget
+	// through decoding and storing too.
+	defer c.reads.give(held)
+	if aerr != nil {
+		c.reject(w, aerr)
+		return
+	}
 	release, ok := c.acquire(r.Context())
 	if !ok {
 		c.reject(w, errBusy)
@@ -20,15 +34,6 @@ func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKi
 	}
 	defer release()
 
-	limit := c.limits.EventBytes
-	if kind == routeBatch {
-		limit = c.limits.BatchBytes
-	}
-	body, aerr := c.readBody(w, r, limit)
-	if aerr != nil {
-		c.reject(w, aerr)
-		return
-	}
 	query := r.URL.Query()
 	p := payload{
 		body:        body,
@@ -138,34 +143,74 @@ func asAPIError(err error) *apiError {
 	return badPayload("invalid_payload", "invalid payload")
 }
 
-// readBody reads at most limit bytes within BodyTimeout: more is a 413
-// (announced by Content-Length or discovered while reading), a client that
-// stalls gets a 408. After a failure the read deadline stays and the
-// connection is closed, so the server does not wait for the rest of the
-// body before sending the refusal.
-func (c *Collector) readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, *apiError) {
+// firstRead is the buffer a body starts in, and the read budget a client
+// holds before it has sent anything.
+const firstRead = 4 << 10
+
+// readBody reads at most limit bytes within BodyTimeout, reserving read
+// budget as the bytes arrive: the buffer starts at firstRead and doubles,
+// never past the Content-Length (when sent) or limit plus one byte, the
+// room that lets the last read see the end without growing again. It
+// returns the bytes reserved, also on failure; the caller gives them back
+// when the request is done. More than limit is a 413 (announced by
+// Content-Length or discovered while reading), a client that stalls gets a
+// 408, and one for which no budget comes free within QueueWait a 503.
+// After a failure the read deadline stays and the connection is closed, so
+// the server does not wait for the rest of the body before sending the
+// refusal.
+func (c *Collector) readBody(w http.ResponseWriter, r *http.Request, limit int) (body []byte, held int, aerr *apiError) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(c.limits.BodyTimeout)) // unsupported writers just have no deadline
 	if r.ContentLength > int64(limit) {
 		w.Header().Set("Connection", "close")
-		return nil, tooLarge("too_large", "body exceeds %d bytes", limit)
+		return nil, 0, tooLarge("too_large", "body exceeds %d bytes", limit)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, int64(limit)))
-	if err == nil {
+	if r.ContentLength == 0 { // a GET, or an empty POST
 		_ = rc.SetReadDeadline(time.Time{})
-		return buf.Bytes(), nil
+		return nil, 0, nil
 	}
-	w.Header().Set("Connection", "close")
+	most := limit + 1
+	if r.ContentLength > 0 {
+		most = int(r.ContentLength) + 1
+	}
+	src := http.MaxBytesReader(w, r.Body, int64(limit))
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) == most {
+				// More than the Content-Length said: only a handler called
+				// directly sees that. src still stops at limit.
+				most = limit + 1
+			}
+			size := min(max(2*cap(buf), firstRead), most)
+			if !c.reads.take(r.Context(), size-held, c.limits.QueueWait) {
+				w.Header().Set("Connection", "close")
+				return nil, held, errBusy
+			}
+			held = size
+			buf = append(make([]byte, 0, size), buf...)
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			_ = rc.SetReadDeadline(time.Time{})
+			return buf, held, nil
+		}
+		if err != nil {
+			w.Header().Set("Connection", "close")
+			return nil, held, readError(err, limit)
+		}
+	}
+}
+
+// readError is the refusal for a body that could not be read.
+func readError(err error, limit int) *apiError {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, tooLarge("too_large", "body exceeds %d bytes", limit)
+		return tooLarge("too_large", "body exceeds %d bytes", limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, errBodyTimeout
+		return errBodyTimeout
 	}
-	return nil, badPayload("read_failed", "failed to read request body")
+	return badPayload("read_failed", "failed to read request body")
 }

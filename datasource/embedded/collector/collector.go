@@ -30,7 +30,8 @@ type Collector struct {
 	log       *slog.Logger
 	now       func() time.Time
 	limits    Limits
-	slots     chan struct{}
+	reads     *budget       // bytes request bodies may hold (ReadBytes)
+	slots     chan struct{} // decode-and-store slots (MaxInFlight)
 	requests  atomic.Uint64
 	received  atomic.Uint64
 	stored    atomic.Uint64
@@ -66,6 +67,7 @@ func New(ing Ingester, opts ...Option) *Collector {
 	if len(c.tokens) == 0 {
 		c.log.Warn("collector has no project token; every capture request will be refused")
 	}
+	c.reads = newBudget(c.limits.ReadBytes)
 	c.slots = make(chan struct{}, c.limits.MaxInFlight)
 	return c
 }
@@ -127,7 +129,7 @@ func (c *Collector) reject(w http.ResponseWriter, e *apiError) {
 	writeError(w, e)
 }
 
-// acquire waits up to QueueWait for an in-flight slot.
+// acquire waits up to QueueWait for a slot to decode and store in.
 func (c *Collector) acquire(ctx context.Context) (release func(), ok bool) {
 	release = func() { <-c.slots }
 	select {

@@ -112,6 +112,8 @@ func TestStoreFailure(t *testing.T) {
 	}
 }
 
+// TestBusyWhenSlotsTaken: a request whose body has arrived waits QueueWait
+// for a decode slot, then gets a 503 with Retry-After.
 func TestBusyWhenSlotsTaken(t *testing.T) {
 	c, rec := newTestCollector(t, WithLimits(Limits{MaxInFlight: 1, QueueWait: 20 * time.Millisecond}))
 	rec.block = make(chan struct{})
@@ -135,8 +137,8 @@ func TestBusyWhenSlotsTaken(t *testing.T) {
 	wantOK(t, postJSON(c, "/e/", eventJSON("third", "u")))
 }
 
-// TestStalledBody: a client that announces a body and stops sending loses
-// its slot after BodyTimeout with PostHog's 408, and others are served.
+// TestStalledBody: a client that announces a body and stops sending gets
+// PostHog's 408 after BodyTimeout, and others are served.
 func TestStalledBody(t *testing.T) {
 	c, _ := newTestCollector(t, WithLimits(Limits{MaxInFlight: 1, BodyTimeout: 100 * time.Millisecond}))
 	srv := httptest.NewServer(c)

@@ -31,16 +31,27 @@ type Limits struct {
 	// past 10 ($exception stack frames), and a cap keeps a "[[[[..." body
 	// from costing more than its bytes.
 	MaxDepth int
-	// MaxInFlight caps capture requests being read, decoded or stored at
-	// once, which bounds memory: each may hold a body, its decompressed
-	// text and the decoded events. Default 8.
+	// ReadBytes caps the memory that bodies being received hold, all
+	// requests together. A request reserves room as its bytes arrive
+	// (4 KiB first, then doubling, never past its Content-Length or route
+	// limit) and gives it back once answered, so a client that announces
+	// 20 MiB and sends nothing holds a few KiB. A request that finds no
+	// room waits up to QueueWait, then gets a 503 with Retry-After. Default
+	// 64 MiB; it is raised, if lower, to hold a largest body and a largest
+	// single event at once, so a full batch always fits.
+	ReadBytes int
+	// MaxInFlight caps capture requests being decoded or stored at once,
+	// which bounds the memory decoding takes: each may hold its
+	// decompressed text and the decoded events. A request takes a slot
+	// only once its body has arrived, so slow senders never hold one.
+	// Default 8.
 	MaxInFlight int
-	// QueueWait is how long a request beyond MaxInFlight waits for a slot
-	// before it gets a 503 with Retry-After. Default 2 s.
+	// QueueWait is how long a request waits for read budget, or for a
+	// slot, before it gets a 503 with Retry-After. Default 2 s.
 	QueueWait time.Duration
-	// BodyTimeout is how long a client has to deliver its whole body once
-	// it holds a slot; a slower one gets a 408, so stalled clients cannot
-	// keep the slots. Default 20 s.
+	// BodyTimeout is how long a client has to deliver its whole body,
+	// counted from when the collector starts reading it; a slower one gets
+	// a 408 and gives its read budget back. Default 20 s.
 	BodyTimeout time.Duration
 }
 
@@ -51,13 +62,15 @@ func DefaultLimits() Limits {
 		EventBytes:  2 << 20,
 		MaxEvents:   20000,
 		MaxDepth:    64,
+		ReadBytes:   64 << 20,
 		MaxInFlight: 8,
 		QueueWait:   2 * time.Second,
 		BodyTimeout: 20 * time.Second,
 	}
 }
 
-// withDefaults fills every zero or negative field from DefaultLimits.
+// withDefaults fills every zero or negative field from DefaultLimits and
+// raises ReadBytes to its floor.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
 	if l.BatchBytes <= 0 {
@@ -71,6 +84,13 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = d.MaxDepth
+	}
+	if l.ReadBytes <= 0 {
+		l.ReadBytes = d.ReadBytes
+	}
+	// Each body may reserve one byte past its limit (see readBody).
+	if floor := max(l.BatchBytes, l.EventBytes) + 1 + l.EventBytes + 1; l.ReadBytes < floor {
+		l.ReadBytes = floor
 	}
 	if l.MaxInFlight <= 0 {
 		l.MaxInFlight = d.MaxInFlight

@@ -74,8 +74,9 @@ var (
 		detail: "client stopped sending data",
 		reason: "body_read_timeout",
 	}
-	// errBusy tells a client to come back shortly: the collector is at its
-	// in-flight limit. posthog-go honours Retry-After on 503.
+	// errBusy tells a client to come back shortly: the bodies being received
+	// fill the read budget, or every decode slot is taken. posthog-go
+	// honours Retry-After on 503.
 	errBusy = &apiError{
 		status:     http.StatusServiceUnavailable,
 		typ:        "server_error",
