@@ -53,7 +53,7 @@
 // unknown project token; 408 when a client stops sending its body; 413 when a
 // body — or what it decompresses to — exceeds 20 MiB on /batch or 2 MiB
 // elsewhere, or holds too many events; 503 with Retry-After when the store
-// fails or the collector is at its concurrency limit. Error bodies have
+// fails or the collector is busy (see Limits). Error bodies have
 // PostHog's shape: {"type":..., "code":..., "detail":..., "attr":null}.
 //
 // Events without an event name or a distinct id, or with a malformed uuid,
@@ -63,4 +63,19 @@
 // same way but rejected a request with a missing distinct id, and the Rust
 // capture rejects both with 400; a 400 loses the whole batch, since SDKs do
 // not retry it, so only the bad events are left out here.)
+//
+// # Limits
+//
+// Slow or stalled clients cannot exhaust the collector. NewServer bounds
+// the time for headers and for whole requests. Reading a body takes memory
+// from a read budget that all requests share (Limits.ReadBytes, 64 MiB),
+// reserved as the bytes arrive: 4 KiB first, then doubling, never past the
+// Content-Length or the route's limit. A client that announces 20 MiB and
+// sends nothing holds 4 KiB, and gets a 408 if its body is not complete
+// within Limits.BodyTimeout (20 s). A body keeps its budget until its
+// request is answered. Only a request whose body has arrived takes one of
+// the Limits.MaxInFlight (8) slots to decompress, decode and store, so
+// decoding memory is bounded too, and slow senders never hold a slot. A
+// request that finds no budget, or no slot, within Limits.QueueWait (2 s)
+// gets a 503 with Retry-After.
 package collector
