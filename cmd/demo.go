@@ -130,6 +130,28 @@ type demo struct {
 
 // startDemo starts the collector, sends the backfill (progress on w) and,
 // with o.live, keeps live traffic flowing until Close.
+// liveDemoOptions is the demo the monitor and `ttmon ssh --demo` watch:
+// the snapshot's backfill, then live traffic.
+func liveDemoOptions() *demoOptions {
+	o := demoSnapshotOptions()
+	o.live = true
+	o.sim.Rate = 20
+	return &o
+}
+
+// demoOrSource is what a reading command watches: a fresh simulated fleet
+// when demo is not nil, else the configured source. closeSrc releases it.
+func (a *app) demoOrSource(ctx context.Context, demo *demoOptions) (src datasource.Source, closeSrc func(), err error) {
+	if demo == nil {
+		return a.openSource(ctx)
+	}
+	d, err := a.startDemo(ctx, *demo, a.stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.store, func() { d.Close() }, nil
+}
+
 func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo, error) {
 	dir, err := os.MkdirTemp("", "ttmon-demo-")
 	if err != nil {

@@ -73,22 +73,16 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	var src datasource.Source
+	var fleet *demoOptions
 	if demo {
-		d, err := a.startDemo(ctx, demoSnapshotOptions(), a.stderr)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		src = d.store
-	} else {
-		s, closeSrc, err := a.openSource(ctx)
-		if err != nil {
-			return err
-		}
-		defer closeSrc()
-		src = s
+		o := demoSnapshotOptions()
+		fleet = &o
 	}
+	src, closeSrc, err := a.demoOrSource(ctx, fleet)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
 	if filters, err = a.withCohort(cmd, src, filters); err != nil {
 		return err
 	}

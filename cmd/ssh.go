@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ttmon/ttmon/config"
-	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/shared"
 	"github.com/ttmon/ttmon/sshserve"
 	"github.com/ttmon/ttmon/tui"
@@ -120,7 +119,11 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	src, closeSrc, err := a.sshSource(ctx, demo)
+	var live *demoOptions
+	if demo {
+		live = liveDemoOptions()
+	}
+	src, closeSrc, err := a.demoOrSource(ctx, live)
 	if err != nil {
 		return err
 	}
@@ -150,21 +153,6 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 	}
 	fmt.Fprintf(a.stderr, "ttmon ssh: %d authorized key(s) in %s\n", nkeys, o.AuthorizedKeysPath)
 	return a.serveSSH(ctx, srv, sh, ln)
-}
-
-// sshSource is the configured source, or a live simulated fleet.
-func (a *app) sshSource(ctx context.Context, demo bool) (datasource.Source, func(), error) {
-	if !demo {
-		return a.openSource(ctx)
-	}
-	o := demoSnapshotOptions()
-	o.live = true
-	o.sim.Rate = 20
-	d, err := a.startDemo(ctx, o, a.stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	return d.store, func() { d.Close() }, nil
 }
 
 // serveSSH announces the server, serves until ctx ends (SIGINT/SIGTERM),

@@ -39,25 +39,15 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	var src datasource.Source
+	var live *demoOptions
 	if demo {
-		o := demoSnapshotOptions()
-		o.live = true
-		o.sim.Rate = 20
-		d, err := a.startDemo(ctx, o, a.stderr)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		src = d.store
-	} else {
-		s, closeSrc, err := a.openSource(ctx)
-		if err != nil {
-			return err
-		}
-		defer closeSrc()
-		src = s
+		live = liveDemoOptions()
 	}
+	src, closeSrc, err := a.demoOrSource(ctx, live)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
 	if filters, err = a.withCohort(cmd, src, filters); err != nil {
 		return err
 	}
