@@ -165,7 +165,7 @@ func (s *Store) valuesOn(ctx context.Context, e engine, q datasource.ValuesQuery
 		scope = datasource.ResolveScopes([]datasource.Filter{{Key: q.Key}}, props)[0].Scope
 	}
 	out, err := e.values(ctx, p, scope, q.Key)
-	return limitCounts(out, q.Limit, 100), err
+	return datasource.SortCounts(out, q.Limit, 100), err
 }
 
 // Properties lists the keys carried by persons (ScopePerson) and by event
@@ -253,25 +253,7 @@ func (s *Store) breakdownOn(ctx context.Context, e engine, q datasource.Breakdow
 		q.Scope = datasource.ResolveScopes([]datasource.Filter{{Key: q.Key}}, props)[0].Scope
 	}
 	out, err := e.breakdown(ctx, p, q)
-	return limitCounts(out, q.Limit, 100), err
-}
-
-// limitCounts sorts by count desc, value asc and cuts to limit (def when
-// limit <= 0).
-func limitCounts(vs []datasource.ValueCount, limit, def int) []datasource.ValueCount {
-	slices.SortFunc(vs, func(a, b datasource.ValueCount) int {
-		if c := cmp.Compare(b.Count, a.Count); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Value, b.Value)
-	})
-	if limit <= 0 {
-		limit = def
-	}
-	if len(vs) > limit {
-		vs = vs[:limit]
-	}
-	return vs
+	return datasource.SortCounts(out, q.Limit, 100), err
 }
 
 // countsOf turns a value->count map into a slice (unsorted).
