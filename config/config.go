@@ -210,6 +210,13 @@ func (c Config) Validate() error {
 	if _, err := alert.Compile(c.Alerts); err != nil {
 		errs = append(errs, err)
 	}
+	// Messages quote what was set; a key set where another value belongs
+	// (TTMON_POSTHOG_PROJECT=phx_...) must not be quoted back.
+	for i, e := range errs {
+		if msg := posthog.Redact(e.Error(), c.PostHog.APIKey); msg != e.Error() {
+			errs[i] = errors.New(msg)
+		}
+	}
 	return errors.Join(errs...)
 }
 

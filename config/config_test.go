@@ -152,6 +152,28 @@ func TestValidatePostHog(t *testing.T) {
 	}
 }
 
+// TestValidateNeverQuotesTheKey: a key set where another value belongs
+// (swapped environment variables) is not quoted back in the error.
+func TestValidateNeverQuotesTheKey(t *testing.T) {
+	const key = "phx_SECRET_canary_1234567890"
+	c := Default()
+	c.Source = "posthog"
+	for _, p := range []PostHog{
+		{Host: "eu", Project: key, APIKey: key, QueryBudget: "120/h"},
+		{Host: "ftp://" + key + "@x", Project: key, APIKey: key, QueryBudget: key},
+		{Host: "eu", Project: "phx_SECRET_canary_other", APIKey: key, QueryBudget: "120/h"},
+	} {
+		c.PostHog = p
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "posthog.project") {
+			t.Fatalf("%+v: %v", p, err)
+		}
+		if strings.Contains(err.Error(), "SECRET_canary") {
+			t.Errorf("the key is quoted back: %v", err)
+		}
+	}
+}
+
 func TestSecretInReadableFileWarns(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	writeFile(t, path, "version: 1\nposthog:\n  api_key: phx_secret\n", 0o644)

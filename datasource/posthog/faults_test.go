@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/posthog/posthogtest"
 )
 
 // TestNetworkFaults: every way a request can fail short of a PostHog
@@ -149,5 +150,110 @@ func TestRedact(t *testing.T) {
 		if got != want || s.redact(got) != got {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestNoKeyInAnyError: whatever a server echoes of the key (the whole
+// Authorization header, the key alone, a cut-off piece, in a detail, a
+// page or a redirect), no method's error, Check report or log holds it.
+func TestNoKeyInAnyError(t *testing.T) {
+	const key = "phx_SECRET_canary_1234567890"
+	echo := func(status int, body string, header ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			auth := r.Header.Get("Authorization")
+			b := strings.NewReplacer("AUTH", auth, "KEY", key, "PIECE", key[:15]).Replace(body)
+			for i := 0; i+1 < len(header); i += 2 {
+				w.Header().Set(header[i], strings.NewReplacer("AUTH", auth, "KEY", key).Replace(header[i+1]))
+			}
+			w.WriteHeader(status)
+			io.WriteString(w, b)
+		}
+	}
+	detail := func(d string) string {
+		return `{"type":"x","code":"y","detail":"` + d + `","attr":null}`
+	}
+	faults := map[string]http.HandlerFunc{
+		"401":      echo(401, detail("Personal API key AUTH is invalid.")),
+		"403":      echo(403, detail("API key KEY missing required scope 'query:read'")),
+		"404":      echo(404, detail("Not found for KEY.")),
+		"400":      echo(400, detail("Unable to resolve field KEY; header was AUTH")),
+		"429":      echo(429, detail("Request with PIECE throttled. Expected available in 3 seconds.")),
+		"500":      echo(500, detail("A server error occurred: AUTH")),
+		"503 page": echo(503, "<html>AUTH KEY</html>"),
+		"redirect": echo(302, "", "Location", "https://user:KEY@eu.posthog.com/api/?token=KEY&h=AUTH"),
+		"200 page": echo(200, "<html>Welcome KEY</html>"),
+		"200 bad":  echo(200, `{"columns":["value","n"],"results":[["KEY"]]}`),
+		"hogql":    echo(200, `{"columns":[],"results":[],"error":"KEY is not a field (AUTH)"}`),
+	}
+	q := testQuery()
+	for name, h := range faults {
+		t.Run(name, func(t *testing.T) {
+			fake := posthogtest.New(t, key)
+			fake.Fail(h)
+			var logs bytes.Buffer
+			s, err := New(fake.URL, "12345", key, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			calls := map[string]func() error{
+				"Snapshot":      func() error { _, err := s.Snapshot(ctx, q); return err },
+				"Values":        func() error { _, err := s.Values(ctx, datasource.ValuesQuery{Query: q, Key: "app_version"}); return err },
+				"Properties":    func() error { _, err := s.Properties(ctx); return err },
+				"Events":        func() error { _, err := s.Events(ctx, datasource.EventsQuery{Query: q, Kind: datasource.KindError}); return err },
+				"Installations": func() error { _, err := s.Installations(ctx, datasource.InstallationsQuery{Query: q}); return err },
+				"Breakdown": func() error {
+					_, err := s.Breakdown(ctx, datasource.BreakdownQuery{Query: q, Kind: datasource.KindHeartbeat, Key: "platform"})
+					return err
+				},
+				"Cohorts": func() error { _, err := s.Cohorts(ctx); return err },
+			}
+			for m, call := range calls {
+				err := call()
+				if err == nil {
+					if m == "Snapshot" {
+						t.Errorf("%s: no error", m)
+					}
+					continue
+				}
+				for e := err; e != nil; e = errors.Unwrap(e) {
+					noCanary(t, m+" error", e.Error())
+				}
+			}
+			rep, err := s.Check(ctx, datasource.DefaultMapping())
+			if err != nil {
+				noCanary(t, "Check error", err.Error())
+			} else {
+				noCanary(t, "Check report", printReport(rep))
+			}
+			noCanary(t, "the log", logs.String())
+			noCanary(t, "Info", s.Info().String())
+		})
+	}
+}
+
+func noCanary(t *testing.T, where, text string) {
+	t.Helper()
+	for _, bad := range []string{"SECRET_canary", "1234567890"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("%s holds the key: %s", where, text)
+		}
+	}
+}
+
+// TestKeyInOtherSettings: a host or project that holds the key (swapped
+// settings) is refused without quoting it, before it can reach a header.
+func TestKeyInOtherSettings(t *testing.T) {
+	const key = "phx_SECRET_canary_1234567890"
+	for _, c := range [][2]string{{"https://" + key + ".example.com", "12345"}, {"https://us.posthog.com", key}, {"https://us.posthog.com/" + key, "1"}} {
+		s, err := New(c[0], c[1], key)
+		if err == nil {
+			t.Errorf("New(%q, %q) accepted the key as a setting: %v", c[0], c[1], s.Info())
+			continue
+		}
+		noCanary(t, "New error", err.Error())
+	}
+	if _, err := New("https://"+key+"@us.posthog.com", "12345", key); err != nil {
+		t.Errorf("credentials in the URL are dropped, not refused: %v", err)
 	}
 }

@@ -140,6 +140,9 @@ func (s *Source) netError(ctx context.Context, err error, limit time.Duration, i
 	var dns *net.DNSError
 	var ne net.Error
 	switch {
+	case errors.As(err, &dns): // before timeouts: a lookup that timed out is still the name's fault
+		e.Short = causeDNS
+		e.Message = fmt.Sprintf("cannot resolve host %s (%s): check --posthog-host and the network's DNS", s.host.Hostname(), s.redact(dns.Err))
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		e.Short = causeTimeout
 		e.Message = fmt.Sprintf("timed out: PostHog at %s did not answer within %s", s.host, approx(limit))
@@ -147,9 +150,6 @@ func (s *Source) netError(ctx context.Context, err error, limit time.Duration, i
 			e.Message = fmt.Sprintf("timed out: PostHog at %s did not finish its answer within %s", s.host, approx(limit))
 		}
 		e.Err = timeoutError{e.Err.Error()}
-	case errors.As(err, &dns):
-		e.Short = causeDNS
-		e.Message = fmt.Sprintf("cannot resolve host %s (%s): check --posthog-host and the network's DNS", s.host.Hostname(), s.redact(dns.Err))
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Short = causeRefused
 		e.Message = fmt.Sprintf("connection refused by %s: check --posthog-host and that PostHog is up", s.host.Host)
@@ -252,7 +252,7 @@ func (s *Source) statusError(resp *http.Response, body []byte) error {
 		e.Short = causeThrottle
 	case code >= 300 && code < 400:
 		e.Kind = datasource.ErrNotFound
-		e.Message = fmt.Sprintf("%s redirects to %s: set --posthog-host to the API host (https://us.posthog.com, https://eu.posthog.com or your instance)", s.host, redactURL(resp.Header.Get("Location")))
+		e.Message = fmt.Sprintf("%s redirects to %s: set --posthog-host to the API host (https://us.posthog.com, https://eu.posthog.com or your instance)", s.host, s.redactLocation(resp.Header.Get("Location")))
 	case code >= 500:
 		e.Kind = datasource.ErrUnavailable
 		e.Short = fmt.Sprintf("PostHog error %d", code)
@@ -262,6 +262,17 @@ func (s *Source) statusError(resp *http.Response, body []byte) error {
 		e.Message = "PostHog rejected the query: " + detail
 	}
 	return e
+}
+
+// redactLocation shows where a redirect points without what a server
+// may have put in its query (a token, the key) or its user info.
+func (s *Source) redactLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return s.redact(loc)
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return s.redact(u.String())
 }
 
 // retryAfter reads the wait PostHog asks for: the Retry-After header

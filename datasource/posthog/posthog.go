@@ -91,6 +91,11 @@ func New(host, project, key string, opts ...Option) (*Source, error) {
 		return nil, fmt.Errorf("posthog host %q is not a URL such as https://us.posthog.com", redactURL(host))
 	}
 	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	// The host and project are shown everywhere (header, check, logs); one
+	// that holds the key (a swapped setting) must not get that far.
+	if Redact(u.String(), key) != u.String() || Redact(project, key) != project {
+		return nil, errors.New("posthog: the host or project id holds the personal API key: set the key only in TTMON_POSTHOG_API_KEY, the host to us, eu or your instance's URL, and the project to the number in your PostHog URL /project/<id>")
+	}
 	project = strings.TrimSpace(project)
 	if project == "" {
 		return nil, errors.New("posthog: no project id: it is the number in your PostHog URL /project/<id>")
@@ -176,11 +181,16 @@ func redactURL(s string) string { return userinfoRE.ReplaceAllString(s, "://[red
 // redact removes the key (and URL credentials) from text that is about to
 // leave the adapter: an error from the HTTP stack or a server's detail
 // could, in principle, echo what it was sent.
-func (s *Source) redact(text string) string {
-	if s.key != "" {
-		text = strings.ReplaceAll(text, s.key, "[redacted]")
-	}
+func (s *Source) redact(text string) string { return Redact(text, s.key) }
+
+// Redact removes key, anything shaped like a personal API key or a bearer
+// token, and credentials written into URLs from text, for messages built
+// from what a user or a server supplied.
+func Redact(text, key string) string {
 	text = bearerRE.ReplaceAllString(text, "$1 [redacted]")
+	if key != "" {
+		text = strings.ReplaceAll(text, key, "[redacted]")
+	}
 	text = keyRE.ReplaceAllString(text, "[redacted]")
 	return redactURL(text)
 }
