@@ -93,12 +93,19 @@ func jsonProblem(err error) string {
 	case *json.SyntaxError:
 		return "invalid JSON at byte " + strconv.FormatInt(e.Offset, 10)
 	case *json.UnmarshalTypeError:
+		// A number too large for a float64 is the only type error that
+		// can reach a field of type any.
+		if e.Type.Kind() == reflect.Float64 {
+			return "number out of range at byte " + strconv.FormatInt(e.Offset, 10)
+		}
+		// A batch item that is not an object fails as the field "batch"
+		// (or, for an array body, no field) with the event's struct type.
+		if e.Field == "" || e.Type.Kind() == reflect.Struct {
+			return "an event must be an object"
+		}
 		want := "an object"
 		if e.Type.Kind() == reflect.Slice {
 			want = "an array"
-		}
-		if e.Field == "" {
-			return "an event must be an object"
 		}
 		return "field " + strconv.Quote(e.Field) + " must be " + want
 	}
