@@ -197,10 +197,16 @@ func TestNoKeyInAnyError(t *testing.T) {
 			}
 			ctx := context.Background()
 			calls := map[string]func() error{
-				"Snapshot":      func() error { _, err := s.Snapshot(ctx, q); return err },
-				"Values":        func() error { _, err := s.Values(ctx, datasource.ValuesQuery{Query: q, Key: "app_version"}); return err },
-				"Properties":    func() error { _, err := s.Properties(ctx); return err },
-				"Events":        func() error { _, err := s.Events(ctx, datasource.EventsQuery{Query: q, Kind: datasource.KindError}); return err },
+				"Snapshot": func() error { _, err := s.Snapshot(ctx, q); return err },
+				"Values": func() error {
+					_, err := s.Values(ctx, datasource.ValuesQuery{Query: q, Key: "app_version"})
+					return err
+				},
+				"Properties": func() error { _, err := s.Properties(ctx); return err },
+				"Events": func() error {
+					_, err := s.Events(ctx, datasource.EventsQuery{Query: q, Kind: datasource.KindError})
+					return err
+				},
 				"Installations": func() error { _, err := s.Installations(ctx, datasource.InstallationsQuery{Query: q}); return err },
 				"Breakdown": func() error {
 					_, err := s.Breakdown(ctx, datasource.BreakdownQuery{Query: q, Kind: datasource.KindHeartbeat, Key: "platform"})
