@@ -9,8 +9,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
 )
+
+// maxCause bounds the cause in the header badge, in cells.
+const maxCause = 32
 
 // frameCache holds the last full frame. Update marks it dirty; a View with
 // nothing new returns it as is (Bubble Tea calls View after every message,
@@ -122,7 +126,18 @@ func (m *Model) header() string {
 		return m.promptLine()
 	}
 	st := m.com.Styles
-	badge := m.badges()
+	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
+	if len(m.pages) > 1 {
+		// In a drill view the path matters more than where the data is from.
+		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.crumbs())
+	}
+	sep := st.Sep.Render(" │ ")
+	// The failure's cause goes in the badge when the shortest header
+	// leaves room for it; the footer has the whole sentence.
+	badge := m.badges(true)
+	if ansi.StringWidth(" "+app+sep+rng)+ansi.StringWidth(badge)+3 > m.width {
+		badge = m.badges(false)
+	}
 	room := m.width - ansi.StringWidth(badge) - 3
 	src := shortPath(m.info.String())
 	loc := shortPath(m.info.Location)
@@ -138,10 +153,7 @@ func (m *Model) header() string {
 		refreshShort = st.Muted.Render("↻ " + at)
 		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.changed.took) + " · every " + common.Age(m.poll.interval))
 	}
-	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
 	if len(m.pages) > 1 {
-		// In a drill view the path matters more than where the data is from.
-		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.crumbs())
 		src, srcShort = "", ""
 	}
 	const chips = "\x00" // stands for the filter chips, fitted last
@@ -153,7 +165,6 @@ func (m *Model) header() string {
 		{app, rng, chips},
 		{app, rng},
 	}
-	sep := st.Sep.Render(" │ ")
 	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.
 	for _, all := range []bool{true, false} {
@@ -193,8 +204,9 @@ func (m *Model) header() string {
 }
 
 // badges is the state marker at the right of the header. State is always
-// spelled out, so it reads the same without colour.
-func (m *Model) badges() string {
+// spelled out, so it reads the same without colour; with cause, a failure
+// says in a few words what went wrong (datasource.Cause).
+func (m *Model) badges(cause bool) string {
 	st := m.com.Styles
 	var bs []string
 	now := m.com.Clock()
@@ -208,6 +220,9 @@ func (m *Model) badges() string {
 		t := "POLL FAILED"
 		if m.poll.fails > 1 {
 			t += " ×" + itoa(m.poll.fails)
+		}
+		if c := datasource.Cause(m.poll.err); cause && c != "" {
+			t += " · " + oneLine(c, maxCause)
 		}
 		bs = append(bs, st.BadgeError.Render(t))
 	}

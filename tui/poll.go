@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -138,7 +139,7 @@ func (p *poller) fetch(q datasource.Query, j job) tea.Cmd {
 	p.inFlight = true
 	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	p.cancel = cancel
-	src, seq := p.src, p.seq
+	src, seq, timeout := p.src, p.seq, p.timeout
 	return func() (msg tea.Msg) {
 		defer cancel()
 		start := time.Now()
@@ -150,8 +151,20 @@ func (p *poller) fetch(q datasource.Query, j job) tea.Cmd {
 			}
 		}()
 		snap, drill, err := j.run(ctx, src, q)
+		err = timedOut(ctx, err, timeout)
 		return snapshotMsg{seq: seq, page: j.page, snap: snap, drill: drill, err: err, took: time.Since(start)}
 	}
+}
+
+// timedOut words a bare deadline error from a source that does not
+// classify its errors: the poll's own time limit ran out.
+func timedOut(ctx context.Context, err error, timeout time.Duration) error {
+	var de *datasource.Error
+	if err == nil || errors.As(err, &de) || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() == nil {
+		return err
+	}
+	return &datasource.Error{Kind: datasource.ErrUnavailable, Short: "timed out",
+		Message: "timed out: the source did not answer within " + timeout.String(), Err: err}
 }
 
 // finish records a result. ours is false for a result that is not the

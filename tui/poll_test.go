@@ -49,8 +49,12 @@ func TestPollTimeout(t *testing.T) {
 		t.Fatalf("want a deadline error, got %v", res.err)
 	}
 	m.Update(res)
-	if !strings.Contains(m.View(), "POLL FAILED") || !strings.Contains(m.View(), "deadline exceeded") {
-		t.Fatal("timeout not shown")
+	v := m.View()
+	if head := strings.Split(v, "\n")[0]; !strings.Contains(head, "POLL FAILED · timed out") {
+		t.Fatalf("timeout not in the header: %q", head)
+	}
+	if !strings.Contains(v, "poll failed: timed out: the source did not answer within 20ms") {
+		t.Fatalf("timeout not in the footer:\n%s", v)
 	}
 }
 
