@@ -70,6 +70,8 @@ func TestCheck(t *testing.T) {
 		want  []string // substrings of the printed steps, in order
 	}{
 		{"unreachable", func(f *fakePostHog) string { return deadURL }, false, []string{"connection FAIL connection refused by 127.0.0.1:"}},
+		{"server error", func(f *fakePostHog) string { f.Push(502, "<html>Bad Gateway</html>", nil); return f.URL }, false,
+			[]string{"connection ok", "answer FAIL PostHog error 502: Bad Gateway"}},
 		{"invalid key", func(f *fakePostHog) string { f.Key = "phx_other"; return f.URL }, false,
 			[]string{"connection ok", "API key FAIL PostHog rejected the personal API key"}},
 		{"missing scope", func(f *fakePostHog) string { f.Scopes = nil; return f.URL }, false,

@@ -120,6 +120,13 @@ func (s *Source) Check(ctx context.Context, m datasource.Mapping) (*datasource.C
 func (s *Source) checkFailed(rep *datasource.CheckReport, err error) {
 	switch datasource.KindOf(err) {
 	case datasource.ErrUnavailable:
+		if c := datasource.Cause(err); c == causeBad || strings.HasPrefix(c, "PostHog error") {
+			// PostHog (or a proxy in front of it) answered, but not with
+			// a result: the connection is not what to fix.
+			rep.Add("connection", true, s.host.String()+" answered")
+			rep.Add("answer", false, err.Error())
+			return
+		}
 		rep.Add("connection", false, err.Error())
 		return
 	case datasource.ErrThrottled:
