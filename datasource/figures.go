@@ -5,9 +5,15 @@ import (
 	"slices"
 )
 
+// MaxErrorVersions is how many versions Errors.ByVersion lists at most: a
+// fleet sending thousands of distinct version strings must not make every
+// snapshot (and `ttmon snapshot`'s text) that long.
+const MaxErrorVersions = 50
+
 // ErrorsByVersion builds Errors.ByVersion from error counts per version:
-// most errors first, ties newest version first, zero counts left out.
-// Adapters use it (like BuildVersions) so every backend orders the same.
+// most errors first, ties newest version first, zero counts left out, at
+// most MaxErrorVersions. Adapters use it (like BuildVersions) so every
+// backend orders and cuts the same.
 func ErrorsByVersion(m map[string]int64) []VersionCount {
 	out := make([]VersionCount, 0, len(m))
 	for v, n := range m {
@@ -21,6 +27,9 @@ func ErrorsByVersion(m map[string]int64) []VersionCount {
 		}
 		return NewestFirst(a.Version, b.Version)
 	})
+	if len(out) > MaxErrorVersions {
+		out = out[:MaxErrorVersions]
+	}
 	return out
 }
 

@@ -171,7 +171,7 @@ type Errors struct {
 	Total      int64          `json:"total"`
 	PerInstall float64        `json:"per_install"`
 	Series     []Point        `json:"series"`
-	ByVersion  []VersionCount `json:"by_version"`
+	ByVersion  []VersionCount `json:"by_version"` // most errors first, at most MaxErrorVersions
 }
 
 // Timers is the timer-usage pane. ByHour is indexed by the local hour of day
