@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // fetchEvents binds ids in chunks: a list longer than SQLite's variable
@@ -48,5 +50,20 @@ func TestFetchEventsManyIDs(t *testing.T) {
 	}
 	if len(got) != 3 || got[0] != "c" || got[1] != "a" || got[2] != "b" {
 		t.Fatalf("got %v, want [c a b]", got)
+	}
+}
+
+// A NUL in a property key becomes U+FFFD: SQLite's JSON functions end a key
+// at NUL, so two keys differing after it would read back as one.
+func TestNulInPropertyKey(t *testing.T) {
+	s := openTest(t)
+	mustIngest(t, s, Event{Name: "e", DistinctID: "d", Timestamp: clock0.Add(-time.Minute),
+		Properties: map[string]any{"k\x00a": "1", "k\x00b": "2"}})
+	evs, err := s.Events(context.Background(), datasource.EventsQuery{Query: day("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Properties["k\uFFFDa"] != "1" || evs[0].Properties["k\uFFFDb"] != "2" {
+		t.Fatalf("events: %+v", evs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -46,6 +47,11 @@ func (w *writer) prepare(evs []Event) []prepped {
 		for k, v := range ev.Properties {
 			if isPersonKey(k) {
 				continue
+			}
+			if strings.IndexByte(k, 0) >= 0 {
+				// SQLite's JSON functions end a key at NUL: "k\x00a" and
+				// "k\x00b" would both read back as "k", one value lost.
+				k = strings.ReplaceAll(k, "\x00", "\uFFFD")
 			}
 			var h h128
 			var err error
