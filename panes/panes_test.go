@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
 
@@ -181,7 +182,7 @@ func TestFold(t *testing.T) {
 		{1, []string{"4.3.0"}},
 		{0, nil},
 	} {
-		got := fold(p.rows, tc.n)
+		got := fold(p.rows, tc.n, p.rest)
 		if !slices.Equal(labels(got), tc.want) {
 			t.Errorf("fold(%d) = %v, want %v", tc.n, labels(got), tc.want)
 		}
@@ -192,6 +193,37 @@ func TestFold(t *testing.T) {
 		if tc.n > 1 && total != 1194 {
 			t.Errorf("fold(%d) lost installations: %d", tc.n, total)
 		}
+	}
+}
+
+// TestFoldBeyondCap: past maxVersions the pane keeps rows for the largest
+// versions and the newest, and "other" and the summary still count every
+// version and installation.
+func TestFoldBeyondCap(t *testing.T) {
+	counts := map[string]int64{}
+	var total int64
+	for i := range 3 * maxVersions {
+		counts[fmt.Sprintf("1.%d.0", i)] = int64(1 + i%97)
+		total += int64(1 + i%97)
+	}
+	counts["9.0.0"] = 1 // the newest, run by one installation
+	total++
+	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
+	p.Update(DataMsg{Snapshot: &datasource.Snapshot{Versions: datasource.BuildVersions(counts)}})
+	if len(p.rows) != maxVersions || !slices.ContainsFunc(p.rows, func(v datasource.VersionShare) bool { return v.Version == "9.0.0" }) {
+		t.Fatalf("%d rows kept, newest among them: %v", len(p.rows), slices.ContainsFunc(p.rows, func(v datasource.VersionShare) bool { return v.Latest }))
+	}
+	rows := fold(p.rows, 5, p.rest)
+	var sum int64
+	for _, r := range rows {
+		sum += r.installs
+	}
+	if last := rows[len(rows)-1]; len(rows) != 5 || rows[0].label != "9.0.0" || last.label != "other (2,997)" || sum != total {
+		t.Errorf("fold: %+v (sum %d, want %d)", rows, sum, total)
+	}
+	p.SetSize(120, 10)
+	if v := ansi.Strip(p.View()); !strings.Contains(v, common.Thousands(total)+" installs · 3,001 versions · newest 9.0.0") {
+		t.Errorf("summary:\n%s", v)
 	}
 }
 
