@@ -146,7 +146,11 @@ func fit(s string, w int) string {
 	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		return ansi.Truncate(s, w, "…")
+		// A wide character that would straddle the edge is dropped
+		// whole, which can leave the cut one cell short: pad it, or
+		// every column after it moves left.
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
 	}
 	return s + strings.Repeat(" ", w-sw)
 }

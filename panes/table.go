@@ -278,7 +278,7 @@ func cell(v string, w int, right bool) string {
 		return ""
 	}
 	if ansi.StringWidth(v) > w {
-		return ansi.Truncate(v, w, "…")
+		return fit(v, w) // cut, and padded where a wide character did not fit
 	}
 	if right {
 		return padLeft(v, w)

@@ -69,9 +69,28 @@ func overlay(body string, lines []string, x, y, w int) string {
 			l = ansi.Truncate(l, max(w-x, 0), "")
 			lw = ansi.StringWidth(l)
 		}
-		bl[r] = ansi.Cut(bl[r], 0, x) + l + ansi.Cut(bl[r], x+lw, w)
+		bl[r] = cutCells(bl[r], 0, x) + l + cutCells(bl[r], x+lw, w)
 	}
 	return strings.Join(bl, "\n")
+}
+
+// cutCells returns cells [from, to) of s, exactly to-from wide: a wide
+// character cut in half by either edge becomes a space. (ansi.Cut keeps
+// one cut at the left edge, which widens the line, and drops one cut at
+// the right edge, which narrows it.)
+func cutCells(s string, from, to int) string {
+	n := to - from
+	if n <= 0 {
+		return ""
+	}
+	want := max(ansi.StringWidth(s)-from, 0) // cells from 'from' to the end
+	r, lead := ansi.TruncateLeft(s, from, ""), 0
+	for k := from + 1; ansi.StringWidth(r) > want; k++ {
+		r = ansi.TruncateLeft(s, k, "")
+		lead = want - ansi.StringWidth(r)
+	}
+	r = ansi.Truncate(r, n-lead, "")
+	return strings.Repeat(" ", lead) + r + strings.Repeat(" ", max(n-lead-ansi.StringWidth(r), 0))
 }
 
 // tooSmall fills the screen with what is wrong and what to do, cut to fit
@@ -313,7 +332,8 @@ func fit(s string, w int) string {
 	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		return ansi.Truncate(s, w, "…")
+		s = ansi.Truncate(s, w, "…") // may be a cell short: a wide character is dropped whole
+		sw = ansi.StringWidth(s)
 	}
 	return s + strings.Repeat(" ", w-sw)
 }
