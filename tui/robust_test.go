@@ -375,6 +375,18 @@ func TestManyVersions(t *testing.T) {
 		t.Errorf("want %q folding every version not shown (%d shown), got %q", want, shown, other)
 	}
 	requireAligned(t, "10,000 versions", dash(m).panes[1].View(), "%")
+
+	hit(m, "z")
+	hit(m, "1")
+	hit(m, "enter")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "10,000 installations") {
+		t.Errorf("the installations drill does not list all 10,000:\n%s", v)
+	}
+	hit(m, "G") // the last row: the installation seen longest ago
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "9.99.9") {
+		t.Errorf("the last installation is not shown after G:\n%s", v)
+	}
+	requireColumns(t, "10,000 installations", m.top().View(), "last seen", "id", "versio", "platform", "deployment")
 	for _, sz := range [][2]int{{60, 16}, {200, 60}, {1000, 300}} {
 		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		checkScreen(t, m.View(), sz[0], sz[1])
