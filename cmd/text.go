@@ -40,7 +40,7 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	if len(e.ByVersion) > 0 {
 		parts := make([]string, 0, len(e.ByVersion))
 		for _, v := range e.ByVersion {
-			parts = append(parts, v.Version+" "+common.Thousands(v.Errors))
+			parts = append(parts, common.Printable(v.Version)+" "+common.Thousands(v.Errors))
 		}
 		fmt.Fprintf(w, "  by version: %s\n", strings.Join(parts, ", "))
 	}
@@ -71,9 +71,10 @@ func writeVersions(w io.Writer, vs []datasource.VersionShare) {
 	}
 	width := 7
 	for _, v := range vs {
-		width = max(width, len([]rune(v.Version)))
+		width = max(width, len([]rune(common.Printable(v.Version))))
 	}
 	for _, v := range vs {
+		v.Version = common.Printable(v.Version) // the data is not the terminal's to command
 		mark := ""
 		if v.Latest {
 			mark = "latest"

@@ -318,7 +318,7 @@ func shortPath(s string) string {
 
 // oneLine flattens an error message and cuts it to w cells.
 func oneLine(s string, w int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = common.Printable(strings.Join(strings.Fields(s), " "))
 	if ansi.StringWidth(s) > w {
 		return ansi.Truncate(s, max(w, 1), "…")
 	}

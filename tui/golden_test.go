@@ -123,6 +123,35 @@ func checkScreen(t testing.TB, v string, w, h int) {
 			t.Fatalf("%dx%d: line %d is %d cells: %q", w, h, i, lw, ansi.Strip(l))
 		}
 	}
+	checkOnlySGR(t, v)
+}
+
+// checkOnlySGR fails if v holds anything a terminal would act on besides
+// colours and attributes (SGR, ESC [ ... m) and newlines: the data must
+// never reach the terminal as a control sequence.
+func checkOnlySGR(t testing.TB, v string) {
+	t.Helper()
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == 0x1b:
+			j := i + 1
+			if j < len(v) && v[j] == '[' {
+				j++
+				for j < len(v) && (v[j] >= '0' && v[j] <= '9' || v[j] == ';' || v[j] == ':') {
+					j++
+				}
+				if j < len(v) && v[j] == 'm' {
+					i = j
+					continue
+				}
+			}
+			t.Fatalf("control sequence in the view: %q", v[i:min(i+12, len(v))])
+		case c < 0x20 && c != '\n', c == 0x7f:
+			t.Fatalf("control character %#x in the view: %q", c, v[max(i-10, 0):min(i+10, len(v))])
+		case c == 0xc2 && i+1 < len(v) && v[i+1] >= 0x80 && v[i+1] < 0xa0:
+			t.Fatalf("C1 control in the view: %q", v[max(i-10, 0):min(i+10, len(v))])
+		}
+	}
 }
 
 // TestResizeSweep: every size from 0x0 up, in every mode, gives a screen

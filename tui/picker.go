@@ -10,6 +10,7 @@ import (
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
 )
 
 // picker is the cohort list: the presets, the saved cohorts and, when the
@@ -39,6 +40,9 @@ func (m *Model) openPicker() tea.Cmd {
 		ctx, cancel := context.WithTimeout(parent, valuesTimeout)
 		defer cancel()
 		cs, err := cohort.FromSource(ctx, src)
+		for i := range cs {
+			cs[i].Name = common.Printable(cs[i].Name)
+		}
 		return backendMsg{cs: cs, err: err}
 	}
 }

@@ -37,6 +37,11 @@ type job struct {
 // drill view needs two at most, and PostHog allows three at a time per
 // team, shared with every other viewer.
 func (j job) run(ctx context.Context, src datasource.Source, q datasource.Query) (*datasource.Snapshot, *panes.DrillDataMsg, error) {
+	s, d, err := j.fetch(ctx, src, q)
+	return printableSnapshot(s), printableDrill(d), err
+}
+
+func (j job) fetch(ctx context.Context, src datasource.Source, q datasource.Query) (*datasource.Snapshot, *panes.DrillDataMsg, error) {
 	if j.req == nil {
 		s, err := src.Snapshot(ctx, q)
 		return s, nil, err

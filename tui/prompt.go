@@ -157,7 +157,7 @@ func (m *Model) loadProps() tea.Cmd {
 		ctx, cancel := context.WithTimeout(parent, valuesTimeout)
 		defer cancel()
 		ps, err := src.Properties(ctx)
-		return propsMsg{props: ps, err: err, at: now()}
+		return propsMsg{props: printableProps(ps), err: err, at: now()}
 	}
 }
 
@@ -168,7 +168,7 @@ func (m *Model) loadValues(k valKey) tea.Cmd {
 		ctx, cancel := context.WithTimeout(parent, valuesTimeout)
 		defer cancel()
 		vs, err := src.Values(ctx, datasource.ValuesQuery{Query: q, Scope: k.scope, Key: k.key, Limit: valuesLimit})
-		return valuesMsg{session: session, key: k, vals: vals(vs), err: err}
+		return valuesMsg{session: session, key: k, vals: vals(printableCounts(vs)), err: err}
 	}
 }
 

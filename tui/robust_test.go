@@ -33,6 +33,10 @@ var wide = []string{
 	"Z\u0351\u0352a\u0354l\u0356g\u0357o̸",
 	strings.Repeat("長", 120),
 	strings.Repeat("v1.", 200),
+	// Hostile: anyone with a project token can send these. The terminal
+	// must see them as text (checkOnlySGR).
+	"\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x1b\\4.9",
+	"a\r\nb\tc\x00\x7f\u009b31m\xff\xfe",
 }
 
 // wideSource answers like tuitest.Source with those values in every
