@@ -212,8 +212,27 @@ func (p *poller) schedule() tea.Cmd {
 		return nil
 	}
 	gen := p.gen
-	return p.after(p.interval, func(time.Time) tea.Msg { return pollTickMsg{gen: gen} })
+	return p.after(p.wait(), func(time.Time) tea.Msg { return pollTickMsg{gen: gen} })
 }
+
+// wait is how long until the next poll: the interval, or, after a failure
+// that asking again will not mend (a wrong key, a missing project, a
+// rejected query), a minute doubling per failure up to ten, so a bad key
+// does not hit the backend every few seconds for as long as the monitor
+// runs. r, a new range or a new filter still poll at once.
+func (p *poller) wait() time.Duration {
+	switch datasource.KindOf(p.err) {
+	case datasource.ErrAuth, datasource.ErrNotFound, datasource.ErrQuery:
+		d := max(p.interval, permanentRetry)
+		for i := 1; i < p.fails && d < permanentRetryMax; i++ {
+			d *= 2
+		}
+		return min(d, permanentRetryMax)
+	}
+	return p.interval
+}
+
+const permanentRetry, permanentRetryMax = time.Minute, 10 * time.Minute
 
 // next runs after a result: the queued refresh if any, else the timer.
 func (p *poller) next(q datasource.Query, j job) tea.Cmd {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
 
@@ -170,5 +172,46 @@ func TestRunEndsWithContext(t *testing.T) {
 	}
 	if _, err := NewProgram(ctx, src, Options{Range: "nope"}, r, io.Discard); err == nil {
 		t.Fatal("NewProgram accepted a bad range")
+	}
+}
+
+// TestPollBacksOffPermanentErrors: after a failure that asking again will
+// not mend (a wrong key), the next poll waits a minute, doubling per
+// failure up to ten; a passing failure keeps the interval; once the
+// source heals, the interval is back.
+func TestPollBacksOffPermanentErrors(t *testing.T) {
+	src := &tuitest.Source{}
+	src.SetErr(&datasource.Error{Kind: datasource.ErrAuth, Message: "PostHog refused the personal API key (401)"})
+	m := newTest(t, src, Options{}, 120, 40)
+	res, _ := find[snapshotMsg](collect(m.Init()))
+	var waits []time.Duration
+	for range 6 {
+		_, cmd := m.Update(res)
+		tick, d, ok := findLater[pollTickMsg](collect(cmd))
+		if !ok {
+			t.Fatal("no next poll scheduled")
+		}
+		waits = append(waits, d)
+		_, cmd = m.Update(tick)
+		res, _ = find[snapshotMsg](collect(cmd))
+	}
+	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute}
+	if !slices.Equal(waits, want) {
+		t.Fatalf("waits after an auth error: %v, want %v", waits, want)
+	}
+	m.Update(res) // the last auth failure
+	src.SetErr(&datasource.Error{Kind: datasource.ErrUnavailable, Message: "PostHog error 503"})
+	_, cmd := m.Update(pollTickMsg{gen: m.poll.gen})
+	res, _ = find[snapshotMsg](collect(cmd))
+	_, cmd = m.Update(res)
+	if _, d, _ := findLater[pollTickMsg](collect(cmd)); d != DefaultInterval {
+		t.Fatalf("after an unavailable error the next poll waits %v, want the interval", d)
+	}
+	src.SetErr(nil)
+	_, cmd = m.Update(pollTickMsg{gen: m.poll.gen})
+	res, _ = find[snapshotMsg](collect(cmd))
+	_, cmd = m.Update(res)
+	if _, d, _ := findLater[pollTickMsg](collect(cmd)); d != DefaultInterval || m.poll.err != nil {
+		t.Fatalf("healed: next poll in %v, err %v", d, m.poll.err)
 	}
 }
