@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/embedded"
 	"github.com/ttmon/ttmon/datasource/embedded/collector"
@@ -139,17 +140,30 @@ func liveDemoOptions() *demoOptions {
 	return &o
 }
 
-// demoOrSource is what a reading command watches: a fresh simulated fleet
-// when demo is not nil, else the configured source. closeSrc releases it.
-func (a *app) demoOrSource(ctx context.Context, demo *demoOptions) (src datasource.Source, closeSrc func(), err error) {
-	if demo == nil {
-		return a.openSource(ctx)
+// watched opens what a reading command shows: a fresh simulated fleet
+// (when fleet is not nil) or the configured source, and the filters its
+// --filter and --cohort flags ask for. closeSrc releases the source.
+func (a *app) watched(cmd *cobra.Command, fleet *demoOptions) (src datasource.Source, filters []datasource.Filter, closeSrc func(), err error) {
+	exprs, _ := cmd.Flags().GetStringArray("filter")
+	if filters, err = config.ParseFilters(exprs); err != nil {
+		return nil, nil, nil, err
 	}
-	d, err := a.startDemo(ctx, *demo, a.stderr)
+	if fleet == nil {
+		src, closeSrc, err = a.openSource(cmd.Context())
+	} else {
+		var d *demo
+		if d, err = a.startDemo(cmd.Context(), *fleet, a.stderr); err == nil {
+			src, closeSrc = d.store, func() { d.Close() }
+		}
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return d.store, func() { d.Close() }, nil
+	if filters, err = a.withCohort(cmd, src, filters); err != nil {
+		closeSrc()
+		return nil, nil, nil, err
+	}
+	return src, filters, closeSrc, nil
 }
 
 func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo, error) {

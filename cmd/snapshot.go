@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ttmon/ttmon/alert"
-	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource"
 )
 
@@ -67,25 +66,17 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}
-	exprs, _ := cmd.Flags().GetStringArray("filter")
-	filters, err := config.ParseFilters(exprs)
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
 	var fleet *demoOptions
 	if demo {
 		o := demoSnapshotOptions()
 		fleet = &o
 	}
-	src, closeSrc, err := a.demoOrSource(ctx, fleet)
+	src, filters, closeSrc, err := a.watched(cmd, fleet)
 	if err != nil {
 		return err
 	}
 	defer closeSrc()
-	if filters, err = a.withCohort(cmd, src, filters); err != nil {
-		return err
-	}
+	ctx := cmd.Context()
 	q, err := a.query(filters)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ttmon/ttmon/config"
 	"github.com/ttmon/ttmon/datasource/shared"
 	"github.com/ttmon/ttmon/sshserve"
 	"github.com/ttmon/ttmon/tui"
@@ -107,30 +106,22 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 		IdleTimeout:        time.Duration(sc.IdleTimeout),
 		MaxSessions:        sc.MaxSessions,
 	}}
-	exprs, _ := cmd.Flags().GetStringArray("filter")
-	filters, err := config.ParseFilters(exprs)
-	if err != nil {
-		return err
-	}
 	// Refuse to start without keys before a demo backfill or a remote
 	// source is set up for nobody to watch.
 	nkeys, err := sshserve.CheckAuthorizedKeys(settings.opts.AuthorizedKeysPath, a.log)
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
 	var live *demoOptions
 	if demo {
 		live = liveDemoOptions()
 	}
-	src, closeSrc, err := a.demoOrSource(ctx, live)
+	src, filters, closeSrc, err := a.watched(cmd, live)
 	if err != nil {
 		return err
 	}
 	defer closeSrc()
-	if filters, err = a.withCohort(cmd, src, filters); err != nil {
-		return err
-	}
+	ctx := cmd.Context()
 
 	ui := a.tuiOptions(filters)
 	ui.Bell, _ = cmd.Flags().GetBool("bell") // rings each viewer's own terminal

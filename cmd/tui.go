@@ -33,24 +33,16 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}
-	exprs, _ := cmd.Flags().GetStringArray("filter")
-	filters, err := config.ParseFilters(exprs)
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
 	var live *demoOptions
 	if demo {
 		live = liveDemoOptions()
 	}
-	src, closeSrc, err := a.demoOrSource(ctx, live)
+	src, filters, closeSrc, err := a.watched(cmd, live)
 	if err != nil {
 		return err
 	}
 	defer closeSrc()
-	if filters, err = a.withCohort(cmd, src, filters); err != nil {
-		return err
-	}
+	ctx := cmd.Context()
 	o := a.tuiOptions(filters)
 	o.Bell, _ = cmd.Flags().GetBool("bell")
 	if err := tui.Run(ctx, src, o, a.stdin, a.stdout); err != nil {
