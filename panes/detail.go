@@ -113,7 +113,7 @@ func (d *Detail) View() string { return d.view(d.render) }
 
 // ShortHelp lists the scroll keys.
 func (d *Detail) ShortHelp() []key.Binding {
-	return []key.Binding{navHelp(d.keys.Up, d.keys.Down, "scroll")}
+	return []key.Binding{PairHelp(d.keys.Up, d.keys.Down, "scroll")}
 }
 
 // FullHelp is ShortHelp for the help overlay.

@@ -189,18 +189,26 @@ func (b *base) Title() string { return b.title }
 // ShortHelp lists the pane's own enabled bindings for the footer.
 func (b *base) ShortHelp() []key.Binding { return []key.Binding{b.keys.Drill} }
 
-// navHelp is one help entry for a pair of movement keys ("↑/↓ select").
-func navHelp(a, b key.Binding, desc string) key.Binding {
+// PairHelp is one help entry for a pair of keys ("↑/↓ select", "x/X
+// unfilter"); it answers to a's keys.
+func PairHelp(a, b key.Binding, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(a.Keys()...), key.WithHelp(arrow(a)+"/"+arrow(b), desc))
 }
 
-// arrow shows a binding's first key, arrows as arrows.
+// arrow shows a binding's first key as KeyLabel does.
 func arrow(b key.Binding) string {
-	k := b.Help().Key
 	if ks := b.Keys(); len(ks) > 0 {
-		k = ks[0]
+		return KeyLabel(ks[0])
 	}
+	return b.Help().Key
+}
+
+// KeyLabel shows a key the way help and messages name it: arrows as
+// arrows, the space bar as "space".
+func KeyLabel(k string) string {
 	switch k {
+	case " ":
+		return "space"
 	case "up":
 		return "↑"
 	case "down":

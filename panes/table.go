@@ -303,7 +303,7 @@ func (t *table) findLine(w int) string {
 
 // help is the table's keys for the footer.
 func (t *table) help(open string) []key.Binding {
-	bs := []key.Binding{navHelp(t.keys.Up, t.keys.Down, "move")}
+	bs := []key.Binding{PairHelp(t.keys.Up, t.keys.Down, "move")}
 	if open != "" {
 		d := t.keys.Drill
 		d.SetHelp(d.Help().Key, open)

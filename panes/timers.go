@@ -53,7 +53,7 @@ func (p *Timers) View() string { return p.view(p.render) }
 
 // ShortHelp lists the hour and drill keys.
 func (p *Timers) ShortHelp() []key.Binding {
-	return []key.Binding{navHelp(p.keys.Left, p.keys.Right, "hour"), p.keys.Drill}
+	return []key.Binding{PairHelp(p.keys.Left, p.keys.Right, "hour"), p.keys.Drill}
 }
 
 // FullHelp is ShortHelp for the help overlay.

@@ -95,7 +95,7 @@ func (p *Versions) View() string { return p.view(p.render) }
 
 // ShortHelp lists the selection and drill keys.
 func (p *Versions) ShortHelp() []key.Binding {
-	return []key.Binding{navHelp(p.keys.Up, p.keys.Down, "version"), p.keys.Drill}
+	return []key.Binding{PairHelp(p.keys.Up, p.keys.Down, "version"), p.keys.Drill}
 }
 
 // FullHelp is ShortHelp for the help overlay.

@@ -159,7 +159,7 @@ func NewKeyMap(overrides map[string][]string) (KeyMap, error) {
 		}
 		for _, k := range keys {
 			if prev, ok := owner[a.prompt][k]; ok {
-				errs = append(errs, fmt.Sprintf("ui.keys: %q is bound to both %s and %s; give one of them another key", keyLabel(k), prev, a.name))
+				errs = append(errs, fmt.Sprintf("ui.keys: %q is bound to both %s and %s; give one of them another key", panes.KeyLabel(k), prev, a.name))
 			}
 			owner[a.prompt][k] = a.name
 			if a.name == "force_quit" {
@@ -200,27 +200,11 @@ func normalizeKeys(keys []string) []string {
 	return out
 }
 
-func keyLabel(k string) string {
-	switch k {
-	case " ":
-		return "space"
-	case "up":
-		return "↑"
-	case "down":
-		return "↓"
-	case "left":
-		return "←"
-	case "right":
-		return "→"
-	}
-	return k
-}
-
 // keysLabel is the help text for a binding: its first two keys.
 func keysLabel(keys []string) string {
 	ls := make([]string, 0, 2)
 	for _, k := range keys[:min(len(keys), 2)] {
-		ls = append(ls, keyLabel(k))
+		ls = append(ls, panes.KeyLabel(k))
 	}
 	return strings.Join(ls, "/")
 }
@@ -246,12 +230,10 @@ func (k KeyMap) paneNumbers() key.Binding {
 
 // interval is one help entry for the two interval keys.
 func (k KeyMap) interval() key.Binding {
-	return key.NewBinding(key.WithKeys(k.Slower.Keys()...),
-		key.WithHelp(keyLabel(k.Slower.Keys()[0])+"/"+keyLabel(k.Faster.Keys()[0]), "interval"))
+	return panes.PairHelp(k.Slower, k.Faster, "interval")
 }
 
 // chipKeys is one help entry for the two filter-removing keys.
 func (k KeyMap) chipKeys() key.Binding {
-	return key.NewBinding(key.WithKeys(k.RemoveChip.Keys()...),
-		key.WithHelp(keyLabel(k.RemoveChip.Keys()[0])+"/"+keyLabel(k.ClearChips.Keys()[0]), "unfilter"))
+	return panes.PairHelp(k.RemoveChip, k.ClearChips, "unfilter")
 }

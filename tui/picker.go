@@ -10,6 +10,7 @@ import (
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
 	"github.com/ttmon/ttmon/tui/common"
 )
 
@@ -89,7 +90,7 @@ func (m *Model) pickerKeys() []key.Binding {
 	k := m.keys
 	pick := k.Drill
 	pick.SetHelp(pick.Help().Key, "add")
-	up := key.NewBinding(key.WithKeys(k.Up.Keys()...), key.WithHelp(keyLabel(k.Up.Keys()[0])+"/"+keyLabel(k.Down.Keys()[0]), "choose"))
+	up := panes.PairHelp(k.Up, k.Down, "choose")
 	back := k.Back
 	back.SetHelp(back.Help().Key, "close")
 	return []key.Binding{up, pick, k.SaveCohort, back}

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/panes"
 )
 
 // promptHead is what the header shows left of the prompt.
@@ -123,7 +124,6 @@ func (m *Model) promptKeys() []key.Binding {
 		save.SetHelp(save.Help().Key, "save")
 		return []key.Binding{save, k.Cancel}
 	}
-	choose := key.NewBinding(key.WithKeys(k.PromptPrev.Keys()...),
-		key.WithHelp(keyLabel(k.PromptPrev.Keys()[0])+"/"+keyLabel(k.PromptNext.Keys()[0]), "choose"))
+	choose := panes.PairHelp(k.PromptPrev, k.PromptNext, "choose")
 	return []key.Binding{k.Complete, choose, k.Accept, k.Cancel}
 }
