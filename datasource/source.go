@@ -92,6 +92,13 @@ type Mapping struct {
 	PlatformProperty string `yaml:"platform_property" json:"platform_property"`
 	// DeploymentProperty is the event property carrying docker/native.
 	DeploymentProperty string `yaml:"deployment_property" json:"deployment_property"`
+	// InstallProperties maps person properties that installations carry to
+	// the event property product events carry for the same fact ("" for
+	// none); see FiltersFor.
+	InstallProperties map[string]string `yaml:"install_properties" json:"install_properties"`
+	// UserProperties are person properties only users carry; see
+	// FiltersFor.
+	UserProperties []string `yaml:"user_properties" json:"user_properties"`
 }
 
 // DefaultMapping is TimeTracker's own naming (DESIGN.md section 3).
@@ -103,6 +110,8 @@ func DefaultMapping() Mapping {
 		VersionProperty:    "app_version",
 		PlatformProperty:   "platform",
 		DeploymentProperty: "deployment_method",
+		InstallProperties:  DefaultInstallProperties(),
+		UserProperties:     DefaultUserProperties(),
 	}
 }
 
