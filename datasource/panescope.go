@@ -85,3 +85,25 @@ func DefaultInstallProperties() map[string]string {
 func DefaultUserProperties() []string {
 	return []string{"is_admin", "role", "engagement_level"}
 }
+
+// NotNarrowed lists, per pane, the filters (in Filter.String form) that the
+// pane's event family skipped, so the pane can say it is not narrowed by
+// them instead of showing an unfiltered figure as if it were.
+type NotNarrowed struct {
+	// Installs covers active installations and versions (heartbeats).
+	Installs []string `json:"installs,omitempty"`
+	// Errors covers the error-rate pane.
+	Errors []string `json:"errors,omitempty"`
+	// Timers covers the timer-usage pane.
+	Timers []string `json:"timers,omitempty"`
+}
+
+// NotNarrowed is what every adapter puts in Snapshot.NotNarrowed for the
+// resolved filters fs.
+func (m Mapping) NotNarrowed(fs []Filter) NotNarrowed {
+	return NotNarrowed{
+		Installs: FilterStrings(m.FiltersFor(KindHeartbeat, fs).Skipped),
+		Errors:   FilterStrings(m.FiltersFor(KindError, fs).Skipped),
+		Timers:   FilterStrings(m.FiltersFor(KindTimer, fs).Skipped),
+	}
+}

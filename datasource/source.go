@@ -140,6 +140,9 @@ type Snapshot struct {
 	Versions    []VersionShare `json:"versions"`
 	Errors      Errors         `json:"errors"`
 	Timers      Timers         `json:"timers"`
+	// NotNarrowed names, per pane, the filters that pane could not apply
+	// (see FiltersFor); empty when every pane applied every filter.
+	NotNarrowed NotNarrowed `json:"not_narrowed"`
 }
 
 // Totals counts every event that matches the filters in range.
