@@ -5,6 +5,24 @@ import (
 	"slices"
 )
 
+// MarkPartial flags the buckets of s's series (installations, errors,
+// timers) that had not ended at s.GeneratedAt: the one still filling up,
+// and any wholly in the future. A Query never reads the clock, so the
+// time the snapshot was made is what says which bucket is unfinished; the
+// figures decorator calls this for every backend, and a consumer holding
+// a snapshot from elsewhere may call it again (it only sets the flags).
+func MarkPartial(s *Snapshot) {
+	if s == nil || s.GeneratedAt.IsZero() || s.Query.Range.Step <= 0 {
+		return
+	}
+	step := s.Query.Range.Step
+	for _, ps := range [][]Point{s.Installs.Series, s.Errors.Series, s.Timers.Series} {
+		for i := range ps {
+			ps[i].Partial = ps[i].T.Add(step).After(s.GeneratedAt)
+		}
+	}
+}
+
 // MaxErrorVersions is how many versions Errors.ByVersion lists at most: a
 // fleet sending thousands of distinct version strings must not make every
 // snapshot (and `ttmon snapshot`'s text) that long.

@@ -70,6 +70,15 @@ const (
 	OpNotIn
 	OpIsSet
 	OpIsNotSet
+	// OpLatest ("current_version is latest") compares with the latest
+	// version as LatestRule picks it over the query's range, so a saved
+	// cohort keeps meaning "the newest release" as releases come out.
+	// ResolveLatest turns it into OpEq before a Source sees it; left
+	// unresolved it matches nothing.
+	OpLatest
+	// OpNotLatest ("current_version is not latest") is OpLatest negated;
+	// ResolveLatest turns it into OpNeq.
+	OpNotLatest
 )
 
 // Filter is one condition on a person or event property. Values are compared
@@ -100,7 +109,7 @@ func (f Filter) Match(v string, set bool) bool {
 	case OpIsNotSet:
 		return !set
 	}
-	return false
+	return false // OpLatest and OpNotLatest must be resolved first
 }
 
 // String renders the filter in the syntax ParseFilter reads, so that
@@ -152,6 +161,10 @@ func (f Filter) String() string {
 		b.WriteString(" is set")
 	case OpIsNotSet:
 		b.WriteString(" is not set")
+	case OpLatest:
+		b.WriteString(" is latest")
+	case OpNotLatest:
+		b.WriteString(" is not latest")
 	}
 	return b.String()
 }
@@ -165,7 +178,7 @@ func (o Op) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText reads an operator symbol ("=", "!=", "in", "not in",
-// "is set", "is not set").
+// "is set", "is not set", "is latest", "is not latest").
 func (o *Op) UnmarshalText(b []byte) error {
 	s := strings.ToLower(strings.Join(strings.Fields(string(b)), " "))
 	if s == "==" {
@@ -177,10 +190,10 @@ func (o *Op) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("operator %q: use =, !=, in, not in, is set or is not set", b)
+	return fmt.Errorf("operator %q: use =, !=, in, not in, is set, is not set, is latest or is not latest", b)
 }
 
-var opNames = []string{"=", "!=", "in", "not in", "is set", "is not set"}
+var opNames = []string{"=", "!=", "in", "not in", "is set", "is not set", "is latest", "is not latest"}
 
 // String returns the operator's symbol.
 func (o Op) String() string {

@@ -22,7 +22,7 @@ func (e *ParseError) Error() string {
 }
 
 // FilterSyntax is the one-line grammar reminder shown with parse errors.
-const FilterSyntax = `property=value, property!=value, property in (a, b), property not in (a, b), property is set, property is not set`
+const FilterSyntax = `property=value, property!=value, property in (a, b), property not in (a, b), property is set, property is not set, current_version is latest`
 
 // ParseFilter reads one filter expression:
 //
@@ -31,6 +31,7 @@ const FilterSyntax = `property=value, property!=value, property in (a, b), prope
 //	event.app_version in (4.2.0, "4.2.1")
 //	auth_method not in (ldap, both)
 //	current_version is set
+//	current_version is latest
 //	error_message = "Database is locked"
 //
 // Keys may be prefixed person. or event.; without a prefix the scope is
@@ -129,15 +130,20 @@ func (p *parser) filter() (Filter, error) {
 			f.Op = OpIsNotSet
 			w = p.keyword()
 		}
-		if w != "set" {
-			return f, p.errf(opPos, "expected 'is set' or 'is not set' after %q", key)
+		switch {
+		case w == "latest" && f.Op == OpIsSet:
+			f.Op = OpLatest
+		case w == "latest":
+			f.Op = OpNotLatest
+		case w != "set":
+			return f, p.errf(opPos, "expected 'is set', 'is not set', 'is latest' or 'is not latest' after %q", key)
 		}
 		return f, p.end()
 	}
 	if p.pos == len(p.in) {
 		return f, p.errf(opPos, "%q needs a condition: %s", key, FilterSyntax)
 	}
-	return f, p.errf(opPos, "expected =, !=, in, not in, is set or is not set after %q", key)
+	return f, p.errf(opPos, "expected =, !=, in, not in, is set, is not set or is latest after %q", key)
 }
 
 // cohort reads the rest of cohort=ID / cohort!=ID.

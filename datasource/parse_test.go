@@ -20,6 +20,8 @@ func TestParseFilter(t *testing.T) {
 		{"auth_method NOT IN (ldap,both)", Filter{Key: "auth_method", Op: OpNotIn, Values: []string{"ldap", "both"}}},
 		{"current_version is set", Filter{Key: "current_version", Op: OpIsSet}},
 		{"current_version IS NOT SET", Filter{Key: "current_version", Op: OpIsNotSet}},
+		{"current_version is latest", Filter{Key: "current_version", Op: OpLatest}},
+		{"person.current_version Is Not Latest", Filter{Scope: ScopePerson, Key: "current_version", Op: OpNotLatest}},
 		{`error_message = "Database is locked"`, Filter{Key: "error_message", Op: OpEq, Values: []string{"Database is locked"}}},
 		{`error_message = Database is locked`, Filter{Key: "error_message", Op: OpEq, Values: []string{"Database is locked"}}},
 		{`error_message='it\'s "x"'`, Filter{Key: "error_message", Op: OpEq, Values: []string{`it's "x"`}}},

@@ -143,6 +143,9 @@ type Snapshot struct {
 	// NotNarrowed names, per pane, the filters that pane could not apply
 	// (see FiltersFor); empty when every pane applied every filter.
 	NotNarrowed NotNarrowed `json:"not_narrowed"`
+	// Latest is the version the ★ marks and the rule that chose it; set
+	// by the figures decorator (zero from a bare adapter).
+	Latest Latest `json:"latest"`
 }
 
 // Totals counts every event that matches the filters in range.
@@ -150,10 +153,13 @@ type Totals struct {
 	Events int64 `json:"events"`
 }
 
-// Point is one bucket of a series: T is the bucket's start.
+// Point is one bucket of a series: T is the bucket's start. Partial marks
+// a bucket that had not ended when the snapshot was made (see
+// MarkPartial): its V is still growing and is no drop.
 type Point struct {
-	T time.Time `json:"t"`
-	V float64   `json:"v"`
+	T       time.Time `json:"t"`
+	V       float64   `json:"v"`
+	Partial bool      `json:"partial,omitempty"`
 }
 
 // Installs is the active-installations pane: distinct heartbeat senders.

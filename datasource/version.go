@@ -114,26 +114,25 @@ func NewestVersion(vs []string) string {
 }
 
 // BuildVersions turns installations-per-version counts into the versions
-// pane: newest first, Unknown last, shares of the total, and the newest real
-// version flagged. Every adapter uses it so the panes agree.
+// pane: newest first, Unknown last, shares of the total, and the latest
+// version by DefaultLatestRule flagged (not merely the highest string: a
+// stray event must not take the ★). The figures decorator re-flags it by
+// the configured rule. Every adapter uses it so the panes agree.
 func BuildVersions(counts map[string]int64) []VersionShare {
 	var total int64
 	out := make([]VersionShare, 0, len(counts))
-	names := make([]string, 0, len(counts))
 	for v, n := range counts {
 		if n <= 0 {
 			continue
 		}
 		total += n
 		out = append(out, VersionShare{Version: v, Installs: n})
-		names = append(names, v)
 	}
 	slices.SortFunc(out, func(a, b VersionShare) int { return NewestFirst(a.Version, b.Version) })
-	newest := NewestVersion(names)
 	for i := range out {
 		out[i].Share = float64(out[i].Installs) / float64(total)
-		out[i].Latest = out[i].Version == newest
 	}
+	MarkLatest(out, DefaultLatestRule().Pick(counts).Version)
 	return out
 }
 
