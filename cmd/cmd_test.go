@@ -75,21 +75,27 @@ func TestSnapshotJSONContract(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	for _, k := range []string{"source", "range", "generated_at", "filters", "totals", "installs", "versions", "errors", "timers"} {
+	for _, k := range []string{"source", "range", "generated_at", "filters", "totals", "installs", "versions", "latest", "errors", "timers"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
 	var s struct {
-		Range    string   `json:"range"`
-		Filters  []string `json:"filters"`
-		Totals   struct{ Events int64 }
-		Installs struct {
+		Range       string    `json:"range"`
+		StepSeconds int64     `json:"step_seconds"`
+		GeneratedAt time.Time `json:"generated_at"`
+		Filters     []string  `json:"filters"`
+		Totals      struct{ Events int64 }
+		Installs    struct {
 			Active, Previous int64
 			Series           []struct {
-				T time.Time
-				V float64
+				T       time.Time
+				V       float64
+				Partial bool
 			}
+		}
+		Latest struct {
+			Version, Rule, Reason string
 		}
 		Versions []struct {
 			Version  string
@@ -119,8 +125,21 @@ func TestSnapshotJSONContract(t *testing.T) {
 	if s.Totals.Events != 10 || s.Installs.Active != 3 || s.Errors.Total != 3 || s.Timers.Total != 1 {
 		t.Fatalf("figures: %+v", s)
 	}
-	if len(s.Versions) != 2 || s.Versions[0].Version != "4.9.1" || !s.Versions[0].Latest || s.Versions[1].Installs != 2 {
+	// Three installations: none reaches ui.latest's 3 on one version, so
+	// the most installed one is "latest", and the document says why.
+	if len(s.Versions) != 2 || s.Versions[0].Version != "4.9.1" || s.Versions[0].Latest || !s.Versions[1].Latest || s.Versions[1].Installs != 2 {
 		t.Fatalf("versions: %+v", s.Versions)
+	}
+	if s.Latest.Version != "4.9.0" || s.Latest.Rule != "most_installed" || s.Latest.Reason == "" {
+		t.Fatalf("latest: %+v", s.Latest)
+	}
+	// The bucket still filling up at generated_at is marked partial, and
+	// only it (none when the query ran just past its end).
+	step := time.Duration(s.StepSeconds) * time.Second
+	for i, p := range s.Installs.Series {
+		if want := p.T.Add(step).After(s.GeneratedAt); p.Partial != want {
+			t.Errorf("installs.series[%d] %s partial=%v, generated at %s", i, p.T.Format("15:04"), p.Partial, s.GeneratedAt.Format("15:04:05"))
+		}
 	}
 
 	code, out, errs = run(t, env, "snapshot", "--db", db, "--range", "1h", "--json", "--filter", "deployment_method=docker")
@@ -141,7 +160,7 @@ func TestSnapshotText(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"Active installations", "Versions", "Error rate", "Timer usage", "4.9.1   latest", "3 errors", "1.000 per installation"} {
+	for _, want := range []string{"Active installations", "Versions", "Error rate", "Timer usage", "4.9.0   latest", "latest 4.9.0: no version is on ≥3 installs", "3 errors", "1.000 per installation"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/embedded"
 	"github.com/ttmon/ttmon/datasource/embedded/collector"
+	"github.com/ttmon/ttmon/datasource/figures"
 	"github.com/ttmon/ttmon/datasource/simulate"
 )
 
@@ -141,8 +142,10 @@ func liveDemoOptions() *demoOptions {
 }
 
 // watched opens what a reading command shows: a fresh simulated fleet
-// (when fleet is not nil) or the configured source, and the filters its
-// --filter and --cohort flags ask for. closeSrc releases the source.
+// (when fleet is not nil) or the configured source, finished by the
+// figures decorator (partial buckets, "latest" by ui.latest), and the
+// filters its --filter and --cohort flags ask for. closeSrc releases the
+// source.
 func (a *app) watched(cmd *cobra.Command, fleet *demoOptions) (src datasource.Source, filters []datasource.Filter, closeSrc func(), err error) {
 	exprs, _ := cmd.Flags().GetStringArray("filter")
 	if filters, err = config.ParseFilters(exprs); err != nil {
@@ -159,6 +162,7 @@ func (a *app) watched(cmd *cobra.Command, fleet *demoOptions) (src datasource.So
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	src = figures.New(src, a.cfg.UI.Latest, figures.WithVersionProperty(a.cfg.Events.VersionProperty))
 	if filters, err = a.withCohort(cmd, src, filters); err != nil {
 		closeSrc()
 		return nil, nil, nil, err

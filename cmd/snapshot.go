@@ -148,6 +148,7 @@ type snapshotDoc struct {
 	Totals      datasource.Totals         `json:"totals"`
 	Installs    datasource.Installs       `json:"installs"`
 	Versions    []datasource.VersionShare `json:"versions"`
+	Latest      datasource.Latest         `json:"latest"`
 	Errors      datasource.Errors         `json:"errors"`
 	Timers      datasource.Timers         `json:"timers"`
 	Alerts      []alertDoc                `json:"alerts"`
@@ -176,6 +177,7 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		Totals:      s.Totals,
 		Installs:    s.Installs,
 		Versions:    s.Versions,
+		Latest:      s.Latest,
 		Errors:      s.Errors,
 		Timers:      s.Timers,
 		Alerts:      []alertDoc{},

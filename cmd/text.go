@@ -29,14 +29,17 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
 
 	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
-	fmt.Fprintf(w, "  %s  per %s\n", sparkline(s.Installs.Series), shortDur(r.Step))
+	fmt.Fprintf(w, "  %s  per %s%s\n", sparkline(s.Installs.Series), shortDur(r.Step), filling(s.Installs.Series))
 
 	fmt.Fprintf(w, "\nVersions\n")
+	if l := s.Latest; l.Version != "" {
+		fmt.Fprintf(w, "  latest %s: %s\n", common.Printable(l.Version), l.Reason)
+	}
 	writeVersions(w, s.Versions)
 
 	e := s.Errors
 	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", common.Thousands(e.Total), e.PerInstall)
-	fmt.Fprintf(w, "  %s  per %s\n", sparkline(e.Series), shortDur(r.Step))
+	fmt.Fprintf(w, "  %s  per %s%s\n", sparkline(e.Series), shortDur(r.Step), filling(e.Series))
 	if len(e.ByVersion) > 0 {
 		parts := make([]string, 0, len(e.ByVersion))
 		for _, v := range e.ByVersion {
@@ -104,15 +107,36 @@ func change(now, prev int64, label string) string {
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
 
+// partialRune stands for a bucket still filling up: drawn at its count so
+// far it would read as a drop.
+const partialRune = '·'
+
+// filling is the legend for partialRune when the series has one.
+func filling(ps []datasource.Point) string {
+	for _, p := range ps {
+		if p.Partial {
+			return ", " + string(partialRune) + " = still filling"
+		}
+	}
+	return ""
+}
+
 // sparkline draws one rune per point scaled to the series maximum; zero is
-// the lowest block so gaps stay visible as a baseline.
+// the lowest block so gaps stay visible as a baseline. A partial bucket is
+// partialRune, and does not set the scale.
 func sparkline(ps []datasource.Point) string {
 	top := 0.0
 	for _, p := range ps {
-		top = max(top, p.V)
+		if !p.Partial {
+			top = max(top, p.V)
+		}
 	}
 	var b strings.Builder
 	for _, p := range ps {
+		if p.Partial {
+			b.WriteRune(partialRune)
+			continue
+		}
 		i := 0
 		if top > 0 {
 			i = int(math.Round(p.V / top * float64(len(sparkRunes)-1)))

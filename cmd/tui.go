@@ -87,7 +87,7 @@ func (a *app) catalog() cohort.Catalog {
 	for _, c := range a.cfg.Cohorts {
 		saved = append(saved, cohort.Cohort{Name: c.Name, Kind: cohort.Saved, Filters: c.Filters, Size: -1})
 	}
-	return cohort.Catalog{Saved: saved, VersionProperty: a.cfg.Events.VersionProperty, Now: a.now}
+	return cohort.Catalog{Saved: saved}
 }
 
 // withCohort adds the filters of --cohort NAME (if given) to filters.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -46,9 +45,10 @@ func (k Kind) String() string {
 type Cohort struct {
 	Name string
 	Kind Kind
-	// Filters are filter expressions (datasource.ParseFilter syntax). A
-	// preset's "newest version" condition is not among them: Resolve adds
-	// it from the data.
+	// Filters are filter expressions (datasource.ParseFilter syntax).
+	// "On the newest release" is written `current_version is latest`: it
+	// is resolved when each query runs (package datasource/figures), so
+	// the cohort, saved or not, follows new releases.
 	Filters []string
 	// ID is the backend's cohort id (Kind Backend): it resolves to cohort=ID.
 	ID string
@@ -63,8 +63,6 @@ func (c Cohort) Describe() string {
 		return fmt.Sprintf("cohort=%s · %d persons", c.ID, c.Size)
 	case c.Kind == Backend:
 		return "cohort=" + c.ID
-	case c.Name == DockerOnLatest && c.Kind == Preset:
-		return strings.Join(append(append([]string(nil), c.Filters...), "current_version=<newest seen>"), " · ")
 	}
 	return strings.Join(c.Filters, " · ")
 }
@@ -72,7 +70,7 @@ func (c Cohort) Describe() string {
 // Presets are the cohorts TimeTracker's docs name (DESIGN.md section 3).
 func Presets() []Cohort {
 	return []Cohort{
-		{Name: DockerOnLatest, Kind: Preset, Filters: []string{"deployment_method=docker"}, Size: -1},
+		{Name: DockerOnLatest, Kind: Preset, Filters: []string{"deployment_method=docker", "current_version is latest"}, Size: -1},
 		{Name: AdminsOIDC, Kind: Preset, Filters: []string{"is_admin=true", "auth_method=oidc"}, Size: -1},
 	}
 }
@@ -85,16 +83,10 @@ var ErrExists = errors.New("a cohort with that name exists")
 var ErrUnknown = errors.New("no cohort has that name")
 
 // Catalog is every cohort one can pick: the presets, the saved ones, and
-// the backend's. The zero value lists the presets only and reads the
-// version from app_version.
+// the backend's. The zero value lists the presets only.
 type Catalog struct {
 	// Saved are the cohorts of the config file.
 	Saved []Cohort
-	// VersionProperty is the event property carrying the app version
-	// (Mapping.VersionProperty); "" means app_version.
-	VersionProperty string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Local lists the cohorts known without asking the source: presets, then
@@ -167,28 +159,20 @@ func match(cs []Cohort, name string) (Cohort, bool) {
 	return Cohort{}, false
 }
 
-// Resolve turns a cohort into the filters that keep its members. For
-// "Docker users on latest" it asks the source for the newest version seen
-// (see NewestVersion), so the answer follows the data at the time of
-// asking.
-func (c Catalog) Resolve(ctx context.Context, src datasource.Source, co Cohort) ([]datasource.Filter, error) {
+// Resolve turns a cohort into the filters that keep its members. It asks
+// the source nothing: `is latest` stays in the filters and is resolved
+// per query, over that query's range (datasource/figures).
+func (c Catalog) Resolve(_ context.Context, _ datasource.Source, co Cohort) ([]datasource.Filter, error) {
 	if co.Kind == Backend {
 		return []datasource.Filter{datasource.Cohort{ID: co.ID}.Filter()}, nil
 	}
-	out := make([]datasource.Filter, 0, len(co.Filters)+1)
+	out := make([]datasource.Filter, 0, len(co.Filters))
 	for _, e := range co.Filters {
 		f, err := datasource.ParseFilter(e)
 		if err != nil {
 			return nil, fmt.Errorf("cohort %q: filter %q: %w", co.Name, e, err)
 		}
 		out = append(out, f)
-	}
-	if co.Kind == Preset && co.Name == DockerOnLatest {
-		v, err := NewestVersion(ctx, src, c.versionProperty(), c.now())
-		if err != nil {
-			return nil, fmt.Errorf("cohort %q: %w", co.Name, err)
-		}
-		out = append(out, datasource.Filter{Key: "current_version", Op: datasource.OpEq, Values: []string{v}})
 	}
 	return out, nil
 }
@@ -200,45 +184,6 @@ func (c Catalog) ResolveName(ctx context.Context, src datasource.Source, name st
 		return nil, err
 	}
 	return c.Resolve(ctx, src, co)
-}
-
-// NewestVersion is the highest version (datasource.NewestVersion) among
-// the values of the event property key over the 30 days up to now,
-// whatever the current filters: "latest" is the fleet's newest release.
-func NewestVersion(ctx context.Context, src datasource.Source, key string, now time.Time) (string, error) {
-	r, err := datasource.ParseRange("30d", now)
-	if err != nil {
-		return "", err
-	}
-	vals, err := src.Values(ctx, datasource.ValuesQuery{
-		Query: datasource.Query{Range: r}, Scope: datasource.ScopeEvent, Key: key, Limit: 10000,
-	})
-	if err != nil {
-		return "", fmt.Errorf("finding the newest version: %w", err)
-	}
-	names := make([]string, len(vals))
-	for i, v := range vals {
-		names[i] = v.Value
-	}
-	newest := datasource.NewestVersion(names)
-	if newest == "" {
-		return "", fmt.Errorf("no %s seen in the last 30 days, so there is no newest version to compare with", key)
-	}
-	return newest, nil
-}
-
-func (c Catalog) versionProperty() string {
-	if c.VersionProperty == "" {
-		return "app_version"
-	}
-	return c.VersionProperty
-}
-
-func (c Catalog) now() time.Time {
-	if c.Now == nil {
-		return time.Now()
-	}
-	return c.Now()
 }
 
 // Exprs renders filters as the expressions a saved cohort keeps.

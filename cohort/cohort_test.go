@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -34,16 +33,14 @@ func TestFindAndResolve(t *testing.T) {
 		values:  []datasource.ValueCount{{Value: "4.9.0", Count: 90}, {Value: "unknown", Count: 9}, {Value: "4.10.0-rc1", Count: 2}, {Value: "4.9.1", Count: 1}},
 	}
 	cat := Catalog{
-		Saved:           []Cohort{{Name: "Docker on 4.9", Filters: []string{"deployment_method=docker", "current_version in (4.9.0, 4.9.1)"}}},
-		VersionProperty: "release",
-		Now:             func() time.Time { return now },
+		Saved: []Cohort{{Name: "Docker on 4.9", Filters: []string{"deployment_method=docker", "current_version in (4.9.0, 4.9.1)"}}},
 	}
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
 		want []string
 	}{
-		{"Docker users on latest", []string{"deployment_method=docker", "current_version=4.10.0-rc1"}},
+		{"Docker users on latest", []string{"deployment_method=docker", "current_version is latest"}},
 		{"admins using oidc", []string{"is_admin=true", "auth_method=oidc"}},
 		{"Docker on 4.9", []string{"deployment_method=docker", "current_version in (4.9.0, 4.9.1)"}},
 		{"Power users", []string{"cohort=12"}},
@@ -57,8 +54,8 @@ func TestFindAndResolve(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	if src.asked.Key != "release" || src.asked.Scope != datasource.ScopeEvent || src.asked.Query.Range.Span() != 30*24*time.Hour || len(src.asked.Query.Filters) != 0 {
-		t.Errorf("newest version asked %+v", src.asked)
+	if src.asked.Key != "" {
+		t.Errorf("resolving a cohort asked the source for values: %+v", src.asked)
 	}
 	_, err := cat.ResolveName(ctx, src, "Nope")
 	if !errors.Is(err, ErrUnknown) {
@@ -79,14 +76,6 @@ func TestBackendFailureIsNamed(t *testing.T) {
 	}
 }
 
-func TestNoVersionSeen(t *testing.T) {
-	src := &lister{values: []datasource.ValueCount{{Value: "unknown", Count: 3}, {Value: "dev", Count: 1}}}
-	_, err := Catalog{Now: func() time.Time { return now }}.ResolveName(context.Background(), src, DockerOnLatest)
-	if err == nil || !strings.Contains(err.Error(), "no app_version seen in the last 30 days") {
-		t.Fatalf("error: %v", err)
-	}
-}
-
 func TestSavedBadFilter(t *testing.T) {
 	cat := Catalog{Saved: []Cohort{{Name: "bad", Filters: []string{"k in (a"}}}}
 	_, err := cat.ResolveName(context.Background(), &lister{}, "bad")
@@ -97,7 +86,7 @@ func TestSavedBadFilter(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	ps := Presets()
-	if got := ps[0].Describe(); got != "deployment_method=docker · current_version=<newest seen>" {
+	if got := ps[0].Describe(); got != "deployment_method=docker · current_version is latest" {
 		t.Errorf("preset: %q", got)
 	}
 	if got := (Cohort{Kind: Backend, ID: "7", Size: 12}).Describe(); got != "cohort=7 · 12 persons" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/embedded"
+	fig "github.com/ttmon/ttmon/datasource/figures"
 )
 
 // now is the fixed clock: the 24h range is [03-10 12:00, 03-11 12:00) UTC
@@ -191,51 +192,34 @@ func TestExactFilters(t *testing.T) {
 func TestExactPresets(t *testing.T) {
 	s := fleetStore(t)
 	ctx := context.Background()
-	cat := Catalog{Now: func() time.Time { return now }}
+	cat := Catalog{}
+	src := fig.New(s, datasource.DefaultLatestRule())
 	cases := []struct {
 		name  string
 		exprs []string
 		want  figures
 	}{
 		// iA only; its previous heartbeat counts (person filters read current properties).
-		{DockerOnLatest, []string{"deployment_method=docker", "current_version=4.9.1"}, figures{Events: 2, Active: 1, Previous: 1,
+		{DockerOnLatest, []string{"deployment_method=docker", "current_version is latest"}, figures{Events: 2, Active: 1, Previous: 1,
 			Versions: map[string]int64{"4.9.1": 1}, Errors: 1, PerInstall: 1, ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}}},
 		// u1 only: $identify, two timers, one error; users send no heartbeats.
 		{AdminsOIDC, []string{"is_admin=true", "auth_method=oidc"}, figures{Events: 4, Versions: map[string]int64{}, Errors: 1,
 			ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}, Timers: 2}},
 	}
 	for _, c := range cases {
-		fs, err := cat.ResolveName(ctx, s, c.name)
+		fs, err := cat.ResolveName(ctx, src, c.name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := datasource.FilterStrings(fs); !reflect.DeepEqual(got, c.exprs) {
 			t.Errorf("%s resolves to %q, want %q", c.name, got, c.exprs)
 		}
-		snap, err := s.Snapshot(ctx, query(t, fs))
+		snap, err := src.Snapshot(ctx, query(t, fs))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := figuresOf(snap); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", c.name, got, c.want)
 		}
-	}
-}
-
-// TestNewestFollowsData: a newer release arriving moves "latest", and a
-// release older than 30 days is not seen.
-func TestNewestFollowsData(t *testing.T) {
-	s := fleetStore(t)
-	ctx := context.Background()
-	_, err := s.Ingest(ctx, []embedded.Event{
-		{Name: "telemetry.health", DistinctID: "iE", Timestamp: at(11, 11, 0), Properties: M{"app_version": "4.10.0"}},
-		{Name: "telemetry.health", DistinctID: "iF", Timestamp: now.Add(-40 * 24 * time.Hour), Properties: M{"app_version": "9.0.0"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := NewestVersion(ctx, s, "app_version", now)
-	if err != nil || v != "4.10.0" {
-		t.Fatalf("NewestVersion = %q, %v; want 4.10.0", v, err)
 	}
 }

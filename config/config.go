@@ -87,6 +87,9 @@ type UI struct {
 	Mouse      bool                `yaml:"mouse"`
 	Thresholds Thresholds          `yaml:"thresholds"`
 	Keys       map[string][]string `yaml:"keys,omitempty"`
+	// Latest says which version counts as the newest release (the ★,
+	// `is latest` filters, versions.latest_share).
+	Latest datasource.LatestRule `yaml:"latest"`
 }
 
 // Thresholds colour the error-rate pane: errors per active installation at
@@ -143,6 +146,7 @@ func Default() Config {
 				ErrorsPerInstallWarn:  0.05,
 				ErrorsPerInstallAlert: 0.2,
 			},
+			Latest: datasource.DefaultLatestRule(),
 		},
 	}
 }
@@ -295,6 +299,9 @@ func (u UI) validate() []error {
 	t := u.Thresholds
 	if t.ErrorsPerInstallWarn < 0 || t.ErrorsPerInstallAlert < 0 || (t.ErrorsPerInstallAlert > 0 && t.ErrorsPerInstallWarn > t.ErrorsPerInstallAlert) {
 		errs = append(errs, fmt.Errorf("ui.thresholds: need 0 <= errors_per_install_warn <= errors_per_install_alert (got %g, %g)", t.ErrorsPerInstallWarn, t.ErrorsPerInstallAlert))
+	}
+	if err := u.Latest.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("ui.latest: %w", err))
 	}
 	return errs
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/alert"
+	"github.com/ttmon/ttmon/datasource"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -213,5 +214,29 @@ func writeFile(t *testing.T, path, body string, mode os.FileMode) {
 	}
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLatestRule: ui.latest reads from the file, defaults to 3
+// installations and 1 %, and a rule that cannot work says what to write.
+func TestLatestRule(t *testing.T) {
+	if got := Default().UI.Latest; got != datasource.DefaultLatestRule() {
+		t.Errorf("default ui.latest = %+v", got)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	writeFile(t, path, "version: 1\nui:\n  latest:\n    min_installs: 10\n    min_share: 0.05\n    pin: 4.9.1\n", 0o600)
+	c, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (datasource.LatestRule{MinInstalls: 10, MinShare: 0.05, Pin: "4.9.1"}); c.UI.Latest != want {
+		t.Errorf("ui.latest = %+v, want %+v", c.UI.Latest, want)
+	}
+	c.UI.Latest = datasource.LatestRule{MinInstalls: 0, MinShare: 2, Pin: "newest"}
+	err = c.Validate()
+	for _, want := range []string{"ui.latest: min_installs: 0", "min_share: 2", `pin: "newest" is not a version`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate error lacks %q: %v", want, err)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 const commented = `# ttmon settings, kept by hand
@@ -184,5 +186,27 @@ func TestSaveCohortFile(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
 	if len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestSaveLatestKeepsItsMeaning: a cohort on "the newest release" is
+// saved as `current_version is latest`, which reads back as the same
+// filter (not a frozen version).
+func TestSaveLatestKeepsItsMeaning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	c := Cohort{Name: "Docker on latest", Filters: []string{"deployment_method=docker", "current_version is latest"}}
+	if err := SaveCohort(path, c, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Cohorts) != 1 || strings.Join(cfg.Cohorts[0].Filters, "|") != "deployment_method=docker|current_version is latest" {
+		t.Fatalf("read back %+v", cfg.Cohorts)
+	}
+	fs, err := ParseFilters(cfg.Cohorts[0].Filters)
+	if err != nil || fs[1].Op != datasource.OpLatest {
+		t.Fatalf("parsed %+v, %v", fs, err)
 	}
 }

@@ -116,7 +116,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
-		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},
+		catalog: cohort.Catalog{Saved: o.Cohorts},
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
 		rules: o.Alerts,
 	}
