@@ -3,7 +3,24 @@ package datasource
 import (
 	"cmp"
 	"slices"
+	"time"
 )
+
+// FillingHour is the hour of day, in the query's zone, holding the
+// snapshot's unfinished bucket: the Timers.ByHour entry still filling up.
+// It is -1 when every bucket had ended.
+func FillingHour(s *Snapshot) int {
+	for _, ps := range [][]Point{s.Timers.Series, s.Installs.Series, s.Errors.Series} {
+		if len(ps) > 0 && ps[len(ps)-1].Partial {
+			loc, err := s.Query.Location()
+			if err != nil {
+				loc = time.UTC
+			}
+			return s.GeneratedAt.In(loc).Hour()
+		}
+	}
+	return -1
+}
 
 // MarkPartial flags the buckets of s's series (installations, errors,
 // timers) that had not ended at s.GeneratedAt: the one still filling up,

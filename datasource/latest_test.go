@@ -132,10 +132,14 @@ func TestMarkPartial(t *testing.T) {
 			}
 		}
 	}
+	snap.Query.TZ = "Asia/Kolkata" // +05:30: 14:07 UTC is 19:37 there
+	if h := FillingHour(snap); h != 19 {
+		t.Errorf("FillingHour = %d, want 19", h)
+	}
 	// Exactly at a bucket's end the bucket is complete.
 	snap.GeneratedAt = r.To
 	MarkPartial(snap)
-	if snap.Installs.Series[len(snap.Installs.Series)-1].Partial {
+	if snap.Installs.Series[len(snap.Installs.Series)-1].Partial || FillingHour(snap) != -1 {
 		t.Error("a bucket that ended is partial")
 	}
 	MarkPartial(nil)

@@ -92,6 +92,12 @@ var brailleBits = [4][2]rune{{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x
 // brailleLine draws vals as a connected line through a w x h grid of
 // braille cells (2 x 4 dots each), lo at the bottom edge and hi at the top.
 func brailleLine(vals []float64, w, h int, lo, hi float64) []string {
+	return brailleLineOf(vals, len(vals), w, h, lo, hi)
+}
+
+// brailleLineOf is brailleLine for the first len(vals) of n points laid
+// across the grid: the line stops where vals end.
+func brailleLineOf(vals []float64, n, w, h int, lo, hi float64) []string {
 	if w <= 0 || h <= 0 {
 		return make([]string, max(h, 0))
 	}
@@ -110,10 +116,10 @@ func brailleLine(vals []float64, w, h int, lo, hi float64) []string {
 		return int(math.Round((v - lo) / (hi - lo) * float64(dh-1)))
 	}
 	x := func(i int) int {
-		if len(vals) < 2 {
+		if n < 2 {
 			return dw - 1
 		}
-		return i * (dw - 1) / (len(vals) - 1)
+		return i * (dw - 1) / (n - 1)
 	}
 	set := func(px, py int) {
 		if px < 0 || px >= dw || py < 0 || py >= dh {
@@ -303,11 +309,6 @@ func scaleFloor(lo, hi float64) float64 {
 	}
 	unit := math.Pow(10, math.Floor(math.Log10(hi))-1)
 	return math.Floor(lo/unit) * unit
-}
-
-// partial reports whether the range's last bucket is still filling up.
-func partial(rng datasource.Range, now time.Time) bool {
-	return rng.To.After(now)
 }
 
 // splitStyle draws the runes of row before column at with a and the rest

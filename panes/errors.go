@@ -185,51 +185,6 @@ func (p *Errors) render() string {
 	return p.frame(p.summary(), body)
 }
 
-// chart draws errors per bucket as columns coloured by the rate's level,
-// with a 0..max scale and a time axis when there is room.
-func (p *Errors) chart(iw, h int) []string {
-	st := p.com.Styles
-	vals := values(p.data.Series)
-	if h <= 0 || len(vals) == 0 {
-		return nil
-	}
-	axis := h >= 3
-	if axis {
-		h--
-	}
-	hi := slices.Max(vals)
-	top := common.Compact(hi)
-	lw := len(top) + 1
-	if iw < 30 {
-		lw = 0
-	}
-	cw := iw - lw
-	if cw <= 0 {
-		return nil
-	}
-	bars := st.Bars
-	if p.rateLevel() != LevelOK {
-		// Colour only: reversed or underlined, the blank cells around the
-		// bars would fill in (without colour the words say the level).
-		bars = p.rateStyle().UnsetBold().UnsetUnderline().UnsetReverse()
-	}
-	rows := columns(resample(vals, cw), h, hi, p.com.Basic)
-	split := cw
-	if partial(p.rng, p.com.Clock()) {
-		split = bucketCol(len(vals)-1, len(vals), cw)
-	}
-	out := make([]string, 0, h+1)
-	for i, r := range rows {
-		out = append(out, scaleLabel(st.Axis, i, len(rows), top, "0", lw)+splitStyle(r, split, bars, st.Muted))
-	}
-	if axis {
-		n := len(vals)
-		pos := func(i int) int { return bucketCol(i, n, cw) }
-		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))
-	}
-	return out
-}
-
 // byVersion lists the versions with the most errors, for the side column
 // of wide panes.
 func (p *Errors) byVersion(h int) []string {

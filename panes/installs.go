@@ -133,63 +133,6 @@ func (p *Installs) headline(n string, iw, ih int) []string {
 	}
 }
 
-// chart draws the series as a braille line (whole-block columns in basic
-// mode) with its scale and a time axis under it when there is room. The
-// bucket still filling up is drawn muted: it is not a drop.
-func (p *Installs) chart(iw, h int) []string {
-	st := p.com.Styles
-	vals := values(p.data.Series)
-	if h <= 0 || len(vals) == 0 {
-		return nil
-	}
-	axis := h >= 3
-	if axis {
-		h--
-	}
-	lo, hi := scaleFloor(slices.Min(vals), slices.Max(vals)), slices.Max(vals)
-	top, bottom := common.Compact(hi), common.Compact(lo)
-	lw := max(len(top), len(bottom)) + 1
-	if iw < 30 {
-		lw = 0
-	}
-	cw := iw - lw
-	if cw <= 0 {
-		return nil
-	}
-	var rows []string
-	pos := func(i int) int { return bucketCol(i, len(vals), cw) }
-	split := cw // first column of the bucket still filling up
-	if p.com.Basic {
-		above := make([]float64, len(vals)) // bars rise from the scale's floor
-		for i, v := range vals {
-			above[i] = v - lo
-		}
-		rows = columns(resample(above, cw), h, hi-lo, true)
-		if partial(p.rng, p.com.Clock()) {
-			split = bucketCol(len(vals)-1, len(vals), cw)
-		}
-	} else {
-		rows = brailleLine(vals, cw, h, lo, hi)
-		pos = func(i int) int {
-			if len(vals) < 2 {
-				return 0
-			}
-			return i * (2*cw - 1) / (len(vals) - 1) / 2
-		}
-		if partial(p.rng, p.com.Clock()) && len(vals) > 1 {
-			split = pos(len(vals)-2) + 1
-		}
-	}
-	out := make([]string, 0, h+1)
-	for i, r := range rows {
-		out = append(out, scaleLabel(st.Axis, i, len(rows), top, bottom, lw)+splitStyle(r, split, st.Series, st.Muted))
-	}
-	if axis {
-		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))
-	}
-	return out
-}
-
 // scaleLabel is the y-axis cell of chart row i: top on the first row,
 // bottom on the last, blank between; lw is its width with a space.
 func scaleLabel(s lipgloss.Style, i, rows int, top, bottom string, lw int) string {

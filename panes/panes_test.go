@@ -2,7 +2,6 @@ package panes
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -209,7 +208,9 @@ func TestFoldBeyondCap(t *testing.T) {
 	counts["9.0.0"] = 1 // the newest, run by one installation
 	total++
 	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
-	p.Update(DataMsg{Snapshot: &datasource.Snapshot{Versions: datasource.BuildVersions(counts)}})
+	vs := datasource.BuildVersions(counts)
+	datasource.MarkLatest(vs, "9.0.0") // pinned, say: few run it yet
+	p.Update(DataMsg{Snapshot: &datasource.Snapshot{Versions: vs}})
 	if len(p.rows) != maxVersions || !slices.ContainsFunc(p.rows, func(v datasource.VersionShare) bool { return v.Version == "9.0.0" }) {
 		t.Fatalf("%d rows kept, newest among them: %v", len(p.rows), slices.ContainsFunc(p.rows, func(v datasource.VersionShare) bool { return v.Latest }))
 	}
@@ -294,24 +295,45 @@ func TestScaleFloor(t *testing.T) {
 	}
 }
 
-// TestPartialBucket: the bucket still filling up is drawn muted, so its
-// lower count does not read as a drop; a complete range has no muted data.
+// TestPartialBucket: the bucket still filling up (Point.Partial, from the
+// snapshot's own time) is drawn shaded at the right edge, in colour or
+// not, braille or --basic, in the installations, error and timer charts
+// (there, the hour of day holding it), and
+// does not drag the installations scale down; a range that ended before
+// the snapshot has none. It was drawn at its partial value: 472 falling to
+// 80 read as an outage (an empty bar in --basic).
 func TestPartialBucket(t *testing.T) {
-	mutedData := regexp.MustCompile("38;5;245m[\u2800-\u28ff ]*[\u2801-\u28ff]")
 	for _, tc := range []struct {
-		rng  string
-		want bool
-	}{{"24h", true}, {"", false}} {
-		com := testCommon(termenv.ANSI256, false)
-		q := tuitest.Query("24h")
-		if tc.rng == "" { // a range that ended before the clock
-			q.Range = datasource.CustomRange(tuitest.Now.Add(-48*time.Hour), tuitest.Now.Add(-24*time.Hour))
-		}
-		p := NewInstalls(com, KeyMap{})
-		p.Update(DataMsg{Snapshot: tuitest.Snapshot(q)})
-		p.SetSize(60, 12)
-		if got := mutedData.MatchString(p.View()); got != tc.want {
-			t.Errorf("range %q: muted tail = %v, want %v", tc.rng, got, tc.want)
+		profile termenv.Profile
+		basic   bool
+	}{{termenv.ANSI256, false}, {termenv.Ascii, false}, {termenv.Ascii, true}, {termenv.ANSI256, true}} {
+		for _, past := range []bool{false, true} {
+			com := testCommon(tc.profile, tc.basic)
+			q := tuitest.Query("24h")
+			if past {
+				q.Range = datasource.CustomRange(tuitest.Now.Add(-48*time.Hour), tuitest.Now.Add(-24*time.Hour))
+			}
+			snap := tuitest.Snapshot(q)
+			if !past {
+				last := &snap.Installs.Series[len(snap.Installs.Series)-1]
+				last.V = 80 // ten minutes into the hour, against ~900
+				snap.Errors.Series[len(snap.Errors.Series)-1].V = 0
+			}
+			name := fmt.Sprintf("profile %v basic %v past %v", tc.profile, tc.basic, past)
+			for _, p := range []Pane{NewInstalls(com, KeyMap{}), NewErrors(com, KeyMap{}, Thresholds{}), NewTimers(com, KeyMap{})} {
+				p.Update(DataMsg{Snapshot: snap})
+				p.SetSize(60, 12)
+				v := ansi.Strip(p.View())
+				if got := strings.ContainsRune(v, partialRune); got == past {
+					t.Errorf("%s, %T: shaded partial bucket = %v:\n%s", name, p, got, v)
+				}
+			}
+			ins := NewInstalls(com, KeyMap{})
+			ins.Update(DataMsg{Snapshot: snap})
+			ins.SetSize(60, 14)
+			if v := ansi.Strip(ins.View()); strings.Contains(v, " 80 ") || strings.Contains(v, " 0 ") {
+				t.Errorf("%s: the partial bucket set the scale's floor:\n%s", name, v)
+			}
 		}
 	}
 	com := testCommon(termenv.ANSI256, false)

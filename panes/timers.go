@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
 )
 
@@ -21,13 +22,14 @@ type Timers struct {
 	total  int64
 	tz     string
 	sel    int // the selected hour; -1 until one is picked (the peak)
+	fill   int // the hour still filling up (datasource.FillingHour), -1 for none
 }
 
 var _ Pane = (*Timers)(nil)
 
 // NewTimers returns the timer-usage pane.
 func NewTimers(com *common.Common, keys KeyMap) *Timers {
-	return &Timers{base: newBase(com, keys, TitleTimers), sel: -1}
+	return &Timers{base: newBase(com, keys, TitleTimers), sel: -1, fill: -1}
 }
 
 // Update takes new data and, focused, selects an hour (left/right) and
@@ -40,10 +42,11 @@ func (p *Timers) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		p.setAlarm(m.Alerts, alarmTimers)
 		d, tz := m.Snapshot.Timers, m.Snapshot.Query.TZ
-		if p.has && d.ByHour == p.byHour && d.Total == p.total && tz == p.tz {
+		fill := datasource.FillingHour(m.Snapshot)
+		if p.has && d.ByHour == p.byHour && d.Total == p.total && tz == p.tz && fill == p.fill {
 			return p, nil
 		}
-		p.byHour, p.total, p.tz, p.has, p.dirty = d.ByHour, d.Total, tz, true, true
+		p.byHour, p.total, p.tz, p.fill, p.has, p.dirty = d.ByHour, d.Total, tz, fill, true, true
 	}
 	return p, nil
 }
@@ -141,60 +144,6 @@ func (p *Timers) render() string {
 		return p.frame(nil, centerLines(st.Empty.Render("waiting for data…"), iw, ih))
 	}
 	return p.frame(p.summary(), p.chart(iw, ih))
-}
-
-// chart draws the 24 hours as bars with a one-cell gap when each hour has
-// two cells or more, a 0..max scale, and hour labels under them.
-func (p *Timers) chart(iw, h int) []string {
-	st := p.com.Styles
-	if h <= 0 {
-		return nil
-	}
-	axis := h >= 2
-	if axis {
-		h--
-	}
-	vals := make([]float64, 24)
-	var hi float64
-	for i, v := range p.byHour {
-		vals[i] = float64(v)
-		hi = max(hi, vals[i])
-	}
-	top := common.Compact(hi)
-	lw := len(top) + 1
-	if iw < 40 {
-		lw = 0
-	}
-	cw := iw - lw
-	if cw <= 0 {
-		return nil
-	}
-	cols, pos := hourColumns(vals, cw)
-	side := p.side(cw - len(cols))
-	out := make([]string, 0, h+1)
-	from, to := -1, -1
-	if p.focused {
-		sel := p.Selected()
-		from, to = pos(sel), len(cols)
-		if sel < 23 {
-			to = pos(sel + 1)
-		}
-		if to-from >= 2 && len(cols) >= 48 {
-			to-- // not the gap
-		}
-		to = max(to, from+1)
-	}
-	for i, r := range columns(cols, h, hi, p.com.Basic) {
-		line := scaleLabel(st.Axis, i, h, top, "0", lw) + spanStyle(r, from, to, st.Bars, st.Selected)
-		if i < len(side) {
-			line += "   " + side[i]
-		}
-		out = append(out, line)
-	}
-	if axis {
-		out = append(out, repeat(" ", lw)+st.Axis.Render(hourAxis(len(cols), pos)))
-	}
-	return out
 }
 
 // hourColumns lays 24 values on at most cw columns and says where hour i

@@ -28,6 +28,7 @@ type Versions struct {
 	rows []datasource.VersionShare // by installations, largest first, at most maxVersions
 	rest versionRow                // the versions beyond maxVersions, summed
 	sel  string                    // the selected version, "" for the first row
+	rule string                    // which rule chose the ★ (Latest.Short), "" if unsaid
 }
 
 var _ Pane = (*Versions)(nil)
@@ -47,10 +48,10 @@ func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		p.setAlarm(m.Alerts, alarmVersions)
 		v := m.Snapshot.Versions
-		if p.has && slices.Equal(v, p.raw) {
+		if p.has && slices.Equal(v, p.raw) && m.Snapshot.Latest.Short == p.rule {
 			return p, nil
 		}
-		p.raw = slices.Clone(v)
+		p.raw, p.rule = slices.Clone(v), m.Snapshot.Latest.Short
 		p.rows, p.rest = capVersions(slices.Clone(v))
 		p.has, p.dirty = true, true
 	}
@@ -258,7 +259,12 @@ func (p *Versions) summary() []string {
 		return []string{n + count, n}
 	}
 	newest := st.Muted.Render(" · newest ") + st.Latest.Render(latest)
-	return []string{n + count + newest, n + newest, st.Muted.Render("newest ") + st.Latest.Render(latest)}
+	out := []string{n + count + newest, n + newest, st.Muted.Render("newest ") + st.Latest.Render(latest)}
+	if p.rule != "" { // say which rule chose it, where it fits
+		rule := st.Muted.Render(" (" + p.rule + ")")
+		out = append([]string{n + count + newest + rule, n + newest + rule}, out...)
+	}
+	return out
 }
 
 func (p *Versions) render() string {

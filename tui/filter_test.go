@@ -263,7 +263,8 @@ func TestChipsFit(t *testing.T) {
 	}
 }
 
-// TestPickPresets: each preset resolves against the data when picked.
+// TestPickPresets: each preset becomes its filters; "latest" stays
+// `is latest`, resolved per query by the source.
 func TestPickPresets(t *testing.T) {
 	m, _ := started(t, Options{})
 	hit(m, "c")
@@ -277,7 +278,7 @@ func TestPickPresets(t *testing.T) {
 		}
 	}
 	hit(m, "enter")
-	if got := strings.Join(datasource.FilterStrings(m.filters), " "); got != "deployment_method=docker current_version=4.3.0" {
+	if got := strings.Join(datasource.FilterStrings(m.filters), " "); got != "deployment_method=docker current_version is latest" {
 		t.Fatalf("Docker users on latest: %q", got)
 	}
 	hit(m, "X")
@@ -291,6 +292,23 @@ func TestPickPresets(t *testing.T) {
 	hit(m, "esc")
 	if m.picker != nil {
 		t.Fatal("esc closes the picker")
+	}
+}
+
+// TestSavePresetKeepsLatest: saving "Docker users on latest" with S keeps
+// "the newest release" (it froze current_version=4.9.1), so the saved
+// cohort follows the next release as the preset does.
+func TestSavePresetKeepsLatest(t *testing.T) {
+	var saved []cohort.Cohort
+	save := func(c cohort.Cohort, _ bool) error { saved = append(saved, c); return nil }
+	m, _ := started(t, Options{SaveCohort: save, ConfigPath: "/etc/ttmon.yaml"})
+	hit(m, "c")
+	hit(m, "enter")
+	hit(m, "S")
+	typeText(m, "Docker on latest")
+	hit(m, "enter")
+	if len(saved) != 1 || !reflect.DeepEqual(saved[0].Filters, []string{"deployment_method=docker", "current_version is latest"}) {
+		t.Fatalf("saved %+v", saved)
 	}
 }
 

@@ -72,7 +72,7 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 		byHour[h] = int64(math.Round(4 + 380*work + float64(drift%7)))
 		timers += byHour[h]
 	}
-	return &datasource.Snapshot{
+	snap := &datasource.Snapshot{
 		Source:      datasource.Info{Kind: "fake", Location: "fixture"},
 		Query:       q,
 		GeneratedAt: Now,
@@ -85,7 +85,11 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 			ByVersion: []datasource.VersionCount{{Version: "4.2.1", Errors: 61}, {Version: "4.2.0", Errors: 24}, {Version: "4.3.0", Errors: 9}},
 		},
 		Timers: datasource.Timers{Total: timers, ByHour: byHour},
+		// 4.10.0-rc1 would pass the default rule: the fixture pins 4.3.0.
+		Latest: datasource.LatestRule{Pin: "4.3.0"}.Pick(nil),
 	}
+	datasource.MarkPartial(snap) // as the figures decorator does
+	return snap
 }
 
 // Query is the fixed query of goldens: the preset resolved against Now.
