@@ -115,8 +115,9 @@ func installsChange(s *datasource.Snapshot) float64 {
 	return float64(s.Installs.Active-s.Installs.Previous) / float64(s.Installs.Previous)
 }
 
-// latestShare is the share of active installations on the newest version;
-// 0 without any.
+// latestShare is the share of active installations on the latest version,
+// the ★ (datasource.LatestRule: enough installations, or pinned; a stray
+// event does not move it); 0 without any.
 func latestShare(s *datasource.Snapshot) float64 {
 	for _, v := range s.Versions {
 		if v.Latest {

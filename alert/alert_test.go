@@ -130,3 +130,22 @@ func TestLevelText(t *testing.T) {
 		t.Error("unknown level accepted")
 	}
 }
+
+// TestLatestShareIgnoresAStray: one event claiming 5.0.0 does not make
+// versions.latest_share the share of that one installation (0.2 %), so
+// "few are on the latest release" does not fire for a stray; a genuine
+// release rolling out does move it.
+func TestLatestShareIgnoresAStray(t *testing.T) {
+	rules, err := Compile([]Rule{{Name: "upgrade lag", When: "versions.latest_share < 0.5", Level: Warn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &datasource.Snapshot{Versions: datasource.BuildVersions(map[string]int64{"4.9.1": 400, "4.9.0": 71, "5.0.0": 1})}
+	if f := Evaluate(rules, s); len(f) != 0 {
+		t.Errorf("a stray fired %s", f[0].Line())
+	}
+	s.Versions = datasource.BuildVersions(map[string]int64{"4.9.1": 300, "4.9.0": 71, "5.0.0": 101})
+	if f := Evaluate(rules, s); len(f) != 1 || f[0].Value > 0.22 {
+		t.Errorf("a release on 101 of 472 installations: %+v", f)
+	}
+}
