@@ -92,7 +92,7 @@ func (r LatestRule) Pick(counts map[string]int64) Latest {
 	need := fmt.Sprintf("≥%d installs and ≥%s", r.MinInstalls, sharePct(r.MinShare))
 	switch {
 	case best != "":
-		return Latest{Version: best, Rule: LatestThreshold, Short: need,
+		return Latest{Version: best, Rule: LatestThreshold, Short: fmt.Sprintf("≥%d installs, ≥%s", r.MinInstalls, sharePct(r.MinShare)),
 			Reason: "the highest version on " + need + " of the installations reporting one"}
 	case most != "":
 		return Latest{Version: most, Rule: LatestMostInstalled, Short: "most installed",

@@ -74,7 +74,7 @@ func TestLatestRules(t *testing.T) {
 		t.Errorf("none: %+v", none)
 	}
 	th := DefaultLatestRule().Pick(fleet(nil))
-	if th.Short != "≥3 installs and ≥1%" || !strings.Contains(th.Reason, th.Short) {
+	if th.Short != "≥3 installs, ≥1%" || !strings.Contains(th.Reason, "≥3 installs and ≥1%") {
 		t.Errorf("threshold wording: %+v", th)
 	}
 }

@@ -341,3 +341,24 @@ func TestPartialBucket(t *testing.T) {
 		t.Errorf("splitStyle = %q", got)
 	}
 }
+
+// TestVersionsSayWhichRuleChoseLatest: the ★ goes where the rule says,
+// and the pane says which rule that was, in the title where it fits and
+// in full under the rows where there is room.
+func TestVersionsSayWhichRuleChoseLatest(t *testing.T) {
+	counts := map[string]int64{"4.9.1": 400, "4.9.0": 71, "5.0.0": 1}
+	vs := datasource.BuildVersions(counts)
+	snap := &datasource.Snapshot{Versions: vs, Latest: datasource.DefaultLatestRule().Pick(counts)}
+	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
+	p.Update(DataMsg{Snapshot: snap})
+	p.SetSize(70, 10)
+	v := ansi.Strip(p.View())
+	for _, want := range []string{"newest 4.9.1 (≥3 installs, ≥1%)", "★ the highest version on ≥3 installs and ≥1%", "4.9.1 ★"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("pane lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "5.0.0 ★") {
+		t.Errorf("the stray has the ★:\n%s", v)
+	}
+}

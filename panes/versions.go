@@ -28,7 +28,7 @@ type Versions struct {
 	rows []datasource.VersionShare // by installations, largest first, at most maxVersions
 	rest versionRow                // the versions beyond maxVersions, summed
 	sel  string                    // the selected version, "" for the first row
-	rule string                    // which rule chose the ★ (Latest.Short), "" if unsaid
+	latest datasource.Latest       // which version has the ★ and the rule that chose it
 }
 
 var _ Pane = (*Versions)(nil)
@@ -48,10 +48,10 @@ func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		p.setAlarm(m.Alerts, alarmVersions)
 		v := m.Snapshot.Versions
-		if p.has && slices.Equal(v, p.raw) && m.Snapshot.Latest.Short == p.rule {
+		if p.has && slices.Equal(v, p.raw) && m.Snapshot.Latest == p.latest {
 			return p, nil
 		}
-		p.raw, p.rule = slices.Clone(v), m.Snapshot.Latest.Short
+		p.raw, p.latest = slices.Clone(v), m.Snapshot.Latest
 		p.rows, p.rest = capVersions(slices.Clone(v))
 		p.has, p.dirty = true, true
 	}
@@ -260,9 +260,10 @@ func (p *Versions) summary() []string {
 	}
 	newest := st.Muted.Render(" · newest ") + st.Latest.Render(latest)
 	out := []string{n + count + newest, n + newest, st.Muted.Render("newest ") + st.Latest.Render(latest)}
-	if p.rule != "" { // say which rule chose it, where it fits
-		rule := st.Muted.Render(" (" + p.rule + ")")
-		out = append([]string{n + count + newest + rule, n + newest + rule}, out...)
+	if r := p.latest.Short; r != "" { // say which rule chose it, where it fits
+		rule := st.Muted.Render(" (" + r + ")")
+		newest := st.Muted.Render("newest ") + st.Latest.Render(latest) + rule
+		out = append([]string{n + count + st.Muted.Render(" · ") + newest, n + st.Muted.Render(" · ") + newest, newest}, out...)
 	}
 	return out
 }
@@ -316,6 +317,9 @@ func (p *Versions) render() string {
 		}
 		line += padLeft(common.Thousands(r.installs), cw) + pct
 		body = append(body, line)
+	}
+	if why := p.latest.Reason; why != "" && len(body)+2 <= ih {
+		body = append(body, "", st.Muted.Render(fit("★ "+why, iw)))
 	}
 	return p.frame(p.summary(), body)
 }
