@@ -23,12 +23,12 @@ const maxVersions = 1000
 // into "other".
 type Versions struct {
 	base
-	has  bool
-	raw  []datasource.VersionShare // as received, to spot unchanged data
-	rows []datasource.VersionShare // by installations, largest first, at most maxVersions
-	rest versionRow                // the versions beyond maxVersions, summed
-	sel  string                    // the selected version, "" for the first row
-	latest datasource.Latest       // which version has the ★ and the rule that chose it
+	has    bool
+	raw    []datasource.VersionShare // as received, to spot unchanged data
+	rows   []datasource.VersionShare // by installations, largest first, at most maxVersions
+	rest   versionRow                // the versions beyond maxVersions, summed
+	sel    string                    // the selected version, "" for the first row
+	latest datasource.Latest         // which version has the ★ and the rule that chose it
 }
 
 var _ Pane = (*Versions)(nil)
