@@ -104,13 +104,18 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 		s.remember(q.Range, l)
 		return finish(snap, q, l), nil
 	}
-	l, err := s.latest(ctx, q)
-	if err != nil {
-		return nil, err
+	l, lerr := s.latest(ctx, q)
+	if lerr != nil && datasource.HasLatest(q.Filters) {
+		return nil, lerr
 	}
 	snap, err := s.src.Snapshot(ctx, resolve(q, l))
 	if err != nil {
 		return nil, err
+	}
+	if lerr != nil {
+		// The ★ alone is not worth failing the poll: this snapshot's own
+		// versions (a part of the fleet) will do until the next one.
+		l = s.rule.Pick(datasource.VersionCounts(snap.Versions))
 	}
 	return finish(snap, q, l), nil
 }

@@ -2,8 +2,10 @@ package figures
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +25,7 @@ type fake struct {
 	snapshots  []datasource.Query
 	breakdowns []datasource.BreakdownQuery
 	values     []datasource.ValuesQuery
+	breakErr   error
 }
 
 func newFake() *fake {
@@ -57,6 +60,9 @@ func (f *fake) Breakdown(_ context.Context, q datasource.BreakdownQuery) ([]data
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.breakdowns = append(f.breakdowns, q)
+	if f.breakErr != nil {
+		return nil, f.breakErr
+	}
 	var out []datasource.ValueCount
 	for v, n := range f.counts {
 		out = append(out, datasource.ValueCount{Value: v, Count: n})
@@ -213,3 +219,20 @@ func TestOptionalInterfaces(t *testing.T) {
 type withCohorts struct{ *fake }
 
 func (withCohorts) Cohorts(context.Context) ([]datasource.Cohort, error) { return nil, nil }
+
+// TestLatestLookupFailing: a filtered view whose fleet-wide pick cannot be
+// had still gets its snapshot (★ from its own versions); a query that
+// needs the version to filter fails, saying why.
+func TestLatestLookupFailing(t *testing.T) {
+	f := newFake()
+	f.breakErr = errors.New("query budget 120/h used up")
+	src := New(f, datasource.DefaultLatestRule())
+	snap, err := src.Snapshot(context.Background(), query(t, "24h", "deployment_method=docker"))
+	if err != nil || snap.Latest.Version != "4.9.1" {
+		t.Fatalf("filtered view: %v, %+v", err, snap)
+	}
+	_, err = src.Snapshot(context.Background(), query(t, "24h", "current_version is latest"))
+	if err == nil || !strings.Contains(err.Error(), "finding the latest version: query budget") {
+		t.Fatalf("is latest without a version: %v", err)
+	}
+}
