@@ -126,7 +126,7 @@ func analyze(in string, pos int) compCtx {
 		if pos <= i {
 			return compCtx{kind: compOp, start: os, end: i, prefix: string(s[os:pos]), key: key, scope: scope}
 		}
-		if w := strings.Join(words, " "); w == "in" || w == "not in" || w == "is set" || w == "is not set" {
+		if w := strings.Join(words, " "); w == "in" || w == "not in" || endsFilter(w) {
 			break
 		}
 		skip()
@@ -135,7 +135,7 @@ func analyze(in string, pos int) compCtx {
 		}
 	}
 	if w := strings.Join(words, " "); w != "in" && w != "not in" {
-		if pos == len(s) && i == len(s) && w != "is set" && w != "is not set" {
+		if pos == len(s) && i == len(s) && !endsFilter(w) {
 			return compCtx{kind: compOp, start: os, end: pos, prefix: string(s[os:pos]), key: key, scope: scope}
 		}
 		return compCtx{}
@@ -173,6 +173,17 @@ var ops = []compEntry{
 	{"not in (…)", "none of, or not set", "not in ("},
 	{"is set", "has the property", "is set"},
 	{"is not set", "lacks it", "is not set"},
+	{"is latest", "the latest version (★)", "is latest"},
+	{"is not latest", "any other version, or not set", "is not latest"},
+}
+
+// endsFilter reports operators that take no value.
+func endsFilter(op string) bool {
+	switch op {
+	case "is set", "is not set", "is latest", "is not latest":
+		return true
+	}
+	return false
 }
 
 // opEntries are the operators matching what is typed; keyword operators

@@ -80,6 +80,9 @@ func TestAnalyze(t *testing.T) {
 		{"app_version in (4.2.0, 4.3.0)", 18, compItem, "4.", "app_version", [2]int{16, 21}},
 		{"app_version not in ('a b', x", -1, compItem, "x", "app_version", [2]int{27, 28}},
 		{"k is set", -1, compOp, "is set", "k", [2]int{2, 8}},
+		{"current_version is la", -1, compOp, "is la", "current_version", [2]int{16, 21}},
+		{"current_version is latest", -1, compOp, "is latest", "current_version", [2]int{16, 25}},
+		{"k is not latest ", -1, compNone, "", "", [2]int{0, 0}},
 		{"k in (a) ", -1, compNone, "", "", [2]int{0, 0}},
 	} {
 		pos := tc.pos
@@ -93,6 +96,9 @@ func TestAnalyze(t *testing.T) {
 	}
 	if c := analyze("event.platform=", 15); c.scope != datasource.ScopeEvent {
 		t.Errorf("scope %v", c.scope)
+	}
+	if es := opEntries("is l", false); len(es) != 1 || es[0].insert != "is latest" {
+		t.Errorf("completing \"is l\": %+v", es)
 	}
 }
 
