@@ -112,8 +112,9 @@ func TestSnapshotJSONContract(t *testing.T) {
 			} `json:"by_version"`
 		}
 		Timers struct {
-			Total  int64
-			ByHour []int64 `json:"by_hour"`
+			Total       int64
+			ByHour      []int64 `json:"by_hour"`
+			FillingHour *int    `json:"filling_hour"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
@@ -140,6 +141,10 @@ func TestSnapshotJSONContract(t *testing.T) {
 		if want := p.T.Add(step).After(s.GeneratedAt); p.Partial != want {
 			t.Errorf("installs.series[%d] %s partial=%v, generated at %s", i, p.T.Format("15:04"), p.Partial, s.GeneratedAt.Format("15:04:05"))
 		}
+	}
+	if last := s.Installs.Series[len(s.Installs.Series)-1]; last.Partial != (s.Timers.FillingHour != nil) ||
+		(last.Partial && *s.Timers.FillingHour != s.GeneratedAt.Hour()) {
+		t.Errorf("timers.filling_hour %v, generated at %s (--tz UTC)", s.Timers.FillingHour, s.GeneratedAt)
 	}
 
 	code, out, errs = run(t, env, "snapshot", "--db", db, "--range", "1h", "--json", "--filter", "deployment_method=docker")

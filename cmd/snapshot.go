@@ -150,8 +150,15 @@ type snapshotDoc struct {
 	Versions    []datasource.VersionShare `json:"versions"`
 	Latest      datasource.Latest         `json:"latest"`
 	Errors      datasource.Errors         `json:"errors"`
-	Timers      datasource.Timers         `json:"timers"`
+	Timers      timersDoc                 `json:"timers"`
 	Alerts      []alertDoc                `json:"alerts"`
+}
+
+// timersDoc is the timers pane with the hour of day still filling up
+// (absent when every bucket had ended).
+type timersDoc struct {
+	datasource.Timers
+	FillingHour *int `json:"filling_hour,omitempty"`
 }
 
 // alertDoc is one firing alert in the JSON document.
@@ -179,11 +186,14 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		Versions:    s.Versions,
 		Latest:      s.Latest,
 		Errors:      s.Errors,
-		Timers:      s.Timers,
+		Timers:      timersDoc{Timers: s.Timers},
 		Alerts:      []alertDoc{},
 	}
 	for _, f := range firing {
 		d.Alerts = append(d.Alerts, alertDoc{Name: f.Rule.Name, Level: f.Rule.Level.String(), Metric: f.Metric(), Value: f.Value, When: f.Rule.When})
+	}
+	if h := datasource.FillingHour(s); h >= 0 {
+		d.Timers.FillingHour = &h
 	}
 	// Scripts index into these: an empty list is [], never null.
 	d.Installs.Series = nonNil(d.Installs.Series)

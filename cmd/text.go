@@ -57,7 +57,10 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	for h, n := range s.Timers.ByHour {
 		hours[h].V = float64(n)
 	}
-	fmt.Fprintf(w, "  00 %s 23\n", sparkline(hours))
+	if h := datasource.FillingHour(s); h >= 0 {
+		hours[h].Partial = true
+	}
+	fmt.Fprintf(w, "  00 %s 23%s\n", sparkline(hours), filling(hours))
 	if len(firing) > 0 {
 		fmt.Fprintf(w, "\nAlerts\n")
 		for _, f := range firing {
