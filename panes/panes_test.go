@@ -361,4 +361,11 @@ func TestVersionsSayWhichRuleChoseLatest(t *testing.T) {
 	if strings.Contains(v, "5.0.0 ★") {
 		t.Errorf("the stray has the ★:\n%s", v)
 	}
+	// Pinned to a release nobody runs yet: no ★ row, the title says it.
+	snap = &datasource.Snapshot{Versions: datasource.BuildVersions(counts), Latest: datasource.LatestRule{Pin: "5.1.0\x1b[2J"}.Pick(counts)}
+	datasource.MarkLatest(snap.Versions, snap.Latest.Version)
+	p.Update(DataMsg{Snapshot: snap})
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "newest 5.1.0␛[2J (pinned)") || strings.Contains(v, "4.9.1 ★") || strings.Contains(v, "5.0.0 ★") {
+		t.Errorf("pinned, absent:\n%s", v)
+	}
 }

@@ -255,6 +255,9 @@ func (p *Versions) summary() []string {
 	if p.alarm.metrics["versions.count"] != LevelOK {
 		count = st.Muted.Render(" · ") + p.figure("versions.count", st.Muted).Render(versions) + st.Muted.Render(" versions")
 	}
+	if latest == "" && p.latest.Version != "" {
+		latest = common.Printable(p.latest.Version) // pinned, and nobody runs it yet
+	}
 	if latest == "" {
 		return []string{n + count, n}
 	}
