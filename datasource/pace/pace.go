@@ -32,12 +32,15 @@ type RequestCounter interface {
 // Source is the pacing decorator. It implements datasource.Source,
 // datasource.Pacer, datasource.CohortLister and datasource.Checker.
 type Source struct {
-	src    datasource.Source
-	budget Budget
-	o      options
-	sem    chan struct{}
+	src datasource.Source
+	o   options
+	sem chan struct{}
 
 	mu       sync.Mutex
+	budget   Budget // the budget paced to; see learn.go for how it moves
+	basis    Basis
+	why      string
+	probe    probe
 	windows  []*window // budget, then burst
 	lookups  *window   // non-snapshot requests, for the interval
 	fails    int       // consecutive ErrUnavailable results
@@ -101,7 +104,12 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 	}
 	o.concurrency = max(o.concurrency, 1)
 	o.reserve = min(max(o.reserve, 0), 0.9)
-	s := &Source{src: src, budget: b, o: o, sem: make(chan struct{}, o.concurrency)}
+	s := &Source{src: src, o: o, sem: make(chan struct{}, o.concurrency), basis: Configured}
+	if b.IsAuto() {
+		b, s.basis = LegacyBudget, Assumed
+		s.probe = probe{to: DefaultBudget, at: o.now().Add(LegacyBudget.Per)}
+	}
+	s.budget = b
 	s.windows = []*window{{limit: max(b.N, 1), per: b.Per}}
 	if o.burst.N > 0 && o.burst.Per > 0 {
 		s.windows = append(s.windows, &window{limit: o.burst.N, per: o.burst.Per})
@@ -113,8 +121,13 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 // Unwrap returns the wrapped source.
 func (s *Source) Unwrap() datasource.Source { return s.src }
 
-// Budget is the configured budget.
-func (s *Source) Budget() Budget { return s.budget }
+// Budget is the budget ttmon paces to now: the configured one, or the
+// one assumed or learned (see Assumption).
+func (s *Source) Budget() Budget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.budget
+}
 
 // admit decides whether a call may go to the backend now and, if so,
 // charges it. It never sleeps: a refusal says how long to wait.
@@ -122,6 +135,7 @@ func (s *Source) admit(lookup bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.o.now()
+	s.tryProbe(now)
 	if wait := s.until.Sub(now); wait > 0 {
 		e := *s.blockErr
 		e.RetryAfter = wait
@@ -186,6 +200,7 @@ func (s *Source) call(ctx context.Context, lookup bool, fn func(context.Context)
 func (s *Source) learn(ctx context.Context, now time.Time, err error) error {
 	if err == nil {
 		s.fails = 0
+		s.confirm(now)
 		return nil
 	}
 	if errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled) {
@@ -208,6 +223,7 @@ func (s *Source) learn(ctx context.Context, now time.Time, err error) error {
 		if wait <= 0 {
 			wait = 30 * time.Second
 		}
+		s.lower(now, wait)
 		s.block(now, wait, &datasource.Error{Kind: datasource.ErrThrottled, Message: "the backend asked ttmon to slow down", Err: err})
 		out := *de
 		out.RetryAfter = wait
@@ -254,19 +270,17 @@ func (s *Source) backoff(n int) time.Duration {
 // PollInterval returns the interval that keeps snapshots plus drilldowns
 // and lookups within the budget: the reserve share of the budget (or what
 // lookups really used in the last window, if more) is kept for them, and
-// the rest is spread evenly. While the backend is refusing (throttled or
-// backing off), the wait is the interval.
+// the rest is spread evenly. When that is longer than requested, reason
+// names the budget and, when it was not configured, where it comes from
+// ("120/h query budget (learned from a 429)"). A wait the backend asked
+// for, or a backoff, is not part of it: the refused call's error carries
+// that wait (RetryAfter), and sharing callers must not take a passing
+// block for the pace.
 func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.o.now()
-	if wait := s.until.Sub(now); wait > requested {
-		wait = roundUp(wait)
-		if s.blockErr.Kind == datasource.ErrThrottled {
-			return wait, fmt.Sprintf("interval %s: the backend asked to slow down", wait)
-		}
-		return wait, fmt.Sprintf("interval %s: backing off after errors", wait)
-	}
+	s.tryProbe(now)
 	b := s.budget
 	kept := int(math.Ceil(float64(b.N) * s.o.reserve))
 	used := s.lookups.count(now)
@@ -281,10 +295,14 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	if requested >= need {
 		return requested, ""
 	}
-	if used > kept {
-		return need, fmt.Sprintf("interval %s: %s query budget, %d used by drilldowns and lookups", need, b, used)
+	why := b.String() + " query budget"
+	if s.basis != Configured {
+		why += " (" + s.basis.String() + ")"
 	}
-	return need, fmt.Sprintf("interval %s: %s query budget", need, b)
+	if used > kept {
+		why += fmt.Sprintf(", %d used by drilldowns and lookups", used)
+	}
+	return need, why
 }
 
 // roundUp rounds to the next whole second, so messages and intervals read
