@@ -134,12 +134,13 @@ func center(lines []string, w, h int, perLine bool) string {
 	return strings.Join(out, "\n")
 }
 
-// header is one line: what is shown (source, range, filters), when its
-// data last changed and how long that poll took (see change), and a badge
-// on the right that says
-// whether the data is live, paused, stale or failing. When the width runs
-// short it gives up detail in a fixed order: the middle of the store path,
-// the refresh timing, the source, the filters, the refresh time.
+// header is one line: what is shown (source, range, filters), when it was
+// last fetched and how often (see freshness), and a badge on the right
+// that says whether the data is live, paused, stale or failing. When the
+// width runs short it gives up detail in a fixed order: the middle of the
+// store path, the refresh timing and last change, the source (an interval
+// the query budget raised, and why, outranks it), the interval, the
+// filters, the refresh time.
 func (m *Model) header() string {
 	if m.prompt != nil {
 		return m.promptLine()
@@ -161,17 +162,7 @@ func (m *Model) header() string {
 	src := shortPath(m.info.String())
 	loc := shortPath(m.info.Location)
 	srcShort := strings.TrimSpace(m.info.Kind + " " + ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-20, 0), "…"))
-	refresh := st.Muted.Render("waiting for first data")
-	refreshShort := refresh
-	switch {
-	case m.pending && !m.poll.lastOK.IsZero():
-		refresh = st.Status.Render("updating…")
-		refreshShort = refresh
-	case !m.poll.lastOK.IsZero():
-		at := m.changed.at.In(m.com.Loc).Format("15:04:05")
-		refreshShort = st.Muted.Render("↻ " + at)
-		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.changed.took) + " · every " + common.Age(m.poll.interval))
-	}
+	refresh, refreshMid, refreshShort := m.freshness()
 	if len(m.pages) > 1 {
 		src, srcShort = "", ""
 	}
@@ -179,10 +170,15 @@ func (m *Model) header() string {
 	variants := [][]string{
 		{app, src, rng, chips, refresh},
 		{app, srcShort, rng, chips, refresh},
+		{app, srcShort, rng, chips, refreshMid},
+		{app, rng, chips, refreshMid},
 		{app, srcShort, rng, chips, refreshShort},
 		{app, rng, chips, refreshShort},
 		{app, rng, chips},
 		{app, rng},
+	}
+	if refreshMid == refreshShort {
+		variants = slices.Delete(variants, 3, 4) // no reason to drop the source for it
 	}
 	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.

@@ -120,6 +120,13 @@ func (w *window) add(now time.Time, n int) {
 	}
 }
 
+// unadd takes back the latest request.
+func (w *window) unadd() {
+	if len(w.at) > 0 {
+		w.at = w.at[:len(w.at)-1]
+	}
+}
+
 func (w *window) count(now time.Time) int {
 	w.prune(now)
 	return len(w.at)

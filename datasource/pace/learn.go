@@ -115,13 +115,17 @@ func (s *Source) confirm(now time.Time) {
 }
 
 // lower learns from a 429 that came although ttmon kept within its
-// budget (every request sent was within it: admit refuses the others).
+// budget, and uncounts the refused request, as PostHog does (Django REST
+// framework's throttles record only the requests they let through) (every request sent was within it: admit refuses the others).
 // While trying a higher tier, any 429 returns to the lower one. Otherwise
 // only a wait longer than the burst window says the budget's window is
 // full (a burst or concurrency limit asks for seconds): the budget
 // becomes what PostHog let ttmon send in that window, which is PostHog's
 // legacy tier when ttmon sent at least that many. (s.mu held.)
 func (s *Source) lower(now time.Time, wait time.Duration) {
+	for _, w := range s.windows {
+		w.unadd()
+	}
 	if s.probe.on {
 		tried, from := s.budget, s.probe.from
 		s.probe = probe{}
@@ -136,7 +140,7 @@ func (s *Source) lower(now time.Time, wait time.Duration) {
 		return
 	}
 	b := s.budget
-	used := s.windows[0].count(now) - 1 // PostHog does not count the refused one
+	used := s.windows[0].count(now)
 	n := max(used, minLowered)
 	if n >= b.N {
 		return

@@ -42,7 +42,7 @@ type Source struct {
 	why      string
 	probe    probe
 	windows  []*window // budget, then burst
-	lookups  *window   // non-snapshot requests, for the interval
+	lookups  *window   // lookup requests (values, properties, cohorts), for the interval
 	fails    int       // consecutive ErrUnavailable results
 	until    time.Time // refuse calls before this
 	blockErr *datasource.Error
@@ -82,8 +82,8 @@ func WithBurst(b Budget) Option { return func(o *options) { o.burst = b } }
 // WithConcurrency sets how many requests may run at once; default 3.
 func WithConcurrency(n int) Option { return func(o *options) { o.concurrency = n } }
 
-// WithReserve sets the share of the budget kept free for drilldowns and
-// value lookups when choosing the poll interval; default 0.2.
+// WithReserve sets the share of the budget kept free for value, property
+// and cohort lookups when choosing the poll interval; default 0.2.
 func WithReserve(f float64) Option { return func(o *options) { o.reserve = f } }
 
 // WithBackoff sets the first and the longest wait after a failure; default
@@ -267,10 +267,13 @@ func (s *Source) backoff(n int) time.Duration {
 	return d/2 + time.Duration(s.o.jitter()*float64(d/2))
 }
 
-// PollInterval returns the interval that keeps snapshots plus drilldowns
-// and lookups within the budget: the reserve share of the budget (or what
-// lookups really used in the last window, if more) is kept for them, and
-// the rest is spread evenly. When that is longer than requested, reason
+// PollInterval returns the interval that keeps polls plus lookups within
+// the budget: the reserve share of the budget (or what lookups really used
+// in the last window, if more) is kept for value, property and cohort
+// lookups, and the rest is spread evenly over polls of one request. A
+// drill view's poll is its drilldown requests (Breakdown, Events,
+// Installations): they are charged like snapshots, and a caller whose
+// poll makes n requests asks for requested/n and waits n times the answer. When that is longer than requested, reason
 // names the budget and, when it was not configured, where it comes from
 // ("120/h query budget (learned from a 429)"). A wait the backend asked
 // for, or a backoff, is not part of it: the refused call's error carries
@@ -300,7 +303,7 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 		why += " (" + s.basis.String() + ")"
 	}
 	if used > kept {
-		why += fmt.Sprintf(", %d used by drilldowns and lookups", used)
+		why += fmt.Sprintf(", %d used by lookups", used)
 	}
 	return need, why
 }

@@ -226,7 +226,7 @@ func TestPollInterval(t *testing.T) {
 		}
 	}
 	iv, why = p.PollInterval(5 * time.Second)
-	if iv != time.Minute || !strings.Contains(why, "60 used by drilldowns") {
+	if iv != time.Minute || !strings.Contains(why, "60 used by lookups") {
 		t.Errorf("after 60 lookups: %v %q", iv, why)
 	}
 	c.add(time.Hour)

@@ -1,0 +1,271 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ttmon/ttmon/datasource/cache"
+	"github.com/ttmon/ttmon/datasource/pace"
+	"github.com/ttmon/ttmon/datasource/posthog"
+	"github.com/ttmon/ttmon/datasource/posthog/posthogtest"
+)
+
+// limiter is PostHog's throttle in front of the fake PostHog: at most
+// limit answered requests in any hour of the fake clock (0: no limit),
+// counted as Django REST framework's throttles count (a refused request
+// is not), refusing the rest with PostHog's 429 and its "Expected
+// available in N seconds". It logs every request it receives.
+type limiter struct {
+	clock *fakeClock
+	limit int
+	next  http.Handler
+
+	mu       sync.Mutex
+	answered []time.Time
+	received []time.Time
+	refused  int
+}
+
+func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	now := l.clock.now()
+	l.received = append(l.received, now)
+	i := 0
+	for i < len(l.answered) && !l.answered[i].After(now.Add(-time.Hour)) {
+		i++
+	}
+	l.answered = l.answered[i:]
+	if l.limit > 0 && len(l.answered) >= l.limit {
+		l.refused++
+		wait := l.answered[0].Add(time.Hour).Sub(now)
+		l.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, posthogtest.Body429(int(math.Ceil(wait.Seconds()))))
+		return
+	}
+	l.answered = append(l.answered, now)
+	l.mu.Unlock()
+	l.next.ServeHTTP(w, r)
+}
+
+// perHour counts the requests received in each hour since start.
+func (l *limiter) perHour(start time.Time, hours int) []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]int, hours)
+	for _, t := range l.received {
+		if h := int(t.Sub(start) / time.Hour); h >= 0 && h < hours {
+			out[h]++
+		}
+	}
+	return out
+}
+
+// maxInAnyHour is the most requests received in any sliding hour.
+func (l *limiter) maxInAnyHour() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	best, j := 0, 0
+	for i, t := range l.received {
+		for l.received[j].Before(t.Add(-time.Hour)) || l.received[j].Equal(t.Add(-time.Hour)) {
+			j++
+		}
+		best = max(best, i-j+1)
+	}
+	return best
+}
+
+// pacingRun is one monitor driven for hours of fake time against a
+// PostHog that allows serverLimit an hour, ttmon told budget.
+type pacingRun struct {
+	m     *Model
+	lim   *limiter
+	clock *fakeClock
+	start time.Time
+	gaps  []time.Duration // between good fetches after the first hour
+}
+
+func newPacingRun(t *testing.T, budget pace.Budget, serverLimit int, interval time.Duration) *pacingRun {
+	t.Helper()
+	clock := newFakeClock()
+	fake := posthogtest.New(t, canaryKey)
+	var gen atomic.Int64
+	snapshot := fleet(&gen)
+	fake.Answer = func(q posthogtest.Query) ([]string, [][]any) {
+		switch q.Name {
+		case "ttmon.breakdown":
+			return []string{"value", "n"}, [][]any{{"Linux", 900}, {"Windows", 80}}
+		case "ttmon.properties":
+			return []string{"scope", "k"}, [][]any{{"event", "app_version"}, {"event", "platform"}}
+		}
+		return snapshot(q)
+	}
+	lim := &limiter{clock: clock, limit: serverLimit, next: fake.Config.Handler}
+	front := httptest.NewServer(lim)
+	t.Cleanup(front.Close)
+	ph, err := posthog.New(front.URL, "12345", canaryKey, posthog.WithClock(clock.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := cache.New(pace.New(ph, budget, pace.WithClock(clock.now), pace.WithJitter(func() float64 { return 0.5 })),
+		cache.WithClock(clock.now))
+	m := newTest(t, src, Options{Clock: clock.now, Interval: interval}, 120, 40)
+	return &pacingRun{m: m, lim: lim, clock: clock, start: clock.now()}
+}
+
+// run drives the model's own loop until the fake clock has moved on by
+// d: poll results go to Update, and of the commands they return, the
+// tick of the one live timer is delivered after advancing the clock by
+// its delay instead of waiting (timers of status lines and superseded
+// ticks are dropped). keys are pressed after the first good poll.
+func (r *pacingRun) run(t *testing.T, d time.Duration, keys []string) {
+	t.Helper()
+	queue := collect(r.m.Init())
+	last := time.Time{}
+	for r.clock.now().Before(r.start.Add(d)) {
+		if i := slices.IndexFunc(queue, func(m tea.Msg) bool { _, ok := m.(snapshotMsg); return ok }); i >= 0 {
+			res := queue[i].(snapshotMsg)
+			queue = slices.Delete(queue, i, i+1)
+			_, next := r.m.Update(res)
+			queue = append(queue, collect(next)...)
+			if res.err != nil || res.seq < r.m.poll.accept {
+				continue
+			}
+			now := r.clock.now()
+			if !last.IsZero() && last.Sub(r.start) >= time.Hour {
+				r.gaps = append(r.gaps, now.Sub(last))
+			}
+			last = now
+			for _, k := range keys {
+				queue = append(queue, r.settle(collect(press(r.m, k)))...)
+			}
+			keys = nil
+			continue
+		}
+		var tick pollTickMsg
+		var wait time.Duration
+		found := false
+		for _, m := range queue {
+			if l, ok := m.(later); ok {
+				if pt, ok := l.msg.(pollTickMsg); ok && pt.gen == r.m.poll.gen {
+					tick, wait, found = pt, l.d, true
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no poll in flight and none scheduled")
+		}
+		queue = queue[:0]
+		r.clock.add(wait)
+		_, cmd := r.m.Update(tick)
+		queue = append(queue, collect(cmd)...)
+	}
+}
+
+// settle delivers what a key's commands sent (a drill view to push, a
+// status line) and returns the poll results and timers among them.
+func (r *pacingRun) settle(msgs []tea.Msg) []tea.Msg {
+	var keep []tea.Msg
+	for _, msg := range msgs {
+		switch msg.(type) {
+		case snapshotMsg, later:
+			keep = append(keep, msg)
+		default:
+			_, cmd := r.m.Update(msg)
+			keep = append(keep, r.settle(collect(cmd))...)
+		}
+	}
+	return keep
+}
+
+func (r *pacingRun) longestGap() time.Duration {
+	var g time.Duration
+	for _, d := range r.gaps {
+		g = max(g, d)
+	}
+	return g
+}
+
+// TestPacingRequestsPerHour drives the real monitor loop (Model, its
+// poller's commands, the PostHog adapter in the pace and cache
+// decorators as cmd wires them) with a fake clock against the fake
+// PostHog behind a throttle like PostHog's, for hours of fake time, and
+// counts the requests PostHog receives each hour. Whatever the budget
+// ttmon is told or assumes, it stays within what the server allows, the
+// header says why the interval is longer than asked, and from the second
+// hour on the monitor is never without a fresh answer for long.
+func TestPacingRequestsPerHour(t *testing.T) {
+	cases := []struct {
+		name        string
+		budget      pace.Budget
+		serverLimit int
+		interval    time.Duration
+		hours       int           // of fake time
+		maxPerHour  int           // in any sliding hour
+		minLastHour int           // in the last hour: it does not idle
+		maxGap      time.Duration // between good fetches after the first hour
+		refused     int           // 429s the server sends, at most
+		header      string        // in the last header
+		keys        []string      // pressed after the first good poll
+	}{
+		{"told 120/h", pace.LegacyBudget, 120, 5 * time.Second, 3, 120, 90, 40 * time.Second, 0,
+			"every 38s: 120/h query budget", nil},
+		{"told 2400/h", pace.DefaultBudget, 2400, time.Second, 1, 2400, 1700, 2 * time.Second, 0,
+			"every 2s: 2400/h query budget", nil},
+		// 121 received in its first hour: 120 answered and the 429 that
+		// taught it; then the rest of that hour blind, waiting it out.
+		{"told 2400/h, server allows 120/h", pace.DefaultBudget, 120, 5 * time.Second, 3, 121, 90, 40 * time.Second, 1,
+			"every 38s: 120/h query budget (learned from a 429)", nil},
+		// Trying 2400/h in its second hour costs one 429 and one wait of
+		// about a poll interval.
+		{"auto, server allows 120/h", pace.Auto, 120, 5 * time.Second, 3, 121, 90, 50 * time.Second, 1,
+			"every 38s: 120/h query budget (learned from a 429)", nil},
+		{"auto, server allows 2400/h", pace.Auto, 2400, 5 * time.Second, 2, 2400, 700, 40 * time.Second, 0,
+			"every 5s", nil},
+		// A version's drill view polls two breakdowns: each poll costs two.
+		{"told 120/h, drill view open", pace.LegacyBudget, 120, 5 * time.Second, 2, 120, 90, 80 * time.Second, 0,
+			"every 1m16s: 120/h query budget", []string{"2", "enter"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newPacingRun(t, tc.budget, tc.serverLimit, tc.interval)
+			r.run(t, time.Duration(tc.hours)*time.Hour, tc.keys)
+			r.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+			head := ansi.Strip(strings.Split(r.m.View(), "\n")[0])
+			hours := r.lim.perHour(r.start, tc.hours)
+			if r.m.poll.err != nil {
+				t.Logf("last poll: %v", r.m.poll.err)
+			}
+			t.Logf("requests per hour %v (most in any hour %d, 429s %d, longest gap after the first hour %v): %s",
+				hours, r.lim.maxInAnyHour(), r.lim.refused, r.longestGap(), head)
+			if n := r.lim.maxInAnyHour(); n > tc.maxPerHour {
+				t.Errorf("%d requests in one hour, want at most %d", n, tc.maxPerHour)
+			}
+			if n := hours[tc.hours-1]; n < tc.minLastHour {
+				t.Errorf("%d requests in the last hour, want %d or more", n, tc.minLastHour)
+			}
+			if r.lim.refused > tc.refused {
+				t.Errorf("PostHog refused %d requests, want at most %d", r.lim.refused, tc.refused)
+			}
+			if g := r.longestGap(); g > tc.maxGap {
+				t.Errorf("%v without a fresh answer after the first hour, want at most %v", g, tc.maxGap)
+			}
+			if !strings.Contains(head, tc.header) {
+				t.Errorf("the header does not say %q:\n%s", tc.header, head)
+			}
+		})
+	}
+}
