@@ -240,7 +240,6 @@ func TestPacingRequestsPerHour(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			r := newPacingRun(t, tc.budget, tc.serverLimit, tc.interval)
 			r.run(t, time.Duration(tc.hours)*time.Hour, tc.keys)
 			r.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
@@ -267,5 +266,29 @@ func TestPacingRequestsPerHour(t *testing.T) {
 				t.Errorf("the header does not say %q:\n%s", tc.header, head)
 			}
 		})
+	}
+}
+
+// TestFasterStopsAtBudget: - cannot poll faster than the budget allows
+// (it says so), + steps up from the interval polls keep.
+func TestFasterStopsAtBudget(t *testing.T) {
+	r := newPacingRun(t, pace.LegacyBudget, 0, 10*time.Second)
+	r.run(t, time.Minute, nil)
+	if r.m.poll.interval != 38*time.Second {
+		t.Fatalf("interval %v, want the budget's 38s", r.m.poll.interval)
+	}
+	for range 3 {
+		press(r.m, "-")
+		if r.m.poll.interval != 38*time.Second || r.m.status != "polling every 38s: as often as the 120/h query budget allows" {
+			t.Fatalf("after -: every %v, status %q", r.m.poll.interval, r.m.status)
+		}
+	}
+	press(r.m, "+")
+	if r.m.poll.interval != time.Minute || r.m.status != "polling every 1m" {
+		t.Fatalf("after +: every %v, status %q", r.m.poll.interval, r.m.status)
+	}
+	press(r.m, "-")
+	if r.m.poll.interval != 38*time.Second {
+		t.Fatalf("after + then -: every %v", r.m.poll.interval)
 	}
 }
