@@ -18,11 +18,11 @@ import (
 // cancelled, since nobody wants its answer and a remote backend should not
 // spend a concurrent-query slot on it.
 type group struct {
-	ttl         func() time.Duration // asked at each store: it follows a pacer
-	errTTL      time.Duration
-	timeout     time.Duration
-	max         int
-	now         func() time.Time
+	ttl     func() time.Duration // asked at each store: it follows a pacer
+	errTTL  time.Duration
+	timeout time.Duration
+	max     int
+	now     func() time.Time
 
 	mu       sync.Mutex
 	inflight map[string]*call
