@@ -25,7 +25,8 @@ func (j job) requests() int {
 
 // pace sets the interval polls keep: the requested one, or the source's
 // budget's when that is longer (datasource.Pacer: PostHog's query
-// limits), with the reason for the header. A drill view's poll that makes
+// limits), with the reason for the header (also given when a 429 lowered
+// the budget but the interval still fits). A drill view's poll that makes
 // two requests is paced as two polls, so it spends what a dashboard poll
 // does. Asked before every poll, so a budget learned from a 429, or
 // lookups spending the reserve, move the interval at once.
@@ -37,7 +38,7 @@ func (p *poller) pace() {
 	}
 	n := time.Duration(max(p.perPoll, 1))
 	iv, why := pc.PollInterval(p.requested / n)
-	if iv *= n; iv > p.requested {
+	if iv *= n; iv >= p.requested {
 		p.interval, p.why = iv, why
 	}
 }
@@ -49,7 +50,7 @@ func (p *poller) pace() {
 func (p *poller) step(up bool) string {
 	p.requested = stepInterval(p.interval, up)
 	p.pace()
-	if p.why != "" && !up {
+	if p.interval > p.requested {
 		return "polling every " + common.Age(p.interval) + ": as often as the " + p.why + " allows"
 	}
 	return "polling every " + common.Age(p.interval)

@@ -268,17 +268,21 @@ func (s *Source) backoff(n int) time.Duration {
 }
 
 // PollInterval returns the interval that keeps polls plus lookups within
-// the budget: the reserve share of the budget (or what lookups really used
-// in the last window, if more) is kept for value, property and cohort
-// lookups, and the rest is spread evenly over polls of one request. A
-// drill view's poll is its drilldown requests (Breakdown, Events,
-// Installations): they are charged like snapshots, and a caller whose
-// poll makes n requests asks for requested/n and waits n times the answer. When that is longer than requested, reason
-// names the budget and, when it was not configured, where it comes from
-// ("120/h query budget (learned from a 429)"). A wait the backend asked
-// for, or a backoff, is not part of it: the refused call's error carries
-// that wait (RetryAfter), and sharing callers must not take a passing
-// block for the pace.
+// the budget: the reserve share of the budget (or what lookups really
+// used in the last window, if more) is kept for value, property and
+// cohort lookups, and the rest is spread evenly over polls of one
+// request. A drill view's poll is its drilldown requests (Breakdown,
+// Events, Installations): they are charged like snapshots, and a caller
+// whose poll makes n requests asks for requested/n and waits n times the
+// answer.
+//
+// reason names the budget, and where it comes from when not configured
+// ("120/h query budget (learned from a 429)"), when the interval is
+// longer than requested or when a 429 lowered the budget (the operator
+// should know it is not what they set). A wait the backend asked for, or
+// a backoff, is not part of the interval: the refused call's error
+// carries that wait (RetryAfter), and sharing callers must not take a
+// passing block for the pace.
 func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -295,12 +299,15 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	if o := s.o.burst; o.N > 0 && o.Per > 0 {
 		need = max(need, roundUp(o.Per/time.Duration(o.N)))
 	}
-	if requested >= need {
-		return requested, ""
-	}
 	why := b.String() + " query budget"
 	if s.basis != Configured {
 		why += " (" + s.basis.String() + ")"
+	}
+	if requested >= need {
+		if s.basis == Lowered {
+			return requested, why // PostHog's limit is not what ttmon was told: say so
+		}
+		return requested, ""
 	}
 	if used > kept {
 		why += fmt.Sprintf(", %d used by lookups", used)

@@ -315,6 +315,9 @@ func TestLearnsBudgetFrom429(t *testing.T) {
 	if iv, why := p.PollInterval(5 * time.Second); iv != 38*time.Second || why != "120/h query budget (learned from a 429)" {
 		t.Errorf("interval: %v %q", iv, why)
 	}
+	if iv, why := p.PollInterval(5 * time.Minute); iv != 5*time.Minute || why != "120/h query budget (learned from a 429)" {
+		t.Errorf("a slower interval still says the budget was lowered: %v %q", iv, why)
+	}
 }
 
 // TestShort429KeepsBudget: a 429 asking for seconds is a burst or
