@@ -51,7 +51,7 @@ func (p *poller) step(up bool) string {
 	p.requested = stepInterval(p.interval, up)
 	p.pace()
 	if p.interval > p.requested {
-		return "polling every " + common.Age(p.interval) + ": as often as the " + p.why + " allows"
+		return "every " + common.Age(p.interval) + ": no faster under the " + p.why
 	}
 	return "polling every " + common.Age(p.interval)
 }

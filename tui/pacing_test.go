@@ -279,7 +279,7 @@ func TestFasterStopsAtBudget(t *testing.T) {
 	}
 	for range 3 {
 		press(r.m, "-")
-		if r.m.poll.interval != 38*time.Second || r.m.status != "polling every 38s: as often as the 120/h query budget allows" {
+		if r.m.poll.interval != 38*time.Second || r.m.status != "every 38s: no faster under the 120/h query budget" {
 			t.Fatalf("after -: every %v, status %q", r.m.poll.interval, r.m.status)
 		}
 	}
