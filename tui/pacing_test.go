@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,15 +93,13 @@ type pacingRun struct {
 	lim   *limiter
 	clock *fakeClock
 	start time.Time
-	gaps  []time.Duration // between good fetches after the first hour
+	gaps  []time.Duration // between good fetches after the first hour (of a longer run)
 }
 
 func newPacingRun(t *testing.T, budget pace.Budget, serverLimit int, interval time.Duration) *pacingRun {
 	t.Helper()
 	clock := newFakeClock()
 	fake := posthogtest.New(t, canaryKey)
-	var gen atomic.Int64
-	snapshot := fleet(&gen)
 	fake.Answer = func(q posthogtest.Query) ([]string, [][]any) {
 		switch q.Name {
 		case "ttmon.breakdown":
@@ -110,7 +107,8 @@ func newPacingRun(t *testing.T, budget pace.Budget, serverLimit int, interval ti
 		case "ttmon.properties":
 			return []string{"scope", "k"}, [][]any{{"event", "app_version"}, {"event", "platform"}}
 		}
-		return snapshot(q)
+		// A small answer: thousands of polls are decoded.
+		return []string{"tag", "k", "b", "v1", "v2", "v3", "v4"}, [][]any{{"tot", "", 0, 48213, 1280, 122, 2738}, {"ver", "4.9.1", 0, 1280, 0, 0, 0}}
 	}
 	lim := &limiter{clock: clock, limit: serverLimit, next: fake.Config.Handler}
 	front := httptest.NewServer(lim)
@@ -144,7 +142,7 @@ func (r *pacingRun) run(t *testing.T, d time.Duration, keys []string) {
 				continue
 			}
 			now := r.clock.now()
-			if !last.IsZero() && last.Sub(r.start) >= time.Hour {
+			if !last.IsZero() && last.Sub(r.start) >= min(time.Hour, d-time.Hour) {
 				r.gaps = append(r.gaps, now.Sub(last))
 			}
 			last = now
@@ -248,7 +246,7 @@ func TestPacingRequestsPerHour(t *testing.T) {
 			if r.m.poll.err != nil {
 				t.Logf("last poll: %v", r.m.poll.err)
 			}
-			t.Logf("requests per hour %v (most in any hour %d, 429s %d, longest gap after the first hour %v): %s",
+			t.Logf("requests per hour %v (most in any hour %d, 429s %d, longest gap between fresh answers %v): %s",
 				hours, r.lim.maxInAnyHour(), r.lim.refused, r.longestGap(), head)
 			if n := r.lim.maxInAnyHour(); n > tc.maxPerHour {
 				t.Errorf("%d requests in one hour, want at most %d", n, tc.maxPerHour)
