@@ -60,6 +60,8 @@ func budgetStatement(a pace.Assumption) string {
 		return a.Budget.String() + ", as configured (posthog.query_budget, --query-budget or TTMON_QUERY_BUDGET); a 429 while within it lowers it"
 	case pace.Assumed:
 		return a.Budget.String() + ", assumed: " + a.Why + "; set posthog.query_budget: 2400/h if your organisation has the feature"
+	case pace.Trying:
+		return a.Budget.String() + ", trying: " + a.Why
 	}
 	return a.Budget.String() + ", learned: " + a.Why
 }
