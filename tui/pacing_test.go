@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/cache"
 	"github.com/ttmon/ttmon/datasource/pace"
 	"github.com/ttmon/ttmon/datasource/posthog"
@@ -86,14 +87,28 @@ func (l *limiter) maxInAnyHour() int {
 	return best
 }
 
-// pacingRun is one monitor driven for hours of fake time against a
-// PostHog that allows serverLimit an hour, ttmon told budget.
+// pacingRun is monitors driven for hours of fake time against a PostHog
+// that allows serverLimit an hour, on one source told budget.
 type pacingRun struct {
+	m        *Model // the first session's
+	src      datasource.Source
+	sessions []*session
+	lim      *limiter
+	clock    *fakeClock
+	start    time.Time
+	interval time.Duration
+	gaps     []time.Duration // between good fetches after the first hour (of a longer run)
+}
+
+// session is one monitor's loop: the messages its commands sent, and the
+// tick of its one live timer.
+type session struct {
 	m     *Model
-	lim   *limiter
-	clock *fakeClock
-	start time.Time
-	gaps  []time.Duration // between good fetches after the first hour (of a longer run)
+	keys  []string
+	queue []tea.Msg
+	last  time.Time // of its last good fetch
+	tick  pollTickMsg
+	due   time.Time
 }
 
 func newPacingRun(t *testing.T, budget pace.Budget, serverLimit int, interval time.Duration) *pacingRun {
@@ -119,70 +134,99 @@ func newPacingRun(t *testing.T, budget pace.Budget, serverLimit int, interval ti
 	}
 	src := cache.New(pace.New(ph, budget, pace.WithClock(clock.now), pace.WithJitter(func() float64 { return 0.5 })),
 		cache.WithClock(clock.now))
-	m := newTest(t, src, Options{Clock: clock.now, Interval: interval}, 120, 40)
-	return &pacingRun{m: m, lim: lim, clock: clock, start: clock.now()}
+	r := &pacingRun{src: src, lim: lim, clock: clock, start: clock.now(), interval: interval}
+	r.m = r.add(t, nil).m
+	return r
 }
 
-// run drives the model's own loop until the fake clock has moved on by
-// d: poll results go to Update, and of the commands they return, the
-// tick of the one live timer is delivered after advancing the clock by
-// its delay instead of waiting (timers of status lines and superseded
-// ticks are dropped). keys are pressed after the first good poll.
-func (r *pacingRun) run(t *testing.T, d time.Duration, keys []string) {
+// add opens another monitor on the same source (another ttmon ssh
+// session) that presses keys after its first good poll.
+func (r *pacingRun) add(t *testing.T, keys []string) *session {
+	s := &session{m: newTest(t, r.src, Options{Clock: r.clock.now, Interval: r.interval}, 120, 40), keys: keys}
+	r.sessions = append(r.sessions, s)
+	return s
+}
+
+// run drives every session's own loop until the fake clock has moved on
+// by d: poll results go to Update, and of the commands they return, the
+// tick of the one live timer is delivered when the clock, advanced from
+// one due tick to the next instead of waiting, reaches it (timers of
+// status lines and superseded ticks are dropped).
+func (r *pacingRun) run(t *testing.T, d time.Duration) {
 	t.Helper()
-	queue := collect(r.m.Init())
-	last := time.Time{}
+	for _, s := range r.sessions {
+		s.queue = collect(s.m.Init())
+	}
 	for r.clock.now().Before(r.start.Add(d)) {
-		if i := slices.IndexFunc(queue, func(m tea.Msg) bool { _, ok := m.(snapshotMsg); return ok }); i >= 0 {
-			res := queue[i].(snapshotMsg)
-			queue = slices.Delete(queue, i, i+1)
-			_, next := r.m.Update(res)
-			queue = append(queue, collect(next)...)
-			if res.err != nil || res.seq < r.m.poll.accept {
-				continue
-			}
-			now := r.clock.now()
-			if !last.IsZero() && last.Sub(r.start) >= min(time.Hour, d-time.Hour) {
-				r.gaps = append(r.gaps, now.Sub(last))
-			}
-			last = now
-			for _, k := range keys {
-				queue = append(queue, r.settle(collect(press(r.m, k)))...)
-			}
-			keys = nil
-			continue
+		for _, s := range r.sessions {
+			r.drain(t, s, d)
 		}
-		var tick pollTickMsg
-		var wait time.Duration
-		found := false
-		for _, m := range queue {
-			if l, ok := m.(later); ok {
-				if pt, ok := l.msg.(pollTickMsg); ok && pt.gen == r.m.poll.gen {
-					tick, wait, found = pt, l.d, true
-				}
+		next := r.sessions[0]
+		for _, s := range r.sessions[1:] {
+			if s.due.Before(next.due) {
+				next = s
 			}
 		}
-		if !found {
-			t.Fatal("no poll in flight and none scheduled")
-		}
-		queue = queue[:0]
-		r.clock.add(wait)
-		_, cmd := r.m.Update(tick)
-		queue = append(queue, collect(cmd)...)
+		r.clock.add(next.due.Sub(r.clock.now()))
+		_, cmd := next.m.Update(next.tick)
+		next.queue = collect(cmd)
 	}
 }
 
-// settle delivers what a key's commands sent (a drill view to push, a
+// drain delivers a session's poll results (pressing its keys after the
+// first good one) until only timers are left, and arms its live tick.
+func (r *pacingRun) drain(t *testing.T, s *session, d time.Duration) {
+	t.Helper()
+	if len(s.queue) == 0 {
+		return // armed already, nothing new
+	}
+	for {
+		i := slices.IndexFunc(s.queue, func(m tea.Msg) bool { _, ok := m.(snapshotMsg); return ok })
+		if i < 0 {
+			break
+		}
+		res := s.queue[i].(snapshotMsg)
+		s.queue = slices.Delete(s.queue, i, i+1)
+		_, next := s.m.Update(res)
+		s.queue = append(s.queue, collect(next)...)
+		if res.err != nil || res.seq < s.m.poll.accept {
+			continue
+		}
+		now := r.clock.now()
+		if !s.last.IsZero() && s.last.Sub(r.start) >= min(time.Hour, d-time.Hour) {
+			r.gaps = append(r.gaps, now.Sub(s.last))
+		}
+		s.last = now
+		for _, k := range s.keys {
+			s.queue = append(s.queue, deliverKeyMsgs(s.m, collect(press(s.m, k)))...)
+		}
+		s.keys = nil
+	}
+	found := false
+	for _, m := range s.queue {
+		if l, ok := m.(later); ok {
+			if pt, ok := l.msg.(pollTickMsg); ok && pt.gen == s.m.poll.gen {
+				s.tick, s.due, found = pt, r.clock.now().Add(l.d), true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no poll in flight and none scheduled")
+	}
+	s.queue = s.queue[:0]
+}
+
+// deliverKeyMsgs delivers what a key's commands sent (a drill view to push, a
 // status line) and returns the poll results and timers among them.
-func (r *pacingRun) settle(msgs []tea.Msg) []tea.Msg {
+func deliverKeyMsgs(m *Model, msgs []tea.Msg) []tea.Msg {
 	var keep []tea.Msg
 	for _, msg := range msgs {
 		switch msg.(type) {
 		case snapshotMsg, later:
 			keep = append(keep, msg)
 		default:
-			_, cmd := r.m.Update(msg)
-			keep = append(keep, r.settle(collect(cmd))...)
+			_, cmd := m.Update(msg)
+			keep = append(keep, deliverKeyMsgs(m, collect(cmd))...)
 		}
 	}
 	return keep
@@ -239,7 +283,8 @@ func TestPacingRequestsPerHour(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newPacingRun(t, tc.budget, tc.serverLimit, tc.interval)
-			r.run(t, time.Duration(tc.hours)*time.Hour, tc.keys)
+			r.sessions[0].keys = tc.keys
+			r.run(t, time.Duration(tc.hours)*time.Hour)
 			r.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
 			head := ansi.Strip(strings.Split(r.m.View(), "\n")[0])
 			hours := r.lim.perHour(r.start, tc.hours)
@@ -271,7 +316,7 @@ func TestPacingRequestsPerHour(t *testing.T) {
 // (it says so), + steps up from the interval polls keep.
 func TestFasterStopsAtBudget(t *testing.T) {
 	r := newPacingRun(t, pace.LegacyBudget, 0, 10*time.Second)
-	r.run(t, time.Minute, nil)
+	r.run(t, time.Minute)
 	if r.m.poll.interval != 38*time.Second {
 		t.Fatalf("interval %v, want the budget's 38s", r.m.poll.interval)
 	}
@@ -288,5 +333,33 @@ func TestFasterStopsAtBudget(t *testing.T) {
 	press(r.m, "-")
 	if r.m.poll.interval != 38*time.Second {
 		t.Fatalf("after + then -: every %v", r.m.poll.interval)
+	}
+}
+
+// TestPacingSessionsShareBudget: two monitors on one source, as ttmon ssh
+// serves them, one on the 24h dashboard and one on 7d (different
+// questions, so nothing is shared): together they stay within 120/h, each
+// polling half as often, and neither is ever refused.
+func TestPacingSessionsShareBudget(t *testing.T) {
+	r := newPacingRun(t, pace.LegacyBudget, 120, 5*time.Second)
+	r.add(t, []string{"t"}) // 24h -> 7d
+	r.run(t, 2*time.Hour)
+	hours := r.lim.perHour(r.start, 2)
+	t.Logf("two sessions: requests per hour %v (most in any hour %d, 429s %d, longest gap %v)",
+		hours, r.lim.maxInAnyHour(), r.lim.refused, r.longestGap())
+	if n := r.lim.maxInAnyHour(); n > 120 || hours[1] < 90 {
+		t.Errorf("requests per hour %v (most in any hour %d), want 90 to 120", hours, n)
+	}
+	for i, s := range r.sessions {
+		if s.m.poll.err != nil || s.m.poll.fails > 0 {
+			t.Errorf("session %d: %v", i, s.m.poll.err)
+		}
+		s.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+		if head := ansi.Strip(strings.Split(s.m.View(), "\n")[0]); !strings.Contains(head, "every 1m16s: 120/h query budget, 2 views polling") {
+			t.Errorf("session %d's header:\n%s", i, head)
+		}
+	}
+	if g := r.longestGap(); g > 90*time.Second {
+		t.Errorf("%v without a fresh answer after the first hour", g)
 	}
 }

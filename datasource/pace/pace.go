@@ -41,10 +41,12 @@ type Source struct {
 	basis    Basis
 	why      string
 	probe    probe
-	windows  []*window // budget, then burst
-	lookups  *window   // lookup requests (values, properties, cohorts), for the interval
-	fails    int       // consecutive ErrUnavailable results
-	until    time.Time // refuse calls before this
+	windows  []*window     // budget, then burst
+	lookups  *window       // lookup requests (values, properties, cohorts), for the interval
+	polls    []polled      // poll requests, to count the pollers (streams.go)
+	paced    time.Duration // the interval PollInterval last gave polls
+	fails    int           // consecutive ErrUnavailable results
+	until    time.Time     // refuse calls before this
 	blockErr *datasource.Error
 }
 
@@ -162,6 +164,8 @@ func (s *Source) charge(now time.Time, lookup bool, n int) {
 	}
 	if lookup {
 		s.lookups.add(now, n)
+	} else {
+		s.notePolls(now, n)
 	}
 }
 
@@ -274,7 +278,9 @@ func (s *Source) backoff(n int) time.Duration {
 // request. A drill view's poll is its drilldown requests (Breakdown,
 // Events, Installations): they are charged like snapshots, and a caller
 // whose poll makes n requests asks for requested/n and waits n times the
-// answer.
+// answer. When several pollers share the budget (ttmon ssh sessions on
+// different views: sessions on the same view share answers), each gets
+// its share: the interval is multiplied by their number (see streams).
 //
 // reason names the budget, and where it comes from when not configured
 // ("120/h query budget (learned from a 429)"), when the interval is
@@ -299,6 +305,9 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	if o := s.o.burst; o.N > 0 && o.Per > 0 {
 		need = max(need, roundUp(o.Per/time.Duration(o.N)))
 	}
+	n := s.streams(now)
+	need *= time.Duration(n)
+	s.paced = need
 	why := b.String() + " query budget"
 	if s.basis != Configured {
 		why += " (" + s.basis.String() + ")"
@@ -312,7 +321,7 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	if used > kept {
 		why += fmt.Sprintf(", %d used by lookups", used)
 	}
-	return need, why
+	return need, why + streamsWhy(n)
 }
 
 // roundUp rounds to the next whole second, so messages and intervals read

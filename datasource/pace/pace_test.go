@@ -392,3 +392,44 @@ func TestAutoBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestPollersShareBudget: two pollers of different views (ttmon ssh
+// sessions), each keeping the interval it is given, are told half as often
+// once the budget has seen them both: together they stay within 120/h and
+// the budget never refuses one; when one leaves, the other speeds up again.
+func TestPollersShareBudget(t *testing.T) {
+	c, st := newClock(), &stub{}
+	p := New(st, LegacyBudget, WithClock(c.now))
+	start := c.now()
+	next := []time.Time{start, start.Add(19 * time.Second)}
+	var why string
+	for c.now().Before(start.Add(2 * time.Hour)) {
+		i := 0
+		if next[1].Before(next[0]) {
+			i = 1
+		}
+		c.t = next[i]
+		if err := snap(p); err != nil {
+			t.Fatalf("at %v: %v", c.now().Sub(start), err)
+		}
+		var iv time.Duration
+		iv, why = p.PollInterval(5 * time.Second)
+		next[i] = c.now().Add(iv)
+	}
+	if n := st.n(); n > 2*LegacyBudget.N || n < 2*90 {
+		t.Errorf("two pollers made %d requests in two hours, want up to %d", n, 2*LegacyBudget.N)
+	}
+	if iv, _ := p.PollInterval(5 * time.Second); iv != 76*time.Second || why != "120/h query budget, 2 views polling" {
+		t.Errorf("two pollers: %v %q", iv, why)
+	}
+	for end := c.now().Add(15 * time.Minute); c.now().Before(end); { // the second left
+		iv, _ := p.PollInterval(5 * time.Second)
+		c.add(iv)
+		if err := snap(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if iv, why := p.PollInterval(5 * time.Second); iv != 38*time.Second || why != "120/h query budget" {
+		t.Errorf("one poller left: %v %q", iv, why)
+	}
+}
