@@ -79,8 +79,8 @@ func (j job) fetch(ctx context.Context, src datasource.Source, q datasource.Quer
 // change is when the figures on screen last changed, which the header
 // shows beside the time of the last good fetch when they differ. A poll
 // that brings the same figures again moves nothing in the panes: Bubble
-// Tea writes only changed lines, so an idle fleet costs one header line
-// per poll (which matters over slow SSH links).
+// Tea writes only changed lines, so on an idle fleet a poll rewrites the
+// header line alone, which matters over slow SSH links.
 type change struct {
 	last any           // the figures shown (a Snapshot without timing, or a drill answer)
 	at   time.Time     // when they arrived
@@ -118,7 +118,7 @@ type poller struct {
 	timeout   time.Duration
 	requested time.Duration                                        // the operator's interval (config, flags, + and -)
 	interval  time.Duration                                        // the one polls keep: requested, or the budget's if longer
-	why       string                                               // why interval is longer than requested; "" when it is not
+	why       string                                               // the budget, when it made interval longer or a 429 lowered it
 	perPoll   int                                                  // backend requests the last poll's job makes
 	after     func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests swap it
 
