@@ -138,9 +138,9 @@ func center(lines []string, w, h int, perLine bool) string {
 // last fetched and how often (see freshness), and a badge on the right
 // that says whether the data is live, paused, stale or failing. When the
 // width runs short it gives up detail in a fixed order: the middle of the
-// store path, the refresh timing and last change, the source (an interval
-// the query budget raised, and why, outranks it), the interval, the
-// filters, the refresh time.
+// store path, the refresh timing and last change, then the source, why
+// the query budget set the interval and the interval (each of those two
+// kept before the source), the filters, the refresh time.
 func (m *Model) header() string {
 	if m.prompt != nil {
 		return m.promptLine()
@@ -162,24 +162,19 @@ func (m *Model) header() string {
 	src := shortPath(m.info.String())
 	loc := shortPath(m.info.Location)
 	srcShort := strings.TrimSpace(m.info.Kind + " " + ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-20, 0), "…"))
-	refresh, refreshMid, refreshShort := m.freshness()
+	rs := m.freshness()
 	if len(m.pages) > 1 {
 		src, srcShort = "", ""
 	}
 	const chips = "\x00" // stands for the filter chips, fitted last
-	variants := [][]string{
-		{app, src, rng, chips, refresh},
-		{app, srcShort, rng, chips, refresh},
-		{app, srcShort, rng, chips, refreshMid},
-		{app, rng, chips, refreshMid},
-		{app, srcShort, rng, chips, refreshShort},
-		{app, rng, chips, refreshShort},
-		{app, rng, chips},
-		{app, rng},
+	variants := [][]string{{app, src, rng, chips, rs[0]}, {app, srcShort, rng, chips, rs[0]}}
+	for _, r := range rs[1:] {
+		variants = append(variants, []string{app, srcShort, rng, chips, r})
+		if r != rs[3] { // what the budget did outranks the source
+			variants = append(variants, []string{app, rng, chips, r})
+		}
 	}
-	if refreshMid == refreshShort {
-		variants = slices.Delete(variants, 3, 4) // no reason to drop the source for it
-	}
+	variants = append(variants, []string{app, rng, chips, rs[3]}, []string{app, rng, chips}, []string{app, rng})
 	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.
 	for _, all := range []bool{true, false} {

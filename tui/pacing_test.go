@@ -320,6 +320,15 @@ func TestFasterStopsAtBudget(t *testing.T) {
 	if r.m.poll.interval != 38*time.Second {
 		t.Fatalf("interval %v, want the budget's 38s", r.m.poll.interval)
 	}
+	for _, w := range []struct {
+		width int
+		want  string
+	}{{100, "every 38s: 120/h query budget"}, {80, "· every 38s"}} {
+		r.m.Update(tea.WindowSizeMsg{Width: w.width, Height: 30})
+		if head := ansi.Strip(strings.Split(r.m.View(), "\n")[0]); !strings.Contains(head, w.want) {
+			t.Errorf("at %d columns the header does not say %q:\n%s", w.width, w.want, head)
+		}
+	}
 	for range 3 {
 		press(r.m, "-")
 		if r.m.poll.interval != 38*time.Second || r.m.status != "every 38s: no faster under the 120/h query budget" {
