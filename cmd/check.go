@@ -26,6 +26,10 @@ cohorts needs cohort:read; without it check warns but passes.
 
 For the embedded store: the file opens, and it holds the configured events.
 
+For PostHog it also says which query budget ttmon paces to and why:
+configured (posthog.query_budget), assumed (auto, the default: 120/h until
+PostHog shows more) or learned from PostHog's answers.
+
 The exit code is 0 when every step passed, 1 otherwise.`,
 		Example: `  TTMON_POSTHOG_API_KEY=phx_... ttmon check --source posthog --posthog-host eu --project 12345
   ttmon check --db ./events.db --json`,
@@ -52,6 +56,9 @@ func (a *app) runCheck(cmd *cobra.Command, _ []string) error {
 	rep, err := ch.Check(cmd.Context(), a.cfg.Events)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
+	}
+	if p := pacerOf(src); p != nil {
+		rep.Add("query budget", true, budgetStatement(p.Assumption()))
 	}
 	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
 		enc := json.NewEncoder(a.stdout)

@@ -104,3 +104,21 @@ func TestSnapshotPostHog(t *testing.T) {
 		t.Errorf("snapshot %+v", doc)
 	}
 }
+
+// TestCheckSaysBudget: ttmon check says which query budget ttmon paces to
+// and why: assumed by default, as configured when set.
+func TestCheckSaysBudget(t *testing.T) {
+	env := isolated(t)
+	env["TTMON_POSTHOG_API_KEY"] = "phx_good"
+	srv := fakeAPI(t, "phx_good")
+	args := []string{"check", "--source", "posthog", "--posthog-host", srv.URL, "--project", "12345"}
+	code, out, errs := run(t, env, args...)
+	if code != 0 || !strings.Contains(out, "query budget") || !strings.Contains(out, "120/h, assumed: no budget configured") ||
+		!strings.Contains(out, "API-queries feature") {
+		t.Errorf("default: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = run(t, env, append(args, "--query-budget", "2400/h")...)
+	if code != 0 || !strings.Contains(out, "2400/h, as configured") {
+		t.Errorf("--query-budget 2400/h: exit %d\n%s%s", code, out, errs)
+	}
+}

@@ -32,11 +32,18 @@ func Execute() int {
 // Run is Execute with everything injected, so tests drive the real command
 // tree.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now, sleep: sleep}
+	return a.run(ctx, args)
+}
+
+// run executes the command tree for args and returns the exit code;
+// tests call it on an app with a fake clock.
+func (a *app) run(ctx context.Context, args []string) int {
+	stderr := a.stderr
 	root := a.rootCmd()
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	a.closeLog()
@@ -74,6 +81,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	sleep          func(context.Context, time.Duration) error // waits; tests advance a fake clock
 
 	cfgPath string
 	cfg     config.Config
@@ -102,7 +110,7 @@ usage, from PostHog or from its own embedded store.
 	pf.String("log", "", "write logs to this file (nothing is logged otherwise)")
 	pf.String("posthog-host", "", "PostHog API host: us, eu, or your instance's URL (default https://us.posthog.com)")
 	pf.String("project", "", "PostHog project id (the number in your PostHog URL /project/<id>)")
-	pf.String("query-budget", "", "PostHog requests allowed, e.g. 2400/h (default) or 120/h for the legacy limit")
+	pf.String("query-budget", "", "PostHog requests allowed: auto (default: 120/h until PostHog shows more), 2400/h with the API-queries feature, 120/h for the legacy limit")
 	a.addTUIFlags(root.Flags())
 	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd())
 	return root

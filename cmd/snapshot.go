@@ -30,7 +30,11 @@ TimeTracker fleet (500 installations, 7 days) and prints their snapshot.
 errors.per_install > 0.05) and prints one line per firing alert, Nagios
 style, exiting 0 when none fires, 1 for a warning, 2 for an alert, and 3 (UNKNOWN)
 when the check cannot run. The
-metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
+metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.
+
+When PostHog throttles the query (HTTP 429), snapshot waits as long as
+PostHog asks, up to 30 s in all, and otherwise exits 3 saying why, so a
+cron job neither fails on a short throttle nor hangs on a long one.`,
 		Example: `  ttmon snapshot --demo
   ttmon snapshot --range 7d --filter deployment_method=docker
   ttmon snapshot --cohort "Docker users on latest"
@@ -41,7 +45,7 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 			err := a.runSnapshot(cmd, args)
 			check, _ := cmd.Flags().GetBool("check")
 			var ee *exitError
-			if err != nil && check && !errors.As(err, &ee) {
+			if err != nil && check && (!errors.As(err, &ee) || ee.code == 3) {
 				// Monitoring systems read stdout and the code: a check that
 				// cannot run is UNKNOWN (3), never a warning.
 				fmt.Fprintf(a.stdout, "TTMON UNKNOWN - %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
@@ -81,9 +85,9 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := src.Snapshot(ctx, q)
+	snap, err := a.snapshotPatiently(ctx, src, q)
 	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
+		return err
 	}
 	rules, err := alert.Compile(a.cfg.Alerts)
 	if err != nil {

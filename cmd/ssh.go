@@ -130,7 +130,9 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 		interval = tui.DefaultInterval
 	}
 	// One answer per view and interval, whoever asks: N viewers of the
-	// same view cost the backend what one costs.
+	// same view cost the backend what one costs. Over PostHog the interval
+	// is the query budget's when longer (shared follows the pacer, and so
+	// does every session's poller).
 	sh := shared.New(src, interval)
 	o := settings.opts
 	o.UI, o.Logger = ui, a.log

@@ -73,7 +73,8 @@ type PostHog struct {
 	// (TTMON_POSTHOG_API_KEY); a file holding it must not be readable by
 	// others.
 	APIKey string `yaml:"api_key,omitempty"`
-	// QueryBudget is the request budget, such as "2400/h" or "120/h".
+	// QueryBudget is the request budget, such as "2400/h" or "120/h", or
+	// "auto": start at PostHog's lowest HogQL tier and learn (pace.Auto).
 	QueryBudget string `yaml:"query_budget"`
 }
 
@@ -136,7 +137,7 @@ func Default() Config {
 			IdleTimeout:    Duration(30 * time.Minute),
 			MaxSessions:    32,
 		},
-		PostHog: PostHog{Host: "https://us.posthog.com", QueryBudget: "2400/h"},
+		PostHog: PostHog{Host: "https://us.posthog.com", QueryBudget: "auto"},
 		Events:  datasource.DefaultMapping(),
 		UI: UI{
 			Range:    "24h",

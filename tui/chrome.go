@@ -134,12 +134,13 @@ func center(lines []string, w, h int, perLine bool) string {
 	return strings.Join(out, "\n")
 }
 
-// header is one line: what is shown (source, range, filters), when its
-// data last changed and how long that poll took (see change), and a badge
-// on the right that says
-// whether the data is live, paused, stale or failing. When the width runs
-// short it gives up detail in a fixed order: the middle of the store path,
-// the refresh timing, the source, the filters, the refresh time.
+// header is one line: what is shown (source, range, filters), when it was
+// last fetched and how often (see freshness), and a badge on the right
+// that says whether the data is live, paused, stale or failing. When the
+// width runs short it gives up detail in a fixed order: the middle of the
+// store path, the refresh timing and last change, then the source, why
+// the query budget set the interval and the interval (each of those two
+// kept before the source), the filters, the refresh time.
 func (m *Model) header() string {
 	if m.prompt != nil {
 		return m.promptLine()
@@ -161,29 +162,19 @@ func (m *Model) header() string {
 	src := shortPath(m.info.String())
 	loc := shortPath(m.info.Location)
 	srcShort := strings.TrimSpace(m.info.Kind + " " + ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-20, 0), "…"))
-	refresh := st.Muted.Render("waiting for first data")
-	refreshShort := refresh
-	switch {
-	case m.pending && !m.poll.lastOK.IsZero():
-		refresh = st.Status.Render("updating…")
-		refreshShort = refresh
-	case !m.poll.lastOK.IsZero():
-		at := m.changed.at.In(m.com.Loc).Format("15:04:05")
-		refreshShort = st.Muted.Render("↻ " + at)
-		refresh = st.Muted.Render("↻ " + at + " in " + common.Took(m.changed.took) + " · every " + common.Age(m.poll.interval))
-	}
+	rs := m.freshness()
 	if len(m.pages) > 1 {
 		src, srcShort = "", ""
 	}
 	const chips = "\x00" // stands for the filter chips, fitted last
-	variants := [][]string{
-		{app, src, rng, chips, refresh},
-		{app, srcShort, rng, chips, refresh},
-		{app, srcShort, rng, chips, refreshShort},
-		{app, rng, chips, refreshShort},
-		{app, rng, chips},
-		{app, rng},
+	variants := [][]string{{app, src, rng, chips, rs[0]}, {app, srcShort, rng, chips, rs[0]}}
+	for _, r := range rs[1:] {
+		variants = append(variants, []string{app, srcShort, rng, chips, r})
+		if r != rs[3] { // what the budget did outranks the source
+			variants = append(variants, []string{app, rng, chips, r})
+		}
 	}
+	variants = append(variants, []string{app, rng, chips, rs[3]}, []string{app, rng, chips}, []string{app, rng})
 	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.
 	for _, all := range []bool{true, false} {

@@ -114,7 +114,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	m := &Model{
 		com: com, keys: km, help: h,
 		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
-		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
+		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, requested: o.Interval, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts},
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
@@ -331,8 +331,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Pause):
 		return m.togglePause()
 	case key.Matches(msg, k.Slower, k.Faster):
-		m.poll.interval = stepInterval(m.poll.interval, key.Matches(msg, k.Slower))
-		cmd := m.setStatus("polling every " + common.Age(m.poll.interval))
+		cmd := m.setStatus(m.poll.step(key.Matches(msg, k.Slower)))
 		if m.poll.inFlight {
 			return cmd // the running poll schedules with the new interval
 		}

@@ -76,11 +76,11 @@ func (j job) fetch(ctx context.Context, src datasource.Source, q datasource.Quer
 	return nil, d, nil
 }
 
-// change is when the data on screen last changed, for the header. A poll
-// that brings the same figures again moves nothing on screen: Bubble Tea
-// writes only changed lines, so an idle fleet costs no bytes per poll
-// (which matters over slow SSH links). Whether polls still succeed is the
-// header badge's job (live, STALE, POLL FAILED).
+// change is when the figures on screen last changed, which the header
+// shows beside the time of the last good fetch when they differ. A poll
+// that brings the same figures again moves nothing in the panes: Bubble
+// Tea writes only changed lines, so on an idle fleet a poll rewrites the
+// header line alone, which matters over slow SSH links.
 type change struct {
 	last any           // the figures shown (a Snapshot without timing, or a drill answer)
 	at   time.Time     // when they arrived
@@ -113,11 +113,14 @@ type pollTickMsg struct{ gen uint64 }
 // the next poll is scheduled only after the previous one finished, so a
 // slow backend stretches the cycle instead of stacking requests.
 type poller struct {
-	src      datasource.Source
-	ctx      context.Context
-	timeout  time.Duration
-	interval time.Duration
-	after    func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests swap it
+	src       datasource.Source
+	ctx       context.Context
+	timeout   time.Duration
+	requested time.Duration                                        // the operator's interval (config, flags, + and -)
+	interval  time.Duration                                        // the one polls keep: requested, or the budget's if longer
+	why       string                                               // the budget, when it made interval longer or a 429 lowered it
+	perPoll   int                                                  // backend requests the last poll's job makes
+	after     func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests swap it
 
 	seq      uint64 // id of the latest fetch started
 	accept   uint64 // results of fetches with a lower id are stale
@@ -129,6 +132,7 @@ type poller struct {
 
 	lastOK time.Time     // when the last good snapshot arrived
 	took   time.Duration // how long the last poll took
+	okTook time.Duration // how long the last good one took
 	err    error         // the last poll's error; nil after a good one
 	fails  int           // polls failed in a row
 }
@@ -142,6 +146,7 @@ func (p *poller) fetch(q datasource.Query, j job) tea.Cmd {
 	}
 	p.seq++
 	p.inFlight = true
+	p.perPoll = j.requests()
 	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	p.cancel = cancel
 	src, seq, timeout := p.src, p.seq, p.timeout
@@ -191,7 +196,7 @@ func (p *poller) finish(msg snapshotMsg, now time.Time) (ours, fresh bool) {
 		p.fails++
 		return true, false
 	}
-	p.err, p.fails, p.lastOK = nil, 0, now
+	p.err, p.fails, p.lastOK, p.okTook = nil, 0, now, msg.took
 	return true, true
 }
 
@@ -211,17 +216,25 @@ func (p *poller) schedule() tea.Cmd {
 	if p.paused {
 		return nil
 	}
+	p.pace()
 	gen := p.gen
 	return p.after(p.wait(), func(time.Time) tea.Msg { return pollTickMsg{gen: gen} })
 }
 
-// wait is how long until the next poll: the interval, or, after a failure
-// that asking again will not mend (a wrong key, a missing project, a
-// rejected query), a minute doubling per failure up to ten, so a bad key
-// does not hit the backend every few seconds for as long as the monitor
-// runs. r, a new range or a new filter still poll at once.
+// wait is how long until the next poll: the interval; after a throttle
+// or a failure, the wait the source asked for if longer (a poll before it
+// would be refused without reaching the backend, and only count another
+// failure); or, after a failure that asking again will not mend (a wrong
+// key, a missing project, a rejected query), a minute doubling per
+// failure up to ten, so a bad key does not hit the backend every few
+// seconds for as long as the monitor runs. r, a new range or a new
+// filter still poll at once.
 func (p *poller) wait() time.Duration {
 	switch datasource.KindOf(p.err) {
+	case datasource.ErrThrottled, datasource.ErrUnavailable:
+		if d, ok := datasource.RetryAfter(p.err); ok {
+			return max(p.interval, d)
+		}
 	case datasource.ErrAuth, datasource.ErrNotFound, datasource.ErrQuery:
 		d := max(p.interval, permanentRetry)
 		for i := 1; i < p.fails && d < permanentRetryMax; i++ {

@@ -22,6 +22,17 @@ var (
 	BurstBudget   = Budget{N: 240, Per: time.Minute}
 )
 
+// Auto is the budget of a team that did not say which it has: New paces
+// to LegacyBudget, which every team has, and tries DefaultBudget once a
+// whole window at LegacyBudget has passed without a 429 (see
+// Source.Assumption). Starting low is what keeps a team on the legacy
+// limit seeing data all hour: spending 120 queries in the first ten
+// minutes would leave it blind for the other fifty.
+var Auto = Budget{}
+
+// IsAuto reports whether b is Auto.
+func (b Budget) IsAuto() bool { return b.N == 0 }
+
 // DefaultConcurrency is PostHog's limit of concurrent queries per team.
 const DefaultConcurrency = 3
 
@@ -35,23 +46,30 @@ var budgetUnits = map[string]time.Duration{
 }
 
 // ParseBudget reads "2400/h", "120/hour", "240/m" or "240/min": a whole
-// number of requests per second, minute, hour or day.
+// number of requests per second, minute, hour or day; "auto" (or "") is
+// Auto.
 func ParseBudget(s string) (Budget, error) {
 	in := strings.ToLower(strings.TrimSpace(s))
+	if in == "" || in == "auto" {
+		return Auto, nil
+	}
 	m := budgetRE.FindStringSubmatch(in)
 	if m == nil {
-		return Budget{}, fmt.Errorf("query budget %q: write requests per hour or minute, such as 2400/h, 120/h or 240/m", s)
+		return Budget{}, fmt.Errorf("query budget %q: write auto, or requests per hour or minute, such as 2400/h, 120/h or 240/m", s)
 	}
 	n, err := strconv.Atoi(m[1])
 	per, ok := budgetUnits[m[2]]
 	if err != nil || !ok || n < 1 {
-		return Budget{}, fmt.Errorf("query budget %q: write requests per hour or minute, such as 2400/h, 120/h or 240/m", s)
+		return Budget{}, fmt.Errorf("query budget %q: write auto, or requests per hour or minute, such as 2400/h, 120/h or 240/m", s)
 	}
 	return Budget{N: n, Per: per}, nil
 }
 
 // String writes the budget the way ParseBudget reads it.
 func (b Budget) String() string {
+	if b.IsAuto() {
+		return "auto"
+	}
 	unit := b.Per.String()
 	switch b.Per {
 	case time.Second:
@@ -99,6 +117,13 @@ func (w *window) wait(now time.Time) time.Duration {
 func (w *window) add(now time.Time, n int) {
 	for range n {
 		w.at = append(w.at, now)
+	}
+}
+
+// unadd takes back the latest request.
+func (w *window) unadd() {
+	if len(w.at) > 0 {
+		w.at = w.at[:len(w.at)-1]
 	}
 }
 

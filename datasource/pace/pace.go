@@ -32,16 +32,21 @@ type RequestCounter interface {
 // Source is the pacing decorator. It implements datasource.Source,
 // datasource.Pacer, datasource.CohortLister and datasource.Checker.
 type Source struct {
-	src    datasource.Source
-	budget Budget
-	o      options
-	sem    chan struct{}
+	src datasource.Source
+	o   options
+	sem chan struct{}
 
 	mu       sync.Mutex
-	windows  []*window // budget, then burst
-	lookups  *window   // non-snapshot requests, for the interval
-	fails    int       // consecutive ErrUnavailable results
-	until    time.Time // refuse calls before this
+	budget   Budget // the budget paced to; see learn.go for how it moves
+	basis    Basis
+	why      string
+	probe    probe
+	windows  []*window     // budget, then burst
+	lookups  *window       // lookup requests (values, properties, cohorts), for the interval
+	polls    []polled      // poll requests, to count the pollers (streams.go)
+	paced    time.Duration // the interval PollInterval last gave polls
+	fails    int           // consecutive ErrUnavailable results
+	until    time.Time     // refuse calls before this
 	blockErr *datasource.Error
 }
 
@@ -79,8 +84,8 @@ func WithBurst(b Budget) Option { return func(o *options) { o.burst = b } }
 // WithConcurrency sets how many requests may run at once; default 3.
 func WithConcurrency(n int) Option { return func(o *options) { o.concurrency = n } }
 
-// WithReserve sets the share of the budget kept free for drilldowns and
-// value lookups when choosing the poll interval; default 0.2.
+// WithReserve sets the share of the budget kept free for value, property
+// and cohort lookups when choosing the poll interval; default 0.2.
 func WithReserve(f float64) Option { return func(o *options) { o.reserve = f } }
 
 // WithBackoff sets the first and the longest wait after a failure; default
@@ -101,7 +106,12 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 	}
 	o.concurrency = max(o.concurrency, 1)
 	o.reserve = min(max(o.reserve, 0), 0.9)
-	s := &Source{src: src, budget: b, o: o, sem: make(chan struct{}, o.concurrency)}
+	s := &Source{src: src, o: o, sem: make(chan struct{}, o.concurrency), basis: Configured}
+	if b.IsAuto() {
+		b, s.basis = LegacyBudget, Assumed
+		s.probe = probe{to: DefaultBudget, at: o.now().Add(LegacyBudget.Per)}
+	}
+	s.budget = b
 	s.windows = []*window{{limit: max(b.N, 1), per: b.Per}}
 	if o.burst.N > 0 && o.burst.Per > 0 {
 		s.windows = append(s.windows, &window{limit: o.burst.N, per: o.burst.Per})
@@ -113,8 +123,13 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 // Unwrap returns the wrapped source.
 func (s *Source) Unwrap() datasource.Source { return s.src }
 
-// Budget is the configured budget.
-func (s *Source) Budget() Budget { return s.budget }
+// Budget is the budget ttmon paces to now: the configured one, or the
+// one assumed or learned (see Assumption).
+func (s *Source) Budget() Budget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.budget
+}
 
 // admit decides whether a call may go to the backend now and, if so,
 // charges it. It never sleeps: a refusal says how long to wait.
@@ -122,6 +137,7 @@ func (s *Source) admit(lookup bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.o.now()
+	s.tryProbe(now)
 	if wait := s.until.Sub(now); wait > 0 {
 		e := *s.blockErr
 		e.RetryAfter = wait
@@ -148,6 +164,8 @@ func (s *Source) charge(now time.Time, lookup bool, n int) {
 	}
 	if lookup {
 		s.lookups.add(now, n)
+	} else {
+		s.notePolls(now, n)
 	}
 }
 
@@ -186,6 +204,7 @@ func (s *Source) call(ctx context.Context, lookup bool, fn func(context.Context)
 func (s *Source) learn(ctx context.Context, now time.Time, err error) error {
 	if err == nil {
 		s.fails = 0
+		s.confirm(now)
 		return nil
 	}
 	if errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled) {
@@ -208,6 +227,7 @@ func (s *Source) learn(ctx context.Context, now time.Time, err error) error {
 		if wait <= 0 {
 			wait = 30 * time.Second
 		}
+		s.lower(now, wait)
 		s.block(now, wait, &datasource.Error{Kind: datasource.ErrThrottled, Message: "the backend asked ttmon to slow down", Err: err})
 		out := *de
 		out.RetryAfter = wait
@@ -251,22 +271,29 @@ func (s *Source) backoff(n int) time.Duration {
 	return d/2 + time.Duration(s.o.jitter()*float64(d/2))
 }
 
-// PollInterval returns the interval that keeps snapshots plus drilldowns
-// and lookups within the budget: the reserve share of the budget (or what
-// lookups really used in the last window, if more) is kept for them, and
-// the rest is spread evenly. While the backend is refusing (throttled or
-// backing off), the wait is the interval.
+// PollInterval returns the interval that keeps polls plus lookups within
+// the budget: the reserve share of the budget (or what lookups really
+// used in the last window, if more) is kept for value, property and
+// cohort lookups, and the rest is spread evenly over polls of one
+// request. A drill view's poll is its drilldown requests (Breakdown,
+// Events, Installations): they are charged like snapshots, and a caller
+// whose poll makes n requests asks for requested/n and waits n times the
+// answer. When several pollers share the budget (ttmon ssh sessions on
+// different views: sessions on the same view share answers), each gets
+// its share: the interval is multiplied by their number (see streams).
+//
+// reason names the budget, and where it comes from when not configured
+// ("120/h query budget (learned from a 429)"), when the interval is
+// longer than requested or when a 429 lowered the budget (the operator
+// should know it is not what they set). A wait the backend asked for, or
+// a backoff, is not part of the interval: the refused call's error
+// carries that wait (RetryAfter), and sharing callers must not take a
+// passing block for the pace.
 func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.o.now()
-	if wait := s.until.Sub(now); wait > requested {
-		wait = roundUp(wait)
-		if s.blockErr.Kind == datasource.ErrThrottled {
-			return wait, fmt.Sprintf("interval %s: the backend asked to slow down", wait)
-		}
-		return wait, fmt.Sprintf("interval %s: backing off after errors", wait)
-	}
+	s.tryProbe(now)
 	b := s.budget
 	kept := int(math.Ceil(float64(b.N) * s.o.reserve))
 	used := s.lookups.count(now)
@@ -278,13 +305,23 @@ func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
 	if o := s.o.burst; o.N > 0 && o.Per > 0 {
 		need = max(need, roundUp(o.Per/time.Duration(o.N)))
 	}
+	n := s.streams(now)
+	need *= time.Duration(n)
+	s.paced = need
+	why := b.String() + " query budget"
+	if s.basis != Configured {
+		why += " (" + s.basis.String() + ")"
+	}
 	if requested >= need {
+		if s.basis == Lowered {
+			return requested, why // PostHog's limit is not what ttmon was told: say so
+		}
 		return requested, ""
 	}
 	if used > kept {
-		return need, fmt.Sprintf("interval %s: %s query budget, %d used by drilldowns and lookups", need, b, used)
+		why += fmt.Sprintf(", %d used by lookups", used)
 	}
-	return need, fmt.Sprintf("interval %s: %s query budget", need, b)
+	return need, why + streamsWhy(n)
 }
 
 // roundUp rounds to the next whole second, so messages and intervals read

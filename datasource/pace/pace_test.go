@@ -82,7 +82,10 @@ func TestParseBudget(t *testing.T) {
 			t.Errorf("ParseBudget(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "120", "0/h", "-5/h", "12/ms", "lots/h", "2400/fortnight"} {
+	if b, err := ParseBudget(" Auto "); err != nil || !b.IsAuto() || b.String() != "auto" {
+		t.Errorf("ParseBudget(auto) = %v, %v", b, err)
+	}
+	for _, in := range []string{"120", "0/h", "-5/h", "12/ms", "lots/h", "2400/fortnight"} {
 		if _, err := ParseBudget(in); err == nil || !strings.Contains(err.Error(), "2400/h") {
 			t.Errorf("ParseBudget(%q) = %v, want an error showing the syntax", in, err)
 		}
@@ -131,8 +134,8 @@ func TestThrottledWaits(t *testing.T) {
 	if d, _ := datasource.RetryAfter(err); kindOf(err) != datasource.ErrThrottled || d != 4*time.Second || st.n() != 1 {
 		t.Errorf("during the wait: %v (retry %v), backend calls %d", err, d, st.n())
 	}
-	if iv, why := p.PollInterval(time.Second); iv != 4*time.Second || !strings.Contains(why, "slow down") {
-		t.Errorf("interval while throttled: %v %q", iv, why)
+	if iv, why := p.PollInterval(5 * time.Second); iv != 5*time.Second || why != "" {
+		t.Errorf("interval while throttled: %v %q (the wait is the error's, not the pace's)", iv, why)
 	}
 	c.add(4 * time.Second)
 	if err := snap(p); err != nil || st.n() != 2 {
@@ -214,7 +217,7 @@ func TestPollInterval(t *testing.T) {
 	st := &stub{}
 	p = New(st, LegacyBudget, WithClock(c.now))
 	iv, why := p.PollInterval(5 * time.Second)
-	if iv != 38*time.Second || why != "interval 38s: 120/h query budget" {
+	if iv != 38*time.Second || why != "120/h query budget" {
 		t.Errorf("120/h: %v %q", iv, why)
 	}
 	for range 60 {
@@ -223,7 +226,7 @@ func TestPollInterval(t *testing.T) {
 		}
 	}
 	iv, why = p.PollInterval(5 * time.Second)
-	if iv != time.Minute || !strings.Contains(why, "60 used by drilldowns") {
+	if iv != time.Minute || !strings.Contains(why, "60 used by lookups") {
 		t.Errorf("after 60 lookups: %v %q", iv, why)
 	}
 	c.add(time.Hour)
@@ -280,5 +283,153 @@ func TestPassThrough(t *testing.T) {
 	}
 	if p.Info().Kind != "stub" || p.Unwrap() == nil {
 		t.Error("info/unwrap")
+	}
+}
+
+// throttle429 is PostHog's answer to a request over its budget.
+func throttle429(wait time.Duration) error {
+	return &datasource.Error{Kind: datasource.ErrThrottled, RetryAfter: wait, Message: "PostHog's rate limit was reached"}
+}
+
+// TestLearnsBudgetFrom429: told 2400/h, ttmon sends 120 requests in ten
+// minutes; the 121st gets a 429 asking for 50 minutes. The budget it
+// paces to becomes 120/h, learned, and the interval follows.
+func TestLearnsBudgetFrom429(t *testing.T) {
+	c := newClock()
+	st := &stub{}
+	p := New(st, DefaultBudget, WithClock(c.now))
+	for range 120 {
+		if err := snap(p); err != nil {
+			t.Fatal(err)
+		}
+		c.add(5 * time.Second)
+	}
+	st.errs = []error{throttle429(50 * time.Minute)}
+	if err := snap(p); kindOf(err) != datasource.ErrThrottled {
+		t.Fatalf("121st: %v", err)
+	}
+	a := p.Assumption()
+	if a.Budget != LegacyBudget || a.Basis != Lowered || !strings.Contains(a.Why, "after 120 requests in the last hour") || !strings.Contains(a.Why, "2400/h") {
+		t.Errorf("after the 429: %+v", a)
+	}
+	if iv, why := p.PollInterval(5 * time.Second); iv != 38*time.Second || why != "120/h query budget (learned from a 429)" {
+		t.Errorf("interval: %v %q", iv, why)
+	}
+	if iv, why := p.PollInterval(5 * time.Minute); iv != 5*time.Minute || why != "120/h query budget (learned from a 429)" {
+		t.Errorf("a slower interval still says the budget was lowered: %v %q", iv, why)
+	}
+}
+
+// TestShort429KeepsBudget: a 429 asking for seconds is a burst or
+// concurrency limit, not the hourly budget: it is waited out, the budget
+// stays.
+func TestShort429KeepsBudget(t *testing.T) {
+	c := newClock()
+	st := &stub{errs: []error{throttle429(20 * time.Second)}}
+	p := New(st, DefaultBudget, WithClock(c.now))
+	if err := snap(p); kindOf(err) != datasource.ErrThrottled {
+		t.Fatal(err)
+	}
+	if a := p.Assumption(); a.Budget != DefaultBudget || a.Basis != Configured {
+		t.Errorf("after a short 429: %+v", a)
+	}
+}
+
+// TestAutoBudget: with no budget configured ttmon paces to 120/h, says it
+// assumed it, and tries 2400/h after an hour without a 429; a team that
+// has it confirms it by answering a 121st request in the hour, a team
+// that has not sends a 429 and ttmon returns to 120/h for good.
+func TestAutoBudget(t *testing.T) {
+	hour := func(p *Source, c *clock) {
+		for range 95 { // what 38s polls send in an hour
+			if err := snap(p); err != nil {
+				t.Fatal(err)
+			}
+			c.add(38 * time.Second)
+		}
+		c.add(time.Hour - 95*38*time.Second)
+	}
+	t.Run("team has 2400/h", func(t *testing.T) {
+		c, st := newClock(), &stub{}
+		p := New(st, Auto, WithClock(c.now))
+		a := p.Assumption()
+		if a.Budget != LegacyBudget || a.Basis != Assumed || !strings.Contains(a.Why, "API-queries feature") {
+			t.Fatalf("start: %+v", a)
+		}
+		if iv, why := p.PollInterval(5 * time.Second); iv != 38*time.Second || why != "120/h query budget (assumed)" {
+			t.Errorf("start: %v %q", iv, why)
+		}
+		hour(p, c)
+		if iv, _ := p.PollInterval(5 * time.Second); iv != 5*time.Second || p.Assumption().Basis != Trying {
+			t.Fatalf("after an hour: %v %+v", iv, p.Assumption())
+		}
+		for range 40 {
+			if err := snap(p); err != nil {
+				t.Fatal(err)
+			}
+			c.add(5 * time.Second)
+		}
+		if a := p.Assumption(); a.Budget != DefaultBudget || a.Basis != Raised || !strings.Contains(a.Why, "more than 120/h allows") {
+			t.Errorf("after 121 in an hour: %+v", a)
+		}
+	})
+	t.Run("team has 120/h", func(t *testing.T) {
+		c, st := newClock(), &stub{}
+		p := New(st, Auto, WithClock(c.now))
+		hour(p, c)
+		st.errs = []error{nil, nil, throttle429(30 * time.Second)}
+		for range 3 {
+			snap(p)
+			c.add(5 * time.Second)
+		}
+		a := p.Assumption()
+		if a.Budget != LegacyBudget || a.Basis != Lowered || !strings.Contains(a.Why, "when ttmon tried 2400/h") {
+			t.Errorf("after the 429: %+v", a)
+		}
+		c.add(10 * time.Hour)
+		if a := p.Assumption(); a.Budget != LegacyBudget {
+			t.Errorf("it tried again: %+v", a)
+		}
+	})
+}
+
+// TestPollersShareBudget: two pollers of different views (ttmon ssh
+// sessions), each keeping the interval it is given, are told half as often
+// once the budget has seen them both: together they stay within 120/h and
+// the budget never refuses one; when one leaves, the other speeds up again.
+func TestPollersShareBudget(t *testing.T) {
+	c, st := newClock(), &stub{}
+	p := New(st, LegacyBudget, WithClock(c.now))
+	start := c.now()
+	next := []time.Time{start, start.Add(19 * time.Second)}
+	var why string
+	for c.now().Before(start.Add(2 * time.Hour)) {
+		i := 0
+		if next[1].Before(next[0]) {
+			i = 1
+		}
+		c.t = next[i]
+		if err := snap(p); err != nil {
+			t.Fatalf("at %v: %v", c.now().Sub(start), err)
+		}
+		var iv time.Duration
+		iv, why = p.PollInterval(5 * time.Second)
+		next[i] = c.now().Add(iv)
+	}
+	if n := st.n(); n > 2*LegacyBudget.N || n < 2*90 {
+		t.Errorf("two pollers made %d requests in two hours, want up to %d", n, 2*LegacyBudget.N)
+	}
+	if iv, _ := p.PollInterval(5 * time.Second); iv != 76*time.Second || why != "120/h query budget, 2 views polling" {
+		t.Errorf("two pollers: %v %q", iv, why)
+	}
+	for end := c.now().Add(15 * time.Minute); c.now().Before(end); { // the second left
+		iv, _ := p.PollInterval(5 * time.Second)
+		c.add(iv)
+		if err := snap(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if iv, why := p.PollInterval(5 * time.Second); iv != 38*time.Second || why != "120/h query budget" {
+		t.Errorf("one poller left: %v %q", iv, why)
 	}
 }

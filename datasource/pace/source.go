@@ -25,21 +25,21 @@ func (s *Source) Properties(ctx context.Context) (out []datasource.Property, err
 	return out, err
 }
 
-// Events is a drilldown.
+// Events is a drilldown: polled like Snapshot (see PollInterval).
 func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) (out []datasource.Event, err error) {
-	err = s.call(ctx, true, func(ctx context.Context) (e error) { out, e = s.src.Events(ctx, q); return e })
+	err = s.call(ctx, false, func(ctx context.Context) (e error) { out, e = s.src.Events(ctx, q); return e })
 	return out, err
 }
 
-// Installations is a drilldown.
+// Installations is a drilldown: polled like Snapshot (see PollInterval).
 func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQuery) (out []datasource.Installation, err error) {
-	err = s.call(ctx, true, func(ctx context.Context) (e error) { out, e = s.src.Installations(ctx, q); return e })
+	err = s.call(ctx, false, func(ctx context.Context) (e error) { out, e = s.src.Installations(ctx, q); return e })
 	return out, err
 }
 
-// Breakdown is a drilldown.
+// Breakdown is a drilldown: polled like Snapshot (see PollInterval).
 func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) (out []datasource.ValueCount, err error) {
-	err = s.call(ctx, true, func(ctx context.Context) (e error) { out, e = s.src.Breakdown(ctx, q); return e })
+	err = s.call(ctx, false, func(ctx context.Context) (e error) { out, e = s.src.Breakdown(ctx, q); return e })
 	return out, err
 }
 

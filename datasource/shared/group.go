@@ -18,10 +18,11 @@ import (
 // cancelled, since nobody wants its answer and a remote backend should not
 // spend a concurrent-query slot on it.
 type group struct {
-	ttl, errTTL time.Duration
-	timeout     time.Duration
-	max         int
-	now         func() time.Time
+	ttl     func() time.Duration // asked at each store: it follows a pacer
+	errTTL  time.Duration
+	timeout time.Duration
+	max     int
+	now     func() time.Time
 
 	mu       sync.Mutex
 	inflight map[string]*call
@@ -46,7 +47,7 @@ type entry struct {
 	expires time.Time
 }
 
-func newGroup(ttl, errTTL, timeout time.Duration, max int, now func() time.Time) *group {
+func newGroup(ttl func() time.Duration, errTTL, timeout time.Duration, max int, now func() time.Time) *group {
 	return &group{
 		ttl: ttl, errTTL: errTTL, timeout: timeout, max: max, now: now,
 		inflight: map[string]*call{},
@@ -143,8 +144,10 @@ func (g *group) lookup(key string) (*entry, bool) {
 // beyond max (g.mu held). Expired entries are not swept: they are the
 // least recently used ones, so they go first.
 func (g *group) store(key string, v any, err error) {
-	ttl := g.ttl
-	if err != nil {
+	var ttl time.Duration
+	if err == nil {
+		ttl = g.ttl()
+	} else {
 		ttl = g.errTTL
 	}
 	if ttl <= 0 {

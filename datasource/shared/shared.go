@@ -85,7 +85,11 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // New wraps src. ttl is how long an answer is reused: the poll interval,
 // so that every session polling within one interval of another gets the
 // same answer and the backend sees one query per interval and view. A
-// session polling faster than ttl sees answers up to ttl old.
+// session polling faster than ttl sees answers up to ttl old. When src
+// paces (datasource.Pacer), an answer is reused for the interval it
+// gives for ttl if longer: the sessions poll at that interval, each at
+// its own moment, and only a TTL as long keeps them to one query per
+// interval and view between them.
 func New(src datasource.Source, ttl time.Duration, opts ...Option) *Source {
 	o := options{errTTL: ttl / 2, timeout: DefaultTimeout, maxEntries: DefaultMaxEntries, now: time.Now}
 	for _, opt := range opts {
@@ -95,7 +99,14 @@ func New(src datasource.Source, ttl time.Duration, opts ...Option) *Source {
 		o.timeout = DefaultTimeout
 	}
 	o.maxEntries = max(o.maxEntries, 1)
-	return &Source{src: src, g: newGroup(ttl, o.errTTL, o.timeout, o.maxEntries, o.now)}
+	ttlFn := func() time.Duration { return ttl }
+	if p, ok := src.(datasource.Pacer); ok {
+		ttlFn = func() time.Duration {
+			iv, _ := p.PollInterval(ttl)
+			return max(iv, ttl)
+		}
+	}
+	return &Source{src: src, g: newGroup(ttlFn, o.errTTL, o.timeout, o.maxEntries, o.now)}
 }
 
 // Unwrap returns the wrapped source.

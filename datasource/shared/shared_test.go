@@ -393,3 +393,28 @@ func (g *group) waiters(key string) int {
 	}
 	return 0
 }
+
+// TestTTLFollowsPacer: over a paced source (PostHog at 120/h: sessions
+// poll every 38 s, not the configured 5 s), an answer is reused for the
+// paced interval, so sessions polling at it, each at its own moment,
+// share one query per interval.
+func TestTTLFollowsPacer(t *testing.T) {
+	p := &pacedLister{fake: *newFake()} // paces 5 s to 15 s
+	c := &clock{now: t0}
+	s := New(p, 5*time.Second, WithClock(c.Now))
+	q := query(t, "24h")
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := s.Snapshot(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if n := p.calls.Load(); n != 1 {
+			t.Fatalf("%d s after the first answer: %d backend calls, want the remembered answer", i*7, n)
+		}
+		c.Add(7 * time.Second)
+	}
+	s.Snapshot(ctx, q) // 21 s: past the paced interval
+	if n := p.calls.Load(); n != 2 {
+		t.Fatalf("past the paced interval: %d calls, want a fresh one", n)
+	}
+}

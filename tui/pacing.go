@@ -1,0 +1,57 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/common"
+)
+
+// requests is how many backend requests the job makes: one snapshot, or
+// each of a drill view's breakdowns, events and installations.
+func (j job) requests() int {
+	if j.req == nil {
+		return 1
+	}
+	n := len(j.req.Breakdowns)
+	if j.req.Events != nil {
+		n++
+	}
+	if j.req.Installations != nil {
+		n++
+	}
+	return max(n, 1)
+}
+
+// pace sets the interval polls keep: the requested one, or the source's
+// budget's when that is longer (datasource.Pacer: PostHog's query
+// limits), with the reason for the header (also given when a 429 lowered
+// the budget but the interval still fits). A drill view's poll that makes
+// two requests is paced as two polls, so it spends what a dashboard poll
+// does. Asked before every poll, so a budget learned from a 429, or
+// lookups spending the reserve, move the interval at once.
+func (p *poller) pace() {
+	p.interval, p.why = p.requested, ""
+	pc, ok := p.src.(datasource.Pacer)
+	if !ok {
+		return
+	}
+	n := time.Duration(max(p.perPoll, 1))
+	iv, why := pc.PollInterval(p.requested / n)
+	if iv *= n; iv >= p.requested {
+		p.interval, p.why = iv, why
+	}
+}
+
+// step moves the requested interval one step slower (up) or faster from
+// the interval polls keep, and says what polling does now. Faster stops
+// at the budget: the interval does not go below what it allows, and the
+// next + is felt at once.
+func (p *poller) step(up bool) string {
+	p.requested = stepInterval(p.interval, up)
+	p.pace()
+	if p.interval > p.requested {
+		return "every " + common.Age(p.interval) + ": no faster under the " + p.why
+	}
+	return "polling every " + common.Age(p.interval)
+}
