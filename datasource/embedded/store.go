@@ -113,6 +113,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	if o.mapping, _, err = resolvePreset(context.Background(), rdb, o.mapping); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, err
+	}
 	w, err := newWriter(wdb, o)
 	if err != nil {
 		wdb.Close()
