@@ -88,6 +88,11 @@ func (s *OTLPSender) Send(ctx context.Context, e Event) error {
 	if !ok {
 		return nil
 	}
+	return s.SendRecord(ctx, rec)
+}
+
+// SendRecord queues one TimeTracker 5.x record as it is.
+func (s *OTLPSender) SendRecord(ctx context.Context, rec Record) error {
 	s.sent.Add(1)
 	s.inFlight.Add(1)
 	select {

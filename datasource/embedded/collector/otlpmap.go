@@ -139,7 +139,8 @@ var bookkeeping = map[string]bool{
 
 // logToEvent maps one record the way TimeTracker 5.x fills it:
 //
-//   - name: attribute event_name, else a string body;
+//   - name: attribute event_name, else the record's own event_name (newer
+//     OpenTelemetry SDKs), else a string body;
 //   - time: timeUnixNano, else observedTimeUnixNano, else now;
 //   - properties: the resource's attributes, then the record's (which
 //     win); resource service.version fills app_version when absent;
@@ -164,7 +165,7 @@ func logToEvent(lr *logspb.LogRecord, res map[string]any, uuid string, now time.
 	name, _ := props["event_name"].(string)
 	delete(props, "event_name")
 	if name == "" {
-		name = lr.GetBody().GetStringValue()
+		name = firstNonEmpty(lr.GetEventName(), lr.GetBody().GetStringValue())
 	}
 	if strings.TrimSpace(name) == "" {
 		return embedded.Event{}, "no event name (attribute event_name or a string body)"
