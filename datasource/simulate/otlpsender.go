@@ -91,6 +91,14 @@ func (s *OTLPSender) Send(ctx context.Context, e Event) error {
 	return s.SendRecord(ctx, rec)
 }
 
+// Sends reports whether Send delivers e (TimeTracker 5.x sends no
+// aliases, group identifies, installation identifies or $exception), so
+// progress counts what will be sent.
+func (s *OTLPSender) Sends(e Event) bool {
+	_, ok := ToRecord(e)
+	return ok
+}
+
 // SendRecord queues one TimeTracker 5.x record as it is.
 func (s *OTLPSender) SendRecord(ctx context.Context, rec Record) error {
 	s.sent.Add(1)

@@ -180,8 +180,11 @@ func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.T
 		return nil
 	}
 	var total int64
-	for range m.Backfill(from, anchor) {
-		total++
+	sel, selective := snd.(interface{ Sends(Event) bool })
+	for e := range m.Backfill(from, anchor) {
+		if !selective || sel.Sends(e) {
+			total++
+		}
 	}
 	bar := newBar(w, "backfill", total)
 	for e := range st.Until(anchor) {
