@@ -136,6 +136,20 @@ func TestOTLPTimeTrackerJSONMapping(t *testing.T) {
 // name leaves event_name out.
 func logsProto(t *testing.T, names ...string) []byte {
 	t.Helper()
+	b, err := logsProtoBytes(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// logsProtoSeed is a two-record export, one nameless, for the fuzz target.
+func logsProtoSeed() []byte {
+	b, _ := logsProtoBytes("auth.login", "")
+	return b
+}
+
+func logsProtoBytes(names ...string) ([]byte, error) {
 	sl := &logspb.ScopeLogs{Scope: &commonpb.InstrumentationScope{Name: "test"}}
 	for i, n := range names {
 		attrs := []*commonpb.KeyValue{strAttr("identity", "u"+string(rune('a'+i)))}
@@ -144,14 +158,10 @@ func logsProto(t *testing.T, names ...string) []byte {
 		}
 		sl.LogRecords = append(sl.LogRecords, &logspb.LogRecord{ObservedTimeUnixNano: uint64(fixedNow.Add(-time.Minute).UnixNano()), Attributes: attrs})
 	}
-	b, err := proto.Marshal(&collogs.ExportLogsServiceRequest{ResourceLogs: []*logspb.ResourceLogs{{
+	return proto.Marshal(&collogs.ExportLogsServiceRequest{ResourceLogs: []*logspb.ResourceLogs{{
 		Resource:  &resourcepb.Resource{Attributes: []*commonpb.KeyValue{strAttr("service.version", "5.9.0")}},
 		ScopeLogs: []*logspb.ScopeLogs{sl},
 	}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func strAttr(k, v string) *commonpb.KeyValue {
