@@ -111,5 +111,8 @@ func (a *app) openStore(_ context.Context, create bool) (*embedded.Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// The store settles events.preset (auto: TimeTracker 4.x or 5.x by what
+	// it holds); drills, cohorts and check follow the mapping it settled on.
+	a.cfg.Events = st.Mapping()
 	return st, nil
 }

@@ -68,11 +68,20 @@ func (s *Store) checkPreset(ctx context.Context, rep *datasource.CheckReport, m 
 		rep.Add("mapping", false, err.Error())
 		return m
 	}
+	if m.Preset == s.opts.mapping.Preset { // the settled mapping, passed back
+		resolved, why = s.opts.mapping, s.presetWhy
+	}
 	detail := datasource.PresetName(resolved.Preset) + " (" + why + "): heartbeat " + strings.Join(resolved.Heartbeat, ", ") +
 		", deployment property " + resolved.DeploymentProperty
 	if resolved.Preset != s.opts.mapping.Preset {
 		detail += "; this store was opened with " + datasource.PresetName(s.opts.mapping.Preset) +
 			" and follows the new one when reopened"
+	}
+	if resolved.Preset == datasource.PresetTimeTracker4 && why == presetFromConfig {
+		if found, _ := holdsTimeTracker5(ctx, s.rdb); found {
+			rep.Warn("mapping", detail+"; but the store holds TimeTracker 5.x (OTLP) records: set events.preset to auto or timetracker5")
+			return resolved
+		}
 	}
 	rep.Add("mapping", true, detail)
 	return resolved

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,13 @@ func TestPresetDetection(t *testing.T) {
 	}
 	if p := s.Mapping().Preset; p != datasource.PresetTimeTracker4 {
 		t.Fatalf("explicit preset became %q", p)
+	}
+	rep, err := s.Check(context.Background(), s.Mapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := rep.Steps[1]; st.Name != "mapping" || !st.Warn || !strings.Contains(st.Detail, "set events.preset to auto") {
+		t.Fatalf("check step %+v", st)
 	}
 	s.Close()
 	m.Preset = "tt6"
