@@ -2,6 +2,7 @@ package collector
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -111,7 +113,7 @@ func (c *Collector) otlp(w http.ResponseWriter, r *http.Request, kind routeKind)
 			return
 		}
 	}
-	var resp proto.Message
+	var resp otlpReply
 	switch kind {
 	case routeOTLPLogs:
 		resp, aerr = c.otlpLogs(r, body, enc)
@@ -197,7 +199,7 @@ func (c *Collector) otlpReject(w http.ResponseWriter, enc otlpEncoding, e *apiEr
 	if e.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
-	writeOTLP(w, enc, e.status, &status.Status{Code: rpcCode(e.status), Message: e.detail})
+	writeOTLP(w, enc, e.status, statusReply{&status.Status{Code: rpcCode(e.status), Message: e.detail}})
 }
 
 // rpcCode is the gRPC code an HTTP refusal corresponds to.
@@ -217,19 +219,59 @@ func rpcCode(httpStatus int) int32 {
 	return 14 // UNAVAILABLE
 }
 
-// writeOTLP encodes m in enc (JSON when the request's was unknown).
-func writeOTLP(w http.ResponseWriter, enc otlpEncoding, code int, m proto.Message) {
-	var (
-		body []byte
-		err  error
-		ct   = "application/json"
-	)
+// otlpReply is an answer body, encodable both ways.
+type otlpReply interface {
+	encode(enc otlpEncoding) ([]byte, error)
+}
+
+// statusReply is a refusal: google.rpc.Status, with the generated type.
+type statusReply struct{ st *status.Status }
+
+func (r statusReply) encode(enc otlpEncoding) ([]byte, error) {
+	if enc == otlpProto {
+		return proto.Marshal(r.st)
+	}
+	return protojson.Marshal(r.st)
+}
+
+// exportReply is Export{Logs,Trace,Metrics}ServiceResponse: empty, or a
+// partial_success (field 1) with rejected_* (field 1, int64) and
+// error_message (field 2). The three responses share this shape; it is
+// written here rather than linking the collector packages (see
+// decodeLogsRequest), and the tests decode it with the generated types.
+type exportReply struct {
+	rejected int64
+	message  string
+}
+
+func (r exportReply) encode(enc otlpEncoding) ([]byte, error) {
+	if enc == otlpProto {
+		if r.rejected == 0 && r.message == "" {
+			return nil, nil
+		}
+		var inner []byte
+		inner = protowire.AppendTag(inner, 1, protowire.VarintType)
+		inner = protowire.AppendVarint(inner, uint64(r.rejected))
+		inner = protowire.AppendTag(inner, 2, protowire.BytesType)
+		inner = protowire.AppendString(inner, r.message)
+		out := protowire.AppendTag(nil, 1, protowire.BytesType)
+		return protowire.AppendBytes(out, inner), nil
+	}
+	if r.rejected == 0 && r.message == "" {
+		return []byte("{}"), nil
+	}
+	// protojson's spelling: int64 as a decimal string, lowerCamelCase.
+	return json.Marshal(map[string]any{"partialSuccess": map[string]any{
+		"rejectedLogRecords": strconv.FormatInt(r.rejected, 10), "errorMessage": r.message}})
+}
+
+// writeOTLP encodes r in enc (JSON when the request's was unknown).
+func writeOTLP(w http.ResponseWriter, enc otlpEncoding, code int, r otlpReply) {
+	ct := "application/json"
 	if enc == otlpProto {
 		ct = "application/x-protobuf"
-		body, err = proto.Marshal(m)
-	} else {
-		body, err = protojson.Marshal(m)
 	}
+	body, err := r.encode(enc)
 	if err != nil { // only a bug could get here: the messages are ours
 		body, ct, code = []byte(fmt.Sprintf("encoding the answer failed: %v", err)), "text/plain", http.StatusInternalServerError
 	}

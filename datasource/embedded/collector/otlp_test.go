@@ -184,6 +184,22 @@ func TestOTLPProtobufPartialSuccess(t *testing.T) {
 	if s := c.Stats(); s.EventsReceived != 3 || s.EventsDropped != 1 {
 		t.Fatalf("stats %+v", s)
 	}
+	// The same export as JSON: the same answer, in JSON, and no new events.
+	req := &collogs.ExportLogsServiceRequest{}
+	if err := proto.Unmarshal(logsProto(t, "auth.login", "", "timer.started"), req); err != nil {
+		t.Fatal(err)
+	}
+	body, err := protojson.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps = logsResponse(t, postOTLP(c, "/v1/logs", "application/json", body)).GetPartialSuccess()
+	if ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "logRecords[1]: no event name") {
+		t.Fatalf("JSON partial success %v", ps)
+	}
+	if n := len(rec.got()); n != 2 {
+		t.Fatalf("stored %d after the JSON resend, want 2", n)
+	}
 }
 
 func TestOTLPTokens(t *testing.T) {

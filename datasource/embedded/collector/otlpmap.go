@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	"google.golang.org/protobuf/proto"
@@ -27,7 +26,7 @@ const MaxOTLPAttributes = 1024
 // stores them and builds the answer. Records that cannot be events are
 // left out and named in partial_success; the rest are stored before the
 // answer, so a 200 means durable.
-func (c *Collector) otlpLogs(r *http.Request, body []byte, enc otlpEncoding) (proto.Message, *apiError) {
+func (c *Collector) otlpLogs(r *http.Request, body []byte, enc otlpEncoding) (otlpReply, *apiError) {
 	req, aerr := decodeLogsRequest(body, enc, c.limits.MaxDepth)
 	if aerr != nil {
 		return nil, aerr
@@ -47,11 +46,10 @@ func (c *Collector) otlpLogs(r *http.Request, body []byte, enc otlpEncoding) (pr
 	if aerr := c.store(r, events); aerr != nil {
 		return nil, aerr
 	}
-	resp := &collogs.ExportLogsServiceResponse{}
 	if rej.n > 0 {
-		resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: rej.n, ErrorMessage: rej.message()}
+		return exportReply{rejected: rej.n, message: rej.message()}, nil
 	}
-	return resp, nil
+	return exportReply{}, nil
 }
 
 // otlpRejects collects the records left out of one export.
@@ -77,7 +75,7 @@ func (r *otlpRejects) message() string {
 
 // logsToEvents maps every log record of req to a store event (see
 // logToEvent); now settles records without a time and clamps future ones.
-func logsToEvents(req *collogs.ExportLogsServiceRequest, now time.Time) ([]embedded.Event, otlpRejects) {
+func logsToEvents(req *logspb.LogsData, now time.Time) ([]embedded.Event, otlpRejects) {
 	var (
 		events []embedded.Event
 		rej    otlpRejects
