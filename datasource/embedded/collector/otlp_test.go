@@ -293,8 +293,19 @@ func TestOTLPHostileBodies(t *testing.T) {
 	req.ResourceLogs[0].ScopeLogs[0].LogRecords[1].Attributes = append(req.ResourceLogs[0].ScopeLogs[0].LogRecords[1].Attributes, many...)
 	b, _ := proto.Marshal(req)
 	ps := logsResponse(t, postOTLP(c, "/v1/logs", "application/x-protobuf", b)).GetPartialSuccess()
-	if ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "attributes") {
+	if ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "logRecords[1]: more than 1024 attribute values") {
 		t.Fatalf("partial success %v", ps)
+	}
+	// So does one attribute whose value nests that many.
+	nested := &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{}}}
+	for range MaxOTLPAttributes {
+		nested.GetArrayValue().Values = append(nested.GetArrayValue().Values, many[0].Value)
+	}
+	req.ResourceLogs[0].ScopeLogs[0].LogRecords[1].Attributes = []*commonpb.KeyValue{strAttr("event_name", "x"), strAttr("identity", "u"), {Key: "big", Value: nested}}
+	b, _ = proto.Marshal(req)
+	ps = logsResponse(t, postOTLP(c, "/v1/logs", "application/x-protobuf", b)).GetPartialSuccess()
+	if ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "attribute values") {
+		t.Fatalf("nested: partial success %v", ps)
 	}
 	if n := len(rec.got()); n != 1 {
 		t.Fatalf("stored %d, want 1", n)

@@ -17,9 +17,11 @@ import (
 	"github.com/ttmon/ttmon/datasource/embedded"
 )
 
-// MaxOTLPAttributes caps the attributes of one log record (and of one
-// resource). TimeTracker sends about 30; a record with more is rejected
-// on its own, named in the answer's partial_success.
+// MaxOTLPAttributes caps the attribute values of one log record (and of
+// one resource), nested ones (in kvlist and array values) included.
+// TimeTracker sends about 30 and OpenTelemetry SDKs keep 128 by default;
+// a record with more is rejected on its own, named in the answer's
+// partial_success.
 const MaxOTLPAttributes = 1024
 
 // otlpLogs decodes one /v1/logs export, turns its records into events,
@@ -91,8 +93,8 @@ func logsToEvents(req *logspb.LogsData, now time.Time) ([]embedded.Event, otlpRe
 		for si, sl := range rl.GetScopeLogs() {
 			scopeBytes, _ := det.Marshal(sl.GetScope())
 			for li, lr := range sl.GetLogRecords() {
-				if len(resAttrs) > MaxOTLPAttributes || len(lr.GetAttributes()) > MaxOTLPAttributes {
-					rej.add(ri, si, li, fmt.Sprintf("more than %d attributes", MaxOTLPAttributes))
+				if countValues(resAttrs, MaxOTLPAttributes) > MaxOTLPAttributes || countValues(lr.GetAttributes(), MaxOTLPAttributes) > MaxOTLPAttributes {
+					rej.add(ri, si, li, fmt.Sprintf("more than %d attribute values", MaxOTLPAttributes))
 					continue
 				}
 				recBytes, _ := det.Marshal(lr)
@@ -106,6 +108,36 @@ func logsToEvents(req *logspb.LogsData, now time.Time) ([]embedded.Event, otlpRe
 		}
 	}
 	return events, rej
+}
+
+// countValues counts attribute values, nested ones included, stopping once
+// past limit so a hostile list costs no more than limit steps.
+func countValues(kvs []*commonpb.KeyValue, limit int) int {
+	n := 0
+	for _, kv := range kvs {
+		n += 1 + nestedValues(kv.GetValue(), limit-n)
+		if n > limit {
+			break
+		}
+	}
+	return n
+}
+
+func nestedValues(v *commonpb.AnyValue, limit int) int {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_KvlistValue:
+		return countValues(x.KvlistValue.GetValues(), limit)
+	case *commonpb.AnyValue_ArrayValue:
+		n := 0
+		for _, e := range x.ArrayValue.GetValues() {
+			n += 1 + nestedValues(e, limit-n)
+			if n > limit {
+				break
+			}
+		}
+		return n
+	}
+	return 0
 }
 
 // recordUUID is a UUID (version 8, name-based) from a hash of the record.
