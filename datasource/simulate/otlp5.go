@@ -3,6 +3,7 @@ package simulate
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,9 @@ const (
 //     and no install_id, its "$set" and "$set_once" dicts sent as str(),
 //     as 5.x does;
 //   - aliases, group identifies, installation identifies and $exception
-//     (PostHog error tracking) are not sent by 5.x.
+//     (PostHog error tracking) are not sent by 5.x;
+//   - the model's 4.x releases are renumbered 5.x (4.9.1 -> 5.9.1), so a
+//     demo shows which world it is looking at.
 func ToRecord(e Event) (Record, bool) {
 	switch e.Kind {
 	case KindAlias, KindGroupIdentify:
@@ -50,7 +53,7 @@ func ToRecord(e Event) (Record, bool) {
 		}
 		return Record{Name: EventIdentify5, Identity: local, Detailed: true, Props: props, Time: e.Timestamp}, true
 	}
-	p := e.Properties
+	p := renumber(e.Properties)
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	install := str("install_id")
 	rec := Record{Name: e.Name, ServiceVersion: str("app_version"), Environment: str("environment"), Time: e.Timestamp}
@@ -73,6 +76,26 @@ func ToRecord(e Event) (Record, bool) {
 	}
 	rec.Props = productProps(p, install)
 	return rec, true
+}
+
+// renumber returns p with its version properties moved from 4.x to 5.x; p
+// itself (borrowed from the model) is not changed.
+func renumber(p map[string]any) map[string]any {
+	var out map[string]any
+	for _, k := range [...]string{"app_version", "old_version", "new_version"} {
+		v, ok := p[k].(string)
+		if !ok || !strings.HasPrefix(v, "4.") {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(p)
+		}
+		out[k] = "5." + v[2:]
+	}
+	if out == nil {
+		return p
+	}
+	return out
 }
 
 // fingerprint stands in for TimeTracker's telemetry_fingerprint (a sha256

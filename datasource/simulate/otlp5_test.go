@@ -53,11 +53,14 @@ func TestRecordJSONIsTimeTrackers(t *testing.T) {
 func TestToRecord(t *testing.T) {
 	at := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
 	install := "6f1c2a34-9b7e-4d21-8c55-0e2f3a4b5c6d"
-	props := map[string]any{"app_version": "5.10.0", "platform": "Linux", "environment": "production",
+	props := map[string]any{"app_version": "4.10.0", "platform": "Linux", "environment": "production",
 		"deployment_method": "docker", "install_id": install, "timezone": "Europe/Berlin", "python_version": "3.12"}
 	hb, ok := ToRecord(Event{Name: EventHeartbeat, DistinctID: install, Properties: props, Timestamp: at})
 	if !ok || hb.Identity != install || hb.Detailed || len(hb.Props) != 13 || hb.Props[12] != (Prop{"deployment_type", "docker"}) {
 		t.Fatalf("heartbeat %+v", hb)
+	}
+	if hb.Props[2].Value != "5.10.0" || hb.ServiceVersion != "5.10.0" || props["app_version"] != "4.10.0" {
+		t.Fatalf("version %v / %q; model's map %v", hb.Props[2], hb.ServiceVersion, props["app_version"])
 	}
 	if hb.Props[9].Value != "2026-03-01T03:00:00+00:00" {
 		t.Fatalf("last_seen_at %v", hb.Props[9])
