@@ -25,7 +25,7 @@ type OTLPSender struct {
 	url, auth string
 	client    *http.Client
 	retries   int
-	work      chan Record
+	work      chan otlpBody
 	wg        sync.WaitGroup
 	inFlight  atomic.Int64
 
@@ -48,7 +48,7 @@ func NewOTLPSender(cfg Config) (*OTLPSender, error) {
 		auth:    AuthHeader(cfg.Token),
 		client:  &http.Client{Timeout: 5 * time.Second}, // TimeTracker's timeout
 		retries: max(cfg.Retries, 0),
-		work:    make(chan Record, 8*otlpWorkers),
+		work:    make(chan otlpBody, 8*otlpWorkers),
 	}
 	for range otlpWorkers {
 		s.wg.Add(1)
@@ -99,12 +99,20 @@ func (s *OTLPSender) Sends(e Event) bool {
 	return ok
 }
 
-// SendRecord queues one TimeTracker 5.x record as it is.
+// otlpBody is one encoded record waiting for a worker.
+type otlpBody struct {
+	name string
+	body []byte
+}
+
+// SendRecord queues one TimeTracker 5.x record as it is. The record is
+// encoded here, before Send returns: its maps may be the model's borrowed
+// ones, which change as the stream goes on.
 func (s *OTLPSender) SendRecord(ctx context.Context, rec Record) error {
 	s.sent.Add(1)
 	s.inFlight.Add(1)
 	select {
-	case s.work <- rec:
+	case s.work <- otlpBody{rec.Name, rec.JSON()}:
 		return nil
 	case <-ctx.Done():
 		s.fail(ctx.Err())
@@ -115,8 +123,8 @@ func (s *OTLPSender) SendRecord(ctx context.Context, rec Record) error {
 func (s *OTLPSender) worker() {
 	defer s.wg.Done()
 	for rec := range s.work {
-		if err := s.post(rec.JSON()); err != nil {
-			s.fail(fmt.Errorf("%s: %w", rec.Name, err))
+		if err := s.post(rec.body); err != nil {
+			s.fail(fmt.Errorf("%s: %w", rec.name, err))
 			continue
 		}
 		s.delivered.Add(1)
