@@ -25,6 +25,10 @@ event in the embedded store. Point TimeTracker at it:
 
   POSTHOG_HOST=http://<this machine>:8010  POSTHOG_API_KEY=<one of the --token values>
 
+TimeTracker 5.x sends OTLP/HTTP log records instead; /v1/logs takes them:
+
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://<this machine>:8010  OTEL_EXPORTER_OTLP_TOKEN=<one of the --token values>
+
 A 200 answer means the events are committed to disk. Requests with a
 missing or unknown token get 401. It listens on loopback unless --listen
 says otherwise; put a TLS-terminating proxy in front before exposing it.`,
@@ -107,5 +111,8 @@ func (a *app) openStore(_ context.Context, create bool) (*embedded.Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// The store settles events.preset (auto: TimeTracker 4.x or 5.x by what
+	// it holds); drills, cohorts and check follow the mapping it settled on.
+	a.cfg.Events = st.Mapping()
 	return st, nil
 }

@@ -36,9 +36,12 @@ logins, timers, exports, errors, person properties and groups. It sends
 fleet.
 
 It works unchanged against ` + "`ttmon collect`" + ` and a real PostHog project (use an
-ingestion host such as https://us.i.posthog.com and the project token).`,
+ingestion host such as https://us.i.posthog.com and the project token).
+With --otlp it sends the same fleet the way TimeTracker 5.x does instead:
+one OTLP/HTTP JSON log record per request to --host/v1/logs.`,
 		Example: `  ttmon demo --token phc_mytoken                       # to ttmon collect on 127.0.0.1:8010
-  ttmon demo --host https://us.i.posthog.com --token phc_... --installs 50 --backfill 2d --rate 2`,
+  ttmon demo --host https://us.i.posthog.com --token phc_... --installs 50 --backfill 2d --rate 2
+  ttmon demo --otlp --token mytoken --installs 50 --backfill 2d   # as TimeTracker 5.x sends (OTLP)`,
 		Args: cobra.NoArgs,
 		RunE: a.runDemo,
 	}
@@ -51,6 +54,7 @@ ingestion host such as https://us.i.posthog.com and the project token).`,
 	f.Float64("rate", 20, "live events per second after the backfill (0: stop after the backfill)")
 	f.Uint64("seed", 1, "fleet seed; the same seed gives the same fleet")
 	f.Bool("gzip", false, "gzip request bodies")
+	f.Bool("otlp", false, "send as TimeTracker 5.x does: one OTLP/HTTP JSON log record per request to --host/v1/logs")
 	return c
 }
 
@@ -88,6 +92,7 @@ func simConfig(f interface {
 	c.Rate, _ = f.GetFloat64("rate")
 	c.Seed, _ = f.GetUint64("seed")
 	c.Gzip, _ = f.GetBool("gzip")
+	c.OTLP, _ = f.GetBool("otlp")
 	if c.Installs <= 0 || c.Users <= 0 {
 		return c, errors.New("--installs and --users must be at least 1")
 	}

@@ -80,6 +80,10 @@ func (k EventKind) String() string {
 // TimeTracker's event names changed over its history, so none of this is
 // hard-coded: it comes from config with DefaultMapping as the base.
 type Mapping struct {
+	// Preset names the TimeTracker generation the mapping follows: "auto"
+	// (or empty: detected by the store, see ParsePreset), "timetracker4"
+	// or "timetracker5". Fields set in the config win over the preset's.
+	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// Heartbeat events: any one of them marks an installation active.
 	Heartbeat []string `yaml:"heartbeat" json:"heartbeat"`
 	// Errors are counted by the error-rate pane.

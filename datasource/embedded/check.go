@@ -25,6 +25,7 @@ func (s *Store) Check(ctx context.Context, m datasource.Mapping) (*datasource.Ch
 		return rep, nil
 	}
 	rep.Add("store", true, fmt.Sprintf("%s: %d events, %d persons", s.path, st.Events, st.Persons))
+	m = s.checkPreset(ctx, rep, m)
 	from := s.opts.now().Add(-checkWindow).UnixMilli()
 	rows, err := s.rdb.QueryContext(ctx, `SELECT n.name, count(*) AS c FROM events e
 		JOIN event_names n ON n.id = e.name_id WHERE e.ts >= ? GROUP BY n.name ORDER BY c DESC, n.name LIMIT 200`, from)
@@ -43,7 +44,7 @@ func (s *Store) Check(ctx context.Context, m datasource.Mapping) (*datasource.Ch
 		return nil, fmt.Errorf("embedded check: %w", err)
 	}
 	if len(rep.Seen) == 0 {
-		rep.Add("events", false, "no events in the last 7 days: point TimeTracker's POSTHOG_HOST at `ttmon collect`, or try `ttmon demo --token <one of collect's tokens>`")
+		rep.Add("events", false, "no events in the last 7 days: point TimeTracker's POSTHOG_HOST (4.x) or OTEL_EXPORTER_OTLP_ENDPOINT (5.x) at `ttmon collect`, or try `ttmon demo --token <one of collect's tokens>`")
 		return rep, nil
 	}
 	rep.CheckMapping(m, rep.Seen, "in the last 7 days")

@@ -34,6 +34,7 @@ type Store struct {
 	mu    sync.RWMutex // guards closed against Ingest's send on reqs
 	close sync.Once
 
+	presetWhy  string // why opts.mapping follows its preset, for Check
 	closed     bool
 	writerDone chan struct{}
 	closeErr   error
@@ -113,6 +114,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	var presetWhy string
+	if o.mapping, presetWhy, err = resolvePreset(context.Background(), rdb, o.mapping); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, err
+	}
 	w, err := newWriter(wdb, o)
 	if err != nil {
 		wdb.Close()
@@ -120,7 +127,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
 	s := &Store{
-		path: path, opts: o, wdb: wdb, rdb: rdb, w: w,
+		path: path, opts: o, wdb: wdb, rdb: rdb, w: w, presetWhy: presetWhy,
 		reqs:       make(chan *ingestReq, 256),
 		writerDone: make(chan struct{}),
 	}

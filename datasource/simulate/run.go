@@ -57,6 +57,10 @@ type Config struct {
 	// delivered (or skipped), before live traffic starts: a caller that runs
 	// Run in the background learns when the history is in place.
 	BackfillDone func()
+	// OTLP sends every event as TimeTracker 5.x does (OTLPSender: one
+	// OTLP/HTTP JSON log record per request to Host/v1/logs) instead of
+	// with posthog-go.
+	OTLP bool
 	// Logger receives posthog-go's and the simulator's logs (default:
 	// discarded; nothing is ever written to stderr).
 	Logger *slog.Logger
@@ -131,7 +135,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	}
 	anchor := cfg.Clock().UTC().Truncate(time.Millisecond)
 	model := NewModel(ModelConfig{Seed: cfg.Seed, Now: anchor, Installs: cfg.Installs, Users: cfg.Users})
-	snd, err := NewSender(cfg)
+	snd, err := newDeliverer(cfg)
 	if err != nil {
 		return err
 	}
@@ -154,15 +158,33 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	return finish(snd, err, progress, cfg.Logger)
 }
 
+// deliverer is what Run needs of a Sender or an OTLPSender.
+type deliverer interface {
+	Send(ctx context.Context, e Event) error
+	Flush(ctx context.Context) error
+	Stats() Stats
+	Close() error
+}
+
+func newDeliverer(cfg Config) (deliverer, error) {
+	if cfg.OTLP {
+		return NewOTLPSender(cfg)
+	}
+	return NewSender(cfg)
+}
+
 // sendBackfill sends the window [from, anchor) and waits until the server
 // has answered for all of it.
-func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.Time, snd *Sender, w io.Writer) error {
+func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.Time, snd deliverer, w io.Writer) error {
 	if !from.Before(anchor) {
 		return nil
 	}
 	var total int64
-	for range m.Backfill(from, anchor) {
-		total++
+	sel, selective := snd.(interface{ Sends(Event) bool })
+	for e := range m.Backfill(from, anchor) {
+		if !selective || sel.Sends(e) {
+			total++
+		}
 	}
 	bar := newBar(w, "backfill", total)
 	for e := range st.Until(anchor) {
@@ -185,7 +207,7 @@ func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.T
 }
 
 // runLive generates the stream "around now" in real time until ctx ends.
-func runLive(ctx context.Context, st *Stream, snd *Sender, cfg Config, w io.Writer) error {
+func runLive(ctx context.Context, st *Stream, snd deliverer, cfg Config, w io.Writer) error {
 	st.SetRate(cfg.Rate)
 	status := newLiveStatus(w)
 	tick := time.NewTicker(liveTick)
@@ -208,7 +230,7 @@ func runLive(ctx context.Context, st *Stream, snd *Sender, cfg Config, w io.Writ
 
 // finish waits briefly for events still in flight, closes the client and
 // turns the counts into Run's result.
-func finish(snd *Sender, err error, w io.Writer, log *slog.Logger) error {
+func finish(snd deliverer, err error, w io.Writer, log *slog.Logger) error {
 	fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	ferr := snd.Flush(fctx)
 	cancel()

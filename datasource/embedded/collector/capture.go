@@ -46,27 +46,36 @@ func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKi
 		c.reject(w, aerr)
 		return
 	}
-	if len(events) > 0 {
-		res, err := c.ing.Ingest(r.Context(), events)
-		if err != nil {
-			if r.Context().Err() != nil {
-				// The client left; its retry will carry the same uuids.
-				c.reject(w, errClientGone)
-				return
-			}
-			c.log.Warn("store did not commit events", "events", len(events), "err", err)
-			c.reject(w, errStore)
-			return
-		}
-		c.stored.Add(uint64(res.Stored))
-		c.duplicate.Add(uint64(res.Duplicates))
-		c.dropped.Add(uint64(res.Dropped))
+	if aerr := c.store(r, events); aerr != nil {
+		c.reject(w, aerr)
+		return
 	}
 	if query.Get("beacon") == "1" {
 		w.WriteHeader(http.StatusNoContent) // sendBeacon ignores the body
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
+}
+
+// store commits events, if any, and counts what the store did with them.
+// Any failure is a refusal the client retries; its retry carries the same
+// uuids, so nothing is counted twice.
+func (c *Collector) store(r *http.Request, events []embedded.Event) *apiError {
+	if len(events) == 0 {
+		return nil
+	}
+	res, err := c.ing.Ingest(r.Context(), events)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return errClientGone // the client left
+		}
+		c.log.Warn("store did not commit events", "events", len(events), "err", err)
+		return errStore
+	}
+	c.stored.Add(uint64(res.Stored))
+	c.duplicate.Add(uint64(res.Duplicates))
+	c.dropped.Add(uint64(res.Dropped))
+	return nil
 }
 
 // decode turns a payload into store events: unwrap, parse, authenticate,

@@ -37,6 +37,7 @@ type Collector struct {
 	stored    atomic.Uint64
 	duplicate atomic.Uint64
 	dropped   atomic.Uint64
+	ignored   atomic.Uint64 // OTLP spans and metrics, accepted and not kept
 	mu        sync.Mutex
 	rejects   map[string]uint64
 }
@@ -76,10 +77,13 @@ func New(ing Ingester, opts ...Option) *Collector {
 type routeKind int
 
 const (
-	routeEvent  routeKind = iota // 2 MiB routes
-	routeBatch                   // /batch: 20 MiB
-	routeEngage                  // nameless events are $identify
-	routeFlags                   // /flags, /decide: answered with no flags
+	routeEvent       routeKind = iota // 2 MiB routes
+	routeBatch                        // /batch: 20 MiB
+	routeEngage                       // nameless events are $identify
+	routeFlags                        // /flags, /decide: answered with no flags
+	routeOTLPLogs                     // OTLP/HTTP /v1/logs: stored (otlp.go)
+	routeOTLPTraces                   // OTLP/HTTP /v1/traces: accepted, not kept
+	routeOTLPMetrics                  // OTLP/HTTP /v1/metrics: accepted, not kept
 )
 
 var routes = map[string]routeKind{
@@ -91,6 +95,14 @@ var routes = map[string]routeKind{
 	"/engage":  routeEngage,
 	"/flags":   routeFlags,
 	"/decide":  routeFlags,
+	// OTLP/HTTP, as TimeTracker 5.x and OpenTelemetry exporters send it; a
+	// base endpoint ending in /otlp gets the second form.
+	"/v1/logs":         routeOTLPLogs,
+	"/otlp/v1/logs":    routeOTLPLogs,
+	"/v1/traces":       routeOTLPTraces,
+	"/otlp/v1/traces":  routeOTLPTraces,
+	"/v1/metrics":      routeOTLPMetrics,
+	"/otlp/v1/metrics": routeOTLPMetrics,
 }
 
 // ServeHTTP routes a request: capture, flags, CORS preflight, or refusal.
@@ -101,6 +113,10 @@ func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	kind, ok := routes[path.Clean(r.URL.Path)]
 	if !ok {
 		c.reject(w, errNotFound)
+		return
+	}
+	if kind >= routeOTLPLogs {
+		c.otlp(w, r, kind)
 		return
 	}
 	setCORS(w, r)
@@ -122,11 +138,16 @@ func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // reject answers with e and counts it.
 func (c *Collector) reject(w http.ResponseWriter, e *apiError) {
+	c.countReject(e)
+	writeError(w, e)
+}
+
+// countReject counts and logs a refusal, whichever protocol answers it.
+func (c *Collector) countReject(e *apiError) {
 	c.mu.Lock()
 	c.rejects[e.reason]++
 	c.mu.Unlock()
 	c.log.Debug("capture request refused", "status", e.status, "reason", e.reason, "detail", e.detail)
-	writeError(w, e)
 }
 
 // acquire waits up to QueueWait for a slot to decode and store in.
@@ -173,6 +194,9 @@ type Stats struct {
 	// EventsDropped counts events left out for having no name, no distinct
 	// id or a malformed uuid, plus those the store reported as dropped.
 	EventsDropped uint64
+	// OTLPIgnored counts the spans and metrics that /v1/traces and
+	// /v1/metrics accepted and did not keep.
+	OTLPIgnored uint64
 	// Rejects counts refused requests by reason: "invalid_json",
 	// "invalid_gzip", "missing_api_key", "invalid_api_key", "too_large",
 	// "store_failed", "busy", "not_found", ...
@@ -193,6 +217,7 @@ func (c *Collector) Stats() Stats {
 		EventsStored:    c.stored.Load(),
 		EventsDuplicate: c.duplicate.Load(),
 		EventsDropped:   c.dropped.Load(),
+		OTLPIgnored:     c.ignored.Load(),
 		Rejects:         rejects,
 	}
 }

@@ -15,6 +15,20 @@
 // "no flags" body so SDKs that ask for feature flags stay content. Anything
 // else is a JSON 404; another method on a known route is a JSON 405.
 //
+// # OTLP/HTTP
+//
+// /v1/logs and /otlp/v1/logs take OpenTelemetry log records, as TimeTracker
+// 5.x and OpenTelemetry SDKs and Collectors send them (otlp*.go): JSON or
+// protobuf, decoded with the OpenTelemetry project's generated types,
+// optionally gzip. Each record becomes an event (see logToEvent for the
+// mapping). The token comes from Authorization (Bearer, or Basic with the
+// token, or base64 id:secret whose whole or either half is a token); the
+// body shares the read budget, slots and 20 MiB limit of /batch.
+// Refusals carry a google.rpc.Status in the request's encoding; a 200
+// carries an ExportLogsServiceResponse whose partial_success names the
+// records left out. /v1/traces and /v1/metrics are decoded, counted
+// (Stats.OTLPIgnored) and not kept.
+//
 // # Payloads
 //
 // A body is JSON — {"api_key"|"token": ..., "batch": [...]}, one event, or an
