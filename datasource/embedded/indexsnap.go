@@ -60,7 +60,14 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	f := x.filters(p)
+	f := snapFilters{any: x.filters(p, datasource.KindAny), uniform: p.uniform()}
+	if f.uniform {
+		f.hb, f.er, f.tm = f.any, f.any, f.any
+	} else {
+		f.hb = x.filters(p, datasource.KindHeartbeat)
+		f.er = x.filters(p, datasource.KindError)
+		f.tm = x.filters(p, datasource.KindTimer)
+	}
 	var todo []int
 	total := 0
 	for ci, c := range x.chunks {
@@ -94,7 +101,7 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 
 // scanPart scans every workers-th chunk of todo, starting at w: chunks are
 // time-ordered, so interleaving shares recent and old data fairly.
-func (x *index) scanPart(ctx context.Context, p *plan, f evalFilters, todo []int, w, workers int) (*snapPart, error) {
+func (x *index) scanPart(ctx context.Context, p *plan, f snapFilters, todo []int, w, workers int) (*snapPart, error) {
 	words := (len(x.persons) + 63) / 64
 	part := &snapPart{mark: make([]uint8, len(x.persons)), latest: make([]lastHB, len(x.persons)),
 		bits: make([]uint64, words*p.buckets), errSeries: make([]int64, p.buckets),
@@ -110,13 +117,21 @@ func (x *index) scanPart(ctx context.Context, p *plan, f evalFilters, todo []int
 	return part, nil
 }
 
+// snapFilters are the filters of each family a Snapshot reads. They are
+// uniform when every family applies the same ones (no filters, or none
+// that FiltersFor reads differently): then one test per event serves all.
+type snapFilters struct {
+	any, hb, er, tm evalFilters
+	uniform         bool
+}
+
 // scanState is one worker's scan: its part and the caches that spare the
 // loop a division per event (events of a chunk mostly come in time order,
 // so the current bucket and hour slot usually still hold).
 type scanState struct {
 	x        *index
 	p        *plan
-	f        evalFilters
+	f        snapFilters
 	part     *snapPart
 	words    int
 	ht       *hourTable
@@ -152,18 +167,22 @@ func (s *scanState) hour(ms int64) int {
 // scanChunk adds chunk ci. Without filters, a chunk inside the range is
 // read family by family from its offset lists; with filters, every event
 // is tested anyway, so one pass tests each once. Chunks across an edge of
-// the range test each event's time too.
+// the range test each event's time too. When the families read the
+// filters differently, each family is read from its own offset list under
+// its own filters (split).
 func (s *scanState) scanChunk(ci int, c *chunk) {
 	p := s.p
 	inside := c.minMs >= p.from && c.maxMs < p.to
-	unfiltered := s.f.didOK == nil && s.f.psOK == nil
+	unfiltered := s.f.uniform && s.f.any.none()
 	switch {
+	case c.minMs >= p.prevFrom && c.maxMs < p.from:
+		s.inPrevious(c)
+	case !s.f.uniform:
+		s.split(ci, c, inside)
 	case inside && unfiltered:
 		s.inRange(ci, c)
 	case inside:
 		s.inRangeFiltered(ci, c)
-	case c.minMs >= p.prevFrom && c.maxMs < p.from:
-		s.inPrevious(c)
 	case unfiltered:
 		s.acrossEdgeLists(ci, c)
 	default:
@@ -171,10 +190,8 @@ func (s *scanState) scanChunk(ci int, c *chunk) {
 	}
 }
 
-// pass reports whether event i of c passes the filters.
-func (s *scanState) pass(c *chunk, i int) bool {
-	return (s.f.didOK == nil || s.f.didOK[c.did[i]]) && (s.f.psOK == nil || s.f.psOK[c.ps[i]])
-}
+// pass reports whether event i of c passes the filters (uniform only).
+func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 
 // inRange adds an unfiltered chunk that lies inside the range.
 func (s *scanState) inRange(ci int, c *chunk) {
@@ -197,10 +214,11 @@ func (s *scanState) inRange(ci int, c *chunk) {
 // inRangeFiltered adds a chunk inside the range under filters: the filter
 // test comes first, and most events stop there.
 func (s *scanState) inRangeFiltered(ci int, c *chunk) {
-	part, didOK, psOK, didPerson := s.part, s.f.didOK, s.f.psOK, s.x.didPerson
-	ps, msk := c.ps[:len(c.did)], c.msk[:len(c.did)]
+	f := s.f.any
+	part, didOK, tupOK, psOK, didPerson := s.part, f.didOK, f.tupOK, f.psOK, s.x.didPerson
+	ps, tup, msk := c.ps[:len(c.did)], c.tup[:len(c.did)], c.msk[:len(c.did)]
 	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (psOK != nil && !psOK[ps[i]]) {
+		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tup[i]]) || (psOK != nil && !psOK[ps[i]]) {
 			continue
 		}
 		part.events++
@@ -221,9 +239,11 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 	}
 }
 
+// inPrevious marks the persons with a heartbeat in a chunk that lies in
+// the previous period.
 func (s *scanState) inPrevious(c *chunk) {
 	for _, o := range c.hb {
-		if i := int(o); s.pass(c, i) {
+		if i := int(o); s.f.hb.pass(c, i) {
 			s.part.mark[s.x.didPerson[c.did[i]]] |= 2
 		}
 	}
@@ -286,6 +306,65 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 			s.timer(ms)
 		}
 	}
+}
+
+// split adds a chunk when the families apply different filters: events
+// are counted under the filters as written, and each family is read from
+// its offset list under its own. inside says the chunk lies in range.
+func (s *scanState) split(ci int, c *chunk, inside bool) {
+	p, part, didPerson := s.p, s.part, s.x.didPerson
+	in := func(ms int64) bool { return inside || (ms >= p.from && ms < p.to) }
+	part.events += s.countAll(c, inside)
+	hb, er, tm := s.f.hb, s.f.er, s.f.tm // copies: the loops test them without reloading s
+	for _, o := range c.hb {
+		i := int(o)
+		if !hb.pass(c, i) {
+			continue
+		}
+		switch ms := c.ms(i); {
+		case in(ms):
+			s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		case ms >= p.prevFrom && ms < p.from:
+			part.mark[didPerson[c.did[i]]] |= 2
+		}
+	}
+	for _, o := range c.er {
+		if i := int(o); er.pass(c, i) {
+			if ms := c.ms(i); in(ms) {
+				s.errorEvent(c, i, ms)
+			}
+		}
+	}
+	for _, o := range c.tm {
+		if i := int(o); tm.pass(c, i) {
+			if ms := c.ms(i); in(ms) {
+				s.timer(ms)
+			}
+		}
+	}
+}
+
+// countAll counts the events of c in range that pass the filters as
+// written; a person filter alone (a cohort) gets a loop of its own.
+func (s *scanState) countAll(c *chunk, inside bool) int64 {
+	p, all, n := s.p, &s.f.any, int64(0)
+	if inside && all.tupOK == nil && all.psOK == nil && all.didOK != nil {
+		ok := all.didOK
+		for _, d := range c.did {
+			if ok[d] {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range c.sec {
+		if all.pass(c, i) {
+			if ms := c.ms(i); inside || (ms >= p.from && ms < p.to) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (s *scanState) heartbeat(pid, tup uint32, ms int64, pos uint32, b int) {
