@@ -87,7 +87,9 @@ func (p *Errors) View() string { return p.view(p.render) }
 
 // level returns the style and word for the current rate by the pane's
 // thresholds. The word is always shown, so the state reads the same with
-// or without colour.
+// or without colour. A rate below the thresholds that a filter did not
+// narrow (the errors, or the installations it divides by) is not "ok":
+// it is "unscoped", and the frame's note names the filter.
 func (p *Errors) level() (lipgloss.Style, string) {
 	st := p.com.Styles
 	switch p.th.Level(p.data.PerInstall) {
@@ -95,6 +97,9 @@ func (p *Errors) level() (lipgloss.Style, string) {
 		return st.Alert, "ALERT"
 	case LevelWarn:
 		return st.Warn, "WARN"
+	}
+	if len(p.scope.skipped) > 0 || len(p.scope.perInstall) > 0 {
+		return st.Muted, "unscoped"
 	}
 	return st.OK, "ok"
 }
