@@ -151,6 +151,8 @@ type snapshotDoc struct {
 	Errors      datasource.Errors         `json:"errors"`
 	Timers      datasource.Timers         `json:"timers"`
 	Alerts      []alertDoc                `json:"alerts"`
+	// NotNarrowed names, per pane, the filters it could not apply.
+	NotNarrowed datasource.NotNarrowed `json:"not_narrowed"`
 }
 
 // alertDoc is one firing alert in the JSON document.
@@ -179,6 +181,7 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		Errors:      s.Errors,
 		Timers:      s.Timers,
 		Alerts:      []alertDoc{},
+		NotNarrowed: s.NotNarrowed,
 	}
 	for _, f := range firing {
 		d.Alerts = append(d.Alerts, alertDoc{Name: f.Rule.Name, Level: f.Rule.Level.String(), Metric: f.Metric(), Value: f.Value, When: f.Rule.When})
