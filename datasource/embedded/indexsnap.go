@@ -60,14 +60,7 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	f := snapFilters{any: x.filters(p, datasource.KindAny), uniform: p.uniform()}
-	if f.uniform {
-		f.hb, f.er, f.tm = f.any, f.any, f.any
-	} else {
-		f.hb = x.filters(p, datasource.KindHeartbeat)
-		f.er = x.filters(p, datasource.KindError)
-		f.tm = x.filters(p, datasource.KindTimer)
-	}
+	f := x.snapFilters(p)
 	var todo []int
 	total := 0
 	for ci, c := range x.chunks {
@@ -115,14 +108,6 @@ func (x *index) scanPart(ctx context.Context, p *plan, f snapFilters, todo []int
 		s.scanChunk(ci, x.chunks[ci])
 	}
 	return part, nil
-}
-
-// snapFilters are the filters of each family a Snapshot reads. They are
-// uniform when every family applies the same ones (no filters, or none
-// that FiltersFor reads differently): then one test per event serves all.
-type snapFilters struct {
-	any, hb, er, tm evalFilters
-	uniform         bool
 }
 
 // scanState is one worker's scan: its part and the caches that spare the
@@ -306,65 +291,6 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 			s.timer(ms)
 		}
 	}
-}
-
-// split adds a chunk when the families apply different filters: events
-// are counted under the filters as written, and each family is read from
-// its offset list under its own. inside says the chunk lies in range.
-func (s *scanState) split(ci int, c *chunk, inside bool) {
-	p, part, didPerson := s.p, s.part, s.x.didPerson
-	in := func(ms int64) bool { return inside || (ms >= p.from && ms < p.to) }
-	part.events += s.countAll(c, inside)
-	hb, er, tm := s.f.hb, s.f.er, s.f.tm // copies: the loops test them without reloading s
-	for _, o := range c.hb {
-		i := int(o)
-		if !hb.pass(c, i) {
-			continue
-		}
-		switch ms := c.ms(i); {
-		case in(ms):
-			s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
-		case ms >= p.prevFrom && ms < p.from:
-			part.mark[didPerson[c.did[i]]] |= 2
-		}
-	}
-	for _, o := range c.er {
-		if i := int(o); er.pass(c, i) {
-			if ms := c.ms(i); in(ms) {
-				s.errorEvent(c, i, ms)
-			}
-		}
-	}
-	for _, o := range c.tm {
-		if i := int(o); tm.pass(c, i) {
-			if ms := c.ms(i); in(ms) {
-				s.timer(ms)
-			}
-		}
-	}
-}
-
-// countAll counts the events of c in range that pass the filters as
-// written; a person filter alone (a cohort) gets a loop of its own.
-func (s *scanState) countAll(c *chunk, inside bool) int64 {
-	p, all, n := s.p, &s.f.any, int64(0)
-	if inside && all.tupOK == nil && all.psOK == nil && all.didOK != nil {
-		ok := all.didOK
-		for _, d := range c.did {
-			if ok[d] {
-				n++
-			}
-		}
-		return n
-	}
-	for i := range c.sec {
-		if all.pass(c, i) {
-			if ms := c.ms(i); inside || (ms >= p.from && ms < p.to) {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func (s *scanState) heartbeat(pid, tup uint32, ms int64, pos uint32, b int) {
