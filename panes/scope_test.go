@@ -114,3 +114,25 @@ func TestScopeNoteFollowsData(t *testing.T) {
 		t.Fatal("the note stayed after the filter went")
 	}
 }
+
+// TestScopeNoThresholdOnUnscopedRate: errors of every platform divided by
+// the Linux installations is no rate to hold against a threshold: the
+// pane says "unscoped", not ALERT.
+func TestScopeNoThresholdOnUnscopedRate(t *testing.T) {
+	com := testCommon(termenv.Ascii, false)
+	p := NewErrors(com, KeyMap{}, DefaultThresholds())
+	snap := tuitest.Snapshot(tuitest.Query("24h"))
+	snap.Errors.PerInstall = 0.5 // over the alert threshold
+	snap.NotNarrowed = datasource.NotNarrowed{Errors: []string{"person.current_platform=Linux"}}
+	p.Update(DataMsg{Snapshot: snap})
+	p.SetSize(100, 14)
+	top := strings.Split(ansi.Strip(p.View()), "\n")[0]
+	if !strings.Contains(top, "unscoped") || strings.Contains(top, "ALERT") {
+		t.Fatalf("title %q: want unscoped, no ALERT", top)
+	}
+	snap.NotNarrowed = datasource.NotNarrowed{}
+	p.Update(DataMsg{Snapshot: snap})
+	if top := strings.Split(ansi.Strip(p.View()), "\n")[0]; !strings.Contains(top, "ALERT") {
+		t.Fatalf("title %q: a narrowed rate over the threshold must say ALERT", top)
+	}
+}
