@@ -158,11 +158,11 @@ func TestSnapshotNotNarrowed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	want := "Active installations\n  not narrowed by is_admin=true (a user property)\n"
-	if !strings.Contains(out, want) || !strings.Contains(out, "Versions\n  not narrowed by is_admin=true") {
+	want := "Filters  is_admin=true\n         Active installations and Versions: not narrowed by is_admin=true (a user property)\n"
+	if !strings.Contains(out, want) {
 		t.Fatalf("text output does not say what it left out:\n%s", out)
 	}
-	if strings.Contains(out, "Error rate\n  not narrowed") {
+	if strings.Contains(out, "Error rate: not narrowed") {
 		t.Fatalf("errors are narrowed by is_admin:\n%s", out)
 	}
 	code, out, _ = run(t, env, "snapshot", "--db", db, "--range", "1h", "--json")

@@ -145,14 +145,13 @@ type snapshotDoc struct {
 	GeneratedAt time.Time                 `json:"generated_at"`
 	TookMS      float64                   `json:"took_ms"`
 	Filters     []string                  `json:"filters"`
+	NotNarrowed datasource.NotNarrowed    `json:"not_narrowed"` // per pane, the filters it could not apply
 	Totals      datasource.Totals         `json:"totals"`
 	Installs    datasource.Installs       `json:"installs"`
 	Versions    []datasource.VersionShare `json:"versions"`
 	Errors      datasource.Errors         `json:"errors"`
 	Timers      datasource.Timers         `json:"timers"`
 	Alerts      []alertDoc                `json:"alerts"`
-	// NotNarrowed names, per pane, the filters it could not apply.
-	NotNarrowed datasource.NotNarrowed `json:"not_narrowed"`
 }
 
 // alertDoc is one firing alert in the JSON document.
@@ -175,13 +174,13 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		GeneratedAt: s.GeneratedAt.UTC(),
 		TookMS:      float64(s.Took.Microseconds()) / 1000,
 		Filters:     datasource.FilterStrings(s.Query.Filters),
+		NotNarrowed: s.NotNarrowed,
 		Totals:      s.Totals,
 		Installs:    s.Installs,
 		Versions:    s.Versions,
 		Errors:      s.Errors,
 		Timers:      s.Timers,
 		Alerts:      []alertDoc{},
-		NotNarrowed: s.NotNarrowed,
 	}
 	for _, f := range firing {
 		d.Alerts = append(d.Alerts, alertDoc{Name: f.Rule.Name, Level: f.Rule.Level.String(), Metric: f.Metric(), Value: f.Value, When: f.Rule.When})

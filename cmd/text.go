@@ -26,21 +26,17 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	fmt.Fprintf(w, "Source   %s\n", s.Source)
 	fmt.Fprintf(w, "Range    %s  %s .. %s UTC  (%d x %s)\n", r.Label(), r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), r.Buckets(), shortDur(r.Step))
 	fmt.Fprintf(w, "Filters  %s\n", filters)
+	writeNotNarrowed(w, s.NotNarrowed)
 	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
 
-	fmt.Fprintf(w, "\nActive installations\n")
-	writeNotNarrowed(w, s.NotNarrowed.Installs, "a user property")
-	fmt.Fprintf(w, "  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
+	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
 	fmt.Fprintf(w, "  %s  per %s\n", sparkline(s.Installs.Series), shortDur(r.Step))
 
 	fmt.Fprintf(w, "\nVersions\n")
-	writeNotNarrowed(w, s.NotNarrowed.Installs, "a user property")
 	writeVersions(w, s.Versions)
 
 	e := s.Errors
-	fmt.Fprintf(w, "\nError rate\n")
-	writeNotNarrowed(w, s.NotNarrowed.Errors, "not on product events")
-	fmt.Fprintf(w, "  %s errors  %.3f per installation\n", common.Thousands(e.Total), e.PerInstall)
+	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", common.Thousands(e.Total), e.PerInstall)
 	fmt.Fprintf(w, "  %s  per %s\n", sparkline(e.Series), shortDur(r.Step))
 	if len(e.ByVersion) > 0 {
 		parts := make([]string, 0, len(e.ByVersion))
@@ -54,9 +50,7 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	if tz == "" {
 		tz = "UTC"
 	}
-	fmt.Fprintf(w, "\nTimer usage (hour of day, %s)\n", tz)
-	writeNotNarrowed(w, s.NotNarrowed.Timers, "not on product events")
-	fmt.Fprintf(w, "  %s timers started\n", common.Thousands(s.Timers.Total))
+	fmt.Fprintf(w, "\nTimer usage (hour of day, %s)\n  %s timers started\n", tz, common.Thousands(s.Timers.Total))
 	hours := make([]datasource.Point, 24)
 	for h, n := range s.Timers.ByHour {
 		hours[h].V = float64(n)
