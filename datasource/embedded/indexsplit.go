@@ -20,9 +20,21 @@ func (x *index) snapFilters(p *plan) snapFilters {
 	f := snapFilters{any: x.filters(p, datasource.KindAny), uniform: p.uniform()}
 	if f.uniform {
 		f.hb, f.er, f.tm = f.any, f.any, f.any
-	} else {
+		return f
+	}
+	// Families that read the filters alike share one evaluation: errors
+	// and timers usually do, and heartbeats with the filters as written.
+	same := func(a, b datasource.EventKind) bool {
+		fa, fb := p.filters(a), p.filters(b)
+		return fa.personKey == fb.personKey && fa.filterKey == fb.filterKey
+	}
+	f.hb = f.any
+	if !same(datasource.KindHeartbeat, datasource.KindAny) {
 		f.hb = x.filters(p, datasource.KindHeartbeat)
-		f.er = x.filters(p, datasource.KindError)
+	}
+	f.er = x.filters(p, datasource.KindError)
+	f.tm = f.er
+	if !same(datasource.KindTimer, datasource.KindError) {
 		f.tm = x.filters(p, datasource.KindTimer)
 	}
 	return f
