@@ -179,3 +179,26 @@ func TestPaneScopeJSON(t *testing.T) {
 		t.Fatalf("JSON lacks %s:\n%s", want, b)
 	}
 }
+
+// TestPaneScopeNeedsNoPropertyIndex: a cohort translated for errors and
+// timers filters on the Mapping's own properties, which the index keeps
+// per event; it must not load the property index (seconds at 10M events).
+func TestPaneScopeNeedsNoPropertyIndex(t *testing.T) {
+	s := openTest(t)
+	mustIngest(t, s, scopeFleet()...)
+	engines(t, s) // loaded and caught up
+	q := day("", "deployment_method=docker", "current_version=2.0.0", "event.platform!=Windows")
+	snap, err := s.snapshotOn(context.Background(), s.idx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Errors.Total != 2 || snap.Timers.Total != 2 {
+		t.Fatalf("errors %d timers %d, want 2 and 2", snap.Errors.Total, snap.Timers.Total)
+	}
+	s.idx.mu.RLock()
+	loaded := s.idx.props != nil
+	s.idx.mu.RUnlock()
+	if loaded {
+		t.Fatal("filters on version, platform and deployment loaded the property index")
+	}
+}
