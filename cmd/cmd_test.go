@@ -53,10 +53,12 @@ func seedStore(t *testing.T, path string, now time.Time) {
 		ev("telemetry.health", "a", map[string]any{"app_version": "4.9.1", "platform": "Linux"}),
 		ev("telemetry.health", "b", map[string]any{"app_version": "4.9.0", "platform": "Linux"}),
 		ev("telemetry.health", "c", map[string]any{"app_version": "4.9.0", "platform": "Windows"}),
-		ev("error_occurred", "a", map[string]any{"app_version": "4.9.1"}),
-		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0"}),
-		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0"}),
-		ev("timer.started", "a", nil),
+		// Product events carry their installation's deployment, as
+		// TimeTracker's do: a person filter on it reaches them.
+		ev("error_occurred", "a", map[string]any{"app_version": "4.9.1", "deployment_method": "docker"}),
+		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0", "deployment_method": "native"}),
+		ev("error_occurred", "c", map[string]any{"app_version": "4.9.0", "deployment_method": "native"}),
+		ev("timer.started", "a", map[string]any{"deployment_method": "docker"}),
 	}
 	if _, err := st.Ingest(context.Background(), evs); err != nil {
 		t.Fatal(err)
@@ -154,6 +156,42 @@ func TestSnapshotJSONContract(t *testing.T) {
 	json.Unmarshal([]byte(out), &s)
 	if s.Installs.Active != 2 || s.Errors.Total != 1 || len(s.Filters) != 1 || s.Filters[0] != "deployment_method=docker" {
 		t.Fatalf("filtered figures: active %d errors %d filters %v", s.Installs.Active, s.Errors.Total, s.Filters)
+	}
+}
+
+// TestSnapshotNotNarrowed: a filter a pane cannot apply is named in the
+// JSON (not_narrowed) and under the pane in the text, never left silent.
+func TestSnapshotNotNarrowed(t *testing.T) {
+	env := isolated(t)
+	db := filepath.Join(t.TempDir(), "events.db")
+	seedStore(t, db, time.Now())
+	code, out, errs := run(t, env, "snapshot", "--db", db, "--range", "1h", "--json", "--filter", "is_admin=true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		NotNarrowed map[string][]string `json:"not_narrowed"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.NotNarrowed["installs"]; len(got) != 1 || got[0] != "person.is_admin=true" || len(doc.NotNarrowed) != 1 {
+		t.Fatalf("not_narrowed = %v, want installs: [person.is_admin=true]\n%s", doc.NotNarrowed, out)
+	}
+	code, out, errs = run(t, env, "snapshot", "--db", db, "--range", "1h", "--filter", "is_admin=true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := "Filters  is_admin=true\n         Active installations and Versions: not narrowed by is_admin=true (a user property)\n"
+	if !strings.Contains(out, want) {
+		t.Fatalf("text output does not say what it left out:\n%s", out)
+	}
+	if strings.Contains(out, "Error rate: not narrowed") {
+		t.Fatalf("errors are narrowed by is_admin:\n%s", out)
+	}
+	code, out, _ = run(t, env, "snapshot", "--db", db, "--range", "1h", "--json")
+	if code != 0 || !strings.Contains(out, `"not_narrowed": {}`) {
+		t.Fatalf("without filters not_narrowed should be {}:\n%s", out)
 	}
 }
 

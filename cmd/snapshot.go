@@ -149,6 +149,7 @@ type snapshotDoc struct {
 	GeneratedAt time.Time                 `json:"generated_at"`
 	TookMS      float64                   `json:"took_ms"`
 	Filters     []string                  `json:"filters"`
+	NotNarrowed datasource.NotNarrowed    `json:"not_narrowed"` // per pane, the filters it could not apply
 	Totals      datasource.Totals         `json:"totals"`
 	Installs    datasource.Installs       `json:"installs"`
 	Versions    []datasource.VersionShare `json:"versions"`
@@ -185,6 +186,7 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		GeneratedAt: s.GeneratedAt.UTC(),
 		TookMS:      float64(s.Took.Microseconds()) / 1000,
 		Filters:     datasource.FilterStrings(s.Query.Filters),
+		NotNarrowed: s.NotNarrowed,
 		Totals:      s.Totals,
 		Installs:    s.Installs,
 		Versions:    s.Versions,

@@ -26,6 +26,7 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 	fmt.Fprintf(w, "Source   %s\n", s.Source)
 	fmt.Fprintf(w, "Range    %s  %s .. %s UTC  (%d x %s)\n", r.Label(), r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), r.Buckets(), shortDur(r.Step))
 	fmt.Fprintf(w, "Filters  %s\n", filters)
+	writeNotNarrowed(w, s.NotNarrowed)
 	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
 
 	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))

@@ -130,7 +130,11 @@ func parse(t testing.TB, exprs ...string) []datasource.Filter {
 }
 
 // TestExactFilters: every filter form changes every figure to the value
-// counted by hand from fleet's table.
+// counted by hand from fleet's table. Each pane reads a person filter as
+// datasource.Mapping.FiltersFor says: errors and timers read an
+// installation property from their own event property (deployment_method,
+// current_version -> app_version, environment), which fleet's timers carry
+// and its errors do not; heartbeats skip user properties (is_admin).
 func TestExactFilters(t *testing.T) {
 	s := fleetStore(t)
 	ctx := context.Background()
@@ -141,13 +145,15 @@ func TestExactFilters(t *testing.T) {
 		want    figures
 	}{
 		{nil, all},
-		// person iA, iB: hA1 eA hB; previous hA0.
+		// person iA, iB: hA1 eA hB; previous hA0. No error carries a
+		// deployment; the timers of u1 (2) and u2 do.
 		{[]string{"deployment_method=docker"}, figures{Events: 3, Active: 2, Previous: 1,
-			Versions: map[string]int64{"4.9.1": 1, "4.9.0": 1}, Errors: 1, PerInstall: 0.5, ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}}},
-		// Everyone else, including persons without the property.
+			Versions: map[string]int64{"4.9.1": 1, "4.9.0": 1}, Timers: 3}},
+		// Everyone else, including persons without the property; every
+		// error (none says docker) and u3's native timer.
 		{[]string{"deployment_method != docker"}, figures{Events: 12, Active: 2, Previous: 1,
-			Versions: map[string]int64{"4.9.1": 1, "4.8.0": 1}, Errors: 3, PerInstall: 1.5,
-			ByVersion: []datasource.VersionCount{vc("4.9.1", 2), vc("4.9.0", 1)}, Timers: 4}},
+			Versions: map[string]int64{"4.9.1": 1, "4.8.0": 1}, Errors: 4, PerInstall: 2,
+			ByVersion: []datasource.VersionCount{vc("4.9.1", 3), vc("4.9.0", 1)}, Timers: 1}},
 		// No person carries app_version: it is the event's. hB hD tU2 eU2; previous hA0 hD0.
 		{[]string{"app_version in (4.9.0, 4.8.0)"}, figures{Events: 4, Active: 2, Previous: 2,
 			Versions: map[string]int64{"4.9.0": 1, "4.8.0": 1}, Errors: 1, PerInstall: 0.5,
@@ -156,11 +162,11 @@ func TestExactFilters(t *testing.T) {
 		{[]string{"app_version not in (4.9.0, 4.8.0)"}, figures{Events: 11, Active: 2, Previous: 0,
 			Versions: map[string]int64{"4.9.1": 2}, Errors: 3, PerInstall: 1.5,
 			ByVersion: []datasource.VersionCount{vc("4.9.1", 3)}, Timers: 3}},
+		// Errors and timers: every one carries app_version.
 		{[]string{"current_version is set"}, figures{Events: 6, Active: 4, Previous: 2,
-			Versions: map[string]int64{"4.9.1": 2, "4.9.0": 1, "4.8.0": 1}, Errors: 2, PerInstall: 0.5,
-			ByVersion: []datasource.VersionCount{vc("4.9.1", 2)}}},
-		{[]string{"current_version is not set"}, figures{Events: 9, Versions: map[string]int64{}, Errors: 2,
-			ByVersion: []datasource.VersionCount{vc("4.9.1", 1), vc("4.9.0", 1)}, Timers: 4}},
+			Versions: map[string]int64{"4.9.1": 2, "4.9.0": 1, "4.8.0": 1}, Errors: 4, PerInstall: 1,
+			ByVersion: []datasource.VersionCount{vc("4.9.1", 3), vc("4.9.0", 1)}, Timers: 4}},
+		{[]string{"current_version is not set"}, figures{Events: 9, Versions: map[string]int64{}}},
 		{[]string{`environment = "self hosted"`}, figures{Events: 1, Active: 1, Versions: map[string]int64{"4.9.0": 1}}},
 		{[]string{"person.auth_method=oidc"}, figures{Events: 6, Versions: map[string]int64{}, Errors: 1,
 			ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}, Timers: 3}},
@@ -169,11 +175,13 @@ func TestExactFilters(t *testing.T) {
 		// The event's own deployment_method: hA1 hB and three timers.
 		{[]string{"event.deployment_method=docker"}, figures{Events: 5, Active: 2, Previous: 1,
 			Versions: map[string]int64{"4.9.1": 1, "4.9.0": 1}, Timers: 3}},
-		{[]string{"is_admin = true"}, figures{Events: 7, Versions: map[string]int64{}, Errors: 2,
+		// u1 and u2; installations are not narrowed by a user property.
+		{[]string{"is_admin = true"}, figures{Events: 7, Active: 4, Previous: 2,
+			Versions: map[string]int64{"4.9.1": 2, "4.9.0": 1, "4.8.0": 1}, Errors: 2, PerInstall: 0.5,
 			ByVersion: []datasource.VersionCount{vc("4.9.1", 1), vc("4.9.0", 1)}, Timers: 3}},
-		// Filters AND together.
+		// Filters AND together: hA1 eA; u1's two docker timers on 4.9.1.
 		{[]string{"deployment_method=docker", "app_version=4.9.1"}, figures{Events: 2, Active: 1,
-			Versions: map[string]int64{"4.9.1": 1}, Errors: 1, PerInstall: 1, ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}}},
+			Versions: map[string]int64{"4.9.1": 1}, Timers: 2}},
 		{[]string{"deployment_method=kubernetes"}, figures{Versions: map[string]int64{}}},
 	}
 	for _, c := range cases {
@@ -199,9 +207,11 @@ func TestExactPresets(t *testing.T) {
 		exprs []string
 		want  figures
 	}{
-		// iA only; its previous heartbeat counts (person filters read current properties).
+		// iA only; its previous heartbeat counts (person filters read
+		// current properties). Timers from docker on 4.9.1: u1's two; no
+		// error carries a deployment.
 		{DockerOnLatest, []string{"deployment_method=docker", "current_version is latest"}, figures{Events: 2, Active: 1, Previous: 1,
-			Versions: map[string]int64{"4.9.1": 1}, Errors: 1, PerInstall: 1, ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}}},
+			Versions: map[string]int64{"4.9.1": 1}, Timers: 2}},
 		// u1 only: $identify, two timers, one error; users send no heartbeats.
 		{AdminsOIDC, []string{"is_admin=true", "auth_method=oidc"}, figures{Events: 4, Versions: map[string]int64{}, Errors: 1,
 			ByVersion: []datasource.VersionCount{vc("4.9.1", 1)}, Timers: 2}},

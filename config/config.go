@@ -283,7 +283,7 @@ func (c Config) validateEvents() []error {
 			errs = append(errs, fmt.Errorf("events.%s: name the event property", name))
 		}
 	}
-	return errs
+	return append(errs, c.validateScope()...)
 }
 
 func (u UI) validate() []error {

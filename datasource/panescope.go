@@ -99,11 +99,23 @@ type NotNarrowed struct {
 }
 
 // NotNarrowed is what every adapter puts in Snapshot.NotNarrowed for the
-// resolved filters fs.
+// resolved filters fs. A pane that skipped nothing has a nil list, so
+// snapshots from two adapters compare equal whichever built them.
 func (m Mapping) NotNarrowed(fs []Filter) NotNarrowed {
-	return NotNarrowed{
-		Installs: FilterStrings(m.FiltersFor(KindHeartbeat, fs).Skipped),
-		Errors:   FilterStrings(m.FiltersFor(KindError, fs).Skipped),
-		Timers:   FilterStrings(m.FiltersFor(KindTimer, fs).Skipped),
+	strs := func(fs []Filter) []string {
+		if len(fs) == 0 {
+			return nil
+		}
+		return FilterStrings(fs)
 	}
+	return NotNarrowed{
+		Installs: strs(m.FiltersFor(KindHeartbeat, fs).Skipped),
+		Errors:   strs(m.FiltersFor(KindError, fs).Skipped),
+		Timers:   strs(m.FiltersFor(KindTimer, fs).Skipped),
+	}
+}
+
+// Empty reports whether every pane applied every filter.
+func (n NotNarrowed) Empty() bool {
+	return len(n.Installs) == 0 && len(n.Errors) == 0 && len(n.Timers) == 0
 }

@@ -87,10 +87,16 @@ func (p *Errors) View() string { return p.view(p.render) }
 
 // level returns the style and word for the current rate by the pane's
 // thresholds. The word is always shown, so the state reads the same with
-// or without colour.
+// or without colour. A rate a filter did not narrow on both sides (the
+// errors, or the installations it divides by, left it out) compares
+// figures of different sets: it is neither "ok" nor a WARN, it is
+// "unscoped", and the frame's note names the filter.
 func (p *Errors) level() (lipgloss.Style, string) {
 	st := p.com.Styles
-	switch p.th.Level(p.data.PerInstall) {
+	if p.unscoped() {
+		return st.Muted, "unscoped"
+	}
+	switch p.thLevel() {
 	case LevelAlert:
 		return st.Alert, "ALERT"
 	case LevelWarn:
@@ -99,10 +105,25 @@ func (p *Errors) level() (lipgloss.Style, string) {
 	return st.OK, "ok"
 }
 
+// unscoped reports that the errors or the active installations left out
+// a filter the other applied.
+func (p *Errors) unscoped() bool {
+	return len(p.scope.skipped) > 0 || len(p.scope.perInstall) > 0
+}
+
+// thLevel is the thresholds' level for the rate; an unscoped rate has
+// none (alert rules from the config still apply: they are the user's).
+func (p *Errors) thLevel() Level {
+	if p.unscoped() {
+		return LevelOK
+	}
+	return p.th.Level(p.data.PerInstall)
+}
+
 // rateLevel is the worse of the thresholds' level and that of an alert
 // rule on errors.per_install: the rate and the bars take its colour.
 func (p *Errors) rateLevel() Level {
-	return max(p.th.Level(p.data.PerInstall), p.alarm.metrics["errors.per_install"])
+	return max(p.thLevel(), p.alarm.metrics["errors.per_install"])
 }
 
 // rateStyle is the style of the rate figure.
@@ -117,12 +138,12 @@ func (p *Errors) summary() []string {
 	st := p.com.Styles
 	ls, word := p.level()
 	lvl := ls.Render(word)
-	if a := p.alarm.level; a != LevelOK && p.th.Level(p.data.PerInstall) <= a {
+	if a := p.alarm.level; a != LevelOK && p.thLevel() <= a {
 		// An alert rule at least as bad already says so beside the title.
 		return p.figures("")
 	}
 	if p.boxed() {
-		switch p.th.Level(p.data.PerInstall) {
+		switch p.thLevel() {
 		case LevelAlert:
 			return []string{lvl + st.Muted.Render(" ≥ "+common.Rate(p.th.Alert)+"/install"), lvl}
 		case LevelWarn:

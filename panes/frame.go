@@ -1,8 +1,11 @@
 package panes
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -54,10 +57,15 @@ func (b *base) frame(summaries []string, body []string) string {
 		if i < len(body) {
 			s = body[i]
 		}
+		if i == ih-1 && !b.boxed() {
+			if note := b.scopeNote(iw); note != "" {
+				s = note // no bottom edge to carry it: the last row does
+			}
+		}
 		lines = append(lines, fit(l+fit(s, iw)+r, b.w))
 	}
 	if b.boxed() {
-		lines = append(lines, bs.Render(side.BottomLeft+repeat(side.Bottom, b.w-2)+side.BottomRight))
+		lines = append(lines, b.boxBottom())
 	}
 	return strings.Join(lines, "\n")
 }
@@ -177,4 +185,82 @@ func centerLines(msg string, w, h int) []string {
 		out[(h-1)/2] = repeat(" ", pad) + msg
 	}
 	return out
+}
+
+// scope is what a pane's figures leave out of the filters in force: a
+// pane never shows a figure the cohort did not narrow as if it did.
+type scope struct {
+	// skipped are the filters (Filter.String) the pane's event family
+	// could not apply (Snapshot.NotNarrowed).
+	skipped []string
+	// why says in a few words why they could not be applied.
+	why string
+	// perInstall, for the error-rate pane, are the filters the active
+	// installations (the rate's denominator) left out.
+	perInstall []string
+}
+
+// takeScope reads, from a DataMsg, the filters this pane's figures do not
+// reflect; panes call it for every message (through restyle).
+func (b *base) takeScope(msg tea.Msg) {
+	m, ok := msg.(DataMsg)
+	if !ok || m.Snapshot == nil {
+		return
+	}
+	n := m.Snapshot.NotNarrowed
+	var sc scope
+	switch b.title {
+	case TitleInstalls, TitleVersions:
+		sc = scope{skipped: n.Installs, why: "a user property"}
+	case TitleErrors:
+		sc = scope{skipped: n.Errors, why: "not on product events", perInstall: n.Installs}
+	case TitleTimers:
+		sc = scope{skipped: n.Timers, why: "not on product events"}
+	}
+	if !slices.Equal(sc.skipped, b.scope.skipped) || !slices.Equal(sc.perInstall, b.scope.perInstall) {
+		b.scope, b.dirty = sc, true
+	}
+}
+
+// scopeNote says which filters the pane is not narrowed by, in at most w
+// cells: "not narrowed by is_admin=true (a user property)", shorter
+// forms when that does not fit. The error-rate pane, narrowed itself,
+// still says when its rate divides by installations that are not.
+// Empty when every filter applies.
+func (b *base) scopeNote(w int) string {
+	sk, what, why := b.scope.skipped, "not narrowed by ", b.scope.why
+	if len(sk) == 0 {
+		sk, what, why = b.scope.perInstall, "rate: installs not narrowed by ", "a user property"
+	}
+	if len(sk) == 0 {
+		return ""
+	}
+	names := make([]string, len(sk))
+	for i, f := range sk {
+		names[i] = strings.TrimPrefix(f, "person.")
+	}
+	list := strings.Join(names, ", ")
+	n := "1 filter"
+	if len(sk) > 1 {
+		n = strconv.Itoa(len(sk)) + " filters"
+	}
+	return b.com.Styles.Warn.Render(firstFit(w,
+		what+list+" ("+why+")",
+		what+list,
+		what+n,
+		"not narrowed",
+		"unnarrowed",
+	))
+}
+
+// boxBottom is the bottom edge, carrying the scope note when the pane is
+// not narrowed by every filter: "╰─ not narrowed by is_admin=true ─╯".
+func (b *base) boxBottom() string {
+	side, bs := b.border()
+	note := b.scopeNote(b.w - 6)
+	if note == "" {
+		return bs.Render(side.BottomLeft + repeat(side.Bottom, b.w-2) + side.BottomRight)
+	}
+	fill := b.w - 5 - ansi.StringWidth(note) // at least one rule cell: note has b.w-6
+	return bs.Render(side.BottomLeft+side.Bottom) + " " + note + " " + bs.Render(repeat(side.Bottom, fill)+side.BottomRight)
 }

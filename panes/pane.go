@@ -153,6 +153,7 @@ type base struct {
 	dirty   bool
 	cache   string
 	alarm   alarm
+	scope   scope // the filters its figures leave out (frame.go)
 }
 
 func newBase(com *common.Common, keys KeyMap, title string) base {
@@ -224,11 +225,14 @@ func KeyLabel(k string) string {
 // FullHelp lists the pane's own bindings for the help overlay.
 func (b *base) FullHelp() [][]key.Binding { return [][]key.Binding{b.ShortHelp()} }
 
-// restyle drops the cache when msg is a RestyleMsg.
+// restyle drops the cache when msg is a RestyleMsg, and takes from a
+// DataMsg the filters the pane's figures leave out (takeScope): every
+// pane calls it first thing, so the note needs nothing from each pane.
 func (b *base) restyle(msg tea.Msg) {
 	if _, ok := msg.(RestyleMsg); ok {
 		b.dirty = true
 	}
+	b.takeScope(msg)
 }
 
 // view returns the cached string, re-rendering first if anything changed.

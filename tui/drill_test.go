@@ -218,6 +218,7 @@ func TestGoldenFilters(t *testing.T) {
 		{"prompt-error-80x24", 80, 24, []string{"/", "k in (a b)", "enter"}},
 		{"picker-80x24", 80, 24, []string{"c", "down"}},
 		{"chips-120x40", 120, 40, []string{"c", "enter", "/", "platform=Linux", "enter"}},
+		{"not-narrowed-120x40", 120, 40, []string{"/", "is_admin=true", "enter"}},
 		{"drill-versions-120x40", 120, 40, []string{"2", "enter"}},
 		{"drill-versions-80x24", 80, 24, []string{"2", "enter"}},
 		{"drill-errors-80x24", 80, 24, []string{"3", "enter", "down"}},

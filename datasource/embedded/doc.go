@@ -66,7 +66,10 @@
 // by id, and names, persons and distinct ids by a store-wide change
 // counter, so a TUI next to `ttmon collect` sees new data on its next
 // query. Filters are evaluated once per person (cached between queries,
-// re-evaluated for changed persons) and once per propset, never per event.
+// re-evaluated for changed persons), once per attribute tuple (filters on
+// the Mapping's three properties, so they need no property index) and
+// once per propset, never per event. When the families read the filters
+// differently, each family is scanned from its offset list under its own.
 // A Snapshot scans chunks on two cores; a chunk inside the range is read
 // family by family from its offset lists. Event properties other than the
 // Mapping's (event filters, event-scope values and breakdowns) are loaded,
@@ -100,6 +103,14 @@
 // event's person's current properties; an event filter reads the event's
 // own properties. Values are compared with Filter.Match on
 // datasource.ValueString; a missing or null property is "not set".
+// Each family reads the filters as datasource.Mapping.FiltersFor says:
+// heartbeats (Installs, Versions, Installations, heartbeat breakdowns)
+// skip person filters on user properties; errors and timers read a person
+// filter on an installation property from the event's own property for
+// it (deployment_method=docker: errors from docker installations) and
+// skip the installation properties product events do not carry; Totals,
+// Values and events of every name apply the filters as written.
+// Snapshot.NotNarrowed lists what each pane skipped.
 //
 //   - Totals.Events: matching events of any name.
 //   - Installs.Active: distinct persons with at least one heartbeat

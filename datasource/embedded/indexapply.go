@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -74,22 +75,92 @@ func matchProps(props decodedProps, fs []datasource.Filter) bool {
 	return true
 }
 
-// evalFilters is a query's filters evaluated once per person (expanded to
-// distinct ids) and once per propset; nil means "no filter of that scope".
+// evalFilters is one family's filters evaluated once per person (expanded
+// to distinct ids), once per attribute tuple (filters on the Mapping's
+// version, platform and deployment properties) and once per propset (other
+// event properties); nil means "no filter of that kind".
 type evalFilters struct {
-	didOK, psOK []bool
+	didOK, tupOK, psOK []bool
 }
 
-// filters must be called with x.mu held.
-func (x *index) filters(p *plan) evalFilters {
-	var f evalFilters
-	if len(p.personFs) > 0 {
-		f.didOK = x.personCache.didOK(x, p.personKey, p.personFs)
+// pass reports whether event i of c passes the filters.
+func (f *evalFilters) pass(c *chunk, i int) bool {
+	return (f.didOK == nil || f.didOK[c.did[i]]) && (f.tupOK == nil || f.tupOK[c.tup[i]]) &&
+		(f.psOK == nil || f.psOK[c.ps[i]])
+}
+
+// none reports whether no filter applies.
+func (f *evalFilters) none() bool { return f.didOK == nil && f.tupOK == nil && f.psOK == nil }
+
+// splitTuple separates the event filters an attribute tuple answers (their
+// key is one of the Mapping's three properties) from the rest, which need
+// the property index.
+func (x *index) splitTuple(fs []datasource.Filter) (tup, rest []datasource.Filter) {
+	for _, f := range fs {
+		if x.tupleSlot(f.Key) >= 0 {
+			tup = append(tup, f)
+		} else {
+			rest = append(rest, f)
+		}
 	}
-	if len(p.eventFs) > 0 {
-		f.psOK = x.psCache.get(p.filterKey, p.eventFs, x.props)
+	return tup, rest
+}
+
+// tupleSlot is the position of key in an attribute tuple, or -1.
+func (x *index) tupleSlot(key string) int {
+	for i, k := range x.keys {
+		if k != "" && k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// filters evaluates family k's filters of p; x.mu must be held.
+func (x *index) filters(p *plan, k datasource.EventKind) evalFilters {
+	var f evalFilters
+	ff := p.filters(k)
+	if len(ff.personFs) > 0 {
+		f.didOK = x.personCache.didOK(x, ff.personKey, ff.personFs)
+	}
+	tup, rest := x.splitTuple(ff.eventFs)
+	if len(tup) > 0 {
+		f.tupOK = x.tupleOK(tup)
+	}
+	if len(rest) > 0 {
+		f.psOK = x.psCache.get(datasource.FilterStrings(rest), rest, x.props)
 	}
 	return f
+}
+
+// tupleOK evaluates filters on the tuple's properties once per interned
+// tuple: a few hundred entries, so it is not cached. Value id 0 is
+// "missing", as a missing or null property is for Filter.Match.
+func (x *index) tupleOK(fs []datasource.Filter) []bool {
+	ok := make([]bool, len(x.tups))
+	for id, t := range x.tups {
+		vals := [3]uint32{t.ver, t.plat, t.dep}
+		ok[id] = true
+		for _, f := range fs {
+			v := vals[x.tupleSlot(f.Key)]
+			if !f.Match(x.vals[v], v != 0) {
+				ok[id] = false
+				break
+			}
+		}
+	}
+	return ok
+}
+
+// needsProps reports whether some family of p filters on event properties
+// that only the property index holds.
+func (x *index) needsProps(p *plan) bool {
+	for k := range p.fam {
+		if _, rest := x.splitTuple(p.fam[k].eventFs); len(rest) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // personFilterCache keeps person-filter results between queries: reading
@@ -146,7 +217,8 @@ type psFilterCache struct {
 	m  map[string][]bool
 }
 
-func (c *psFilterCache) get(key string, fs []datasource.Filter, p *propIndex) []bool {
+func (c *psFilterCache) get(keys []string, fs []datasource.Filter, p *propIndex) []bool {
+	key := strings.Join(keys, "\x00")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ok := c.m[key]

@@ -24,11 +24,11 @@ func kindMask(k datasource.EventKind) uint16 {
 }
 
 // scan calls fn for every event in [p.from, p.to) of the family that passes
-// the filters and, when hour >= 0, falls in that local hour. The drill
+// the family's filters and, when hour >= 0, falls in that local hour. The drill
 // views use it; Snapshot has its own tighter loop.
 func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, hour int,
 	fn func(c *chunk, ci, i int, ms int64)) error {
-	f := x.filters(p)
+	f := x.filters(p, kind)
 	mask := kindMask(kind)
 	var ht *hourTable
 	if hour >= 0 {
@@ -46,8 +46,7 @@ func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, ho
 			if ms < p.from || ms >= p.to || (mask != 0 && c.msk[i]&mask == 0) {
 				continue
 			}
-			did, ps := c.did[i], c.ps[i]
-			if (f.didOK != nil && !f.didOK[did]) || (f.psOK != nil && !f.psOK[ps]) {
+			if !f.pass(c, i) {
 				continue
 			}
 			if ht != nil && ht.hour(ms) != hour {
@@ -65,7 +64,7 @@ func (x *index) needProps(ctx context.Context, p *plan, props ...bool) error {
 	if err := x.waitCover(ctx, p.prevFrom); err != nil {
 		return err
 	}
-	if len(p.eventFs) == 0 && (len(props) == 0 || !props[0]) {
+	if !x.needsProps(p) && (len(props) == 0 || !props[0]) {
 		return nil
 	}
 	_, err := x.propsFor(ctx)

@@ -60,7 +60,7 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	f := x.filters(p)
+	f := x.snapFilters(p)
 	var todo []int
 	total := 0
 	for ci, c := range x.chunks {
@@ -94,7 +94,7 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 
 // scanPart scans every workers-th chunk of todo, starting at w: chunks are
 // time-ordered, so interleaving shares recent and old data fairly.
-func (x *index) scanPart(ctx context.Context, p *plan, f evalFilters, todo []int, w, workers int) (*snapPart, error) {
+func (x *index) scanPart(ctx context.Context, p *plan, f snapFilters, todo []int, w, workers int) (*snapPart, error) {
 	words := (len(x.persons) + 63) / 64
 	part := &snapPart{mark: make([]uint8, len(x.persons)), latest: make([]lastHB, len(x.persons)),
 		bits: make([]uint64, words*p.buckets), errSeries: make([]int64, p.buckets),
@@ -116,7 +116,7 @@ func (x *index) scanPart(ctx context.Context, p *plan, f evalFilters, todo []int
 type scanState struct {
 	x        *index
 	p        *plan
-	f        evalFilters
+	f        snapFilters
 	part     *snapPart
 	words    int
 	ht       *hourTable
@@ -152,18 +152,22 @@ func (s *scanState) hour(ms int64) int {
 // scanChunk adds chunk ci. Without filters, a chunk inside the range is
 // read family by family from its offset lists; with filters, every event
 // is tested anyway, so one pass tests each once. Chunks across an edge of
-// the range test each event's time too.
+// the range test each event's time too. When the families read the
+// filters differently, each family is read from its own offset list under
+// its own filters (split).
 func (s *scanState) scanChunk(ci int, c *chunk) {
 	p := s.p
 	inside := c.minMs >= p.from && c.maxMs < p.to
-	unfiltered := s.f.didOK == nil && s.f.psOK == nil
+	unfiltered := s.f.uniform && s.f.any.none()
 	switch {
+	case c.minMs >= p.prevFrom && c.maxMs < p.from:
+		s.inPrevious(c)
+	case !s.f.uniform:
+		s.split(ci, c, inside)
 	case inside && unfiltered:
 		s.inRange(ci, c)
 	case inside:
 		s.inRangeFiltered(ci, c)
-	case c.minMs >= p.prevFrom && c.maxMs < p.from:
-		s.inPrevious(c)
 	case unfiltered:
 		s.acrossEdgeLists(ci, c)
 	default:
@@ -171,10 +175,8 @@ func (s *scanState) scanChunk(ci int, c *chunk) {
 	}
 }
 
-// pass reports whether event i of c passes the filters.
-func (s *scanState) pass(c *chunk, i int) bool {
-	return (s.f.didOK == nil || s.f.didOK[c.did[i]]) && (s.f.psOK == nil || s.f.psOK[c.ps[i]])
-}
+// pass reports whether event i of c passes the filters (uniform only).
+func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 
 // inRange adds an unfiltered chunk that lies inside the range.
 func (s *scanState) inRange(ci int, c *chunk) {
@@ -197,10 +199,11 @@ func (s *scanState) inRange(ci int, c *chunk) {
 // inRangeFiltered adds a chunk inside the range under filters: the filter
 // test comes first, and most events stop there.
 func (s *scanState) inRangeFiltered(ci int, c *chunk) {
-	part, didOK, psOK, didPerson := s.part, s.f.didOK, s.f.psOK, s.x.didPerson
-	ps, msk := c.ps[:len(c.did)], c.msk[:len(c.did)]
+	f := s.f.any
+	part, didOK, tupOK, psOK, didPerson := s.part, f.didOK, f.tupOK, f.psOK, s.x.didPerson
+	ps, tup, msk := c.ps[:len(c.did)], c.tup[:len(c.did)], c.msk[:len(c.did)]
 	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (psOK != nil && !psOK[ps[i]]) {
+		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tup[i]]) || (psOK != nil && !psOK[ps[i]]) {
 			continue
 		}
 		part.events++
@@ -221,9 +224,11 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 	}
 }
 
+// inPrevious marks the persons with a heartbeat in a chunk that lies in
+// the previous period.
 func (s *scanState) inPrevious(c *chunk) {
 	for _, o := range c.hb {
-		if i := int(o); s.pass(c, i) {
+		if i := int(o); s.f.hb.pass(c, i) {
 			s.part.mark[s.x.didPerson[c.did[i]]] |= 2
 		}
 	}

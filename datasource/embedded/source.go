@@ -23,21 +23,61 @@ type engine interface {
 }
 
 // plan is a Query made ready for an engine: scopes resolved, the zone
-// loaded, the range in unix milliseconds.
+// loaded, the range in unix milliseconds, and the filters as each event
+// family reads them (datasource.Mapping.FiltersFor).
 type plan struct {
-	q         datasource.Query
-	loc       *time.Location
-	from, to  int64 // [from, to) in ms
-	prevFrom  int64 // Range.Previous().From in ms; previous is [prevFrom, from)
-	step      int64 // ms; 0 when the range has no buckets
-	buckets   int
-	personFs  []datasource.Filter
-	eventFs   []datasource.Filter
-	filterKey string // identifies eventFs for the index's propset cache
-	personKey string // identifies personFs for the index's person cache
+	q        datasource.Query
+	loc      *time.Location
+	from, to int64 // [from, to) in ms
+	prevFrom int64 // Range.Previous().From in ms; previous is [prevFrom, from)
+	step     int64 // ms; 0 when the range has no buckets
+	buckets  int
+	// fam holds, per datasource.EventKind, the filters that family
+	// applies: KindAny (totals, values, the events of every name) as
+	// written, the others as FiltersFor reads them.
+	fam         [4]famFilters
+	notNarrowed datasource.NotNarrowed
 }
 
-func newPlan(ctx context.Context, e engine, q datasource.Query) (*plan, error) {
+// famFilters is one family's filters split by scope, with keys that
+// identify each list for the index's caches.
+type famFilters struct {
+	personFs  []datasource.Filter
+	eventFs   []datasource.Filter
+	personKey string // identifies personFs for the index's person cache
+	filterKey string // identifies eventFs
+}
+
+func newFamFilters(fs []datasource.Filter) famFilters {
+	var ff famFilters
+	for _, f := range fs {
+		if f.Scope == datasource.ScopeEvent {
+			ff.eventFs = append(ff.eventFs, f)
+			ff.filterKey += f.String() + "\x00"
+		} else {
+			ff.personFs = append(ff.personFs, f)
+			ff.personKey += f.String() + "\x00"
+		}
+	}
+	return ff
+}
+
+// filters returns the filters family k applies.
+func (p *plan) filters(k datasource.EventKind) *famFilters { return &p.fam[k] }
+
+// uniform reports whether every family applies the same filters, so one
+// test per event serves them all.
+func (p *plan) uniform() bool {
+	a := &p.fam[datasource.KindAny]
+	for _, f := range p.fam[1:] {
+		if f.personKey != a.personKey || f.filterKey != a.filterKey {
+			return false
+		}
+	}
+	return true
+}
+
+func newPlan(ctx context.Context, e engine, m datasource.Mapping, q datasource.Query) (*plan, error) {
 	loc, err := q.Location()
 	if err != nil {
 		return nil, err
@@ -64,15 +104,10 @@ func newPlan(ctx context.Context, e engine, q datasource.Query) (*plan, error) {
 		p.step = q.Range.Step.Milliseconds()
 		p.buckets = q.Range.Buckets()
 	}
-	for _, f := range fs {
-		if f.Scope == datasource.ScopeEvent {
-			p.eventFs = append(p.eventFs, f)
-			p.filterKey += f.String() + "\x00"
-		} else {
-			p.personFs = append(p.personFs, f)
-			p.personKey += f.String() + "\x00"
-		}
+	for _, k := range []datasource.EventKind{datasource.KindAny, datasource.KindHeartbeat, datasource.KindError, datasource.KindTimer} {
+		p.fam[k] = newFamFilters(m.FiltersFor(k, fs).Apply)
 	}
+	p.notNarrowed = m.NotNarrowed(fs)
 	return p, nil
 }
 
@@ -128,7 +163,7 @@ func (s *Store) Snapshot(ctx context.Context, q datasource.Query) (*datasource.S
 
 func (s *Store) snapshotOn(ctx context.Context, e engine, q datasource.Query) (*datasource.Snapshot, error) {
 	start := time.Now()
-	p, err := newPlan(ctx, e, q)
+	p, err := newPlan(ctx, e, s.opts.mapping, q)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +173,7 @@ func (s *Store) snapshotOn(ctx context.Context, e engine, q datasource.Query) (*
 	}
 	snap.Source = s.Info()
 	snap.Query = q
+	snap.NotNarrowed = p.notNarrowed
 	snap.GeneratedAt = s.opts.now()
 	snap.Took = time.Since(start)
 	return snap, nil
@@ -152,7 +188,7 @@ func (s *Store) Values(ctx context.Context, q datasource.ValuesQuery) ([]datasou
 }
 
 func (s *Store) valuesOn(ctx context.Context, e engine, q datasource.ValuesQuery) ([]datasource.ValueCount, error) {
-	p, err := newPlan(ctx, e, q.Query)
+	p, err := newPlan(ctx, e, s.opts.mapping, q.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +223,7 @@ func (s *Store) Events(ctx context.Context, q datasource.EventsQuery) ([]datasou
 }
 
 func (s *Store) eventsOn(ctx context.Context, e engine, q datasource.EventsQuery) ([]datasource.Event, error) {
-	p, err := newPlan(ctx, e, q.Query)
+	p, err := newPlan(ctx, e, s.opts.mapping, q.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +246,7 @@ func (s *Store) Installations(ctx context.Context, q datasource.InstallationsQue
 }
 
 func (s *Store) installationsOn(ctx context.Context, e engine, q datasource.InstallationsQuery) ([]datasource.Installation, error) {
-	p, err := newPlan(ctx, e, q.Query)
+	p, err := newPlan(ctx, e, s.opts.mapping, q.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +277,7 @@ func (s *Store) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]d
 }
 
 func (s *Store) breakdownOn(ctx context.Context, e engine, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	p, err := newPlan(ctx, e, q.Query)
+	p, err := newPlan(ctx, e, s.opts.mapping, q.Query)
 	if err != nil {
 		return nil, err
 	}

@@ -85,20 +85,36 @@ func (s *sqlq) kindExpr(names []string) {
 	s.add("(e.name_id IN (SELECT id FROM event_names WHERE name IN ").list(names).add("))")
 }
 
-// matching writes "WITH m AS (...)": events in [from, to) that pass every
-// filter, with their person and family flags.
+// matching writes "WITH m AS (...)": events in [from, to) with their person
+// and, per family, whether the event counts for it: a (any event) passes
+// the filters as written; hb, er and tm belong to the family and pass its
+// filters (datasource.Mapping.FiltersFor).
 func (e *sqlEngine) matching(p *plan, from, to int64) *sqlq {
 	s := &sqlq{}
 	s.add(`WITH m AS (SELECT e.id, e.ts, e.propset_id AS ps, e.did_id AS did, d.person_id AS pid, `)
+	s.passExpr(p.filters(datasource.KindAny))
+	s.add(" AS a, ")
 	s.kindExpr(e.m.Heartbeat)
+	s.add(" AND ")
+	s.passExpr(p.filters(datasource.KindHeartbeat))
 	s.add(" AS hb, ")
 	s.kindExpr(e.m.Errors)
+	s.add(" AND ")
+	s.passExpr(p.filters(datasource.KindError))
 	s.add(" AS er, ")
 	s.kindExpr(e.m.Timers)
-	s.add(` AS tm FROM events e JOIN distinct_ids d ON d.id = e.did_id WHERE e.ts >= ? AND e.ts < ?`, from, to)
-	if len(p.personFs) > 0 {
+	s.add(" AND ")
+	s.passExpr(p.filters(datasource.KindTimer))
+	s.add(` AS tm FROM events e JOIN distinct_ids d ON d.id = e.did_id WHERE e.ts >= ? AND e.ts < ?) `, from, to)
+	return s
+}
+
+// passExpr is a 0/1 expression: does the event pass ff?
+func (s *sqlq) passExpr(ff *famFilters) {
+	s.add("(1")
+	if len(ff.personFs) > 0 {
 		s.add(` AND e.did_id IN (SELECT d2.id FROM distinct_ids d2 JOIN persons p ON p.id = d2.person_id WHERE `)
-		for i, f := range p.personFs {
+		for i, f := range ff.personFs {
 			if i > 0 {
 				s.add(" AND ")
 			}
@@ -106,9 +122,9 @@ func (e *sqlEngine) matching(p *plan, from, to int64) *sqlq {
 		}
 		s.add(")")
 	}
-	if len(p.eventFs) > 0 {
+	if len(ff.eventFs) > 0 {
 		s.add(` AND e.propset_id IN (SELECT id FROM propsets_json WHERE `)
-		for i, f := range p.eventFs {
+		for i, f := range ff.eventFs {
 			if i > 0 {
 				s.add(" AND ")
 			}
@@ -116,11 +132,10 @@ func (e *sqlEngine) matching(p *plan, from, to int64) *sqlq {
 		}
 		s.add(")")
 	}
-	s.add(") ")
-	return s
+	s.add(")")
 }
 
-// kindCol names m's flag column for a family ("1" for KindAny).
+// kindCol names m's flag column for a family.
 func kindCol(k datasource.EventKind) string {
 	switch k {
 	case datasource.KindHeartbeat:
@@ -130,7 +145,7 @@ func kindCol(k datasource.EventKind) string {
 	case datasource.KindTimer:
 		return "tm"
 	}
-	return "1"
+	return "a"
 }
 
 // eachRow runs a query and calls fn for every row.

@@ -23,7 +23,7 @@ func (e *sqlEngine) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot
 	snap.Errors.Series = r.EmptySeries()
 	snap.Timers.Series = r.EmptySeries()
 
-	s := e.matching(p, p.from, p.to).add(`SELECT count(*), count(DISTINCT CASE WHEN hb THEN pid END),
+	s := e.matching(p, p.from, p.to).add(`SELECT COALESCE(sum(a), 0), count(DISTINCT CASE WHEN hb THEN pid END),
 		COALESCE(sum(er), 0), COALESCE(sum(tm), 0) FROM m`)
 	if err := tx.QueryRowContext(ctx, s.b.String(), s.args...).Scan(&snap.Totals.Events,
 		&snap.Installs.Active, &snap.Errors.Total, &snap.Timers.Total); err != nil {
@@ -100,9 +100,9 @@ func (e *sqlEngine) latestHeartbeats(p *plan, from, to int64, hourFilter bool, h
 func (e *sqlEngine) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
 	s := e.matching(p, p.from, p.to)
 	if scope == datasource.ScopeEvent {
-		s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps GROUP BY 1`, key)
+		s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps WHERE a GROUP BY 1`, key)
 	} else {
-		s.add(`SELECT ttmon_value(p.properties, ?), count(*) FROM (SELECT DISTINCT pid FROM m) x
+		s.add(`SELECT ttmon_value(p.properties, ?), count(*) FROM (SELECT DISTINCT pid FROM m WHERE a) x
 			JOIN persons p ON p.id = x.pid GROUP BY 1`, key)
 	}
 	m, err := valueCounts(ctx, e.db, s, false)

@@ -157,7 +157,11 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 	if err != nil {
 		return nil, err
 	}
-	return snapshotAt(q, drift), nil
+	snap := snapshotAt(q, drift)
+	// Which panes a filter cannot narrow, as a real adapter says it.
+	props, _ := s.Properties(ctx)
+	snap.NotNarrowed = datasource.DefaultMapping().NotNarrowed(datasource.ResolveScopes(q.Filters, props))
+	return snap, nil
 }
 
 // Calls is the number of Snapshot calls so far.
