@@ -74,7 +74,7 @@ type Scan struct {
 // prompt and the parser cannot disagree about where a key ends or what
 // the operators are.
 func ScanFilter(in string, caret int) Scan {
-	s := &scanner{parser: parser{in: in}, caret: byteOffset(in, caret)}
+	s := &scanner{parser: parser{in: in}, caret: byteOffset(in, caret), tokens: make([]Token, 0, 8)}
 	s.scan()
 	out := Scan{Tokens: s.tokens, At: s.at}
 	for i := range out.Tokens {

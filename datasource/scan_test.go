@@ -170,3 +170,14 @@ func TestOpOf(t *testing.T) {
 		t.Error("half an operator is one")
 	}
 }
+
+// BenchmarkScanFilter is one keystroke's reading of the prompt: a list
+// filter with the caret in its last item.
+func BenchmarkScanFilter(b *testing.B) {
+	in := `event.app_version not in ("4.2.0", 4.2.1, 4.3`
+	n := utf8.RuneCountInString(in)
+	b.ReportAllocs()
+	for b.Loop() {
+		ScanFilter(in, n)
+	}
+}
