@@ -49,7 +49,7 @@ func (a *app) runCheck(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer closeSrc()
-	ch, ok := src.(datasource.Checker)
+	ch, ok := datasource.As[datasource.Checker](src)
 	if !ok {
 		return fmt.Errorf("%s cannot check its setup", src.Info())
 	}

@@ -39,17 +39,8 @@ func (a *app) openPostHog(_ context.Context) (datasource.Source, func(), error) 
 // pacerOf finds the budget decorator in src's chain of decorators; nil
 // when src has none (the embedded store).
 func pacerOf(src datasource.Source) *pace.Source {
-	for src != nil {
-		if p, ok := src.(*pace.Source); ok {
-			return p
-		}
-		u, ok := src.(interface{ Unwrap() datasource.Source })
-		if !ok {
-			return nil
-		}
-		src = u.Unwrap()
-	}
-	return nil
+	p, _ := datasource.As[*pace.Source](src)
+	return p
 }
 
 // budgetStatement is `ttmon check`'s line on the query budget: which one

@@ -102,7 +102,7 @@ func (c Catalog) Local() []Cohort {
 
 // FromSource lists the source's own cohorts, or nothing when it keeps none.
 func FromSource(ctx context.Context, src datasource.Source) ([]Cohort, error) {
-	l, ok := src.(datasource.CohortLister)
+	l, ok := datasource.As[datasource.CohortLister](src)
 	if !ok {
 		return nil, nil
 	}

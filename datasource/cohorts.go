@@ -8,10 +8,10 @@ import (
 
 // CohortLister is implemented by sources whose backend keeps its own cohorts
 // (PostHog). The cohort picker lists them next to the cohorts from the config
-// file; picking one adds the filter Cohort.Filter() returns. Sources without
-// backend cohorts either do not implement it or return an empty list.
-// Decorators (cache, pace) implement it by delegating, returning an empty
-// list when the source they wrap has no cohorts.
+// file; picking one adds the filter Cohort.Filter() returns. Ask for it
+// with As, never a type assertion: decorators (pace, shared) that change
+// how cohorts are listed implement it as relays (Relayer), which As counts
+// only over a source that keeps cohorts.
 type CohortLister interface {
 	Cohorts(ctx context.Context) ([]Cohort, error)
 }

@@ -180,20 +180,48 @@ func (o Op) MarshalText() ([]byte, error) {
 // UnmarshalText reads an operator symbol ("=", "!=", "in", "not in",
 // "is set", "is not set", "is latest", "is not latest").
 func (o *Op) UnmarshalText(b []byte) error {
-	s := strings.ToLower(strings.Join(strings.Fields(string(b)), " "))
+	op, ok := OpOf(string(b))
+	if !ok {
+		return fmt.Errorf("operator %q: use =, !=, in, not in, is set, is not set, is latest or is not latest", b)
+	}
+	*o = op
+	return nil
+}
+
+// opNames are the operators as written, indexed by Op: the one list of
+// the grammar's operator words (ParseFilter, ScanFilter, completion).
+var opNames = []string{"=", "!=", "in", "not in", "is set", "is not set", "is latest", "is not latest"}
+
+// Ops are the operators in the order the prompt documents them.
+func Ops() []Op {
+	out := make([]Op, len(opNames))
+	for i := range out {
+		out[i] = Op(i)
+	}
+	return out
+}
+
+// OpOf reads an operator as written, in any case and spacing ("==" is
+// "="); false for anything else.
+func OpOf(s string) (Op, bool) {
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
 	if s == "==" {
 		s = "="
 	}
 	for i, n := range opNames {
 		if n == s {
-			*o = Op(i)
-			return nil
+			return Op(i), true
 		}
 	}
-	return fmt.Errorf("operator %q: use =, !=, in, not in, is set, is not set, is latest or is not latest", b)
+	return 0, false
 }
 
-var opNames = []string{"=", "!=", "in", "not in", "is set", "is not set", "is latest", "is not latest"}
+// TakesList reports whether the operator is followed by a list: in, not in.
+func (o Op) TakesList() bool { return o == OpIn || o == OpNotIn }
+
+// TakesNoValue reports whether the operator ends the filter: is set, is
+// not set, is latest, is not latest.
+func (o Op) TakesNoValue() bool { return o >= OpIsSet && o <= OpNotLatest }
 
 // String returns the operator's symbol.
 func (o Op) String() string {

@@ -77,6 +77,8 @@ func (v *rowsView) key(k tea.KeyMsg) (handled bool) {
 	return false
 }
 
+var _ Finder = (*rowsView)(nil)
+
 // ClearFind drops a kept search; it reports whether there was one (esc
 // then means "clear", not "back").
 func (v *rowsView) ClearFind() bool {

@@ -117,6 +117,13 @@ type Drill interface {
 	Capturing() bool
 }
 
+// Finder is a drill view that keeps its search (the rows its find line
+// narrowed to) after the line closes. esc clears that search before it
+// leaves the view: ClearFind drops it and reports whether there was one.
+type Finder interface {
+	ClearFind() bool
+}
+
 // Request lists the Source calls a drill view needs. The poller fills in
 // each one's Query (range and filters of the moment) and asks them in
 // order.

@@ -21,8 +21,8 @@ const (
 	compItem           // an item of an in (...) list
 )
 
-// compCtx is where the caret is in a filter expression, read the way
-// datasource.ParseFilter reads it: what kind of token, the rune span a
+// compCtx is where the caret is in a filter expression, as
+// datasource.ScanFilter reads it: what kind of token, the rune span a
 // completion replaces, the part already typed, and for values the
 // property they belong to.
 type compCtx struct {
@@ -34,129 +34,20 @@ type compCtx struct {
 	quote      rune // the value's opening quote, if typed
 }
 
-func isKeyR(r rune) bool  { return !unicode.IsSpace(r) && !strings.ContainsRune(`=!(),"'`, r) }
-func isListR(r rune) bool { return !unicode.IsSpace(r) && !strings.ContainsRune(`(),"'`, r) }
+// compKinds maps the scan's caret contexts to the prompt's.
+var compKinds = map[datasource.CaretContext]compKind{
+	datasource.InKey: compKey, datasource.InOp: compOp,
+	datasource.InValue: compValue, datasource.InItem: compItem,
+}
 
 // analyze finds the completion context at caret pos (in runes) of s.
 func analyze(in string, pos int) compCtx {
-	s := []rune(in)
-	pos = min(max(pos, 0), len(s))
-	i := 0
-	skip := func() {
-		for i < len(s) && unicode.IsSpace(s[i]) {
-			i++
-		}
-	}
-	// word reads a quoted string or a run of ok runes from i: its span,
-	// and the quote that opened it (0 for bare).
-	word := func(ok func(rune) bool) (start, end int, q rune) {
-		start = i
-		if i < len(s) && (s[i] == '"' || s[i] == '\'') {
-			q = s[i]
-			i++
-			for i < len(s) && s[i] != q {
-				if s[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			i = min(i+1, len(s))
-			return start, i, q
-		}
-		for i < len(s) && ok(s[i]) {
-			i++
-		}
-		return start, i, 0
-	}
-	unq := func(a, b int, q rune) string {
-		t := string(s[a:b])
-		if q != 0 {
-			t = strings.TrimPrefix(t, string(q))
-		}
-		return t
-	}
-	skip()
-	ks, ke, kq := word(isKeyR)
-	if pos <= ke {
-		return compCtx{kind: compKey, start: min(ks, pos), end: ke, prefix: unq(min(ks, pos), pos, kq)}
-	}
-	key, scope := string(s[ks:ke]), datasource.ScopeAuto
-	if kq == 0 {
-		if k, ok := strings.CutPrefix(key, "person."); ok {
-			key, scope = k, datasource.ScopePerson
-		} else if k, ok := strings.CutPrefix(key, "event."); ok {
-			key, scope = k, datasource.ScopeEvent
-		}
-	} else if f, err := datasource.ParseFilter(string(s[ks:ke]) + " is set"); err == nil {
-		key = f.Key
-	}
-	skip()
-	if pos < i {
-		return compCtx{kind: compOp, start: pos, end: pos, key: key, scope: scope}
-	}
-	value := func() compCtx {
-		skip()
-		vs := i
-		c := compCtx{kind: compValue, start: min(vs, pos), end: len(s), key: key, scope: scope}
-		if vs < len(s) && (s[vs] == '"' || s[vs] == '\'') {
-			c.quote = s[vs]
-		}
-		c.prefix = unq(c.start, pos, c.quote)
-		return c
-	}
-	switch rest := string(s[i:]); {
-	case strings.HasPrefix(rest, "!="), strings.HasPrefix(rest, "=="):
-		i += 2
-		return value()
-	case strings.HasPrefix(rest, "="):
-		i++
-		return value()
-	}
-	os := i
-	var words []string
-	for range 3 {
-		ws := i
-		for i < len(s) && unicode.IsLetter(s[i]) {
-			i++
-		}
-		if i == ws {
-			break
-		}
-		words = append(words, strings.ToLower(string(s[ws:i])))
-		if pos <= i {
-			return compCtx{kind: compOp, start: os, end: i, prefix: string(s[os:pos]), key: key, scope: scope}
-		}
-		if w := strings.Join(words, " "); w == "in" || w == "not in" || endsFilter(w) {
-			break
-		}
-		skip()
-		if pos < i {
-			return compCtx{kind: compOp, start: os, end: pos, prefix: string(s[os:pos]), key: key, scope: scope}
-		}
-	}
-	if w := strings.Join(words, " "); w != "in" && w != "not in" {
-		if pos == len(s) && i == len(s) && !endsFilter(w) {
-			return compCtx{kind: compOp, start: os, end: pos, prefix: string(s[os:pos]), key: key, scope: scope}
-		}
+	at := datasource.ScanFilter(in, pos).At
+	if at.Context == datasource.InNothing {
 		return compCtx{}
 	}
-	skip()
-	if i >= len(s) || s[i] != '(' {
-		return compCtx{}
-	}
-	i++
-	for {
-		skip()
-		is, ie, q := word(isListR)
-		if pos >= is && pos <= ie {
-			return compCtx{kind: compItem, start: is, end: ie, prefix: unq(is, pos, q), key: key, scope: scope, quote: q}
-		}
-		skip()
-		if i >= len(s) || s[i] != ',' || pos < is {
-			return compCtx{}
-		}
-		i++
-	}
+	return compCtx{kind: compKinds[at.Context], start: at.Start, end: at.End, prefix: at.Prefix,
+		scope: at.Scope, key: at.Key, quote: at.Quote}
 }
 
 // compItem is one completion: what the list shows and what tab inserts.
@@ -165,26 +56,31 @@ type compEntry struct {
 	insert      string
 }
 
-// ops are the operators offered after a property name.
-var ops = []compEntry{
-	{"=", "equals", "="},
-	{"!=", "differs, or not set", "!="},
-	{"in (…)", "one of", "in ("},
-	{"not in (…)", "none of, or not set", "not in ("},
-	{"is set", "has the property", "is set"},
-	{"is not set", "lacks it", "is not set"},
-	{"is latest", "the latest version (★)", "is latest"},
-	{"is not latest", "any other version, or not set", "is not latest"},
+// opNotes say what each operator keeps, in the completion list.
+var opNotes = map[datasource.Op]string{
+	datasource.OpEq:        "equals",
+	datasource.OpNeq:       "differs, or not set",
+	datasource.OpIn:        "one of",
+	datasource.OpNotIn:     "none of, or not set",
+	datasource.OpIsSet:     "has the property",
+	datasource.OpIsNotSet:  "lacks it",
+	datasource.OpLatest:    "the latest version (★)",
+	datasource.OpNotLatest: "any other version, or not set",
 }
 
-// endsFilter reports operators that take no value.
-func endsFilter(op string) bool {
-	switch op {
-	case "is set", "is not set", "is latest", "is not latest":
-		return true
+// ops are the operators offered after a property name: the grammar's,
+// in its order; a list operator inserts its opening parenthesis.
+var ops = func() []compEntry {
+	var out []compEntry
+	for _, o := range datasource.Ops() {
+		e := compEntry{label: o.String(), note: opNotes[o], insert: o.String()}
+		if o.TakesList() {
+			e.label, e.insert = o.String()+" (…)", o.String()+" ("
+		}
+		out = append(out, e)
 	}
-	return false
-}
+	return out
+}()
 
 // opEntries are the operators matching what is typed; keyword operators
 // get a space before them when the caret is right after the name.

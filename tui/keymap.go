@@ -34,8 +34,8 @@ type KeyMap struct {
 	// Selection in panes, drill views, tables and the cohort picker.
 	Drill, Up, Down, Left, Right, PageUp, PageDown, Home, End key.Binding
 	Sort, Reverse, Find                                       key.Binding
-	// The prompt's own keys.
-	Complete, PromptPrev, PromptNext, Accept, Cancel key.Binding
+	// The prompt's own keys; Yes and No answer its overwrite question.
+	Complete, PromptPrev, PromptNext, Accept, Cancel, Yes, No key.Binding
 }
 
 // action binds a config name to a binding of the map, with the short
@@ -88,6 +88,8 @@ var actions = []action{
 	{"prompt_next", func(k *KeyMap) *key.Binding { return &k.PromptNext }, "choose", "next completion", true},
 	{"accept", func(k *KeyMap) *key.Binding { return &k.Accept }, "apply", "apply", true},
 	{"cancel", func(k *KeyMap) *key.Binding { return &k.Cancel }, "cancel", "cancel", true},
+	{"yes", func(k *KeyMap) *key.Binding { return &k.Yes }, "yes", "yes: overwrite the saved cohort", true},
+	{"no", func(k *KeyMap) *key.Binding { return &k.No }, "no", "no: choose another name", true},
 }
 
 // full returns the binding of the named action with the help overlay's
@@ -115,7 +117,7 @@ var defaultKeys = map[string][]string{
 	"page_up": {"pgup", "ctrl+u"}, "page_down": {"pgdown", "ctrl+d"}, "home": {"home", "g"}, "end": {"end", "G"},
 	"sort": {"s"}, "reverse": {"o"}, "find": {"f"},
 	"complete": {"tab"}, "prompt_prev": {"up", "ctrl+p"}, "prompt_next": {"down", "ctrl+n"},
-	"accept": {"enter"}, "cancel": {"esc"},
+	"accept": {"enter"}, "cancel": {"esc"}, "yes": {"y", "Y"}, "no": {"n", "N"},
 }
 
 // ActionNames lists the names ui.keys accepts, sorted.

@@ -32,7 +32,7 @@ func (j job) requests() int {
 // lookups spending the reserve, move the interval at once.
 func (p *poller) pace() {
 	p.interval, p.why = p.requested, ""
-	pc, ok := p.src.(datasource.Pacer)
+	pc, ok := datasource.As[datasource.Pacer](p.src)
 	if !ok {
 		return
 	}

@@ -102,7 +102,7 @@ func (m *Model) back(msg tea.KeyMsg) tea.Cmd {
 	if !ok {
 		return m.forward(msg)
 	}
-	if c, ok := d.view.(interface{ ClearFind() bool }); ok && c.ClearFind() {
+	if c, ok := d.view.(panes.Finder); ok && c.ClearFind() {
 		return nil
 	}
 	return m.pop()

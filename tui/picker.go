@@ -31,7 +31,7 @@ type backendMsg struct {
 }
 
 func (m *Model) openPicker() tea.Cmd {
-	_, lister := m.src.(datasource.CohortLister)
+	_, lister := datasource.As[datasource.CohortLister](m.src)
 	m.picker = &picker{items: m.catalog.Local(), backend: lister, pending: lister}
 	if !lister {
 		return nil

@@ -390,11 +390,11 @@ func (m *Model) submitName() tea.Cmd {
 
 func (m *Model) handleOverwriteKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case key.Matches(msg, m.keys.Accept) || msg.String() == "y" || msg.String() == "Y":
+	case key.Matches(msg, m.keys.Accept, m.keys.Yes):
 		name := m.prompt.name
 		m.prompt = nil
 		return m.saveCmd(name, true)
-	case key.Matches(msg, m.keys.Cancel) || msg.String() == "n" || msg.String() == "N":
+	case key.Matches(msg, m.keys.Cancel, m.keys.No):
 		name := m.prompt.name
 		m.openNamePrompt(name)
 		if m.prompt != nil {

@@ -19,13 +19,19 @@ func (m *Model) promptLine() string {
 	head := " " + st.App.Render("ttmon") + st.Sep.Render(" │ ")
 	p := m.prompt
 	if p.kind == promptOverwrite {
-		q := st.Warn.Render("cohort "+quote(p.name)+" is saved already: overwrite it?") + st.Text.Render(" y/n")
+		q := st.Warn.Render("cohort "+quote(p.name)+" is saved already: overwrite it?") + st.Text.Render(" "+yesNo(m.keys))
 		return fit(head+q, m.width)
 	}
 	return fit(head+p.in.View(), m.width)
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
+
+// yesNo is the overwrite question's answer keys, "y/n" by default: the
+// first key of each binding, as remapped.
+func yesNo(k KeyMap) string {
+	return panes.KeyLabel(k.Yes.Keys()[0]) + "/" + panes.KeyLabel(k.No.Keys()[0])
+}
 
 // promptX is the column the popup under the prompt starts at: its text
 // lines up with the input's.

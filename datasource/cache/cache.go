@@ -22,10 +22,10 @@ const DefaultTTL = 10 * time.Minute
 const maxEntries = 512
 
 // Source is the caching decorator. It implements datasource.Source and
-// passes datasource.Pacer, datasource.CohortLister and datasource.Checker
-// through to the source it wraps.
+// changes only Values and Properties; the optional capabilities of the
+// source it wraps are found through Unwrap (datasource.As).
 type Source struct {
-	src datasource.Source
+	datasource.Wrapper
 	ttl time.Duration
 	now func() time.Time
 
@@ -40,12 +40,7 @@ type entry[T any] struct {
 	ok bool
 }
 
-var (
-	_ datasource.Source       = (*Source)(nil)
-	_ datasource.Pacer        = (*Source)(nil)
-	_ datasource.CohortLister = (*Source)(nil)
-	_ datasource.Checker      = (*Source)(nil)
-)
+var _ datasource.Source = (*Source)(nil)
 
 // Option configures New.
 type Option func(*Source)
@@ -58,15 +53,12 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 
 // New wraps src.
 func New(src datasource.Source, opts ...Option) *Source {
-	s := &Source{src: src, ttl: DefaultTTL, now: time.Now, values: map[string]entry[[]datasource.ValueCount]{}}
+	s := &Source{Wrapper: datasource.Wrap(src), ttl: DefaultTTL, now: time.Now, values: map[string]entry[[]datasource.ValueCount]{}}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
-
-// Unwrap returns the wrapped source.
-func (s *Source) Unwrap() datasource.Source { return s.src }
 
 // valuesKey identifies a Values question. A preset range ("24h") is keyed
 // by its name, not its instants: the window slides every bucket, and a
@@ -91,7 +83,7 @@ func (s *Source) Values(ctx context.Context, q datasource.ValuesQuery) ([]dataso
 		return clone(e.v), nil
 	}
 	s.mu.Unlock()
-	v, err := s.src.Values(ctx, q)
+	v, err := s.Inner.Values(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +103,7 @@ func (s *Source) Properties(ctx context.Context) ([]datasource.Property, error) 
 		return v, nil
 	}
 	s.mu.Unlock()
-	v, err := s.src.Properties(ctx)
+	v, err := s.Inner.Properties(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,51 +137,4 @@ func clone[T any](v []T) []T {
 		return nil
 	}
 	return append(make([]T, 0, len(v)), v...)
-}
-
-// Snapshot passes through.
-func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
-	return s.src.Snapshot(ctx, q)
-}
-
-// Events passes through.
-func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]datasource.Event, error) {
-	return s.src.Events(ctx, q)
-}
-
-// Installations passes through.
-func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQuery) ([]datasource.Installation, error) {
-	return s.src.Installations(ctx, q)
-}
-
-// Breakdown passes through.
-func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	return s.src.Breakdown(ctx, q)
-}
-
-// Info is the wrapped source's.
-func (s *Source) Info() datasource.Info { return s.src.Info() }
-
-// PollInterval is the wrapped source's when it paces, else requested.
-func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
-	if p, ok := s.src.(datasource.Pacer); ok {
-		return p.PollInterval(requested)
-	}
-	return requested, ""
-}
-
-// Cohorts is the wrapped source's; none when it has no cohorts.
-func (s *Source) Cohorts(ctx context.Context) ([]datasource.Cohort, error) {
-	if cl, ok := s.src.(datasource.CohortLister); ok {
-		return cl.Cohorts(ctx)
-	}
-	return []datasource.Cohort{}, nil
-}
-
-// Check is the wrapped source's.
-func (s *Source) Check(ctx context.Context, m datasource.Mapping) (*datasource.CheckReport, error) {
-	if ch, ok := s.src.(datasource.Checker); ok {
-		return ch.Check(ctx, m)
-	}
-	return nil, fmt.Errorf("%s cannot check its setup", s.src.Info())
 }

@@ -81,10 +81,14 @@ func TestPropertiesAndPassThrough(t *testing.T) {
 	if st.props != 1 {
 		t.Errorf("properties asked %d times", st.props)
 	}
-	if iv, why := c.PollInterval(time.Second); iv != 2*time.Second || why != "budget" {
+	p, ok := datasource.As[datasource.Pacer](c)
+	if !ok {
+		t.Fatal("the wrapped source's Pacer is not found through the cache")
+	}
+	if iv, why := p.PollInterval(time.Second); iv != 2*time.Second || why != "budget" {
 		t.Errorf("Pacer not passed through: %v %q", iv, why)
 	}
-	if cs, err := c.Cohorts(context.Background()); err != nil || len(cs) != 0 {
-		t.Errorf("cohorts %v %v", cs, err)
+	if _, ok := datasource.As[datasource.CohortLister](c); ok {
+		t.Error("the cache offers cohorts its source does not keep")
 	}
 }

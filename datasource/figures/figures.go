@@ -35,10 +35,10 @@ import (
 // view costs the backend one more query per TTL at most.
 const DefaultTTL = 5 * time.Minute
 
-// Source is the decorator; New returns it (with datasource.CohortLister
-// when the wrapped source has cohorts).
+// Source is the decorator. The wrapped source's optional capabilities
+// are found through Unwrap (datasource.As).
 type Source struct {
-	src  datasource.Source
+	datasource.Wrapper
 	rule datasource.LatestRule
 	key  string
 	ttl  time.Duration
@@ -53,11 +53,7 @@ type pick struct {
 	at time.Time
 }
 
-var (
-	_ datasource.Source  = (*Source)(nil)
-	_ datasource.Pacer   = (*Source)(nil)
-	_ datasource.Checker = (*Source)(nil)
-)
+var _ datasource.Source = (*Source)(nil)
 
 // Option configures New.
 type Option func(*Source)
@@ -79,24 +75,18 @@ func WithTTL(d time.Duration) Option { return func(s *Source) { s.ttl = d } }
 func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
 
 // New wraps src.
-func New(src datasource.Source, rule datasource.LatestRule, opts ...Option) datasource.Source {
-	s := &Source{src: src, rule: rule, key: "app_version", ttl: DefaultTTL, now: time.Now, picks: map[string]pick{}}
+func New(src datasource.Source, rule datasource.LatestRule, opts ...Option) *Source {
+	s := &Source{Wrapper: datasource.Wrap(src), rule: rule, key: "app_version", ttl: DefaultTTL, now: time.Now, picks: map[string]pick{}}
 	for _, o := range opts {
 		o(s)
-	}
-	if _, ok := src.(datasource.CohortLister); ok {
-		return &lister{s}
 	}
 	return s
 }
 
-// Unwrap returns the wrapped source.
-func (s *Source) Unwrap() datasource.Source { return s.src }
-
 // Snapshot answers q with partial buckets marked and "latest" by the rule.
 func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
 	if len(q.Filters) == 0 {
-		snap, err := s.src.Snapshot(ctx, q)
+		snap, err := s.Inner.Snapshot(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +98,7 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 	if lerr != nil && datasource.HasLatest(q.Filters) {
 		return nil, lerr
 	}
-	snap, err := s.src.Snapshot(ctx, resolve(q, l))
+	snap, err := s.Inner.Snapshot(ctx, resolve(q, l))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +143,7 @@ func (s *Source) latest(ctx context.Context, q datasource.Query) (datasource.Lat
 	if ok && s.now().Sub(p.at) < s.ttl {
 		return p.l, nil
 	}
-	vs, err := s.src.Breakdown(ctx, datasource.BreakdownQuery{
+	vs, err := s.Inner.Breakdown(ctx, datasource.BreakdownQuery{
 		Query: datasource.Query{Range: q.Range, TZ: q.TZ}, Kind: datasource.KindHeartbeat,
 		Scope: datasource.ScopeEvent, Key: s.key, Hour: -1, Limit: 10000,
 	})
@@ -203,12 +193,7 @@ func (s *Source) Values(ctx context.Context, q datasource.ValuesQuery) ([]dataso
 	if q.Query, err = s.resolved(ctx, q.Query); err != nil {
 		return nil, err
 	}
-	return s.src.Values(ctx, q)
-}
-
-// Properties is the wrapped source's.
-func (s *Source) Properties(ctx context.Context) ([]datasource.Property, error) {
-	return s.src.Properties(ctx)
+	return s.Inner.Values(ctx, q)
 }
 
 // Events is the wrapped source's, `is latest` resolved.
@@ -217,7 +202,7 @@ func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]dataso
 	if q.Query, err = s.resolved(ctx, q.Query); err != nil {
 		return nil, err
 	}
-	return s.src.Events(ctx, q)
+	return s.Inner.Events(ctx, q)
 }
 
 // Installations is the wrapped source's, `is latest` resolved.
@@ -226,7 +211,7 @@ func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQu
 	if q.Query, err = s.resolved(ctx, q.Query); err != nil {
 		return nil, err
 	}
-	return s.src.Installations(ctx, q)
+	return s.Inner.Installations(ctx, q)
 }
 
 // Breakdown is the wrapped source's, `is latest` resolved.
@@ -235,35 +220,5 @@ func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]
 	if q.Query, err = s.resolved(ctx, q.Query); err != nil {
 		return nil, err
 	}
-	return s.src.Breakdown(ctx, q)
-}
-
-// Info is the wrapped source's.
-func (s *Source) Info() datasource.Info { return s.src.Info() }
-
-// PollInterval is the wrapped source's when it paces, else requested.
-func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
-	if p, ok := s.src.(datasource.Pacer); ok {
-		return p.PollInterval(requested)
-	}
-	return requested, ""
-}
-
-// Check is the wrapped source's.
-func (s *Source) Check(ctx context.Context, m datasource.Mapping) (*datasource.CheckReport, error) {
-	if ch, ok := s.src.(datasource.Checker); ok {
-		return ch.Check(ctx, m)
-	}
-	return nil, fmt.Errorf("%s cannot check its setup", s.src.Info())
-}
-
-// lister is Source over a source with cohorts (PostHog): only then does
-// the picker offer a backend section.
-type lister struct{ *Source }
-
-var _ datasource.CohortLister = (*lister)(nil)
-
-// Cohorts is the wrapped source's.
-func (l *lister) Cohorts(ctx context.Context) ([]datasource.Cohort, error) {
-	return l.src.(datasource.CohortLister).Cohorts(ctx)
+	return s.Inner.Breakdown(ctx, q)
 }

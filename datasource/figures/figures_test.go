@@ -204,15 +204,11 @@ func TestPartialMarkedWithInjectedClock(t *testing.T) {
 }
 
 func TestOptionalInterfaces(t *testing.T) {
-	if _, ok := New(newFake(), datasource.DefaultLatestRule()).(datasource.CohortLister); ok {
-		t.Error("a source without cohorts gained a cohort list")
+	if c := datasource.Capabilities(New(newFake(), datasource.DefaultLatestRule())); c != 0 {
+		t.Errorf("over a plain source the decorator claims %s", c)
 	}
-	if _, ok := New(withCohorts{newFake()}, datasource.DefaultLatestRule()).(datasource.CohortLister); !ok {
+	if _, ok := datasource.As[datasource.CohortLister](New(withCohorts{newFake()}, datasource.DefaultLatestRule())); !ok {
 		t.Error("the cohort list was lost")
-	}
-	p := New(newFake(), datasource.DefaultLatestRule()).(datasource.Pacer)
-	if d, _ := p.PollInterval(time.Second); d != time.Second {
-		t.Errorf("PollInterval = %s", d)
 	}
 }
 

@@ -29,10 +29,12 @@ type RequestCounter interface {
 	Requests() int64
 }
 
-// Source is the pacing decorator. It implements datasource.Source,
-// datasource.Pacer, datasource.CohortLister and datasource.Checker.
+// Source is the pacing decorator. It implements datasource.Source and
+// datasource.Pacer, and paces the wrapped source's datasource.CohortLister
+// and datasource.Checker when it has them (it relays them: see
+// datasource.Relayer).
 type Source struct {
-	src datasource.Source
+	datasource.Wrapper
 	o   options
 	sem chan struct{}
 
@@ -55,6 +57,7 @@ var (
 	_ datasource.Pacer        = (*Source)(nil)
 	_ datasource.CohortLister = (*Source)(nil)
 	_ datasource.Checker      = (*Source)(nil)
+	_ datasource.Relayer      = (*Source)(nil)
 )
 
 type options struct {
@@ -106,7 +109,7 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 	}
 	o.concurrency = max(o.concurrency, 1)
 	o.reserve = min(max(o.reserve, 0), 0.9)
-	s := &Source{src: src, o: o, sem: make(chan struct{}, o.concurrency), basis: Configured}
+	s := &Source{Wrapper: datasource.Wrap(src), o: o, sem: make(chan struct{}, o.concurrency), basis: Configured}
 	if b.IsAuto() {
 		b, s.basis = LegacyBudget, Assumed
 		s.probe = probe{to: DefaultBudget, at: o.now().Add(LegacyBudget.Per)}
@@ -119,9 +122,6 @@ func New(src datasource.Source, b Budget, opts ...Option) *Source {
 	s.lookups = &window{limit: math.MaxInt, per: b.Per}
 	return s
 }
-
-// Unwrap returns the wrapped source.
-func (s *Source) Unwrap() datasource.Source { return s.src }
 
 // Budget is the budget ttmon paces to now: the configured one, or the
 // one assumed or learned (see Assumption).
@@ -182,7 +182,7 @@ func (s *Source) call(ctx context.Context, lookup bool, fn func(context.Context)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	rc, counts := s.src.(RequestCounter)
+	rc, counts := datasource.As[RequestCounter](s.Inner)
 	var before int64
 	if counts {
 		before = rc.Requests()

@@ -35,7 +35,8 @@ func TestPaced429(t *testing.T) {
 	}
 	// The wait is the refusal's (its RetryAfter), not the pace's: the
 	// interval stays the budget's, which sharing callers also use.
-	if iv, _ := src.PollInterval(time.Second); iv != 2*time.Second {
+	pacer, _ := datasource.As[datasource.Pacer](src)
+	if iv, _ := pacer.PollInterval(time.Second); iv != 2*time.Second {
 		t.Errorf("interval during the wait: %v, want the budget's 2s", iv)
 	}
 	now = now.Add(4 * time.Second)

@@ -17,7 +17,6 @@ package shared
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -34,21 +33,22 @@ const (
 )
 
 // Source is the sharing decorator. It implements datasource.Source and
-// forwards datasource.Pacer, datasource.CohortLister (shared like the
-// other lookups) and datasource.Checker (not shared: a check is a
-// diagnosis and must reach the backend) to the source it wraps.
+// shares datasource.CohortLister like the other lookups when the source
+// it wraps lists cohorts (it relays it: see datasource.Relayer). The
+// wrapped source's datasource.Pacer and datasource.Checker (not shared:
+// a check is a diagnosis and must reach the backend) are found through
+// Unwrap (datasource.As).
 type Source struct {
-	src datasource.Source
-	g   *group
+	datasource.Wrapper
+	g *group
 
 	calls, shared atomic.Int64
 }
 
 var (
 	_ datasource.Source       = (*Source)(nil)
-	_ datasource.Pacer        = (*Source)(nil)
 	_ datasource.CohortLister = (*Source)(nil)
-	_ datasource.Checker      = (*Source)(nil)
+	_ datasource.Relayer      = (*Source)(nil)
 )
 
 type options struct {
@@ -100,17 +100,14 @@ func New(src datasource.Source, ttl time.Duration, opts ...Option) *Source {
 	}
 	o.maxEntries = max(o.maxEntries, 1)
 	ttlFn := func() time.Duration { return ttl }
-	if p, ok := src.(datasource.Pacer); ok {
+	if p, ok := datasource.As[datasource.Pacer](src); ok {
 		ttlFn = func() time.Duration {
 			iv, _ := p.PollInterval(ttl)
 			return max(iv, ttl)
 		}
 	}
-	return &Source{src: src, g: newGroup(ttlFn, o.errTTL, o.timeout, o.maxEntries, o.now)}
+	return &Source{Wrapper: datasource.Wrap(src), g: newGroup(ttlFn, o.errTTL, o.timeout, o.maxEntries, o.now)}
 }
-
-// Unwrap returns the wrapped source.
-func (s *Source) Unwrap() datasource.Source { return s.src }
 
 // Stats counts what sharing saved.
 type Stats struct {
@@ -147,67 +144,51 @@ func get[T any](s *Source, ctx context.Context, key string, fn func(context.Cont
 // Snapshot is shared by query.
 func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
 	return get(s, ctx, snapshotKey(q), func(ctx context.Context) (*datasource.Snapshot, error) {
-		return s.src.Snapshot(ctx, q)
+		return s.Inner.Snapshot(ctx, q)
 	}, cloneSnapshot)
 }
 
 // Values is shared by question.
 func (s *Source) Values(ctx context.Context, q datasource.ValuesQuery) ([]datasource.ValueCount, error) {
 	return get(s, ctx, valuesKey(q), func(ctx context.Context) ([]datasource.ValueCount, error) {
-		return s.src.Values(ctx, q)
+		return s.Inner.Values(ctx, q)
 	}, slices.Clone)
 }
 
 // Properties is shared.
 func (s *Source) Properties(ctx context.Context) ([]datasource.Property, error) {
-	return get(s, ctx, propertiesKey, s.src.Properties, slices.Clone)
+	return get(s, ctx, propertiesKey, s.Inner.Properties, slices.Clone)
 }
 
 // Events is shared by question.
 func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]datasource.Event, error) {
 	return get(s, ctx, eventsKey(q), func(ctx context.Context) ([]datasource.Event, error) {
-		return s.src.Events(ctx, q)
+		return s.Inner.Events(ctx, q)
 	}, cloneEvents)
 }
 
 // Installations is shared by question.
 func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQuery) ([]datasource.Installation, error) {
 	return get(s, ctx, installationsKey(q), func(ctx context.Context) ([]datasource.Installation, error) {
-		return s.src.Installations(ctx, q)
+		return s.Inner.Installations(ctx, q)
 	}, slices.Clone)
 }
 
 // Breakdown is shared by question.
 func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
 	return get(s, ctx, breakdownKey(q), func(ctx context.Context) ([]datasource.ValueCount, error) {
-		return s.src.Breakdown(ctx, q)
+		return s.Inner.Breakdown(ctx, q)
 	}, slices.Clone)
 }
 
-// Info is the wrapped source's.
-func (s *Source) Info() datasource.Info { return s.src.Info() }
-
-// PollInterval is the wrapped source's when it paces, else requested.
-func (s *Source) PollInterval(requested time.Duration) (time.Duration, string) {
-	if p, ok := s.src.(datasource.Pacer); ok {
-		return p.PollInterval(requested)
-	}
-	return requested, ""
-}
+// Relays names Cohorts: offered only over a source that lists cohorts.
+func (s *Source) Relays() datasource.Caps { return datasource.CanListCohorts }
 
 // Cohorts is the wrapped source's, shared; none when it has no cohorts.
 func (s *Source) Cohorts(ctx context.Context) ([]datasource.Cohort, error) {
-	cl, ok := s.src.(datasource.CohortLister)
+	cl, ok := datasource.As[datasource.CohortLister](s.Inner)
 	if !ok {
 		return []datasource.Cohort{}, nil
 	}
 	return get(s, ctx, cohortsKey, cl.Cohorts, slices.Clone)
-}
-
-// Check is the wrapped source's, never shared.
-func (s *Source) Check(ctx context.Context, m datasource.Mapping) (*datasource.CheckReport, error) {
-	if ch, ok := s.src.(datasource.Checker); ok {
-		return ch.Check(ctx, m)
-	}
-	return nil, fmt.Errorf("%s cannot check its setup", s.src.Info())
 }

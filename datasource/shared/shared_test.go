@@ -345,24 +345,26 @@ func (p *pacedLister) Cohorts(context.Context) ([]datasource.Cohort, error) {
 func TestOptionalInterfacesForwarded(t *testing.T) {
 	p := &pacedLister{fake: *newFake()}
 	s := New(p, time.Minute)
-	if d, why := s.PollInterval(5 * time.Second); d != 15*time.Second || why != "budget" {
+	pc, ok := datasource.As[datasource.Pacer](s)
+	if !ok {
+		t.Fatal("the wrapped pacer is not found through the decorator")
+	}
+	if d, why := pc.PollInterval(5 * time.Second); d != 15*time.Second || why != "budget" {
 		t.Errorf("PollInterval = %s %q, want the wrapped pacer's", d, why)
 	}
+	cl, ok := datasource.As[datasource.CohortLister](s)
+	if !ok || cl != datasource.CohortLister(s) {
+		t.Fatalf("cohorts over a lister: %v, want the sharing decorator's own", cl)
+	}
 	ctx := context.Background()
-	c1, _ := s.Cohorts(ctx)
-	c2, _ := s.Cohorts(ctx)
+	c1, _ := cl.Cohorts(ctx)
+	c2, _ := cl.Cohorts(ctx)
 	if p.cohorts.Load() != 1 || len(c1) != 1 || len(c2) != 1 {
 		t.Errorf("cohorts: %d calls, %v %v; want one shared call", p.cohorts.Load(), c1, c2)
 	}
 	plain := New(newFake(), time.Minute)
-	if d, _ := plain.PollInterval(5 * time.Second); d != 5*time.Second {
-		t.Errorf("no pacer: %s", d)
-	}
-	if cs, err := plain.Cohorts(ctx); err != nil || cs == nil || len(cs) != 0 {
-		t.Errorf("no cohort lister: %v, %v; want an empty list", cs, err)
-	}
-	if _, err := plain.Check(ctx, datasource.DefaultMapping()); err == nil {
-		t.Errorf("no checker: want an error")
+	if c := datasource.Capabilities(plain); c != 0 {
+		t.Errorf("over a plain source the decorator claims %s", c)
 	}
 }
 
