@@ -3,14 +3,16 @@ package posthog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
 )
 
 // Tags of the result sets in the snapshot query. Every set has the same
-// columns, (tag, k, b, v1, v2, v3, v4), so one UNION ALL carries them all
+// columns, (tag, k, b, v1, v2, v3, v4), so one statement carries them all
 // and one request answers all four panes.
 const (
 	tagTotals   = "tot"  // v1 events, v2 active installs, v3 errors, v4 timers
@@ -22,39 +24,92 @@ const (
 )
 
 // snapshotQuery builds the one statement of a Snapshot. fs are resolved
-// filters, applied once in the CTE m of matching events over the previous
-// and the current window. The figures follow datasource/embedded's package
+// filters; each family reads them as datasource.Mapping.FiltersFor says
+// (totals as written). The figures follow datasource/embedded's package
 // doc:
 //   - an installation is a person (person_id, merges applied);
 //   - a version is that of the person's latest heartbeat in range
 //     (argMax over (timestamp, uuid); wrapped in a tuple because argMax
 //     skips NULL values and a missing version must count as unknown);
-//   - buckets and local hours are integer arithmetic on Unix seconds.
+//   - buckets and local hours are integer arithmetic on Unix time.
+//
+// It reads events once. HogQL inlines a CTE at every use, so the earlier
+// form (a CTE of matching events, then one UNION ALL branch per result
+// set) scanned the window six times. Here the scan flags each event
+// (which families' filters it passes, bucket, hour), every event is
+// repeated by arrayJoin once per result set it counts in, keyed by
+// (tag, k, b), and one GROUP BY computes every set; versions are keyed by
+// person first (latest heartbeat) and counted per version by the outer
+// GROUP BY.
 func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []datasource.Filter) *hq {
 	h := newHQ()
 	m := s.o.mapping
 	r := q.Range
-	prev := r.Previous()
-	h.add("WITH m AS (SELECT timestamp, uuid, person_id, ", h.family(m.Heartbeat), " AS hb, ",
-		h.family(m.Errors), " AS er, ", h.family(m.Timers), " AS tm, ", h.value(eventProps, m.VersionProperty),
-		" AS ver FROM events WHERE ", h.where(prev.From, r.To, fs), ")\n")
-	cur := "timestamp >= fromUnixTimestamp(" + h.val(r.From.Unix()) + ")"
-	h.add("SELECT tag, k, b, v1, v2, v3, v4 FROM (\n")
-	h.add("SELECT '", tagTotals, "' AS tag, '' AS k, 0 AS b, count() AS v1, uniqExactIf(person_id, hb) AS v2,",
-		" countIf(er) AS v3, countIf(tm) AS v4 FROM m WHERE ", cur)
-	h.add("\nUNION ALL\nSELECT '", tagPrevious, "' AS tag, '' AS k, 0 AS b, uniqExactIf(person_id, hb) AS v1,",
-		" 0 AS v2, 0 AS v3, 0 AS v4 FROM m WHERE timestamp < fromUnixTimestamp(", h.val(r.From.Unix()), ")")
-	if r.Buckets() > 0 {
-		h.add("\nUNION ALL\nSELECT '", tagBucket, "' AS tag, '' AS k, ", h.bucket(r), " AS b, uniqExactIf(person_id, hb) AS v1,",
-			" countIf(er) AS v2, countIf(tm) AS v3, 0 AS v4 FROM m WHERE ", cur, " GROUP BY b")
+	// Each distinct filter (families may read one filter differently) is
+	// evaluated once, as a column f<i>, never NULL; a family's flag ANDs
+	// the columns of its filters. Writing each family's conditions out in
+	// full would multiply the statement, and PostHog's parser time grows
+	// much faster than its length.
+	var cols []string
+	col := map[string]string{}
+	flag := func(k datasource.EventKind) string {
+		parts := []string{}
+		if k != datasource.KindAny {
+			parts = append(parts, h.family(m.Names(k)))
+		}
+		for _, f := range m.FiltersFor(k, fs).Apply {
+			c := h.cond(f)
+			if col[c] == "" {
+				col[c] = "f" + strconv.Itoa(len(cols))
+				cols = append(cols, "coalesce("+c+", false) AS "+col[c])
+			}
+			parts = append(parts, col[c])
+		}
+		if len(parts) == 0 {
+			return "true"
+		}
+		return strings.Join(parts, " AND ")
 	}
-	h.add("\nUNION ALL\nSELECT '", tagHour, "' AS tag, '' AS k, ", h.hour(loc, r.From, r.To),
-		" AS b, count() AS v1, 0 AS v2, 0 AS v3, 0 AS v4 FROM m WHERE ", cur, " AND tm GROUP BY b")
-	h.add("\nUNION ALL\nSELECT '", tagVersion, "' AS tag, tupleElement(lv, 1) AS k, 0 AS b, count() AS v1, 0 AS v2, 0 AS v3, 0 AS v4",
-		" FROM (SELECT argMax(tuple(ver), tuple(timestamp, uuid)) AS lv FROM m WHERE ", cur, " AND hb GROUP BY person_id) GROUP BY k")
-	h.add("\nUNION ALL\nSELECT '", tagErrVer, "' AS tag, ver AS k, 0 AS b, count() AS v1, 0 AS v2, 0 AS v3, 0 AS v4",
-		" FROM m WHERE ", cur, " AND er GROUP BY k")
-	h.add("\n) LIMIT ", strconv.Itoa(maxRows))
+	flags := flag(datasource.KindAny) + " AS tot, " + flag(datasource.KindHeartbeat) + " AS hb, " +
+		flag(datasource.KindError) + " AS er, " + flag(datasource.KindTimer) + " AS tm"
+	// The previous window only counts heartbeats, so it need not read
+	// other events (PostHog sorts events by day, then name).
+	scan := "SELECT timestamp, uuid, person_id, event, " + h.since(r.From) + " AS cur, " +
+		h.value(eventProps, m.VersionProperty) + " AS ver, " + h.bucket(r) + " AS bk, " + h.hour(loc, r.From, r.To) + " AS hr"
+	if len(cols) > 0 {
+		scan += ", " + strings.Join(cols, ", ")
+	}
+	scan += " FROM events WHERE " + h.where(r.Previous().From, r.To, nil) +
+		" AND (" + h.since(r.From) + " OR " + h.family(m.Heartbeat) + ")"
+	keys := []struct{ key, when string }{
+		{"tuple('" + tagTotals + "', '', 0)", "cur AND (tot OR hb OR er OR tm)"},
+		{"tuple('" + tagPrevious + "', '', 0)", "NOT cur AND hb"},
+		{"tuple('" + tagBucket + "', '', bk)", "cur AND (hb OR er OR tm)"},
+		{"tuple('" + tagHour + "', '', hr)", "cur AND tm"},
+		{"tuple('" + tagErrVer + "', ver, 0)", "cur AND er"},
+		{"tuple('" + tagVersion + "', toString(person_id), 0)", "cur AND hb"},
+	}
+	if r.Buckets() == 0 {
+		keys = slices.Delete(keys, 2, 3)
+	}
+	var ks, ws []string
+	for _, k := range keys {
+		ks, ws = append(ks, k.key), append(ws, k.when)
+	}
+	expand := "SELECT timestamp, uuid, person_id, ver, tot, hb, er, tm, arrayJoin(arrayFilter((x, keep) -> keep, [" +
+		strings.Join(ks, ", ") + "], [" + strings.Join(ws, ", ") + "])) AS g FROM (\n" +
+		"SELECT timestamp, uuid, person_id, ver, bk, hr, cur, " + flags + " FROM (\n" + scan + "))"
+	tag := "tupleElement(g, 1)"
+	h.add("SELECT tag, k, b, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3, sum(v4) AS v4 FROM (\n",
+		"SELECT ", tag, " AS tag,",
+		" if(", tag, " = '", tagVersion, "', tupleElement(argMax(tuple(ver), tuple(timestamp, uuid)), 1), tupleElement(g, 2)) AS k,",
+		" tupleElement(g, 3) AS b,",
+		" multiIf(", tag, " = '", tagTotals, "', countIf(tot), ", tag, " IN ('", tagPrevious, "', '", tagBucket, "'), uniqExactIf(person_id, hb), ",
+		tag, " = '", tagVersion, "', 1, count()) AS v1,",
+		" multiIf(", tag, " = '", tagTotals, "', uniqExactIf(person_id, hb), ", tag, " = '", tagBucket, "', countIf(er), 0) AS v2,",
+		" multiIf(", tag, " = '", tagTotals, "', countIf(er), ", tag, " = '", tagBucket, "', countIf(tm), 0) AS v3,",
+		" if(", tag, " = '", tagTotals, "', countIf(tm), 0) AS v4\n",
+		"FROM (", expand, ")\nGROUP BY g\n) GROUP BY tag, k, b LIMIT ", strconv.Itoa(maxRows))
 	return h
 }
 
@@ -77,6 +132,7 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 	if err != nil {
 		return nil, s.bad(err)
 	}
+	snap.NotNarrowed = s.o.mapping.NotNarrowed(fs)
 	snap.Source = s.Info()
 	snap.Query = q
 	snap.GeneratedAt = s.o.now()
