@@ -18,8 +18,11 @@ import (
 )
 
 // chdbInstall is what a developer runs to get ClickHouse for the
-// differential test; .ci/run runs it too.
-const chdbInstall = "npm ci --prefix datasource/posthog/testdata/chdb --no-audit --no-fund"
+// differential test; .ci/run runs it too. Not npm ci: the lock can only
+// list the platform packages of chdb the registry it was made against
+// serves, and npm ci refuses a lock without the others; npm install
+// --no-save takes the versions from the lock and leaves it alone.
+const chdbInstall = "npm install --prefix datasource/posthog/testdata/chdb --no-save --no-audit --no-fund"
 
 // clickhouse is a ClickHouse engine running in a Node process (chdb, through
 // testdata/chdb/serve.mjs): one session, one statement at a time.
