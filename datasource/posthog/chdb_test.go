@@ -95,6 +95,17 @@ func (c *clickhouse) run(sql string) (chAnswer, error) {
 	if a.Error != "" {
 		return a, fmt.Errorf("ClickHouse: %s", a.Error)
 	}
+	// The answer's own statistics count the rows every part of the
+	// statement read; chdb's result object reports less.
+	var st struct {
+		Statistics struct {
+			Elapsed  float64 `json:"elapsed"`
+			RowsRead int64   `json:"rows_read"`
+		} `json:"statistics"`
+	}
+	if a.Text != "" && json.Unmarshal([]byte(a.Text), &st) == nil && st.Statistics.Elapsed > 0 {
+		a.RowsRead, a.Elapsed = st.Statistics.RowsRead, st.Statistics.Elapsed
+	}
 	return a, nil
 }
 

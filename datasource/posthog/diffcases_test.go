@@ -57,7 +57,7 @@ func TestSameFiguresOnClickHouse(t *testing.T) {
 		r, _ := datasource.ParseRange(name, diffNow)
 		ranges = append(ranges, r)
 	}
-	ranges = append(ranges, custom)
+	ranges = append(ranges, custom, datasource.Range{Name: "custom", From: custom.From, To: custom.To}) // no buckets
 	zones := []string{"UTC", "Europe/Berlin", "Asia/Kathmandu", "America/New_York"}
 	ctx := context.Background()
 	for ri, r := range ranges {

@@ -35,16 +35,52 @@ const (
 //
 // It reads events once. HogQL inlines a CTE at every use, so the earlier
 // form (a CTE of matching events, then one UNION ALL branch per result
-// set) scanned the window six times. Here the scan flags each event
-// (which families' filters it passes, bucket, hour), every event is
-// repeated by arrayJoin once per result set it counts in, keyed by
-// (tag, k, b), and one GROUP BY computes every set; versions are keyed by
-// person first (latest heartbeat) and counted per version by the outer
-// GROUP BY.
+// set) scanned the window six times. Here one scan flags each event (which
+// families' filters it passes, bucket, hour) and groups it by person:
+// counts, the latest heartbeat, and the buckets, hours and versions of the
+// person's events as arrays. One more aggregate folds the persons into a
+// single row of totals and per-key sums (sumMap), and arrayJoin spreads
+// that row into the tagged rows assemble reads.
 func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []datasource.Filter) *hq {
 	h := newHQ()
-	m := s.o.mapping
 	r := q.Range
+	buckets := r.Buckets() > 0
+	h.add("SELECT tag, k, b, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3, sum(v4) AS v4 FROM (\n",
+		"SELECT tupleElement(o, 1) AS tag, tupleElement(o, 2) AS k, tupleElement(o, 3) AS b, tupleElement(o, 4) AS v1,",
+		" tupleElement(o, 5) AS v2, tupleElement(o, 6) AS v3, tupleElement(o, 7) AS v4 FROM (\n",
+		"SELECT arrayJoin(arrayConcat([tuple('", tagTotals, "', '', 0, tot_n, act, er_n, tm_n), tuple('", tagPrevious, "', '', 0, prev_act, 0, 0, 0)],")
+	if buckets {
+		h.add(" arrayMap((x, n) -> tuple('", tagBucket, "', '', x, n, 0, 0, 0), tupleElement(hb_by_b, 1), tupleElement(hb_by_b, 2)),",
+			" arrayMap((x, n) -> tuple('", tagBucket, "', '', x, 0, n, 0, 0), tupleElement(er_by_b, 1), tupleElement(er_by_b, 2)),",
+			" arrayMap((x, n) -> tuple('", tagBucket, "', '', x, 0, 0, n, 0), tupleElement(tm_by_b, 1), tupleElement(tm_by_b, 2)),")
+	}
+	h.add(" arrayMap((x, n) -> tuple('", tagHour, "', '', x, n, 0, 0, 0), tupleElement(tm_by_h, 1), tupleElement(tm_by_h, 2)),",
+		" arrayMap(x -> tuple('", tagVersion, "', tupleElement(x, 1), 0, 1, 0, 0, 0), lvs),",
+		" arrayMap(x -> tuple('", tagErrVer, "', tupleElement(x, 1), 0, 1, 0, 0, 0), errvs))) AS o FROM (\n",
+		"SELECT sum(n_tot) AS tot_n, countIf(hb_cur) AS act, sum(n_er) AS er_n, sum(n_tm) AS tm_n, countIf(hb_prev) AS prev_act,")
+	if buckets {
+		h.add(" sumMap(hb_b, arrayMap(x -> 1, hb_b)) AS hb_by_b, sumMap(er_b, arrayMap(x -> 1, er_b)) AS er_by_b,",
+			" sumMap(tm_b, arrayMap(x -> 1, tm_b)) AS tm_by_b,")
+	}
+	h.add(" sumMap(tm_h, arrayMap(x -> 1, tm_h)) AS tm_by_h, groupArrayIf(lv, hb_cur) AS lvs, arrayFlatten(groupArray(er_v)) AS errvs FROM (\n",
+		"SELECT countIf(tot AND cur) AS n_tot, countIf(er AND cur) AS n_er, countIf(tm AND cur) AS n_tm,",
+		" countIf(hb AND cur) > 0 AS hb_cur, countIf(hb AND NOT cur) > 0 AS hb_prev,",
+		" argMaxIf(tuple(ver), tuple(timestamp, uuid), hb AND cur) AS lv,")
+	if buckets {
+		h.add(" groupUniqArrayIf(bk, hb AND cur) AS hb_b, groupArrayIf(bk, er AND cur) AS er_b, groupArrayIf(bk, tm AND cur) AS tm_b,")
+	}
+	h.add(" groupArrayIf(hr, tm AND cur) AS tm_h, groupArrayIf(tuple(ver), er AND cur) AS er_v FROM (\n",
+		s.flagged(h, r, loc, fs), ") GROUP BY person_id)))\n) GROUP BY tag, k, b LIMIT ", strconv.Itoa(maxRows))
+	return h
+}
+
+// flagged is the snapshot's one scan of events: the previous window's
+// heartbeats and the window's events, each with cur (in the window), the
+// family flags tot, hb, er, tm (the event is of that family and passes its
+// filters; tot: any event passing the filters as written), ver (the
+// version of heartbeats and errors), bk (bucket) and hr (local hour).
+func (s *Source) flagged(h *hq, r datasource.Range, loc *time.Location, fs []datasource.Filter) string {
+	m := s.o.mapping
 	// Each distinct filter (families may read one filter differently) is
 	// evaluated once, as a column f<i>, never NULL; a family's flag ANDs
 	// the columns of its filters. Writing each family's conditions out in
@@ -72,45 +108,23 @@ func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []data
 	}
 	flags := flag(datasource.KindAny) + " AS tot, " + flag(datasource.KindHeartbeat) + " AS hb, " +
 		flag(datasource.KindError) + " AS er, " + flag(datasource.KindTimer) + " AS tm"
-	// The previous window only counts heartbeats, so it need not read
-	// other events (PostHog sorts events by day, then name).
-	scan := "SELECT timestamp, uuid, person_id, event, " + h.since(r.From) + " AS cur, " +
-		h.value(eventProps, m.VersionProperty) + " AS ver, " + h.bucket(r) + " AS bk, " + h.hour(loc, r.From, r.To) + " AS hr"
+	bk := "0"
+	if r.Buckets() > 0 {
+		bk = h.bucket(r)
+	}
+	// Only heartbeats and errors need their version: other events do not
+	// pay for parsing it out of their JSON.
+	scan := "SELECT timestamp, uuid, person_id, event, " + h.since(r.From) + " AS cur, if(" +
+		h.family(slices.Concat(m.Heartbeat, m.Errors)) + ", " + h.value(eventProps, m.VersionProperty) + ", NULL) AS ver, " +
+		bk + " AS bk, " + h.hour(loc, r.From, r.To) + " AS hr"
 	if len(cols) > 0 {
 		scan += ", " + strings.Join(cols, ", ")
 	}
+	// The previous window only counts heartbeats, so it need not read
+	// other events (PostHog sorts events by day, then name).
 	scan += " FROM events WHERE " + h.where(r.Previous().From, r.To, nil) +
 		" AND (" + h.since(r.From) + " OR " + h.family(m.Heartbeat) + ")"
-	keys := []struct{ key, when string }{
-		{"tuple('" + tagTotals + "', '', 0)", "cur AND (tot OR hb OR er OR tm)"},
-		{"tuple('" + tagPrevious + "', '', 0)", "NOT cur AND hb"},
-		{"tuple('" + tagBucket + "', '', bk)", "cur AND (hb OR er OR tm)"},
-		{"tuple('" + tagHour + "', '', hr)", "cur AND tm"},
-		{"tuple('" + tagErrVer + "', ver, 0)", "cur AND er"},
-		{"tuple('" + tagVersion + "', toString(person_id), 0)", "cur AND hb"},
-	}
-	if r.Buckets() == 0 {
-		keys = slices.Delete(keys, 2, 3)
-	}
-	var ks, ws []string
-	for _, k := range keys {
-		ks, ws = append(ks, k.key), append(ws, k.when)
-	}
-	expand := "SELECT timestamp, uuid, person_id, ver, tot, hb, er, tm, arrayJoin(arrayFilter((x, keep) -> keep, [" +
-		strings.Join(ks, ", ") + "], [" + strings.Join(ws, ", ") + "])) AS g FROM (\n" +
-		"SELECT timestamp, uuid, person_id, ver, bk, hr, cur, " + flags + " FROM (\n" + scan + "))"
-	tag := "tupleElement(g, 1)"
-	h.add("SELECT tag, k, b, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3, sum(v4) AS v4 FROM (\n",
-		"SELECT ", tag, " AS tag,",
-		" if(", tag, " = '", tagVersion, "', tupleElement(argMax(tuple(ver), tuple(timestamp, uuid)), 1), tupleElement(g, 2)) AS k,",
-		" tupleElement(g, 3) AS b,",
-		" multiIf(", tag, " = '", tagTotals, "', countIf(tot), ", tag, " IN ('", tagPrevious, "', '", tagBucket, "'), uniqExactIf(person_id, hb), ",
-		tag, " = '", tagVersion, "', 1, count()) AS v1,",
-		" multiIf(", tag, " = '", tagTotals, "', uniqExactIf(person_id, hb), ", tag, " = '", tagBucket, "', countIf(er), 0) AS v2,",
-		" multiIf(", tag, " = '", tagTotals, "', countIf(er), ", tag, " = '", tagBucket, "', countIf(tm), 0) AS v3,",
-		" if(", tag, " = '", tagTotals, "', countIf(tm), 0) AS v4\n",
-		"FROM (", expand, ")\nGROUP BY g\n) GROUP BY tag, k, b LIMIT ", strconv.Itoa(maxRows))
-	return h
+	return "SELECT person_id, timestamp, uuid, ver, bk, hr, cur, " + flags + " FROM (\n" + scan + ")"
 }
 
 // Snapshot computes every pane with one request.
