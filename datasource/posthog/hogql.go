@@ -154,10 +154,10 @@ func (h *hq) where(from, to time.Time, fs []datasource.Filter) string {
 }
 
 // since and before are the two halves of a time bound, to the millisecond
-// as the embedded store reads them: fromUnixTimestamp(seconds) would move
-// an edge of a window that does not start on a whole second, and a
-// DateTime (seconds) bound is what ClickHouse has been seen to round when
-// it prunes parts, dropping an event at 23:59:59.999 just before an edge.
+// as the embedded store reads them: fromUnixTimestamp(seconds) moves an
+// edge that is not on a whole second, and a seconds bound was reported
+// (issue 11) to drop an event at 23:59:59.999 before an edge on one
+// ClickHouse; chdb 26.7 compares both forms exactly.
 func (h *hq) since(t time.Time) string {
 	return "timestamp >= fromUnixTimestamp64Milli(" + h.val(t.UnixMilli()) + ")"
 }
