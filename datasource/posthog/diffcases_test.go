@@ -62,6 +62,9 @@ func TestSameFiguresOnClickHouse(t *testing.T) {
 	ctx := context.Background()
 	for ri, r := range ranges {
 		for fi, fs := range cohorts {
+			if ri >= 2 && fi%3 != 0 { // the other ranges: a third of the filters (runtime)
+				continue
+			}
 			q := datasource.Query{Range: r, TZ: zones[(ri+fi)%len(zones)], Filters: fs}
 			t.Run(fmt.Sprintf("%s %s %v", r.Label(), q.TZ, datasource.FilterStrings(fs)), func(t *testing.T) {
 				want := perFamily(t, st, m, q)
