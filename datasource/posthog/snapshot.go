@@ -112,9 +112,10 @@ func (s *Source) flagged(h *hq, r datasource.Range, loc *time.Location, fs []dat
 	if r.Buckets() > 0 {
 		bk = h.bucket(r)
 	}
-	// Only heartbeats and errors need their version: other events do not
-	// pay for parsing it out of their JSON.
-	scan := "SELECT timestamp, uuid, person_id, event, " + h.since(r.From) + " AS cur, if(" +
+	// Only the window's heartbeats and errors need their version: other
+	// events do not pay for parsing it out of their JSON (it was most of
+	// the statement's time on chdb).
+	scan := "SELECT timestamp, uuid, person_id, event, " + h.since(r.From) + " AS cur, if(" + h.since(r.From) + " AND " +
 		h.family(slices.Concat(m.Heartbeat, m.Errors)) + ", " + h.value(eventProps, m.VersionProperty) + ", NULL) AS ver, " +
 		bk + " AS bk, " + h.hour(loc, r.From, r.To) + " AS hr"
 	if len(cols) > 0 {
