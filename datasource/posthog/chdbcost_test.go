@@ -56,6 +56,7 @@ func TestSnapshotCostOnClickHouse(t *testing.T) {
 		window := ch.must(t, fmt.Sprintf("SELECT count() FROM events WHERE timestamp >= fromUnixTimestamp64Milli(%d) AND timestamp < fromUnixTimestamp64Milli(%d)",
 			r.Previous().From.UnixMilli(), r.To.UnixMilli()))
 		_, wrows, _ := window.table()
+		inWindow, _ := wrows[0][0].(float64)
 		stmts := []struct {
 			name string
 			h    *hq
@@ -89,7 +90,7 @@ func TestSnapshotCostOnClickHouse(t *testing.T) {
 			if answers[i], err = assemble(tb, r); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("| %s %v | %s | %d | %v | %v |", c.rng, datasource.FilterStrings(c.fs), stmts[i].name, a.RowsRead, wrows[0][0], best[i].Round(time.Millisecond))
+			t.Logf("| %s %v | %s | %d | %v | %v |", c.rng, datasource.FilterStrings(c.fs), stmts[i].name, a.RowsRead, int64(inWindow), best[i].Round(time.Millisecond))
 		}
 		if c.fs == nil && !reflect.DeepEqual(answers[0], answers[1]) {
 			t.Errorf("%s: the two statements answer differently:\nbefore %+v\nnow    %+v", c.rng, answers[0], answers[1])
