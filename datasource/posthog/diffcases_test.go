@@ -51,6 +51,7 @@ func TestSameFiguresOnClickHouse(t *testing.T) {
 		{event("error_type", datasource.OpIsNotSet)},
 		{person("seats", datasource.OpEq, "3")},
 		{person("current_platform", datasource.OpEq, "Linux")},
+		{person("is_admin", datasource.OpEq, "true"), person("is_admin", datasource.OpEq, "true"), event("app_version", datasource.OpIsSet)},
 	}
 	var ranges []datasource.Range
 	for _, name := range []string{"24h", "30d", "7d", "1h"} {

@@ -81,20 +81,40 @@ func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []data
 // version of heartbeats and errors), bk (bucket) and hr (local hour).
 func (s *Source) flagged(h *hq, r datasource.Range, loc *time.Location, fs []datasource.Filter) string {
 	m := s.o.mapping
-	// Each distinct filter (families may read one filter differently) is
-	// evaluated once, as a column f<i>, never NULL; a family's flag ANDs
-	// the columns of its filters. Writing each family's conditions out in
-	// full would multiply the statement, and PostHog's parser time grows
-	// much faster than its length.
-	var cols []string
-	col := map[string]string{}
-	flag := func(k datasource.EventKind) string {
-		parts := []string{}
-		if k != datasource.KindAny {
-			parts = append(parts, h.family(m.Names(k)))
-		}
+	kinds := []datasource.EventKind{datasource.KindAny, datasource.KindHeartbeat, datasource.KindError, datasource.KindTimer}
+	// A filter every family applies alike (event filters, cohorts, most
+	// person filters) goes in WHERE, so ClickHouse drops what fails it
+	// first. Each other distinct condition is evaluated once, as a column
+	// f<i>, never NULL, and a family's flag ANDs the columns of its own.
+	// Writing each family's conditions out in full would multiply the
+	// statement, and PostHog's parser time grows much faster than its
+	// length.
+	conds := make([][]string, len(kinds))
+	uses := map[string]int{}
+	var common []string
+	for i, k := range kinds {
 		for _, f := range m.FiltersFor(k, fs).Apply {
 			c := h.cond(f)
+			if slices.Contains(conds[i], c) { // a filter given twice counts once
+				continue
+			}
+			conds[i] = append(conds[i], c)
+			if uses[c]++; uses[c] == len(kinds) {
+				common = append(common, c)
+			}
+		}
+	}
+	var cols []string
+	col := map[string]string{}
+	flag := func(i int) string {
+		var parts []string
+		if kinds[i] != datasource.KindAny {
+			parts = append(parts, h.family(m.Names(kinds[i])))
+		}
+		for _, c := range conds[i] {
+			if slices.Contains(common, c) {
+				continue
+			}
 			if col[c] == "" {
 				col[c] = "f" + strconv.Itoa(len(cols))
 				cols = append(cols, "coalesce("+c+", false) AS "+col[c])
@@ -106,8 +126,7 @@ func (s *Source) flagged(h *hq, r datasource.Range, loc *time.Location, fs []dat
 		}
 		return strings.Join(parts, " AND ")
 	}
-	flags := flag(datasource.KindAny) + " AS tot, " + flag(datasource.KindHeartbeat) + " AS hb, " +
-		flag(datasource.KindError) + " AS er, " + flag(datasource.KindTimer) + " AS tm"
+	flags := flag(0) + " AS tot, " + flag(1) + " AS hb, " + flag(2) + " AS er, " + flag(3) + " AS tm"
 	bk := "0"
 	if r.Buckets() > 0 {
 		bk = h.bucket(r)
@@ -125,6 +144,9 @@ func (s *Source) flagged(h *hq, r datasource.Range, loc *time.Location, fs []dat
 	// other events (PostHog sorts events by day, then name).
 	scan += " FROM events WHERE " + h.where(r.Previous().From, r.To, nil) +
 		" AND (" + h.since(r.From) + " OR " + h.family(m.Heartbeat) + ")"
+	for _, c := range common {
+		scan += " AND " + c
+	}
 	return "SELECT person_id, timestamp, uuid, ver, bk, hr, cur, " + flags + " FROM (\n" + scan + ")"
 }
 
