@@ -12,7 +12,8 @@ import (
 
 // Installations lists one row per person with a heartbeat in range,
 // described by its latest heartbeat (id: that heartbeat's distinct_id);
-// most recently seen first, then by id. Limit defaults to 1000.
+// most recently seen first, then by id. Filters are read as heartbeats
+// read them (datasource.Mapping.FiltersFor). Limit defaults to 1000.
 func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQuery) ([]datasource.Installation, error) {
 	fs, err := s.resolve(ctx, q.Query.Filters)
 	if err != nil {
@@ -22,6 +23,7 @@ func (s *Source) Installations(ctx context.Context, q datasource.InstallationsQu
 	if limit <= 0 {
 		limit = 1000
 	}
+	fs = s.o.mapping.FiltersFor(datasource.KindHeartbeat, fs).Apply
 	t, err := s.query(ctx, "ttmon.installations", s.installationsQuery(q.Query.Range, fs, limit))
 	if err != nil {
 		return nil, err
@@ -80,9 +82,10 @@ func (s *Source) installationsQuery(r datasource.Range, fs []datasource.Filter, 
 // Breakdown groups one family by a property, as the embedded store does:
 // heartbeats count distinct persons (by their latest heartbeat's value for
 // an event property, by the person's value for a person property), other
-// families count events. Missing values count as Unknown. Hour >= 0 keeps
-// only events in that local hour. Count descending, then value; Limit
-// defaults to 100.
+// families count events. The family reads the filters as it does in the
+// snapshot (datasource.Mapping.FiltersFor). Missing values count as
+// Unknown. Hour >= 0 keeps only events in that local hour. Count
+// descending, then value; Limit defaults to 100.
 func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
 	loc, err := q.Query.Location()
 	if err != nil {
@@ -95,6 +98,7 @@ func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]
 	if q.Scope, err = s.resolveScope(ctx, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
+	fs = s.o.mapping.FiltersFor(q.Kind, fs).Apply
 	t, err := s.query(ctx, "ttmon.breakdown", s.breakdownQuery(q, loc, fs))
 	if err != nil {
 		return nil, err

@@ -6,10 +6,10 @@
 //
 // # One request per refresh
 //
-// Snapshot sends one statement: a UNION ALL of tagged result sets with one
-// column shape (tag, k, b, v1..v4), which carries totals, the previous
-// window's installs, per-bucket series, timers by local hour, versions and
-// errors by version (see snapshotQuery). Drilldowns, Values, Properties and
+// Snapshot sends one statement that reads the window of events once and
+// returns tagged result sets with one column shape (tag, k, b, v1..v4):
+// totals, the previous window's installs, per-bucket series, timers by
+// local hour, versions and errors by version (see snapshotQuery). Drilldowns, Values, Properties and
 // cohorts are one request each. Filters written without person./event. are
 // resolved against Properties, remembered for 10 minutes, so they add one
 // request per 10 minutes, not per poll. The adapter does not pace itself:
@@ -31,18 +31,34 @@
 //     definitions; the result is datasource.ValueString's form: strings as
 //     themselves, true/false, numbers as they print, NULL when missing or
 //     null. Negative operators match a missing property.
-//   - Buckets are intDiv(toUnixTimestamp(timestamp) - From, Step) in seconds;
-//     local hours use the zone's offsets over the range computed in Go, so
-//     any zone (even "Local") gives the hours the embedded store gives.
+//   - Every bound is fromUnixTimestamp64Milli: windows are exact to the
+//     millisecond, as in the embedded store. Buckets are
+//     intDiv(toUnixTimestamp64Milli(timestamp) - From, Step) in
+//     milliseconds; local hours use the zone's offsets over the range
+//     computed in Go, so any zone (even "Local") gives the hours the
+//     embedded store gives.
+//   - Each event family reads the filters as datasource.Mapping.FiltersFor
+//     says (errors and timers read an installation's person property
+//     through the event property product events carry; heartbeats skip
+//     user-only person properties), in the snapshot and in the drills of
+//     that family; Snapshot.NotNarrowed names what a pane skipped.
 //   - A version is the person's latest heartbeat's, by argMax over
 //     (timestamp, uuid).
 //
+// TestSameFiguresOnClickHouse holds these statements, run on ClickHouse
+// (chdb) over PostHog-shaped tables, to the embedded store's figures.
+//
 // Known differences, all at the edges: ties of the latest heartbeat at the
-// same instant are broken by uuid, not by arrival order; numbers beyond
-// about 1e15 or with more than 15 significant digits may print differently
-// (ClickHouse's float formatting against Go's); objects and arrays compare
-// as PostHog stored their JSON (the embedded store re-encodes them with
-// sorted keys); Properties covers the keys seen in the last 7 days
+// same instant are broken by uuid, not by arrival order. Numbers: both
+// print the shortest digits that read back as the same float64, but
+// ClickHouse writes an exponent from 1e21 up and below 1e-6 ("1e21",
+// "1e-7") where Go writes plain digits, so a filter or breakdown on such a
+// value differs; and ClickHouse's JSON functions reject a whole properties
+// object that holds an integer literal beyond 64 bits (every property of
+// that event reads as not set), where the embedded store reads it as a
+// float (TestNumberEdgesOnClickHouse shows both). Objects and arrays
+// compare as PostHog stored their JSON (the embedded store re-encodes them
+// with sorted keys); Properties covers the keys seen in the last 7 days
 // (including keys whose values are all null), where the embedded store
 // lists every key it holds with a non-null value.
 //

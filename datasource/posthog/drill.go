@@ -174,7 +174,8 @@ func (s *Source) counts(t *table, unknown bool) ([]datasource.ValueCount, error)
 }
 
 // Events lists matching events of one family, newest first (timestamp,
-// then uuid, descending). Limit defaults to 100.
+// then uuid, descending), reading the filters as that family does in the
+// snapshot (datasource.Mapping.FiltersFor). Limit defaults to 100.
 func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]datasource.Event, error) {
 	fs, err := s.resolve(ctx, q.Query.Filters)
 	if err != nil {
@@ -184,6 +185,7 @@ func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]dataso
 	if limit <= 0 {
 		limit = 100
 	}
+	fs = s.o.mapping.FiltersFor(q.Kind, fs).Apply
 	t, err := s.query(ctx, "ttmon.events", s.eventsQuery(q.Query.Range, fs, q.Kind, limit))
 	if err != nil {
 		return nil, err

@@ -18,17 +18,17 @@ import (
 // fixed data set is ingested into the embedded store and held by the fake
 // PostHog; the adapter's Snapshot must equal the store's, for each filter.
 //
-// The fake cannot run HogQL (there is no ClickHouse here). It computes the
-// rows each tagged result set of the snapshot statement would return, in
-// Go, following that statement's semantics (rowsFor), and it checks that
-// the request carried the range, the event names, the version key and the
-// filter values. What this proves: the request is shaped right, and the
-// adapter decodes and assembles PostHog's answer into the embedded store's
-// figures (buckets, hours across a DST change, versions with missing
-// values, errors by version, totals, previous window). What it cannot
-// prove: that ClickHouse evaluates the SQL text as rowsFor does; the
-// grammar test parses that text with PostHog's parser, and the function
-// semantics rest on ClickHouse's documentation (see doc.go).
+// The fake does not run HogQL. It computes the rows each tagged result set
+// of the snapshot statement would return, in Go, following that
+// statement's semantics (rowsFor), and it checks that the request carried
+// the range, the event names, the version key and the filter values. What
+// this proves: the request is shaped right, and the adapter decodes and
+// assembles PostHog's answer into the embedded store's figures (buckets,
+// hours across a DST change, versions with missing values, errors by
+// version, totals, previous window, each family reading the filters in
+// its own sense). That ClickHouse evaluates the SQL text as rowsFor does
+// is TestSameFiguresOnClickHouse's part; the grammar test parses the text
+// with PostHog's parser.
 func TestSameFiguresAsEmbedded(t *testing.T) {
 	now := time.Date(2026, 3, 29, 12, 30, 0, 0, time.UTC) // Europe/Berlin changed to summer time at 01:00 UTC
 	evs := fleet(now)
@@ -64,10 +64,7 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 				checkSnapshotValues(t, fq, q, s.o.mapping)
 				return []string{"tag", "k", "b", "v1", "v2", "v3", "v4"}, data.rowsFor(q, s.o.mapping)
 			}
-			want, err := st.Snapshot(context.Background(), q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := perFamily(t, st, s.o.mapping, q)
 			before := fake.Count()
 			got, err := s.Snapshot(context.Background(), q)
 			if err != nil {
@@ -85,7 +82,7 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 			}{
 				{"totals", got.Totals, want.Totals}, {"installs", got.Installs, want.Installs},
 				{"versions", got.Versions, want.Versions}, {"errors", got.Errors, want.Errors},
-				{"timers", got.Timers, want.Timers},
+				{"timers", got.Timers, want.Timers}, {"not narrowed", got.NotNarrowed, want.NotNarrowed},
 			} {
 				if !reflect.DeepEqual(p.got, p.want) {
 					t.Errorf("%s:\nposthog  %+v\nembedded %+v", p.name, p.got, p.want)
@@ -100,7 +97,7 @@ func TestSameFiguresAsEmbedded(t *testing.T) {
 func checkSnapshotValues(t *testing.T, fq fakeQuery, q datasource.Query, m datasource.Mapping) {
 	t.Helper()
 	r := q.Range
-	want := []any{r.From.Unix(), r.To.Unix(), r.Previous().From.Unix(), int64(r.Step / time.Second), m.VersionProperty}
+	want := []any{r.From.UnixMilli(), r.To.UnixMilli(), r.Previous().From.UnixMilli(), r.Step.Milliseconds(), m.VersionProperty}
 	for _, n := range slices.Concat(m.Heartbeat, m.Errors, m.Timers) {
 		want = append(want, n)
 	}
@@ -202,19 +199,21 @@ func (d *fakeData) matches(e embedded.Event, fs []datasource.Filter) bool {
 	return true
 }
 
-// rowsFor computes the snapshot statement's rows the way it reads: the
-// CTE m (events in [prev.From, To) passing the filters), then each tagged
-// set over m.
+// rowsFor computes the snapshot statement's rows the way it reads: each
+// event in [prev.From, To) flagged by the filters of each family
+// (datasource.Mapping.FiltersFor), then each tagged set over them.
 func (d *fakeData) rowsFor(q datasource.Query, mp datasource.Mapping) [][]any {
 	r, prev := q.Range, q.Range.Previous()
 	loc, _ := q.Location()
 	var m []embedded.Event
 	for _, e := range d.evs {
-		if !e.Timestamp.Before(prev.From) && e.Timestamp.Before(r.To) && d.matches(e, q.Filters) {
+		if !e.Timestamp.Before(prev.From) && e.Timestamp.Before(r.To) {
 			m = append(m, e)
 		}
 	}
-	in := func(names []string, e embedded.Event) bool { return slices.Contains(names, e.Name) }
+	in := func(k datasource.EventKind, e embedded.Event) bool {
+		return (k == datasource.KindAny || slices.Contains(mp.Names(k), e.Name)) && d.matches(e, mp.FiltersFor(k, q.Filters).Apply)
+	}
 	type key struct {
 		tag string
 		k   any
@@ -236,7 +235,10 @@ func (d *fakeData) rowsFor(q datasource.Query, mp datasource.Mapping) [][]any {
 	latest := map[string]embedded.Event{}
 	for _, e := range m {
 		cur := !e.Timestamp.Before(r.From)
-		hb, er, tm := in(mp.Heartbeat, e), in(mp.Errors, e), in(mp.Timers, e)
+		tot, hb, er, tm := in(datasource.KindAny, e), in(datasource.KindHeartbeat, e), in(datasource.KindError, e), in(datasource.KindTimer, e)
+		if !tot && !hb && !er && !tm {
+			continue
+		}
 		ks := []key{{tag: tagPrevious, k: ""}}
 		if cur {
 			u := e.Timestamp.Unix()
@@ -255,7 +257,9 @@ func (d *fakeData) rowsFor(q datasource.Query, mp datasource.Mapping) [][]any {
 		}
 		for _, k := range ks {
 			a := get(k)
-			a.n++
+			if k.tag != tagTotals || tot {
+				a.n++
+			}
 			if er {
 				a.er++
 			}

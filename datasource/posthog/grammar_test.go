@@ -112,7 +112,8 @@ func parseAll(node, dir, tmp string, cases []generated) ([]parsed, error) {
 }
 
 // TestNoUserTextInSQL: user-supplied keys, values and cohort names travel
-// only as placeholder values, never in the statement text.
+// only as placeholder values, never in the statement text; and every
+// statement bounds timestamp to the millisecond.
 func TestNoUserTextInSQL(t *testing.T) {
 	for _, c := range everyQuery(t) {
 		for _, u := range c.User {
@@ -129,8 +130,12 @@ func TestNoUserTextInSQL(t *testing.T) {
 				t.Errorf("%s: %q is not among the values %v", c.Name, u, c.Values)
 			}
 		}
-		if !strings.Contains(c.SQL, "timestamp >= fromUnixTimestamp(") || !strings.Contains(c.SQL, "timestamp < fromUnixTimestamp(") {
+		if !strings.Contains(c.SQL, "timestamp >= fromUnixTimestamp64Milli(") || !strings.Contains(c.SQL, "timestamp < fromUnixTimestamp64Milli(") {
 			t.Errorf("%s: timestamp is not bounded:\n%s", c.Name, c.SQL)
+		}
+		// A bound in whole seconds moves an edge that is not on one.
+		if strings.Contains(c.SQL, "fromUnixTimestamp(") || strings.Contains(c.SQL, "toUnixTimestamp(timestamp) - ") {
+			t.Errorf("%s: a time bound or bucket in whole seconds:\n%s", c.Name, c.SQL)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func TestRequestShape(t *testing.T) {
 	if !b.HasValue(int64(4711)) || !b.Has("IN COHORT {") {
 		t.Errorf("cohort 4711 is not a placeholder value: %v", b.Query.Values)
 	}
-	if !b.Has("UNION ALL") || !b.Has("timestamp >= fromUnixTimestamp({") {
+	if !b.Has("arrayJoin(") || !b.Has("timestamp >= fromUnixTimestamp64Milli({") {
 		t.Errorf("not the combined, time-bounded statement:\n%s", b.Query.Query)
 	}
 }
