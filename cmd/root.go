@@ -94,7 +94,9 @@ usage, from PostHog or from its own embedded store.
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE:          a.runTUI,
+		Version:       readVersion().Version,
 	}
+	root.SetVersionTemplate(readVersion().line() + "\n")
 	pf := root.PersistentFlags()
 	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/ttmon/config.yaml)")
 	pf.String("source", "", "data source: embedded or posthog")
@@ -104,7 +106,7 @@ usage, from PostHog or from its own embedded store.
 	pf.String("project", "", "PostHog project id (the number in your PostHog URL /project/<id>)")
 	pf.String("query-budget", "", "PostHog requests allowed, e.g. 2400/h (default) or 120/h for the legacy limit")
 	a.addTUIFlags(root.Flags())
-	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd())
+	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd(), a.versionCmd())
 	return root
 }
 
