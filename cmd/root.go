@@ -245,9 +245,13 @@ var flagSetters = map[string]func(*config.Config, []string) error{
 	"interval": func(c *config.Config, v []string) error {
 		return c.UI.Interval.UnmarshalText([]byte(v[0]))
 	},
-	"ssh.listen":          func(c *config.Config, v []string) error { c.SSH.Listen = v[0]; return nil },
-	"ssh.host-key":        func(c *config.Config, v []string) error { c.SSH.HostKey = v[0]; return nil },
-	"ssh.authorized-keys": func(c *config.Config, v []string) error { c.SSH.AuthorizedKeys = v[0]; return nil },
+	"collect.tls-cert":       func(c *config.Config, v []string) error { c.Collect.TLSCert = v[0]; return nil },
+	"collect.tls-key":        func(c *config.Config, v []string) error { c.Collect.TLSKey = v[0]; return nil },
+	"collect.metrics-listen": func(c *config.Config, v []string) error { c.Collect.MetricsListen = v[0]; return nil },
+	"collect.insecure-http":  boolSetter(func(c *config.Config) *bool { return &c.Collect.InsecureHTTP }),
+	"ssh.listen":             func(c *config.Config, v []string) error { c.SSH.Listen = v[0]; return nil },
+	"ssh.host-key":           func(c *config.Config, v []string) error { c.SSH.HostKey = v[0]; return nil },
+	"ssh.authorized-keys":    func(c *config.Config, v []string) error { c.SSH.AuthorizedKeys = v[0]; return nil },
 	"ssh.idle-timeout": func(c *config.Config, v []string) error {
 		return c.SSH.IdleTimeout.UnmarshalText([]byte(v[0]))
 	},

@@ -61,6 +61,7 @@ func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKi
 		c.stored.Add(uint64(res.Stored))
 		c.duplicate.Add(uint64(res.Duplicates))
 		c.dropped.Add(uint64(res.Dropped))
+		c.metrics.observeIngest(r, len(events), res)
 	}
 	if query.Get("beacon") == "1" {
 		w.WriteHeader(http.StatusNoContent) // sendBeacon ignores the body
@@ -105,6 +106,7 @@ func (c *Collector) decode(p payload, kind routeKind, limit int) ([]embedded.Eve
 		ev, why := req.events[i].toEvent(d)
 		if why != "" {
 			c.dropped.Add(1)
+			c.metrics.observeDrop(why)
 			c.log.Debug("event dropped", "reason", why)
 			continue
 		}

@@ -39,6 +39,7 @@ type Collector struct {
 	dropped   atomic.Uint64
 	mu        sync.Mutex
 	rejects   map[string]uint64
+	metrics   *Metrics // nil: not counted
 }
 
 var (
@@ -58,6 +59,7 @@ func New(ing Ingester, opts ...Option) *Collector {
 		now:     cfg.now,
 		limits:  cfg.limits.withDefaults(),
 		rejects: make(map[string]uint64),
+		metrics: cfg.metrics,
 	}
 	for _, t := range cfg.tokens {
 		if t = strings.TrimSpace(t); t != "" {
@@ -125,6 +127,7 @@ func (c *Collector) reject(w http.ResponseWriter, e *apiError) {
 	c.mu.Lock()
 	c.rejects[e.reason]++
 	c.mu.Unlock()
+	noteReject(w, e.reason)
 	c.log.Debug("capture request refused", "status", e.status, "reason", e.reason, "detail", e.detail)
 	writeError(w, e)
 }
