@@ -42,7 +42,7 @@ func (a *app) runCheck(cmd *cobra.Command, _ []string) error {
 	}
 	src, closeSrc, err := a.openSource(cmd.Context())
 	if err != nil {
-		return err
+		return a.checkFailedOpen(cmd, err)
 	}
 	defer closeSrc()
 	ch, ok := src.(datasource.Checker)

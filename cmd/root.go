@@ -74,6 +74,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	at             time.Time // --at; zero = now
 
 	cfgPath string
 	cfg     config.Config
@@ -140,6 +141,9 @@ func (a *app) setup(cmd *cobra.Command, validate bool) error {
 		return err
 	}
 	if err := applyFlags(&cfg, cmd.Name(), cmd.Flags()); err != nil {
+		return err
+	}
+	if err := a.readAt(cmd); err != nil {
 		return err
 	}
 	if validate {

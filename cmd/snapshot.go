@@ -44,8 +44,9 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 			if err != nil && check && !errors.As(err, &ee) {
 				// Monitoring systems read stdout and the code: a check that
 				// cannot run is UNKNOWN (3), never a warning.
+				// The line on stdout is the whole message: said once.
 				fmt.Fprintf(a.stdout, "TTMON UNKNOWN - %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-				return &exitError{code: 3, err: err}
+				return &exitError{code: 3}
 			}
 			return err
 		},
@@ -53,6 +54,7 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 	f := c.Flags()
 	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
+	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
 	f.String("cohort", "", `only a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("json", false, "print JSON instead of text")
@@ -96,7 +98,7 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	case asJSON:
 		err = writeSnapshotJSON(a.stdout, snap, firing)
 	case check:
-		writeCheck(a.stdout, rules, firing)
+		writeCheck(a.stdout, rules, firing, snap)
 	default:
 		err = writeSnapshotText(a.stdout, snap, firing)
 	}
@@ -108,21 +110,9 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	return err
 }
 
-// writeCheck prints the Nagios plugin output: one line per firing alert,
-// or one OK line.
-func writeCheck(w io.Writer, rules []alert.Rule, firing []alert.Firing) {
-	if len(firing) == 0 {
-		fmt.Fprintf(w, "TTMON OK - %d alerts checked, none firing\n", len(rules))
-		return
-	}
-	for _, f := range firing {
-		fmt.Fprintln(w, f.Line())
-	}
-}
-
 // query builds the Query the settings describe, resolved against now.
 func (a *app) query(filters []datasource.Filter) (datasource.Query, error) {
-	r, err := datasource.ParseRange(a.cfg.UI.Range, a.now())
+	r, err := datasource.ParseRange(a.cfg.UI.Range, a.rangeNow())
 	if err != nil {
 		return datasource.Query{}, err
 	}

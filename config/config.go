@@ -340,6 +340,10 @@ func ParseFilters(exprs []string) ([]datasource.Filter, error) {
 	for _, e := range exprs {
 		f, err := datasource.ParseFilter(e)
 		if err != nil {
+			if strings.Contains(err.Error(), datasource.FilterSyntax) {
+				// The parser already listed the syntax: once is enough.
+				return nil, fmt.Errorf("filter %q: %w", e, err)
+			}
 			return nil, fmt.Errorf("filter %q: %w; write %s", e, err, datasource.FilterSyntax)
 		}
 		out = append(out, f)

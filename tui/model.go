@@ -49,6 +49,7 @@ type Model struct {
 	src     datasource.Source
 	info    datasource.Info
 	rng     string
+	at      time.Time // --at: ranges end here; zero = now
 	filters []datasource.Filter
 	tz      string
 
@@ -113,7 +114,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	}
 	m := &Model{
 		com: com, keys: km, help: h,
-		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
+		src: src, info: src.Info(), rng: o.Range, at: o.At, filters: o.Filters, tz: o.TZ,
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},
@@ -146,9 +147,13 @@ func theme(o Options, r *lipgloss.Renderer) common.Theme {
 
 // query is what the next poll asks: the range resolved against now.
 func (m *Model) query() datasource.Query {
-	r, err := datasource.ParseRange(m.rng, m.com.Clock())
+	now := m.com.Clock()
+	if !m.at.IsZero() {
+		now = m.at
+	}
+	r, err := datasource.ParseRange(m.rng, now)
 	if err != nil { // validated in New; a preset cannot fail
-		r, _ = datasource.ParseRange("24h", m.com.Clock())
+		r, _ = datasource.ParseRange("24h", now)
 	}
 	return datasource.Query{Range: r, Filters: m.filters, TZ: m.tz}
 }

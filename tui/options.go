@@ -98,6 +98,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is "now"; nil means time.Now. Tests pin it.
 	Clock func() time.Time
+	// At pins the moment ranges end at (--at); zero means now. Relative
+	// ranges keep their bucket sizes: "24h" at a date is that day's eve
+	// in 24 hourly buckets.
+	At time.Time
 }
 
 // withDefaults fills zero values and checks the rest.
