@@ -1,6 +1,12 @@
 package alert
 
-import "github.com/ttmon/ttmon/datasource"
+import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ttmon/ttmon/datasource"
+)
 
 // Metric is the metric a compiled rule reads ("" before Compile).
 func (r Rule) Metric() string { return r.cond.metric }
@@ -16,4 +22,14 @@ func Value(metric string, s *datasource.Snapshot) (v float64, ok bool) {
 		return 0, false
 	}
 	return m.read(s), true
+}
+
+// UnmarshalYAML reads a level; a wrong one is reported as a type error so
+// the config loader lists it with the file's other problems instead of
+// stopping at it.
+func (l *Level) UnmarshalYAML(n *yaml.Node) error {
+	if err := l.UnmarshalText([]byte(n.Value)); err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	}
+	return nil
 }

@@ -133,23 +133,20 @@ func (a *app) setup(cmd *cobra.Command, validate bool) error {
 	if path == "" {
 		path = a.getenv("TTMON_CONFIG")
 	}
-	cfg, warnings, err := config.Load(path)
-	if err != nil {
-		return err
+	cfg, warnings, loadErr := config.Load(path)
+	var fileErr *config.FileError
+	if loadErr != nil && !errors.As(loadErr, &fileErr) {
+		return loadErr
 	}
-	if err := cfg.ApplyEnv(a.getenv); err != nil {
-		return err
-	}
+	envErr := cfg.ApplyEnv(a.getenv)
 	if err := applyFlags(&cfg, cmd.Name(), cmd.Flags()); err != nil {
 		return err
 	}
 	if err := a.readAt(cmd); err != nil {
 		return err
 	}
-	if validate {
-		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("invalid settings:\n%w", indent(err))
-		}
+	if err := settingsProblems(fileErr, envErr, cfg, validate); err != nil {
+		return err
 	}
 	a.cfgPath, a.cfg = path, cfg
 	if path == "" {

@@ -22,7 +22,11 @@ func (a *app) snapshotCmd() *cobra.Command {
 		Long: `snapshot queries the source once and prints what the monitor would show:
 active installations, versions, error rate and timer usage.
 
---json prints a stable document for scripts (fields are added, never renamed).
+--json prints a stable document for scripts (fields are added, never renamed;
+"schema" says which version of the document it is, see README).
+--format prometheus (or openmetrics) prints the figures as gauges for
+node_exporter's textfile collector: ttmon snapshot --format prometheus >
+/var/lib/node_exporter/textfile/ttmon.prom.tmp && mv ...tmp ...prom from cron.
 --demo starts a throwaway collector and store, fills them with a simulated
 TimeTracker fleet (500 installations, 7 days) and prints their snapshot.
 
@@ -57,7 +61,8 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
 	f.String("cohort", "", `only a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
-	f.Bool("json", false, "print JSON instead of text")
+	f.Bool("json", false, "print JSON instead of text (the same as --format json)")
+	f.String("format", "", "text (default), json, prometheus (node_exporter's textfile collector) or openmetrics")
 	f.Bool("demo", false, "snapshot a fresh simulated fleet instead of the configured source")
 	f.Bool("check", false, "evaluate the config's alerts: one Nagios-style line per firing alert; exit 0 ok, 1 warn, 2 alert")
 	return c
@@ -66,6 +71,10 @@ metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.`,
 func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	demo, _ := cmd.Flags().GetBool("demo")
 	if err := a.setup(cmd, !demo); err != nil {
+		return err
+	}
+	format, err := snapshotFormat(cmd)
+	if err != nil {
 		return err
 	}
 	var fleet *demoOptions
@@ -92,13 +101,14 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	firing := alert.Evaluate(rules, snap)
-	asJSON, _ := cmd.Flags().GetBool("json")
 	check, _ := cmd.Flags().GetBool("check")
 	switch {
-	case asJSON:
+	case format == "json":
 		err = writeSnapshotJSON(a.stdout, snap, firing)
 	case check:
 		writeCheck(a.stdout, rules, firing, snap)
+	case format == "prometheus" || format == "openmetrics":
+		err = writeSnapshotMetrics(a.stdout, snap, firing, format == "openmetrics")
 	default:
 		err = writeSnapshotText(a.stdout, snap, firing)
 	}
@@ -126,6 +136,7 @@ func (a *app) query(filters []datasource.Filter) (datasource.Query, error) {
 // snapshotDoc is the --json document. It is a stable interface for scripts:
 // add fields, never rename or remove them.
 type snapshotDoc struct {
+	Schema      int                       `json:"schema"`
 	Source      string                    `json:"source"`
 	Range       string                    `json:"range"`
 	From        time.Time                 `json:"from"`
@@ -154,6 +165,7 @@ type alertDoc struct {
 
 func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 	d := snapshotDoc{
+		Schema:      snapshotSchema,
 		Source:      s.Source.String(),
 		Range:       s.Query.Range.Label(),
 		From:        s.Query.Range.From,
