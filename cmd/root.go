@@ -107,7 +107,8 @@ usage, from PostHog or from its own embedded store.
 	pf.String("project", "", "PostHog project id (the number in your PostHog URL /project/<id>)")
 	pf.String("query-budget", "", "PostHog requests allowed, e.g. 2400/h (default) or 120/h for the legacy limit")
 	a.addTUIFlags(root.Flags())
-	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd(), a.versionCmd())
+	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd(), a.versionCmd(), a.manCmd())
+	a.registerCompletions(root)
 	return root
 }
 
