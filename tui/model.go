@@ -336,8 +336,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Pause):
 		return m.togglePause()
 	case key.Matches(msg, k.Slower, k.Faster):
-		m.poll.interval = stepInterval(m.poll.interval, key.Matches(msg, k.Slower))
-		cmd := m.setStatus("polling every " + common.Age(m.poll.interval))
+		slower := key.Matches(msg, k.Slower)
+		m.poll.interval = stepInterval(m.poll.interval, slower)
+		how := "more often"
+		if slower {
+			how = "less often"
+		}
+		cmd := m.setStatus("polling " + how + ": every " + common.Age(m.poll.interval))
 		if m.poll.inFlight {
 			return cmd // the running poll schedules with the new interval
 		}
