@@ -45,7 +45,7 @@ ingestion host such as https://us.i.posthog.com and the project token).`,
 	f.String("host", "http://127.0.0.1:8010", "where to send: a ttmon collector or a PostHog ingestion host")
 	f.String("token", "", "project token (phc_...); for ttmon collect, one of its --token values")
 	f.Int("installs", 500, "installations in the fleet")
-	f.Int("users", 2000, "users across the fleet")
+	f.Int("users", 0, "users across the fleet (default 4 per installation: 2,000 for 500)")
 	f.String("backfill", "7d", "history to send first (e.g. 7d, 36h, 0 for none)")
 	f.Float64("rate", 20, "live events per second after the backfill (0: stop after the backfill)")
 	f.Uint64("seed", 1, "fleet seed; the same seed gives the same fleet")
@@ -87,8 +87,11 @@ func simConfig(f interface {
 	c.Rate, _ = f.GetFloat64("rate")
 	c.Seed, _ = f.GetUint64("seed")
 	c.Gzip, _ = f.GetBool("gzip")
-	if c.Installs <= 0 || c.Users <= 0 {
-		return c, errors.New("--installs and --users must be at least 1")
+	if c.Installs <= 0 || c.Users < 0 {
+		return c, errors.New("--installs must be at least 1, and --users 1 or more (0: four per installation)")
+	}
+	if c.Users == 0 {
+		c.Users = simulate.UsersFor(c.Installs)
 	}
 	if c.Rate < 0 {
 		return c, errors.New("--rate must be 0 (stop after the backfill) or more")

@@ -75,6 +75,7 @@ type app struct {
 	getenv         func(string) string
 	now            func() time.Time
 	at             time.Time // --at; zero = now
+	cohortNames    map[string]string
 
 	cfgPath string
 	cfg     config.Config

@@ -80,6 +80,8 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 		Cohorts:    a.catalog().Saved,
 		SaveCohort: a.saveCohort,
 		ConfigPath: a.cfgPath,
+		// PostHog cohorts from --cohort show by name in the chips.
+		CohortNames: a.cohortNames,
 	}
 }
 
@@ -102,6 +104,7 @@ func (a *app) withCohort(cmd *cobra.Command, src datasource.Source, filters []da
 	if err != nil {
 		return nil, err
 	}
+	a.noteCohortName(name, fs)
 	return append(filters, fs...), nil
 }
 

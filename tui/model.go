@@ -52,6 +52,8 @@ type Model struct {
 	at      time.Time // --at: ranges end here; zero = now
 	filters []datasource.Filter
 	tz      string
+	// cohortNames names PostHog cohorts by id, for chips.
+	cohortNames map[string]string
 
 	poll    poller
 	pages   []page // pages[0] is the dashboard, the rest *drillPage
@@ -114,7 +116,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	}
 	m := &Model{
 		com: com, keys: km, help: h,
-		src: src, info: src.Info(), rng: o.Range, at: o.At, filters: o.Filters, tz: o.TZ,
+		src: src, info: src.Info(), rng: o.Range, at: o.At, filters: o.Filters, tz: o.TZ, cohortNames: o.CohortNames,
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},

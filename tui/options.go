@@ -61,6 +61,9 @@ type Options struct {
 	// "saving cohorts is disabled for SSH viewers"; "" says that there is
 	// no config file to write.
 	SaveCohortDisabled string
+	// CohortNames names the PostHog cohorts in Filters by id (cmd knows
+	// them when --cohort resolved one), so chips show the name.
+	CohortNames map[string]string
 	// ConfigPath is the file SaveCohort writes, for the status line.
 	ConfigPath string
 	// Thresholds of the error-rate pane.
