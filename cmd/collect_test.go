@@ -76,7 +76,7 @@ func (rc *runningCollect) stop(t *testing.T) string {
 func TestCollectStartLineAndSummary(t *testing.T) {
 	rc := startCollect(t, "--listen", "127.0.0.1:0")
 	line := rc.stderr.String()
-	for _, want := range []string{"storing into", "(0 events)", "1 token(s)", "/batch/", "/healthz /readyz /metrics"} {
+	for _, want := range []string{"storing into", "(0 events)", "1 token(s)", "/batch /capture", "/healthz /readyz /metrics"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("start line lacks %q: %s", want, line)
 		}

@@ -19,9 +19,6 @@ import (
 	"github.com/ttmon/ttmon/datasource/embedded/collector"
 )
 
-// captureEndpoints is what the start line lists: PostHog's capture routes.
-const captureEndpoints = "/batch/ /capture/ /e/ /i/v0/e/ /track/ /engage/ (PostHog capture), /flags/ /decide/"
-
 // addCollectOpsFlags adds the flags for TLS and metrics.
 func addCollectOpsFlags(f *pflag.FlagSet) {
 	f.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain); re-read when it changes")
@@ -72,7 +69,7 @@ func startLine(scheme string, ln net.Addr, db string, events int64, tokens int, 
 		stored = humanize.Comma(events)
 	}
 	return fmt.Sprintf("ttmon collect: listening on %s://%s, storing into %s (%s events), %d token(s); endpoints %s; %s",
-		scheme, ln, db, stored, tokens, captureEndpoints, ops)
+		scheme, ln, db, stored, tokens, strings.Join(collector.Endpoints(), " "), ops)
 }
 
 // summary is the line printed on shutdown.

@@ -84,14 +84,14 @@ func simConfig(f interface {
 	var c simulate.Config
 	c.Installs, _ = f.GetInt("installs")
 	c.Users, _ = f.GetInt("users")
+	if c.Users == 0 && c.Installs > 0 { // not set: the fleet's proportion
+		c.Users = simulate.UsersFor(c.Installs)
+	}
 	c.Rate, _ = f.GetFloat64("rate")
 	c.Seed, _ = f.GetUint64("seed")
 	c.Gzip, _ = f.GetBool("gzip")
-	if c.Installs <= 0 || c.Users < 0 {
-		return c, errors.New("--installs must be at least 1, and --users 1 or more (0: four per installation)")
-	}
-	if c.Users == 0 {
-		c.Users = simulate.UsersFor(c.Installs)
+	if c.Installs <= 0 || c.Users <= 0 {
+		return c, errors.New("--installs and --users must be at least 1")
 	}
 	if c.Rate < 0 {
 		return c, errors.New("--rate must be 0 (stop after the backfill) or more")

@@ -74,13 +74,14 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
-	at             time.Time // --at; zero = now
-	cohortNames    map[string]string
 
 	cfgPath string
 	cfg     config.Config
 	log     *slog.Logger
 	logFile *os.File
+
+	at          time.Time         // --at; zero = now
+	cohortNames map[string]string // PostHog cohorts --cohort named, by id
 }
 
 func (a *app) rootCmd() *cobra.Command {

@@ -116,13 +116,14 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	}
 	m := &Model{
 		com: com, keys: km, help: h,
-		src: src, info: src.Info(), rng: o.Range, at: o.At, filters: o.Filters, tz: o.TZ, cohortNames: o.CohortNames,
+		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, interval: o.Interval, after: tea.Tick},
 		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts, VersionProperty: o.Mapping.VersionProperty, Now: o.Clock},
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
 		rules: o.Alerts,
 	}
+	m.at, m.cohortNames = o.At, o.CohortNames
 	return m, nil
 }
 
@@ -338,13 +339,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Pause):
 		return m.togglePause()
 	case key.Matches(msg, k.Slower, k.Faster):
-		slower := key.Matches(msg, k.Slower)
-		m.poll.interval = stepInterval(m.poll.interval, slower)
-		how := "more often"
-		if slower {
-			how = "less often"
-		}
-		cmd := m.setStatus("polling " + how + ": every " + common.Age(m.poll.interval))
+		m.poll.interval = stepInterval(m.poll.interval, key.Matches(msg, k.Slower))
+		cmd := m.setStatus("polling every " + common.Age(m.poll.interval))
 		if m.poll.inFlight {
 			return cmd // the running poll schedules with the new interval
 		}

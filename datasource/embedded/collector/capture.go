@@ -61,7 +61,6 @@ func (c *Collector) capture(w http.ResponseWriter, r *http.Request, kind routeKi
 		c.stored.Add(uint64(res.Stored))
 		c.duplicate.Add(uint64(res.Duplicates))
 		c.dropped.Add(uint64(res.Dropped))
-		c.metrics.observeIngest(r, len(events), res)
 	}
 	if query.Get("beacon") == "1" {
 		w.WriteHeader(http.StatusNoContent) // sendBeacon ignores the body

@@ -61,6 +61,9 @@ func New(ing Ingester, opts ...Option) *Collector {
 		rejects: make(map[string]uint64),
 		metrics: cfg.metrics,
 	}
+	if cfg.metrics != nil {
+		c.ing = metered{Ingester: ing, m: cfg.metrics}
+	}
 	for _, t := range cfg.tokens {
 		if t = strings.TrimSpace(t); t != "" {
 			c.tokens = append(c.tokens, sha256.Sum256([]byte(t)))

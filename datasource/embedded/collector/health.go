@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -97,4 +98,15 @@ func readiness(p Probe) (lines []string, ready bool) {
 		lines = append([]string{"not ready"}, lines...)
 	}
 	return lines, ready
+}
+
+// Endpoints lists the paths the collector answers (each also with a
+// trailing slash), sorted, for the start line.
+func Endpoints() []string {
+	out := make([]string, 0, len(routes))
+	for p := range routes {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }

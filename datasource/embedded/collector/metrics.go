@@ -170,15 +170,11 @@ func noteReject(w http.ResponseWriter, reason string) {
 	}
 }
 
-// endpoints bounds the endpoint label: the capture routes, OTLP's, and
+// endpointOf bounds the endpoint label: a route the collector answers, or
 // "other" for anything else, so random paths cannot grow the series.
 func endpointOf(r *http.Request) string {
 	p := path.Clean(r.URL.Path)
 	if _, ok := routes[p]; ok {
-		return p
-	}
-	switch p {
-	case "/v1/logs", "/v1/traces", "/v1/metrics":
 		return p
 	}
 	return "other"
@@ -190,8 +186,8 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		o := &observed{ResponseWriter: w}
-		next.ServeHTTP(o, r)
 		ep := endpointOf(r)
+		next.ServeHTTP(o, r.WithContext(context.WithValue(r.Context(), endpointKey{}, ep)))
 		code := o.code
 		if code == 0 {
 			code = http.StatusOK
@@ -210,12 +206,37 @@ func codeText(code int) string {
 	return "other"
 }
 
-// observeIngest counts one authenticated request's events.
-func (m *Metrics) observeIngest(r *http.Request, sent int, res embedded.IngestResult) {
-	if m == nil {
-		return
+// endpointKey carries the request's endpoint label from instrument to
+// metered, so what the store did is counted under the route that brought
+// it (capture or OTLP alike) without each route reporting it.
+type endpointKey struct{}
+
+// endpointFrom is the label instrument put in ctx, or "other".
+func endpointFrom(ctx context.Context) string {
+	if ep, ok := ctx.Value(endpointKey{}).(string); ok {
+		return ep
 	}
-	ep := endpointOf(r)
+	return "other"
+}
+
+// metered is the collector's Ingester wrapped to count every committed
+// request: batch size, accepted, duplicate, dropped by the store.
+type metered struct {
+	Ingester
+	m *Metrics
+}
+
+// Ingest passes evs on and counts the result.
+func (mi metered) Ingest(ctx context.Context, evs []embedded.Event) (embedded.IngestResult, error) {
+	res, err := mi.Ingester.Ingest(ctx, evs)
+	if err == nil {
+		mi.m.observeIngest(endpointFrom(ctx), len(evs), res)
+	}
+	return res, err
+}
+
+// observeIngest counts one authenticated request's events.
+func (m *Metrics) observeIngest(ep string, sent int, res embedded.IngestResult) {
 	m.batch.WithLabelValues(ep).Observe(float64(sent))
 	m.events.WithLabelValues(ep, "accepted").Add(float64(res.Stored))
 	m.events.WithLabelValues(ep, "duplicate").Add(float64(res.Duplicates))
