@@ -63,6 +63,7 @@ func New(ing Ingester, opts ...Option) *Collector {
 	}
 	if cfg.metrics != nil {
 		c.ing = metered{Ingester: ing, m: cfg.metrics}
+		cfg.metrics.watchRejects(c)
 	}
 	for _, t := range cfg.tokens {
 		if t = strings.TrimSpace(t); t != "" {
@@ -130,7 +131,6 @@ func (c *Collector) reject(w http.ResponseWriter, e *apiError) {
 	c.mu.Lock()
 	c.rejects[e.reason]++
 	c.mu.Unlock()
-	noteReject(w, e.reason)
 	c.log.Debug("capture request refused", "status", e.status, "reason", e.reason, "detail", e.detail)
 	writeError(w, e)
 }

@@ -42,8 +42,8 @@ func NewMetrics() *Metrics {
 	}, []string{"reason"})
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ttmon_collector_requests_rejected_total",
-		Help: "Requests refused, by endpoint and reason (invalid_api_key, too_large, busy, store_failed, ...).",
-	}, []string{"endpoint", "reason"})
+		Help: "Requests refused (status 400 and up), by endpoint and status code; ttmon_collector_rejects_total has the reasons.",
+	}, []string{"endpoint", "code"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "ttmon_collector_request_duration_seconds",
 		Help:    "Time from a request's headers to its answer, commit included, by endpoint and status code.",
@@ -136,13 +136,11 @@ func (s *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descEvents, prometheus.GaugeValue, float64(stats.Events))
 }
 
-// observed is the ResponseWriter Handler hands down: the collector notes
-// in it why it refused a request, so the refusal is counted under the
-// request's endpoint.
+// observed is the ResponseWriter instrument hands down, to learn the
+// status the request was answered with.
 type observed struct {
 	http.ResponseWriter
-	code   int
-	reason string
+	code int
 }
 
 func (o *observed) WriteHeader(code int) {
@@ -162,13 +160,6 @@ func (o *observed) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (the body read
 // deadline).
 func (o *observed) Unwrap() http.ResponseWriter { return o.ResponseWriter }
-
-// noteReject records reason on w when w is Handler's.
-func noteReject(w http.ResponseWriter, reason string) {
-	if o, ok := w.(*observed); ok {
-		o.reason = reason
-	}
-}
 
 // endpointOf bounds the endpoint label: a route the collector answers, or
 // "other" for anything else, so random paths cannot grow the series.
@@ -193,8 +184,8 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 			code = http.StatusOK
 		}
 		m.latency.WithLabelValues(ep, codeText(code)).Observe(time.Since(start).Seconds())
-		if o.reason != "" {
-			m.rejected.WithLabelValues(ep, o.reason).Inc()
+		if code >= 400 {
+			m.rejected.WithLabelValues(ep, codeText(code)).Inc()
 		}
 	})
 }
@@ -251,3 +242,22 @@ func (m *Metrics) observeDrop(reason string) {
 		m.dropped.WithLabelValues(reason).Inc()
 	}
 }
+
+var descRejects = prometheus.NewDesc("ttmon_collector_rejects_total",
+	"Requests refused, by reason (invalid_api_key, invalid_json, too_large, busy, store_failed, not_found, ...).", []string{"reason"}, nil)
+
+// rejectsCollector reads the collector's own refusal counts at each
+// scrape: they are kept by reason wherever a route refuses, so no route
+// has to report to the metrics separately.
+type rejectsCollector struct{ c *Collector }
+
+func (r rejectsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descRejects }
+
+func (r rejectsCollector) Collect(ch chan<- prometheus.Metric) {
+	for reason, n := range r.c.Stats().Rejects {
+		ch <- prometheus.MustNewConstMetric(descRejects, prometheus.CounterValue, float64(n), reason)
+	}
+}
+
+// watchRejects exports c's refusals by reason.
+func (m *Metrics) watchRejects(c *Collector) { m.reg.MustRegister(rejectsCollector{c}) }

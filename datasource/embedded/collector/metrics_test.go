@@ -125,8 +125,10 @@ func TestMetricsExposition(t *testing.T) {
 		{"ttmon_collector_events_total", map[string]string{"endpoint": "/batch", "outcome": "accepted"}, 2},
 		{"ttmon_collector_events_total", map[string]string{"endpoint": "/batch", "outcome": "duplicate"}, 2},
 		{"ttmon_collector_events_dropped_total", map[string]string{"reason": "missing_distinct_id"}, 2},
-		{"ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "/e", "reason": "invalid_api_key"}, 1},
-		{"ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "/capture", "reason": "invalid_json"}, 1},
+		{"ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "/e", "code": "401"}, 1},
+		{"ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "/capture", "code": "400"}, 1},
+		{"ttmon_collector_rejects_total", map[string]string{"reason": "invalid_api_key"}, 1},
+		{"ttmon_collector_rejects_total", map[string]string{"reason": "invalid_json"}, 1},
 		{"ttmon_collector_request_duration_seconds", map[string]string{"endpoint": "/batch", "code": "200"}, 2},
 		{"ttmon_collector_request_duration_seconds", map[string]string{"endpoint": "/e", "code": "401"}, 1},
 		{"ttmon_collector_batch_events", map[string]string{"endpoint": "/batch"}, 2},
@@ -160,8 +162,8 @@ func TestMetricsEndpointLabelIsBounded(t *testing.T) {
 		t.Fatalf("//batch/: %d", code)
 	}
 	fams := scrape(t, srv.URL)
-	if got := value(t, fams, "ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "other", "reason": "not_found"}); got != 3 {
-		t.Errorf("not_found under other = %v, want 3", got)
+	if got := value(t, fams, "ttmon_collector_requests_rejected_total", map[string]string{"endpoint": "other", "code": "404"}); got != 3 {
+		t.Errorf("404s under other = %v, want 3", got)
 	}
 	for _, m := range fams["ttmon_collector_request_duration_seconds"].Metric {
 		for _, l := range m.Label {
