@@ -62,7 +62,7 @@ func TestSnapshotPrometheusFormat(t *testing.T) {
 	if v := gaugeOf(t, fams, "ttmon_installs_active", l); v != 2 {
 		t.Errorf("installs active %v, want 2", v)
 	}
-	if v := gaugeOf(t, fams, "ttmon_version_installs", map[string]string{"version": "4.9.1", "latest": "true"}); v != 1 {
+	if v := gaugeOf(t, fams, "ttmon_version_installs", map[string]string{"version": "4.9.1"}); v != 1 {
 		t.Errorf("4.9.1 installs %v", v)
 	}
 	if v := gaugeOf(t, fams, "ttmon_errors_in_range", l); v != 1 {
