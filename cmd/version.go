@@ -82,13 +82,15 @@ func versionFrom(bi *debug.BuildInfo, stampVersion, stampCommit, stampDate strin
 			v.Platform = goos + "/" + goarch
 		}
 	}
+	// Release tooling stamps "none" and the zero time when the checkout
+	// had no git metadata: those say nothing.
 	if stampVersion != "" {
 		v.Version = stampVersion
 	}
-	if stampCommit != "" {
+	if stampCommit != "" && stampCommit != "none" {
 		v.Commit, v.Modified = stampCommit, false
 	}
-	if stampDate != "" {
+	if stampDate != "" && !strings.HasPrefix(stampDate, "0001-01-01") {
 		v.Date = stampDate
 	}
 	if len(v.Commit) > 12 {

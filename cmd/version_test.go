@@ -31,6 +31,11 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	if got := v.line(); got != want {
 		t.Errorf("stamped line:\n got %s\nwant %s", got, want)
 	}
+	// Stamps without git metadata behind them keep what the build knew.
+	v = versionFrom(bi, "0.0.1-next", "none", "0001-01-01T00:00:00Z")
+	if v.Commit != "0123456789ab" || v.Date != "2026-11-30T10:00:00Z" {
+		t.Errorf("empty stamps: %+v", v)
+	}
 	// `go install module@v1.2.3` records the version in Main.
 	bi.Main.Version = "v0.4.0"
 	bi.Settings = []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}}
