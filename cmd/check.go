@@ -46,7 +46,7 @@ func (a *app) runCheck(cmd *cobra.Command, _ []string) error {
 	}
 	src, closeSrc, err := a.openSource(cmd.Context())
 	if err != nil {
-		return err
+		return a.checkFailedOpen(cmd, err)
 	}
 	defer closeSrc()
 	ch, ok := datasource.As[datasource.Checker](src)

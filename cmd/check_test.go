@@ -14,12 +14,12 @@ import (
 func TestCheckEmbedded(t *testing.T) {
 	env := isolated(t)
 	db := filepath.Join(t.TempDir(), "events.db")
-	code, _, errs := run(t, env, "check", "--db", db)
-	if code != 1 || !strings.Contains(errs, "no store at") {
-		t.Errorf("missing store: exit %d, %s", code, errs)
+	code, out, errs := run(t, env, "check", "--db", db)
+	if code != 1 || !strings.Contains(out, "FAIL") || !strings.Contains(out, "no store at") {
+		t.Errorf("missing store: exit %d, %s%s", code, out, errs)
 	}
 	seedStore(t, db, time.Now())
-	code, out, errs := run(t, env, "check", "--db", db)
+	code, out, errs = run(t, env, "check", "--db", db)
 	if code != 0 || !strings.Contains(out, "all checks passed") || !strings.Contains(out, "telemetry.health") {
 		t.Errorf("exit %d\n%s%s", code, out, errs)
 	}

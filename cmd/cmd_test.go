@@ -294,11 +294,11 @@ func TestSnapshotCheckExitCodes(t *testing.T) {
 		lines  []string
 	}{
 		{"none fire", "  - {name: fleet, when: installs.active < 2, level: alert}\n", 0,
-			[]string{"TTMON OK - 1 alerts checked, none firing"}},
+			[]string{"TTMON OK - 1 alerts checked, none firing | 'installs.active'=3;;2:"}},
 		{"warn", "  - {name: fleet, when: installs.active < 5, level: warn}\n", 1,
-			[]string{"TTMON WARNING - installs.active=3 < 5 (fleet)"}},
+			[]string{"TTMON WARNING - installs.active=3 < 5 (fleet) | 'installs.active'=3;5:;"}},
 		{"alert beats warn", "  - {name: fleet, when: installs.active < 5, level: warn}\n  - {name: error rate, when: errors.per_install > 0.05, level: alert}\n", 2,
-			[]string{"TTMON CRITICAL - errors.per_install=1 > 0.05 (error rate)", "TTMON WARNING - installs.active=3 < 5 (fleet)"}},
+			[]string{"TTMON CRITICAL - errors.per_install=1 > 0.05 (error rate) | 'installs.active'=3;5:; 'errors.per_install'=1;;~:0.05", "TTMON WARNING - installs.active=3 < 5 (fleet)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,9 +326,13 @@ func TestSnapshotCheckExitCodes(t *testing.T) {
 	if code != 3 || !strings.HasPrefix(out, "TTMON UNKNOWN - ") || !strings.Contains(out, "unknown metric") || strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf("bad rule: exit %d stdout %q stderr %q; want one UNKNOWN line and exit 3", code, out, errs)
 	}
-	code, out, _ = run(t, env, "snapshot", "--check", "--db", filepath.Join(t.TempDir(), "gone.db"))
-	if code != 3 || !strings.HasPrefix(out, "TTMON UNKNOWN - no store") {
-		t.Fatalf("missing store: exit %d %q", code, out)
+	code, out, errs = run(t, env, "snapshot", "--check", "--db", filepath.Join(t.TempDir(), "gone.db"))
+	if code != 3 || !strings.HasPrefix(out, "TTMON UNKNOWN - no store") || errs != "" {
+		t.Fatalf("missing store: exit %d stdout %q stderr %q; want the UNKNOWN line once, on stdout", code, out, errs)
+	}
+	code, out, errs = run(t, env, "snapshot", "--check", "--config", cfgWith("  []\n"))
+	if code != 0 || out != "TTMON OK - no alerts configured\n" {
+		t.Fatalf("no alerts: exit %d stdout %q stderr %q", code, out, errs)
 	}
 }
 

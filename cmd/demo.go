@@ -49,7 +49,7 @@ one OTLP/HTTP JSON log record per request to --host/v1/logs.`,
 	f.String("host", "http://127.0.0.1:8010", "where to send: a ttmon collector or a PostHog ingestion host")
 	f.String("token", "", "project token (phc_...); for ttmon collect, one of its --token values")
 	f.Int("installs", 500, "installations in the fleet")
-	f.Int("users", 2000, "users across the fleet")
+	f.Int("users", 0, "users across the fleet (default 4 per installation: 2,000 for 500)")
 	f.String("backfill", "7d", "history to send first (e.g. 7d, 36h, 0 for none)")
 	f.Float64("rate", 20, "live events per second after the backfill (0: stop after the backfill)")
 	f.Uint64("seed", 1, "fleet seed; the same seed gives the same fleet")
@@ -89,6 +89,9 @@ func simConfig(f interface {
 	var c simulate.Config
 	c.Installs, _ = f.GetInt("installs")
 	c.Users, _ = f.GetInt("users")
+	if c.Users == 0 && c.Installs > 0 { // not set: the fleet's proportion
+		c.Users = simulate.UsersFor(c.Installs)
+	}
 	c.Rate, _ = f.GetFloat64("rate")
 	c.Seed, _ = f.GetUint64("seed")
 	c.Gzip, _ = f.GetBool("gzip")

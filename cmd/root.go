@@ -87,6 +87,9 @@ type app struct {
 	cfg     config.Config
 	log     *slog.Logger
 	logFile *os.File
+
+	at          time.Time         // --at; zero = now
+	cohortNames map[string]string // PostHog cohorts --cohort named, by id
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -102,7 +105,9 @@ usage, from PostHog or from its own embedded store.
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE:          a.runTUI,
+		Version:       readVersion().Version,
 	}
+	root.SetVersionTemplate(readVersion().line() + "\n")
 	pf := root.PersistentFlags()
 	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/ttmon/config.yaml)")
 	pf.String("source", "", "data source: embedded or posthog")
@@ -112,7 +117,8 @@ usage, from PostHog or from its own embedded store.
 	pf.String("project", "", "PostHog project id (the number in your PostHog URL /project/<id>)")
 	pf.String("query-budget", "", "PostHog requests allowed: auto (default: 120/h until PostHog shows more), 2400/h with the API-queries feature, 120/h for the legacy limit")
 	a.addTUIFlags(root.Flags())
-	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd())
+	root.AddCommand(a.collectCmd(), a.snapshotCmd(), a.demoCmd(), a.checkCmd(), a.sshCmd(), a.versionCmd(), a.manCmd())
+	a.registerCompletions(root)
 	return root
 }
 
@@ -138,20 +144,20 @@ func (a *app) setup(cmd *cobra.Command, validate bool) error {
 	if path == "" {
 		path = a.getenv("TTMON_CONFIG")
 	}
-	cfg, warnings, err := config.Load(path)
-	if err != nil {
-		return err
+	cfg, warnings, loadErr := config.Load(path)
+	var fileErr *config.FileError
+	if loadErr != nil && !errors.As(loadErr, &fileErr) {
+		return loadErr
 	}
-	if err := cfg.ApplyEnv(a.getenv); err != nil {
-		return err
-	}
+	envErr := cfg.ApplyEnv(a.getenv)
 	if err := applyFlags(&cfg, cmd.Name(), cmd.Flags()); err != nil {
 		return err
 	}
-	if validate {
-		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("invalid settings:\n%w", indent(err))
-		}
+	if err := a.readAt(cmd); err != nil {
+		return err
+	}
+	if err := settingsProblems(fileErr, envErr, cfg, validate); err != nil {
+		return err
 	}
 	a.cfgPath, a.cfg = path, cfg
 	if path == "" {
@@ -251,9 +257,13 @@ var flagSetters = map[string]func(*config.Config, []string) error{
 	"interval": func(c *config.Config, v []string) error {
 		return c.UI.Interval.UnmarshalText([]byte(v[0]))
 	},
-	"ssh.listen":          func(c *config.Config, v []string) error { c.SSH.Listen = v[0]; return nil },
-	"ssh.host-key":        func(c *config.Config, v []string) error { c.SSH.HostKey = v[0]; return nil },
-	"ssh.authorized-keys": func(c *config.Config, v []string) error { c.SSH.AuthorizedKeys = v[0]; return nil },
+	"collect.tls-cert":       func(c *config.Config, v []string) error { c.Collect.TLSCert = v[0]; return nil },
+	"collect.tls-key":        func(c *config.Config, v []string) error { c.Collect.TLSKey = v[0]; return nil },
+	"collect.metrics-listen": func(c *config.Config, v []string) error { c.Collect.MetricsListen = v[0]; return nil },
+	"collect.insecure-http":  boolSetter(func(c *config.Config) *bool { return &c.Collect.InsecureHTTP }),
+	"ssh.listen":             func(c *config.Config, v []string) error { c.SSH.Listen = v[0]; return nil },
+	"ssh.host-key":           func(c *config.Config, v []string) error { c.SSH.HostKey = v[0]; return nil },
+	"ssh.authorized-keys":    func(c *config.Config, v []string) error { c.SSH.AuthorizedKeys = v[0]; return nil },
 	"ssh.idle-timeout": func(c *config.Config, v []string) error {
 		return c.SSH.IdleTimeout.UnmarshalText([]byte(v[0]))
 	},

@@ -22,7 +22,11 @@ func (a *app) snapshotCmd() *cobra.Command {
 		Long: `snapshot queries the source once and prints what the monitor would show:
 active installations, versions, error rate and timer usage.
 
---json prints a stable document for scripts (fields are added, never renamed).
+--json prints a stable document for scripts (fields are added, never renamed;
+"schema" says which version of the document it is, see README).
+--format prometheus (or openmetrics) prints the figures as gauges for
+node_exporter's textfile collector: ttmon snapshot --format prometheus >
+/var/lib/node_exporter/textfile/ttmon.prom.tmp && mv ...tmp ...prom from cron.
 --demo starts a throwaway collector and store, fills them with a simulated
 TimeTracker fleet (500 installations, 7 days) and prints their snapshot.
 
@@ -48,8 +52,9 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
 			if err != nil && check && (!errors.As(err, &ee) || ee.code == 3) {
 				// Monitoring systems read stdout and the code: a check that
 				// cannot run is UNKNOWN (3), never a warning.
+				// The line on stdout is the whole message: said once.
 				fmt.Fprintf(a.stdout, "TTMON UNKNOWN - %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-				return &exitError{code: 3, err: err}
+				return &exitError{code: 3}
 			}
 			return err
 		},
@@ -57,9 +62,11 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
 	f := c.Flags()
 	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
+	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
 	f.String("cohort", "", `only a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
-	f.Bool("json", false, "print JSON instead of text")
+	f.Bool("json", false, "print JSON instead of text (the same as --format json)")
+	f.String("format", "", "text (default), json, prometheus (node_exporter's textfile collector) or openmetrics")
 	f.Bool("demo", false, "snapshot a fresh simulated fleet instead of the configured source")
 	f.Bool("check", false, "evaluate the config's alerts: one Nagios-style line per firing alert; exit 0 ok, 1 warn, 2 alert")
 	return c
@@ -68,6 +75,10 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
 func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	demo, _ := cmd.Flags().GetBool("demo")
 	if err := a.setup(cmd, !demo); err != nil {
+		return err
+	}
+	format, err := snapshotFormat(cmd)
+	if err != nil {
 		return err
 	}
 	var fleet *demoOptions
@@ -94,13 +105,14 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	firing := alert.Evaluate(rules, snap)
-	asJSON, _ := cmd.Flags().GetBool("json")
 	check, _ := cmd.Flags().GetBool("check")
 	switch {
-	case asJSON:
+	case format == "json":
 		err = writeSnapshotJSON(a.stdout, snap, firing)
 	case check:
-		writeCheck(a.stdout, rules, firing)
+		writeCheck(a.stdout, rules, firing, snap)
+	case format == "prometheus" || format == "openmetrics":
+		err = writeSnapshotMetrics(a.stdout, snap, firing, format == "openmetrics")
 	default:
 		err = writeSnapshotText(a.stdout, snap, firing)
 	}
@@ -112,21 +124,9 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	return err
 }
 
-// writeCheck prints the Nagios plugin output: one line per firing alert,
-// or one OK line.
-func writeCheck(w io.Writer, rules []alert.Rule, firing []alert.Firing) {
-	if len(firing) == 0 {
-		fmt.Fprintf(w, "TTMON OK - %d alerts checked, none firing\n", len(rules))
-		return
-	}
-	for _, f := range firing {
-		fmt.Fprintln(w, f.Line())
-	}
-}
-
 // query builds the Query the settings describe, resolved against now.
 func (a *app) query(filters []datasource.Filter) (datasource.Query, error) {
-	r, err := datasource.ParseRange(a.cfg.UI.Range, a.now())
+	r, err := datasource.ParseRange(a.cfg.UI.Range, a.rangeNow())
 	if err != nil {
 		return datasource.Query{}, err
 	}
@@ -140,6 +140,7 @@ func (a *app) query(filters []datasource.Filter) (datasource.Query, error) {
 // snapshotDoc is the --json document. It is a stable interface for scripts:
 // add fields, never rename or remove them.
 type snapshotDoc struct {
+	Schema      int                       `json:"schema"`
 	Source      string                    `json:"source"`
 	Range       string                    `json:"range"`
 	From        time.Time                 `json:"from"`
@@ -177,6 +178,7 @@ type alertDoc struct {
 
 func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 	d := snapshotDoc{
+		Schema:      snapshotSchema,
 		Source:      s.Source.String(),
 		Range:       s.Query.Range.Label(),
 		From:        s.Query.Range.From,

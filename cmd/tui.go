@@ -20,6 +20,7 @@ func (a *app) addTUIFlags(f *pflag.FlagSet) {
 	f.String("range", "", "time range: 1h, 24h, 7d, 30d, a duration (90m, 14d) or FROM..TO")
 	f.String("interval", "", "poll interval (default 5s)")
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
+	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
 	f.String("cohort", "", `start filtered to a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("no-color", false, "monochrome (also NO_COLOR=1)")
@@ -74,10 +75,13 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 		Mouse:      u.Mouse,
 		Logger:     a.log,
 		Clock:      a.now,
+		At:         a.at,
 		Mapping:    a.cfg.Events,
 		Cohorts:    a.catalog().Saved,
 		SaveCohort: a.saveCohort,
 		ConfigPath: a.cfgPath,
+		// PostHog cohorts from --cohort show by name in the chips.
+		CohortNames: a.cohortNames,
 	}
 }
 
@@ -100,6 +104,7 @@ func (a *app) withCohort(cmd *cobra.Command, src datasource.Source, filters []da
 	if err != nil {
 		return nil, err
 	}
+	a.noteCohortName(name, fs)
 	return append(filters, fs...), nil
 }
 

@@ -50,6 +50,15 @@ type Embedded struct {
 type Collect struct {
 	Listen string   `yaml:"listen"`
 	Tokens []string `yaml:"tokens"`
+	// TLSCert and TLSKey are PEM files; with both set the collector
+	// serves HTTPS and re-reads them when they change.
+	TLSCert string `yaml:"tls_cert,omitempty"`
+	TLSKey  string `yaml:"tls_key,omitempty"`
+	// InsecureHTTP allows plain HTTP on an address other machines reach.
+	InsecureHTTP bool `yaml:"insecure_http,omitempty"`
+	// MetricsListen serves /metrics (and /healthz, /readyz) on an address
+	// of its own instead of the collector's; a bare ":port" is loopback.
+	MetricsListen string `yaml:"metrics_listen,omitempty"`
 }
 
 // SSH configures `ttmon ssh`, the monitor served to SSH clients.
@@ -203,6 +212,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Collect.Listen); err != nil {
 		add("collect.listen: %q is not host:port (e.g. 127.0.0.1:8010)", c.Collect.Listen)
 	}
+	if (c.Collect.TLSCert == "") != (c.Collect.TLSKey == "") {
+		add("collect.tls_cert, collect.tls_key: give both the certificate and its key (--tls-cert and --tls-key), or neither")
+	}
 	errs = append(errs, c.SSH.validate()...)
 	for i, t := range c.Collect.Tokens {
 		if strings.TrimSpace(t) == "" {
@@ -336,6 +348,10 @@ func ParseFilters(exprs []string) ([]datasource.Filter, error) {
 	for _, e := range exprs {
 		f, err := datasource.ParseFilter(e)
 		if err != nil {
+			if strings.Contains(err.Error(), datasource.FilterSyntax) {
+				// The parser already listed the syntax: once is enough.
+				return nil, fmt.Errorf("filter %q: %w", e, err)
+			}
 			return nil, fmt.Errorf("filter %q: %w; write %s", e, err, datasource.FilterSyntax)
 		}
 		out = append(out, f)

@@ -45,7 +45,9 @@ func Load(path string) (c Config, warnings []string, err error) {
 		return c, nil, fmt.Errorf("config %s: larger than 1 MB; is this the right file?", path)
 	}
 	if err := Decode(data, &c); err != nil {
-		return c, nil, fmt.Errorf("config %s: %w", path, err)
+		// c holds what did decode, so the caller can still validate it
+		// and report every problem at once.
+		return c, nil, newFileError(path, err)
 	}
 	if c.PostHog.APIKey != "" {
 		if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
@@ -100,8 +102,7 @@ func friendlyYAML(err error) error {
 		return fmt.Sprintf("%q should be %s", sub[1], want)
 	})
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	return errors.New(msg)
+	return problems(strings.Split(msg, "\n  "))
 }
 
 // Env names the environment variables ApplyEnv reads, in help order.
@@ -129,6 +130,7 @@ var Env = []struct{ Name, Help string }{
 
 // ApplyEnv overlays TTMON_* variables read through getenv.
 func (c *Config) ApplyEnv(getenv func(string) string) error {
+	var errs []error
 	set := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
 			*dst = v
@@ -145,15 +147,16 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	set("TTMON_SSH_AUTHORIZED_KEYS", &c.SSH.AuthorizedKeys)
 	if v := getenv("TTMON_SSH_IDLE_TIMEOUT"); v != "" {
 		if err := c.SSH.IdleTimeout.UnmarshalText([]byte(v)); err != nil {
-			return fmt.Errorf("TTMON_SSH_IDLE_TIMEOUT: %w", err)
+			errs = append(errs, fmt.Errorf("TTMON_SSH_IDLE_TIMEOUT: %w", err))
 		}
 	}
 	if v := getenv("TTMON_SSH_MAX_SESSIONS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("TTMON_SSH_MAX_SESSIONS=%q: use a whole number", v)
+			errs = append(errs, fmt.Errorf("TTMON_SSH_MAX_SESSIONS=%q: use a whole number", v))
+		} else {
+			c.SSH.MaxSessions = n
 		}
-		c.SSH.MaxSessions = n
 	}
 	set("TTMON_POSTHOG_HOST", &c.PostHog.Host)
 	set("TTMON_POSTHOG_PROJECT", &c.PostHog.Project)
@@ -166,9 +169,10 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	if v := getenv("TTMON_INTERVAL"); v != "" {
 		d, err := datasource.ParseDuration(v)
 		if err != nil {
-			return fmt.Errorf("TTMON_INTERVAL=%q is not a duration: write it like 5s or 1m", v)
+			errs = append(errs, fmt.Errorf("TTMON_INTERVAL=%q is not a duration: write it like 5s or 1m", v))
+		} else {
+			c.UI.Interval = Duration(d)
 		}
-		c.UI.Interval = Duration(d)
 	}
 	if v := getenv("NO_COLOR"); v != "" {
 		c.UI.NoColor = true
@@ -176,11 +180,12 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	if v := getenv("TTMON_NO_COLOR"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("TTMON_NO_COLOR=%q: use true or false", v)
+			errs = append(errs, fmt.Errorf("TTMON_NO_COLOR=%q: use true or false", v))
+		} else {
+			c.UI.NoColor = b
 		}
-		c.UI.NoColor = b
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func splitList(s string) []string {

@@ -95,7 +95,7 @@ func (p *Installs) render() string {
 		return p.frame(nil, centerLines(st.Empty.Render("waiting for data…"), iw, ih))
 	}
 	n := common.Thousands(p.data.Active)
-	summary := []string{st.Muted.Render("last " + p.rng.Label())}
+	summary := []string{st.Muted.Render(rangeWords(p.rng, p.com.Clock(), p.com.Loc))}
 	var body []string
 	if !p.boxed() {
 		num := p.figure("installs.active", st.Number).Render(n)

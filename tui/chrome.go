@@ -146,7 +146,7 @@ func (m *Model) header() string {
 		return m.promptLine()
 	}
 	st := m.com.Styles
-	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rng)
+	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rangeText())
 	if len(m.pages) > 1 {
 		// In a drill view the path matters more than where the data is from.
 		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.crumbs())

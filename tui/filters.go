@@ -44,7 +44,7 @@ func (m *Model) addFilters(what string, fs ...datasource.Filter) tea.Cmd {
 	for _, f := range fs {
 		if !hasFilter(out, f) {
 			out = append(out, f)
-			added = append(added, filterText(f))
+			added = append(added, m.chipText(f))
 		}
 	}
 	if len(added) == 0 {
@@ -103,7 +103,7 @@ func (m *Model) removeLastFilter() tea.Cmd {
 		return m.setStatus("no filters to remove")
 	}
 	last := m.filters[len(m.filters)-1]
-	return m.setFilters(slices.Clone(m.filters[:len(m.filters)-1]), "removed "+filterText(last))
+	return m.setFilters(slices.Clone(m.filters[:len(m.filters)-1]), "removed "+m.chipText(last))
 }
 
 func (m *Model) clearFilters() tea.Cmd {
@@ -171,7 +171,7 @@ func (m *Model) chips(w int) (s string, full bool) {
 	const maxChip = 40
 	rendered := make([]string, len(m.filters))
 	for i, f := range m.filters {
-		t := filterText(f)
+		t := m.chipText(f)
 		if ansi.StringWidth(t) > maxChip {
 			t = ansi.Truncate(t, maxChip, "…")
 		}

@@ -31,14 +31,14 @@ func (m *Model) helpSections(compact bool) []helpSection {
 		return []helpSection{
 			{"Panes", append(m.top().ShortHelp(), k.Back)},
 			{"Filters", []key.Binding{k.Filter, k.Cohort, k.chipKeys(), k.SaveCohort}},
-			{"Data", []key.Binding{rng, k.Refresh, k.Pause, k.Slower, k.Faster}},
+			{"Data", []key.Binding{rng, k.Refresh, k.Pause, k.Faster, k.Slower}},
 			{"General", []key.Binding{k.Help, quit}},
 		}
 	}
 	rng := k.full("range")
 	rng.SetHelp(rng.Help().Key, "range: "+strings.Join(datasource.Presets, " → "))
 	slower := k.full("slower")
-	slower.SetHelp(slower.Help().Key, "poll less often (every "+common.Age(m.poll.interval)+")")
+	slower.SetHelp(slower.Help().Key, "poll less often (now every "+common.Age(m.poll.interval)+")")
 	var pageBinds []key.Binding
 	for _, g := range m.top().FullHelp() {
 		pageBinds = append(pageBinds, g...)
@@ -51,7 +51,7 @@ func (m *Model) helpSections(compact bool) []helpSection {
 	return []helpSection{
 		{title, pageBinds},
 		{"Filters", filters},
-		{"Data", []key.Binding{rng, k.full("refresh"), k.full("pause"), slower, k.full("faster")}},
+		{"Data", []key.Binding{rng, k.full("refresh"), k.full("pause"), k.full("faster"), slower}},
 		{"General", []key.Binding{k.full("help"), k.full("quit"), k.full("force_quit")}},
 	}
 }

@@ -60,8 +60,8 @@ var actions = []action{
 	{"range", func(k *KeyMap) *key.Binding { return &k.Range }, "range", "next range", false},
 	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, "refresh", "refresh now", false},
 	{"pause", func(k *KeyMap) *key.Binding { return &k.Pause }, "pause", "pause / resume polling", false},
-	{"slower", func(k *KeyMap) *key.Binding { return &k.Slower }, "slower", "poll less often", false},
 	{"faster", func(k *KeyMap) *key.Binding { return &k.Faster }, "faster", "poll more often", false},
+	{"slower", func(k *KeyMap) *key.Binding { return &k.Slower }, "slower", "poll less often", false},
 	{"help", func(k *KeyMap) *key.Binding { return &k.Help }, "help", "this help", false},
 	{"back", func(k *KeyMap) *key.Binding { return &k.Back }, "back", "back one level, unzoom, close", false},
 	{"quit", func(k *KeyMap) *key.Binding { return &k.Quit }, "quit", "quit", false},
@@ -110,7 +110,7 @@ var defaultKeys = map[string][]string{
 	"next_pane": {"tab"}, "prev_pane": {"shift+tab"},
 	"pane_1": {"1"}, "pane_2": {"2"}, "pane_3": {"3"}, "pane_4": {"4"},
 	"zoom": {"z"}, "range": {"t"}, "refresh": {"r"}, "pause": {"p"},
-	"slower": {"+", "="}, "faster": {"-"}, "help": {"?"}, "back": {"esc"},
+	"faster": {"+", "="}, "slower": {"-"}, "help": {"?"}, "back": {"esc"},
 	"quit": {"q"}, "force_quit": {"ctrl+c"},
 	"filter": {"/"}, "cohort": {"c"}, "remove_chip": {"x"}, "clear_chips": {"X"}, "save_cohort": {"S"},
 	"drill": {"enter"}, "up": {"up", "k"}, "down": {"down", "j"}, "left": {"left", "h"}, "right": {"right", "l"},
@@ -230,9 +230,10 @@ func (k KeyMap) paneNumbers() key.Binding {
 	return key.NewBinding(key.WithKeys(k.Pane1.Keys()...), key.WithHelp(label, "focus"))
 }
 
-// interval is one help entry for the two interval keys.
+// interval is one help entry for the two poll-rate keys: "+" polls more
+// often and "-" less, as the signs read (the rate, not the interval).
 func (k KeyMap) interval() key.Binding {
-	return panes.PairHelp(k.Slower, k.Faster, "interval")
+	return panes.PairHelp(k.Faster, k.Slower, "poll rate")
 }
 
 // chipKeys is one help entry for the two filter-removing keys.

@@ -186,8 +186,10 @@ func TestIntervalKeys(t *testing.T) {
 		key  string
 		want time.Duration
 	}{
-		{"+", 10 * time.Second}, {"=", 15 * time.Second}, {"-", 10 * time.Second},
-		{"-", 5 * time.Second}, {"-", 2 * time.Second}, {"-", time.Second}, {"-", time.Second},
+		// "+" polls more often (a shorter interval), "-" less: as the
+		// signs read.
+		{"-", 10 * time.Second}, {"-", 15 * time.Second}, {"+", 10 * time.Second},
+		{"+", 5 * time.Second}, {"=", 2 * time.Second}, {"+", time.Second}, {"+", time.Second},
 	} {
 		msgs := collect(press(m, tc.key))
 		if m.poll.interval != tc.want {

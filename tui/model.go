@@ -49,8 +49,11 @@ type Model struct {
 	src     datasource.Source
 	info    datasource.Info
 	rng     string
+	at      time.Time // --at: ranges end here; zero = now
 	filters []datasource.Filter
 	tz      string
+	// cohortNames names PostHog cohorts by id, for chips.
+	cohortNames map[string]string
 
 	poll    poller
 	pages   []page // pages[0] is the dashboard, the rest *drillPage
@@ -120,6 +123,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
 		rules: o.Alerts,
 	}
+	m.at, m.cohortNames = o.At, o.CohortNames
 	return m, nil
 }
 
@@ -146,9 +150,13 @@ func theme(o Options, r *lipgloss.Renderer) common.Theme {
 
 // query is what the next poll asks: the range resolved against now.
 func (m *Model) query() datasource.Query {
-	r, err := datasource.ParseRange(m.rng, m.com.Clock())
+	now := m.com.Clock()
+	if !m.at.IsZero() {
+		now = m.at
+	}
+	r, err := datasource.ParseRange(m.rng, now)
 	if err != nil { // validated in New; a preset cannot fail
-		r, _ = datasource.ParseRange("24h", m.com.Clock())
+		r, _ = datasource.ParseRange("24h", now)
 	}
 	return datasource.Query{Range: r, Filters: m.filters, TZ: m.tz}
 }

@@ -61,6 +61,9 @@ type Options struct {
 	// "saving cohorts is disabled for SSH viewers"; "" says that there is
 	// no config file to write.
 	SaveCohortDisabled string
+	// CohortNames names the PostHog cohorts in Filters by id (cmd knows
+	// them when --cohort resolved one), so chips show the name.
+	CohortNames map[string]string
 	// ConfigPath is the file SaveCohort writes, for the status line.
 	ConfigPath string
 	// Thresholds of the error-rate pane.
@@ -98,6 +101,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is "now"; nil means time.Now. Tests pin it.
 	Clock func() time.Time
+	// At pins the moment ranges end at (--at); zero means now. Relative
+	// ranges keep their bucket sizes: "24h" at a date is that day's eve
+	// in 24 hourly buckets.
+	At time.Time
 }
 
 // withDefaults fills zero values and checks the rest.

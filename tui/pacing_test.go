@@ -312,8 +312,8 @@ func TestPacingRequestsPerHour(t *testing.T) {
 	}
 }
 
-// TestFasterStopsAtBudget: - cannot poll faster than the budget allows
-// (it says so), + steps up from the interval polls keep.
+// TestFasterStopsAtBudget: + cannot poll faster than the budget allows
+// (it says so), - steps up from the interval polls keep.
 func TestFasterStopsAtBudget(t *testing.T) {
 	r := newPacingRun(t, pace.LegacyBudget, 0, 10*time.Second)
 	r.run(t, time.Minute)
@@ -330,18 +330,18 @@ func TestFasterStopsAtBudget(t *testing.T) {
 		}
 	}
 	for range 3 {
-		press(r.m, "-")
+		press(r.m, "+")
 		if r.m.poll.interval != 38*time.Second || r.m.status != "every 38s: no faster under the 120/h query budget" {
-			t.Fatalf("after -: every %v, status %q", r.m.poll.interval, r.m.status)
+			t.Fatalf("after +: every %v, status %q", r.m.poll.interval, r.m.status)
 		}
 	}
-	press(r.m, "+")
-	if r.m.poll.interval != time.Minute || r.m.status != "polling every 1m" {
-		t.Fatalf("after +: every %v, status %q", r.m.poll.interval, r.m.status)
-	}
 	press(r.m, "-")
+	if r.m.poll.interval != time.Minute || r.m.status != "polling every 1m" {
+		t.Fatalf("after -: every %v, status %q", r.m.poll.interval, r.m.status)
+	}
+	press(r.m, "+")
 	if r.m.poll.interval != 38*time.Second {
-		t.Fatalf("after + then -: every %v", r.m.poll.interval)
+		t.Fatalf("after - then +: every %v", r.m.poll.interval)
 	}
 }
 

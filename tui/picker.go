@@ -49,6 +49,7 @@ func (m *Model) openPicker() tea.Cmd {
 }
 
 func (m *Model) handleBackend(msg backendMsg) {
+	m.noteCohortNames(msg.cs) // for chips, even once the picker is closed
 	if m.picker == nil {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 )
 
 // ingestReq is one Ingest call waiting for its group's commit.
@@ -78,7 +79,9 @@ func (s *Store) runWriter() {
 
 func (s *Store) commitGroup(batch []*ingestReq) {
 	results := make([]IngestResult, len(batch))
+	start := time.Now()
 	err := s.w.apply(batch, results)
+	s.observeCommit(batch, start, err)
 	if err != nil {
 		s.w.reset()
 		if cannotWrite(err) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -38,6 +39,9 @@ type Store struct {
 	closed     bool
 	writerDone chan struct{}
 	closeErr   error
+	// lastWriteFail is when a commit last failed for want of a writable
+	// disk (unix nanoseconds, 0 = never or since recovered).
+	lastWriteFail atomic.Int64
 }
 
 var _ datasource.Source = (*Store)(nil)
@@ -53,6 +57,7 @@ type options struct {
 	noIndex   bool
 	maxBatch  int
 	propCache int
+	onCommit  func(events int, took time.Duration, err error)
 }
 
 // WithMapping sets which events and properties mean heartbeat, error, timer
@@ -234,4 +239,74 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	st.IndexReady = s.idx.isReady()
 	return st, nil
+}
+
+// WithCommitHook sets f to be called after every group commit, failed or
+// not, with the events in the group and how long the transaction took, so
+// `ttmon collect` can export commit latency. It runs on the writer
+// goroutine between commits: it must return quickly.
+func WithCommitHook(f func(events int, took time.Duration, err error)) Option {
+	return func(o *options) { o.onCommit = f }
+}
+
+// observeCommit feeds WithCommitHook and remembers whether the disk took
+// the last commit, for Writable.
+func (s *Store) observeCommit(batch []*ingestReq, start time.Time, err error) {
+	switch {
+	case err == nil:
+		s.lastWriteFail.Store(0)
+	case cannotWrite(err):
+		s.lastWriteFail.Store(s.opts.now().UnixNano())
+	}
+	if s.opts.onCommit == nil {
+		return
+	}
+	n := 0
+	for _, r := range batch {
+		n += len(r.evs)
+	}
+	s.opts.onCommit(n, time.Since(start), err)
+}
+
+// QueueDepth is how many Ingest calls are queued for the writer, waiting
+// for the group commit in progress to end.
+func (s *Store) QueueDepth() int { return len(s.reqs) }
+
+// writeFailGrace is how long after a commit that could not write Writable
+// keeps reporting it. Past that it reports the file as writable again if
+// it opens for writing, so a readiness probe lets a retry through to find
+// out: a store that is never sent anything cannot otherwise recover.
+const writeFailGrace = 30 * time.Second
+
+// Writable reports why the store cannot take events now, or nil: the file
+// does not open for writing (read-only file system, permissions), or a
+// commit failed for want of space or a working disk in the last 30 s.
+func (s *Store) Writable() error {
+	f, err := os.OpenFile(s.path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("cannot open %s for writing: %w", s.path, err)
+	}
+	f.Close()
+	if t := s.lastWriteFail.Load(); t != 0 && s.opts.now().Sub(time.Unix(0, t)) < writeFailGrace {
+		return fmt.Errorf("the last commit could not write to %s (disk full, read-only or failing?)", filepath.Dir(s.path))
+	}
+	return nil
+}
+
+// IndexLag is how many committed events the in-memory index has been
+// handed and not yet applied; held is false when this process has not
+// built an index (`ttmon collect` never does: readers build their own).
+// Lost rows (a queue that overflowed and is re-read from the file) count
+// as the queue's whole bound.
+func (s *Store) IndexLag() (rows int, held bool) {
+	x := s.idx
+	if !x.started.Load() {
+		return 0, false
+	}
+	x.pendMu.Lock()
+	defer x.pendMu.Unlock()
+	if x.pendLost {
+		return maxPending, true
+	}
+	return len(x.pending), true
 }

@@ -20,7 +20,8 @@ type Config struct {
 	// Token is the project API key (phc_...). Required: posthog-go turns
 	// into a silent no-op without one.
 	Token string
-	// Installs and Users size the fleet (defaults 500 and 2000).
+	// Installs and Users size the fleet (defaults 500, and four users per
+	// installation: UsersFor).
 	Installs, Users int
 	// Backfill is how much history is sent first (default 7 days; negative:
 	// none).
@@ -71,7 +72,7 @@ func (c Config) withDefaults() Config {
 		c.Installs = 500
 	}
 	if c.Users <= 0 {
-		c.Users = 2000
+		c.Users = UsersFor(c.Installs)
 	}
 	if c.Backfill == 0 {
 		c.Backfill = 7 * 24 * time.Hour

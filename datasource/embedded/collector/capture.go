@@ -114,6 +114,7 @@ func (c *Collector) decode(p payload, kind routeKind, limit int) ([]embedded.Eve
 		ev, why := req.events[i].toEvent(d)
 		if why != "" {
 			c.dropped.Add(1)
+			c.metrics.observeDrop(why)
 			c.log.Debug("event dropped", "reason", why)
 			continue
 		}

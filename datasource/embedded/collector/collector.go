@@ -40,6 +40,7 @@ type Collector struct {
 	ignored   atomic.Uint64 // OTLP spans and metrics, accepted and not kept
 	mu        sync.Mutex
 	rejects   map[string]uint64
+	metrics   *Metrics // nil: not counted
 }
 
 var (
@@ -59,6 +60,11 @@ func New(ing Ingester, opts ...Option) *Collector {
 		now:     cfg.now,
 		limits:  cfg.limits.withDefaults(),
 		rejects: make(map[string]uint64),
+		metrics: cfg.metrics,
+	}
+	if cfg.metrics != nil {
+		c.ing = metered{Ingester: ing, m: cfg.metrics}
+		cfg.metrics.watchRejects(c)
 	}
 	for _, t := range cfg.tokens {
 		if t = strings.TrimSpace(t); t != "" {

@@ -9,10 +9,11 @@ import (
 type Option func(*config)
 
 type config struct {
-	tokens []string
-	logger *slog.Logger
-	now    func() time.Time
-	limits Limits
+	tokens  []string
+	logger  *slog.Logger
+	now     func() time.Time
+	limits  Limits
+	metrics *Metrics
 }
 
 // Limits bound the work one request, and all requests together, can cause.
