@@ -17,6 +17,11 @@ import (
 	"time"
 )
 
+// long reports whether the full campaigns run (TTMON_LONG=1, which CI sets
+// in a step of its own): the default run takes the same paths at a small
+// size, so that the README's test command stays quick.
+func long() bool { return os.Getenv("TTMON_LONG") == "1" }
+
 // bin is the ttmon binary built once for the whole package.
 var bin string
 

@@ -22,8 +22,8 @@ func reopenAgree(t *testing.T, path string, want int, opts ...Option) *Store {
 	t.Cleanup(func() { s.Close() })
 	r := rand.New(rand.NewPCG(9, 9))
 	queries := 12
-	if raceOn {
-		queries = 4
+	if raceOn && !long() {
+		queries = 2
 	}
 	compareEngines(t, s, r, 0, queries, []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent}})
 	rg, _ := datasource.ParseRange("7d", clock0.Add(24*time.Hour))
@@ -122,8 +122,8 @@ func TestTailAcrossChunks(t *testing.T) {
 	defer rd.Close()
 	r := rand.New(rand.NewPCG(5, 5))
 	n := 300
-	if raceOn {
-		n = 100
+	if raceOn && !long() {
+		n = 60
 	}
 	evs := randFleet(r, n)
 	nonEmpty := 0

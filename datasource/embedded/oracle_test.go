@@ -117,11 +117,12 @@ func randQuery(r *rand.Rand) datasource.Query {
 // Source method. Chunks are made tiny so that every path is taken: chunks
 // the writer saves, the open chunk, rows handed over in-process (the index
 // starts halfway through the ingest for even seeds), and, after reopening,
-// chunks loaded from their blobs.
+// chunks loaded from their blobs. Six seeds with TTMON_LONG=1 or without
+// -race; one, which takes every path, otherwise.
 func TestEnginesAgree(t *testing.T) {
 	seeds, queries := []int{1, 2, 3, 4, 5, 6}, 12
-	if testing.Short() || raceOn {
-		seeds, queries = []int{2}, 6 // seed 2: handover and two workers
+	if !long() && (testing.Short() || raceOn) {
+		seeds, queries = []int{2}, 4 // seed 2: handover and two workers
 	}
 	keys := []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent},
 		{Key: "auth_method", Scope: datasource.ScopePerson}, {Key: "project_id", Scope: datasource.ScopeAuto},
