@@ -22,9 +22,11 @@ import (
 )
 
 // Execute runs ttmon with the process's arguments and streams and returns
-// the exit code.
+// the exit code. SIGHUP (the terminal closed) ends it like SIGINT and
+// SIGTERM, through the context, so that every command cleans up: left to
+// its default, SIGHUP killed `ttmon --demo` with its store still in /tmp.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }
