@@ -25,9 +25,11 @@ func TestLiveFollowsTheBackfillModel(t *testing.T) {
 	}
 	m := defaultModel()
 	from := testNow.Add(-week)
-	// The backfill, by days back and hour after testNow's time of day.
+	// The backfill, by days back and hour after testNow's time of day,
+	// read from the stream that then goes live, as Run does.
 	past := map[int]*[hours]counts{}
-	for e := range m.Backfill(from, testNow) {
+	st := m.Stream(from)
+	for e := range st.Until(testNow) {
 		back := int(testNow.Sub(e.Timestamp)/(24*time.Hour)) + 1
 		start := testNow.Add(-time.Duration(back) * 24 * time.Hour)
 		h := int(e.Timestamp.Sub(start) / time.Hour)
@@ -43,9 +45,6 @@ func TestLiveFollowsTheBackfillModel(t *testing.T) {
 		t.Fatalf("only %d weekdays in the backfill to compare with", len(past))
 	}
 
-	st := m.Stream(from)
-	for range st.Until(testNow) {
-	}
 	goLive(st, Config{}.withDefaults())
 	var live [hours]counts
 	for now := testNow; now.Before(testNow.Add(hours * time.Hour)); {
