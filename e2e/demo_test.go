@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -159,4 +163,59 @@ func tail(s string) string {
 		return "..." + s[len(s)-400:]
 	}
 	return s
+}
+
+// TestNohupCollectorKeepsRunning: a collector started with SIGHUP ignored
+// (`nohup ttmon collect &`, then the terminal closes) keeps serving after
+// SIGHUP; ttmon listens for SIGHUP only where it would otherwise die of it.
+func TestNohupCollectorKeepsRunning(t *testing.T) {
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		t.Skip("no nohup on this machine")
+	}
+	p := startCollectorUnder(t, []string{nohup}, filepath.Join(t.TempDir(), "events.db"))
+	defer p.kill()
+	// The kernel's view, which no timing can blur: SIGHUP still ignored
+	// once the collector serves, not caught.
+	if ign, cgt := sigMasks(t, p.cmd.Process.Pid); ign&1 == 0 || cgt&1 != 0 {
+		t.Errorf("under nohup SIGHUP is not ignored (SigIgn %x, SigCgt %x)", ign, cgt)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// Whatever SIGHUP would do is done by the time a request is answered
+	// after a second one; then the process must still be there.
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	evs := []event{{Event: "telemetry.health", DistinctID: "fp-1", UUID: newUUID(), Timestamp: time.Now().UTC().Format(time.RFC3339)}}
+	if code, err := postBatch(context.Background(), hc, p.addr, evs); err != nil || code != http.StatusOK {
+		t.Fatalf("after SIGHUP: %d %v (%s)", code, err, p.stderr.String())
+	}
+	select {
+	case <-p.exited:
+		t.Fatalf("the collector ended on SIGHUP under nohup: %v: %s", p.err, p.stderr.String())
+	default:
+	}
+	p.stop(t)
+}
+
+// sigMasks reads a process's ignored and caught signal masks from /proc
+// (bit n-1 is signal n).
+func sigMasks(t *testing.T, pid int) (ignored, caught uint64) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		n, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		switch k {
+		case "SigIgn":
+			ignored = n
+		case "SigCgt":
+			caught = n
+		}
+	}
+	return ignored, caught
 }
