@@ -22,8 +22,11 @@ func reopenAgree(t *testing.T, path string, want int, opts ...Option) *Store {
 	t.Cleanup(func() { s.Close() })
 	r := rand.New(rand.NewPCG(9, 9))
 	queries := 12
-	if raceOn && !long() {
+	if raceOn {
 		queries = 2
+		if long() {
+			queries = 4
+		}
 	}
 	compareEngines(t, s, r, 0, queries, []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent}})
 	rg, _ := datasource.ParseRange("7d", clock0.Add(24*time.Hour))
@@ -122,8 +125,11 @@ func TestTailAcrossChunks(t *testing.T) {
 	defer rd.Close()
 	r := rand.New(rand.NewPCG(5, 5))
 	n := 300
-	if raceOn && !long() {
+	if raceOn {
 		n = 60
+		if long() {
+			n = 100
+		}
 	}
 	evs := randFleet(r, n)
 	nonEmpty := 0
