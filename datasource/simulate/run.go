@@ -120,9 +120,10 @@ const liveTick = 200 * time.Millisecond
 
 // Run simulates a TimeTracker fleet against cfg.Host: it sends the backfill
 // (with a progress bar on progress, which may be nil), then live traffic,
-// the same model's, capped at cfg.Rate, until ctx is cancelled. It returns nil when every event was
-// delivered, and an error counting the failures otherwise; if the backfill
-// delivered nothing at all it stops there rather than going live.
+// the same model's, capped at cfg.Rate, until ctx is cancelled. It returns
+// nil when every event was delivered, and an error counting the failures
+// otherwise; if the backfill delivered nothing at all it stops there rather
+// than going live.
 func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	cfg = cfg.withDefaults()
 	if err := cfg.validateTransport(); err != nil {

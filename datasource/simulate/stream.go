@@ -136,8 +136,13 @@ func (s *Stream) emit(yield func(Event) bool, e Event, t int64, user bool) bool 
 // the same, so active installations and DAU do not jump). A feedback loop
 // re-tunes the factor every ten seconds of stream time, following the
 // working-hours curve across time zones. perSecond <= 0 restores the
-// natural pace.
+// natural pace. It lifts the cap of LimitRate.
 func (s *Stream) SetRate(perSecond float64) {
+	s.maxActivity = maxActivity
+	s.setRate(perSecond)
+}
+
+func (s *Stream) setRate(perSecond float64) {
 	s.rate = perSecond
 	if perSecond <= 0 {
 		s.setActivity(1, s.pos)
@@ -159,7 +164,7 @@ func (s *Stream) LimitRate(perSecond float64) {
 	if perSecond <= 0 {
 		s.maxActivity = maxActivity
 	}
-	s.SetRate(perSecond)
+	s.setRate(perSecond)
 }
 
 // maxActivity bounds the activity factor SetRate may choose.
