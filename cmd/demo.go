@@ -31,9 +31,9 @@ func (a *app) demoCmd() *cobra.Command {
 		Long: `demo simulates a fleet of TimeTracker installations and their users and
 sends their analytics with the real PostHog Go client: heartbeats, upgrades,
 logins, timers, exports, errors, person properties and groups. It sends
---backfill of history first (with a progress bar), then live traffic at
---rate events per second until interrupted. The same --seed gives the same
-fleet.
+--backfill of history first (with a progress bar), then live traffic that
+follows the same model (per installation and hour of day; at most --rate
+events per second) until interrupted. The same --seed gives the same fleet.
 
 It works unchanged against ` + "`ttmon collect`" + ` and a real PostHog project (use an
 ingestion host such as https://us.i.posthog.com and the project token).
@@ -51,7 +51,7 @@ one OTLP/HTTP JSON log record per request to --host/v1/logs.`,
 	f.Int("installs", 500, "installations in the fleet")
 	f.Int("users", 0, "users across the fleet (default 4 per installation: 2,000 for 500)")
 	f.String("backfill", "7d", "history to send first (e.g. 7d, 36h, 0 for none)")
-	f.Float64("rate", 20, "live events per second after the backfill (0: stop after the backfill)")
+	f.Float64("rate", 20, "at most this many live events per second after the backfill (0: stop after the backfill)")
 	f.Uint64("seed", 1, "fleet seed; the same seed gives the same fleet")
 	f.Bool("gzip", false, "gzip request bodies")
 	f.Bool("otlp", false, "send as TimeTracker 5.x does: one OTLP/HTTP JSON log record per request to --host/v1/logs")

@@ -22,9 +22,17 @@ import (
 )
 
 // Execute runs ttmon with the process's arguments and streams and returns
-// the exit code.
+// the exit code. SIGHUP (the terminal closed) ends it like SIGINT and
+// SIGTERM, through the context, so that every command cleans up: left to
+// its default, SIGHUP killed `ttmon --demo` with its store still in /tmp.
+// A process started with SIGHUP ignored (nohup ttmon collect) keeps
+// ignoring it.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }

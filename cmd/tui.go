@@ -34,6 +34,9 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if err := a.setup(cmd, !demo); err != nil {
 		return err
 	}
+	if err := a.checkMonitor(cmd, demo); err != nil {
+		return err
+	}
 	var live *demoOptions
 	if demo {
 		live = liveDemoOptions()
@@ -48,6 +51,42 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	o.Bell, _ = cmd.Flags().GetBool("bell")
 	if err := tui.Run(ctx, src, o, a.stdin, a.stdout); err != nil {
 		return fmt.Errorf("monitor: %w", err)
+	}
+	return nil
+}
+
+// checkMonitor finds every mistake in the monitor's settings before any
+// work starts: before a demo spends seconds on its backfill, or a PostHog
+// source is asked anything. setup validated the settings unless demo; a
+// demo replaces the source, so only the source's connection settings are
+// left out, not its name.
+func (a *app) checkMonitor(cmd *cobra.Command, demo bool) error {
+	var errs []error
+	if demo {
+		c := a.cfg
+		if c.Source == "embedded" || c.Source == "posthog" {
+			c.Source, c.Embedded.DB = "embedded", "(the demo's own)"
+		}
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("invalid settings:\n%w", indent(err))
+		}
+	}
+	if _, err := tui.NewKeyMap(a.cfg.UI.Keys); err != nil {
+		errs = append(errs, err)
+	}
+	exprs, _ := cmd.Flags().GetStringArray("filter")
+	if _, err := config.ParseFilters(exprs); err != nil {
+		errs = append(errs, err)
+	}
+	// A demo's store keeps no cohorts of its own, so the name must be a
+	// preset or a saved one; a real source's are looked up once it is open.
+	if name, _ := cmd.Flags().GetString("cohort"); name != "" && demo {
+		if _, err := a.catalog().Find(cmd.Context(), nil, name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid settings:\n%w", indent(err))
 	}
 	return nil
 }

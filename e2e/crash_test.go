@@ -21,11 +21,12 @@ import (
 // SIGKILL at random moments, restarted on the same store, and killed again.
 // Clients retry unacknowledged batches with the same UUIDs, as posthog-go
 // does. At the end every acknowledged event is stored exactly once and the
-// SQLite file passes integrity_check.
+// SQLite file passes integrity_check. 24 kills with TTMON_LONG=1, 6
+// otherwise.
 func TestCrashSafety(t *testing.T) {
-	rounds := 24
-	if testing.Short() {
-		rounds = 6
+	rounds := 6
+	if long() {
+		rounds = 24
 	}
 	db := filepath.Join(t.TempDir(), "events.db")
 	fleet := newCrashFleet(4)

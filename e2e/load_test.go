@@ -15,14 +15,14 @@ import (
 	"time"
 )
 
-// TestLoad holds 16 concurrent clients against one collector for 60 s (5 s
-// with -short): every batch must be acknowledged, latency is reported as
-// p50/p99, and the collector's memory must stay bounded.
+// TestLoad holds 16 concurrent clients against one collector for 60 s with
+// TTMON_LONG=1 (5 s otherwise): every batch must be acknowledged, latency
+// is reported as p50/p99, and the collector's memory must stay bounded.
 func TestLoad(t *testing.T) {
 	const clients, batch = 16, 100
-	dur := 60 * time.Second
-	if testing.Short() {
-		dur = 5 * time.Second
+	dur := 5 * time.Second
+	if long() {
+		dur = 60 * time.Second
 	}
 	db := filepath.Join(t.TempDir(), "events.db")
 	p := startCollector(t, db)

@@ -3,6 +3,7 @@ package panes
 import (
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 	"unsafe"
@@ -91,3 +92,8 @@ func monoStyles() *common.Styles {
 // ptr is the address of a string's bytes, to tell a cached string from an
 // equal new one.
 func ptr(s string) *byte { return unsafe.StringData(s) }
+
+// long reports whether the long campaigns run (TTMON_LONG=1, which CI sets
+// in a step of its own); the default run takes the same paths at a small
+// size, so that the README's test command stays quick.
+func long() bool { return os.Getenv("TTMON_LONG") == "1" }

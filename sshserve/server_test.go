@@ -3,6 +3,7 @@ package sshserve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -95,19 +96,26 @@ func TestSessionsOnOneViewShareOnePoller(t *testing.T) {
 	b := h.open(120, 40, false)
 	a.waitText(10*time.Second, titles...)
 	b.waitText(10*time.Second, titles...)
-	// Both have had their first poll; count over whole intervals from here.
-	c0, a0, b0 := h.fake.Calls(), a.out.Len(), b.out.Len()
-	const intervals = 4
-	time.Sleep(intervals * interval)
-	calls := h.fake.Calls() - c0
-	t.Logf("%d backend queries in %d intervals for 2 sessions (shared: %+v)", calls, intervals, h.shared.Stats())
-	// One query per interval (+1 for a boundary), where two unshared
-	// pollers would make two.
-	if calls > intervals+1 {
-		t.Errorf("2 sessions on the same view made %d backend queries in %d intervals, want at most %d", calls, intervals, intervals+1)
+	// Both have had their first poll. Count polls, not seconds: a loaded
+	// machine delays them, which must not fail the test.
+	s0, a0, b0 := h.shared.Stats(), a.out.Len(), b.out.Len()
+	const polls = 10
+	waitFor(t, 60*time.Second, func() bool {
+		s := h.shared.Stats()
+		return s.Calls+s.Shared-s0.Calls-s0.Shared >= polls
+	}, func() string { return "the sessions stopped polling" })
+	s := h.shared.Stats()
+	calls, sharedAnswers := s.Calls-s0.Calls, s.Shared-s0.Shared
+	t.Logf("%d polls from 2 sessions: %d backend queries, %d shared answers", calls+sharedAnswers, calls, sharedAnswers)
+	// Two sessions on the same view: about one query per interval serves
+	// both, so at least about half the polls are answered without a query
+	// of their own (2 for the boundaries), where two unshared pollers
+	// would make a query for every poll.
+	if calls > sharedAnswers+2 {
+		t.Errorf("2 sessions on the same view made %d backend queries for %d polls (%d shared)", calls, calls+sharedAnswers, sharedAnswers)
 	}
-	if calls < intervals-1 {
-		t.Errorf("only %d backend queries in %d intervals: the sessions stopped polling", calls, intervals)
+	if h.fake.Calls() < 2 {
+		t.Errorf("only %d backend queries in all", h.fake.Calls())
 	}
 	if a.out.Len() == a0 || b.out.Len() == b0 {
 		t.Errorf("a session drew nothing new while the data changed (a %d->%d, b %d->%d bytes)", a0, a.out.Len(), b0, b.out.Len())
@@ -135,26 +143,24 @@ func TestStalledClientDoesNotBlockOthersAndShutdownEndsBoth(t *testing.T) {
 	}
 	t.Logf("stalled session blocked after %d bytes", ss.out.n.Load())
 
+	// The reading session keeps polling and drawing while the stalled
+	// one's write stays blocked. Counted in polls, not seconds: a loaded
+	// machine slows the polls, which must not fail the test.
 	c0, r0 := h.fake.Calls(), reader.out.Len()
-	time.Sleep(3 * interval)
-	if ss.out.blockedFor() < 3*interval {
-		t.Fatalf("the stalled session's write finished (%s): the test did not stall it", ss.out.blockedFor())
-	}
-	if calls := h.fake.Calls() - c0; calls < 2 {
-		t.Errorf("the reading session polled %d times in 3 intervals beside a stalled one, want 2 or more", calls)
-	}
-	if reader.out.Len() == r0 {
-		t.Error("the reading session drew nothing beside a stalled one")
+	waitFor(t, 60*time.Second, func() bool { return h.fake.Calls()-c0 >= 3 && reader.out.Len() > r0 },
+		func() string {
+			return fmt.Sprintf("the reading session polled %d times and drew %d bytes beside a stalled one", h.fake.Calls()-c0, reader.out.Len()-r0)
+		})
+	if ss.out.blockedFor() == 0 {
+		t.Fatal("the stalled session's write finished: the test did not stall it")
 	}
 
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A session the stalled client held open would show as "sessions
+	// still open at the deadline" (not timed: a loaded machine is slow).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.srv.Shutdown(ctx); err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
-	if took := time.Since(begin); took > 5*time.Second {
-		t.Errorf("shutdown took %s with a stalled client", took)
+		t.Errorf("shutdown with a stalled client: %v", err)
 	}
 	if err := reader.wait(5 * time.Second); err != nil {
 		t.Errorf("reading session at shutdown: %v, want exit status 0", err)

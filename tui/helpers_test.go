@@ -2,6 +2,7 @@ package tui
 
 import (
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -163,3 +164,8 @@ func parseFilters(exprs ...string) ([]datasource.Filter, error) {
 	}
 	return out, nil
 }
+
+// long reports whether the long campaigns run (TTMON_LONG=1, which CI sets
+// in a step of its own); the default run takes the same paths at a small
+// size, so that the README's test command stays quick.
+func long() bool { return os.Getenv("TTMON_LONG") == "1" }

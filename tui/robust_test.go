@@ -148,10 +148,11 @@ func checkFits(t testing.TB, what, v string, w, h int) {
 	}
 }
 
-// TestResizeStorm: thousands of random sizes, the extremes among them,
-// in every kind of screen (dashboard, zoom, help, each drill view, the
-// prompt, the picker, a failed poll), with wide values everywhere: no
-// panic, and no frame ever wider or taller than the terminal.
+// TestResizeStorm: hundreds of random sizes (thousands with TTMON_LONG=1),
+// the extremes among them, in every kind of screen (dashboard, zoom, help,
+// each drill view, the prompt, the picker, a failed poll), with wide
+// values everywhere: no panic, and no frame ever wider or taller than the
+// terminal.
 func TestResizeStorm(t *testing.T) {
 	extremes := [][2]int{{1, 1}, {0, 0}, {0, 10}, {10, 0}, {2, 50}, {50, 2}, {500, 3}, {3, 500}, {1000, 300}, {59, 15}, {60, 16}, {61, 17}}
 	states := []struct {
@@ -164,7 +165,10 @@ func TestResizeStorm(t *testing.T) {
 		{"event detail", []string{"3", "enter", "down", "enter"}}, {"hour drill", []string{"4", "enter"}},
 		{"prompt", []string{"/", "d"}}, {"picker", []string{"c"}}, {"failed", nil},
 	}
-	const perState = 200 // 12 states: about 2,500 sizes in all
+	perState := 40 // 12 states: about 600 sizes in all
+	if long() {
+		perState = 200 // about 2,500
+	}
 	for i, st := range states {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()

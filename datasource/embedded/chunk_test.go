@@ -23,7 +23,10 @@ func reopenAgree(t *testing.T, path string, want int, opts ...Option) *Store {
 	r := rand.New(rand.NewPCG(9, 9))
 	queries := 12
 	if raceOn {
-		queries = 4
+		queries = 2
+		if long() {
+			queries = 4
+		}
 	}
 	compareEngines(t, s, r, 0, queries, []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent}})
 	rg, _ := datasource.ParseRange("7d", clock0.Add(24*time.Hour))
@@ -123,7 +126,10 @@ func TestTailAcrossChunks(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	n := 300
 	if raceOn {
-		n = 100
+		n = 60
+		if long() {
+			n = 100
+		}
 	}
 	evs := randFleet(r, n)
 	nonEmpty := 0

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -134,3 +135,8 @@ func snapOn(s *Store, q datasource.Query) func(e engine) (*datasource.Snapshot, 
 		return snap, err
 	}
 }
+
+// long reports whether the long campaigns run (TTMON_LONG=1, which CI sets
+// in a step of its own); the default run takes the same paths at a small
+// size, so that the README's test command stays quick.
+func long() bool { return os.Getenv("TTMON_LONG") == "1" }

@@ -117,11 +117,16 @@ func randQuery(r *rand.Rand) datasource.Query {
 // Source method. Chunks are made tiny so that every path is taken: chunks
 // the writer saves, the open chunk, rows handed over in-process (the index
 // starts halfway through the ingest for even seeds), and, after reopening,
-// chunks loaded from their blobs.
+// chunks loaded from their blobs. Six seeds without -race; under -race
+// (or -short) one, which takes every path, with more queries when
+// TTMON_LONG=1.
 func TestEnginesAgree(t *testing.T) {
 	seeds, queries := []int{1, 2, 3, 4, 5, 6}, 12
 	if testing.Short() || raceOn {
-		seeds, queries = []int{2}, 6 // seed 2: handover and two workers
+		seeds, queries = []int{2}, 4 // seed 2: handover and two workers
+		if long() {
+			queries = 6
+		}
 	}
 	keys := []datasource.Property{{Key: "app_version", Scope: datasource.ScopeEvent},
 		{Key: "auth_method", Scope: datasource.ScopePerson}, {Key: "project_id", Scope: datasource.ScopeAuto},

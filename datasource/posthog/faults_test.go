@@ -52,7 +52,10 @@ func TestNetworkFaults(t *testing.T) {
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
 		}, 0, "timed out", "did not finish its answer within 100ms"},
-		{"caller deadline", "", stall, 30 * time.Millisecond, "timed out", "did not answer within 30ms"},
+		// The message names the time the caller had left when the request
+		// went out, which is a little under 30ms by then: checked below as
+		// at most 30ms, never as an exact figure.
+		{"caller deadline", "", stall, 30 * time.Millisecond, "timed out", "did not answer within "},
 		{"truncated JSON", "", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"columns":["tag","k","b","v1","v2","v3","v4"],"results":[["tot","",0`)
 		}, 0, "bad response from PostHog", "not the JSON of a query result"},
@@ -109,6 +112,11 @@ func TestNetworkFaults(t *testing.T) {
 			if !strings.Contains(err.Error(), c.mention) {
 				t.Errorf("%q does not mention %q", err, c.mention)
 			}
+			if c.timeout > 0 {
+				if d := mentionedLimit(t, err.Error()); d > c.timeout {
+					t.Errorf("%q names %s, more than the caller's %s deadline (the source's own is 100ms)", err, d, c.timeout)
+				}
+			}
 			if c.cause == "timed out" && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("a timeout is not context.DeadlineExceeded: %v", err)
 			}
@@ -118,6 +126,20 @@ func TestNetworkFaults(t *testing.T) {
 			assertNoKey(t, logs.String(), s.Info().String())
 		})
 	}
+}
+
+// mentionedLimit reads the duration after "within " in a timeout message.
+func mentionedLimit(t *testing.T, msg string) time.Duration {
+	t.Helper()
+	_, rest, ok := strings.Cut(msg, "within ")
+	if !ok {
+		t.Fatalf("%q names no limit", msg)
+	}
+	d, err := time.ParseDuration(strings.Fields(rest)[0])
+	if err != nil {
+		t.Fatalf("%q: the limit does not read as a duration: %v", msg, err)
+	}
+	return d
 }
 
 // TestCancelIsTheCallers: a caller that cancels gets context.Canceled,

@@ -71,6 +71,13 @@ func NewSender(cfg Config) (*Sender, error) {
 		Logger:       slogLogger{cfg.Logger},
 		// Close must not hang a CLI forever on an unreachable host.
 		ShutdownTimeout: 15 * time.Second,
+		// posthog-go drops a batch ("too many requests are already
+		// in-flight") when handing it to its senders takes longer than
+		// this, and on a loaded machine its select can pick the expired
+		// timer even though the queue had room. Send's in-flight limit
+		// (8 batches) keeps the queue (1000) from filling, so waiting
+		// is always right here.
+		BatchSubmitTimeout: time.Hour,
 	}
 	if cfg.Gzip {
 		pc.Compression = posthog.CompressionGzip

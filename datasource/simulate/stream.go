@@ -33,6 +33,7 @@ type Stream struct {
 	installEvents, userEvents   int64
 	spent                       bool
 	activity, rate              float64
+	maxActivity                 float64 // 1 under LimitRate: never busier than the model
 	winEnd, winCount, winLength int64
 }
 
@@ -56,7 +57,7 @@ func (m *Model) Backfill(from, to time.Time) iter.Seq[Event] {
 func (m *Model) Stream(from time.Time) *Stream {
 	start := from.UnixNano()
 	s := &Stream{
-		m: m, pos: start, start: start, activity: 1,
+		m: m, pos: start, start: start, activity: 1, maxActivity: maxActivity,
 		salt:     mix64(m.cfg.Seed) ^ mix64(uint64(from.UnixMilli())),
 		inst:     make([]instState, len(m.installs)),
 		usr:      make([]userState, len(m.users)),
@@ -135,8 +136,13 @@ func (s *Stream) emit(yield func(Event) bool, e Event, t int64, user bool) bool 
 // the same, so active installations and DAU do not jump). A feedback loop
 // re-tunes the factor every ten seconds of stream time, following the
 // working-hours curve across time zones. perSecond <= 0 restores the
-// natural pace.
+// natural pace. It lifts the cap of LimitRate.
 func (s *Stream) SetRate(perSecond float64) {
+	s.maxActivity = maxActivity
+	s.setRate(perSecond)
+}
+
+func (s *Stream) setRate(perSecond float64) {
 	s.rate = perSecond
 	if perSecond <= 0 {
 		s.setActivity(1, s.pos)
@@ -146,6 +152,23 @@ func (s *Stream) SetRate(perSecond float64) {
 	s.winEnd, s.winCount = s.pos+s.winLength, 0
 	s.setActivity(s.m.calibrate(s.pos, perSecond), s.pos)
 }
+
+// LimitRate caps the stream at about perSecond events per second from its
+// current position on, without ever making users busier than the model
+// makes them: live traffic that follows it is the backfill's traffic for
+// the same hours, so figures per installation (errors, timers) keep their
+// level when a demo goes live. Only a fleet whose natural pace exceeds the
+// cap is slowed down. perSecond <= 0 removes the cap.
+func (s *Stream) LimitRate(perSecond float64) {
+	s.maxActivity = 1
+	if perSecond <= 0 {
+		s.maxActivity = maxActivity
+	}
+	s.setRate(perSecond)
+}
+
+// maxActivity bounds the activity factor SetRate may choose.
+const maxActivity = 5000
 
 // calibrate estimates the activity factor for a target rate at time pos:
 // it simulates the day before pos at the natural pace and scales the user
@@ -174,8 +197,8 @@ func (s *Stream) control() {
 	now := s.winEnd
 	s.winEnd += s.winLength
 	s.winCount = 0
-	if f < 0.9 || f > 1.1 {
-		s.setActivity(s.activity*f, now)
+	if k := min(s.activity*f, s.maxActivity); k < 0.9*s.activity || k > 1.1*s.activity {
+		s.setActivity(k, now)
 	}
 }
 
@@ -184,7 +207,7 @@ func (s *Stream) control() {
 // remaining time is a fair stand-in for having drawn them at the new pace,
 // and the new pace takes effect at once instead of after the old gaps end.
 func (s *Stream) setActivity(k float64, now int64) {
-	k = min(max(k, 0.02), 5000)
+	k = min(max(k, 0.02), s.maxActivity)
 	ratio := s.activity / k
 	s.activity = k
 	for i := range s.h {

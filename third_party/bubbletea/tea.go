@@ -296,11 +296,18 @@ func (p *Program) handleSignals() chan struct{} {
 
 			case s := <-sig:
 				if atomic.LoadUint32(&p.ignoreSignals) == 0 {
-					switch s {
-					case syscall.SIGINT:
-						p.msgs <- InterruptMsg{}
-					default:
-						p.msgs <- QuitMsg{}
+					var msg Msg = QuitMsg{}
+					if s == syscall.SIGINT {
+						msg = InterruptMsg{}
+					}
+					// ttmon: upstream sends unconditionally; when the
+					// program's context ends at the same time (ttmon
+					// cancels it on the same signal), nobody reads msgs
+					// any more, shutdown waits for this goroutine, and
+					// the process hangs.
+					select {
+					case p.msgs <- msg:
+					case <-p.ctx.Done():
 					}
 					return
 				}

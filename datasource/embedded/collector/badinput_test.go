@@ -725,13 +725,17 @@ func TestBadInputEventShapes(t *testing.T) {
 }
 
 // TestBadInputMillionValues: one property with a different value on every
-// event, a million of them (50,000 under -race, which slows SQLite ~50x).
+// event, a million of them (under -race, which slows SQLite ~50x: 10,000,
+// or 50,000 with TTMON_LONG=1).
 // Values and Breakdown answer with their bounded default of 100 (or the
 // caller's limit), not every value, and Snapshot still works.
 func TestBadInputMillionValues(t *testing.T) {
 	n := 1_000_000
 	if raceOn {
-		n = 50_000
+		n = 10_000
+		if long() {
+			n = 50_000
+		}
 	}
 	const viaHTTP, batch, installs = 1000, 10_000, 1000
 	r := newBadRig(t)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -137,3 +138,8 @@ func wantOK(t testing.TB, w *httptest.ResponseRecorder) {
 func eventJSON(name, distinctID string) string {
 	return `{"event":"` + name + `","distinct_id":"` + distinctID + `","properties":{"token":"` + testToken + `"}}`
 }
+
+// long reports whether the long campaigns run (TTMON_LONG=1, which CI sets
+// in a step of its own); the default run takes the same paths at a small
+// size, so that the README's test command stays quick.
+func long() bool { return os.Getenv("TTMON_LONG") == "1" }
