@@ -218,13 +218,15 @@ func (f Firing) Line() string {
 func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // Evaluate returns the compiled rules that hold for s, most severe first,
-// then in config order.
+// then in config order. A rule whose figure the snapshot's filters did not
+// all narrow (Unchecked lists them) is left out: an error rate over every
+// installation must not fire, or clear, an alert meant for a cohort.
 func Evaluate(rules []Rule, s *datasource.Snapshot) []Firing {
 	var out []Firing
 	for _, r := range rules {
 		m, ok := metrics[r.cond.metric]
-		if !ok {
-			continue // not compiled
+		if !ok || len(notNarrowed(r.cond.metric, s)) > 0 {
+			continue // not compiled, or not about the cohort asked for
 		}
 		if v := m.read(s); r.cond.holds(v) {
 			out = append(out, Firing{Rule: r, Value: v})
@@ -241,4 +243,52 @@ func Worst(fs []Firing) Level {
 		l = max(l, f.Rule.Level)
 	}
 	return l
+}
+
+// Unchecked is a rule Evaluate left out because the pane its figure comes
+// from did not apply some of the filters (datasource.Snapshot.NotNarrowed).
+type Unchecked struct {
+	Rule Rule
+	// Filters are the filters the figure was not narrowed by.
+	Filters []string
+}
+
+// Line renders the Nagios plugin line for a rule that could not be checked:
+// "TTMON UNKNOWN - errors.per_install not checked: not narrowed by
+// is_admin=true (error rate)".
+func (u Unchecked) Line() string {
+	return fmt.Sprintf("TTMON UNKNOWN - %s not checked: not narrowed by %s (%s)",
+		u.Rule.cond.metric, strings.Join(u.Filters, ", "), u.Rule.Name)
+}
+
+// Unevaluated lists the compiled rules Evaluate leaves out for s, in config
+// order.
+func Unevaluated(rules []Rule, s *datasource.Snapshot) []Unchecked {
+	var out []Unchecked
+	for _, r := range rules {
+		if fs := notNarrowed(r.cond.metric, s); len(fs) > 0 {
+			out = append(out, Unchecked{Rule: r, Filters: fs})
+		}
+	}
+	return out
+}
+
+// notNarrowed names the filters a metric's figure was not narrowed by:
+// installation and version figures come from heartbeats, error and timer
+// figures from their own events, and errors per installation divides one
+// by the other. Event totals apply every filter as written.
+func notNarrowed(metric string, s *datasource.Snapshot) []string {
+	nn := s.NotNarrowed
+	var fs []string
+	switch {
+	case metric == "errors.per_install":
+		fs = append(slices.Clone(nn.Errors), nn.Installs...)
+	case strings.HasPrefix(metric, "installs."), strings.HasPrefix(metric, "versions."):
+		fs = nn.Installs
+	case strings.HasPrefix(metric, "errors."):
+		fs = nn.Errors
+	case strings.HasPrefix(metric, "timers."):
+		fs = nn.Timers
+	}
+	return slices.Compact(slices.Sorted(slices.Values(fs)))
 }

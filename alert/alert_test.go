@@ -149,3 +149,46 @@ func TestLatestShareIgnoresAStray(t *testing.T) {
 		t.Errorf("a release on 101 of 472 installations: %+v", f)
 	}
 }
+
+// TestUnscopedFiguresDoNotFire: under is_admin=true the installations the
+// error rate divides by are every installation (a user property cannot
+// narrow heartbeats), so rules on that rate or on installations are not
+// checked, not fired; the error total, narrowed by the filter, still is.
+func TestUnscopedFiguresDoNotFire(t *testing.T) {
+	rules, err := Compile([]Rule{
+		{Name: "error rate", When: "errors.per_install > 0.05", Level: Alert},
+		{Name: "fleet", When: "installs.active < 100", Level: Warn},
+		{Name: "errors", When: "errors.total >= 8", Level: Warn},
+		{Name: "timers", When: "timers.total > 1", Level: Warn},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snap()
+	s.NotNarrowed = datasource.NotNarrowed{Installs: []string{"is_admin=true"}, Timers: []string{"current_platform=Linux"}}
+	var fired []string
+	for _, f := range Evaluate(rules, s) {
+		fired = append(fired, f.Rule.Name)
+	}
+	if strings.Join(fired, ",") != "errors" {
+		t.Errorf("fired %v, want only the narrowed error total", fired)
+	}
+	var lines []string
+	for _, u := range Unevaluated(rules, s) {
+		lines = append(lines, u.Line())
+	}
+	want := []string{
+		"TTMON UNKNOWN - errors.per_install not checked: not narrowed by is_admin=true (error rate)",
+		"TTMON UNKNOWN - installs.active not checked: not narrowed by is_admin=true (fleet)",
+		"TTMON UNKNOWN - timers.total not checked: not narrowed by current_platform=Linux (timers)",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unchecked:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if _, ok := Value("errors.per_install", s); ok {
+		t.Error("Value reads an unscoped error rate as the cohort's")
+	}
+	if v, ok := Value("errors.total", s); !ok || v != 8 {
+		t.Errorf("Value(errors.total) = %v, %v; want 8, true", v, ok)
+	}
+}

@@ -15,10 +15,12 @@ func (r Rule) Metric() string { return r.cond.metric }
 // "<=", "==", "!=") and the number it compares with.
 func (r Rule) Threshold() (op string, value float64) { return r.cond.op, r.cond.value }
 
-// Value reads a metric from s; ok is false for a name Metrics does not list.
+// Value reads a metric from s; ok is false for a name Metrics does not list
+// and for a figure the snapshot's filters did not all narrow (it would be
+// graphed as the cohort's when it is not).
 func Value(metric string, s *datasource.Snapshot) (v float64, ok bool) {
 	m, ok := metrics[metric]
-	if !ok {
+	if !ok || len(notNarrowed(metric, s)) > 0 {
 		return 0, false
 	}
 	return m.read(s), true

@@ -300,6 +300,11 @@ func TestSnapshotCheckExitCodes(t *testing.T) {
 		{"alert beats warn", "  - {name: fleet, when: installs.active < 5, level: warn}\n  - {name: error rate, when: errors.per_install > 0.05, level: alert}\n", 2,
 			[]string{"TTMON CRITICAL - errors.per_install=1 > 0.05 (error rate) | 'installs.active'=3;5:; 'errors.per_install'=1;;~:0.05", "TTMON WARNING - installs.active=3 < 5 (fleet)"}},
 	}
+	unscoped := cfgWith("  - {name: error rate, when: errors.per_install > 0.05, level: alert}\n")
+	code, out, _ := run(t, env, "snapshot", "--check", "--filter", "is_admin=true", "--config", unscoped)
+	if want := "TTMON UNKNOWN - errors.per_install not checked: not narrowed by person.is_admin=true (error rate)"; code != 3 || strings.TrimSpace(out) != want {
+		t.Errorf("an error rate over every installation was checked for a user cohort: exit %d, %q; want 3, %q", code, out, want)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := cfgWith(tt.alerts)

@@ -11,20 +11,26 @@ import (
 )
 
 // writeCheck prints the Nagios plugin output: one line per firing alert
-// (or one OK line), the first carrying the performance data after "|":
-// each metric an alert reads, with the warn and crit thresholds set on it,
-// so the monitoring system can graph the figure against its limits.
+// (or one OK line), then one UNKNOWN line per alert whose figure the
+// filters did not narrow, the first line carrying the performance data
+// after "|": each metric an alert reads, with the warn and crit thresholds
+// set on it, so the monitoring system can graph the figure against its
+// limits.
 func writeCheck(w io.Writer, rules []alert.Rule, firing []alert.Firing, s *datasource.Snapshot) {
 	var lines []string
+	unchecked := alert.Unevaluated(rules, s)
 	switch {
 	case len(rules) == 0:
 		lines = []string{"TTMON OK - no alerts configured"}
-	case len(firing) == 0:
+	case len(firing) == 0 && len(unchecked) == 0:
 		lines = []string{fmt.Sprintf("TTMON OK - %d alerts checked, none firing", len(rules))}
 	default:
 		for _, f := range firing {
 			lines = append(lines, f.Line())
 		}
+	}
+	for _, u := range unchecked {
+		lines = append(lines, u.Line())
 	}
 	if pd := perfdata(rules, s); pd != "" {
 		lines[0] += " | " + pd

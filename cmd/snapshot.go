@@ -49,9 +49,10 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
 			err := a.runSnapshot(cmd, args)
 			check, _ := cmd.Flags().GetBool("check")
 			var ee *exitError
-			if err != nil && check && (!errors.As(err, &ee) || ee.code == 3) {
+			if err != nil && check && (!errors.As(err, &ee) || ee.code == 3 && ee.err != nil) {
 				// Monitoring systems read stdout and the code: a check that
-				// cannot run is UNKNOWN (3), never a warning.
+				// cannot run is UNKNOWN (3), never a warning. (A bare code 3
+				// has printed its own UNKNOWN lines.)
 				// The line on stdout is the whole message: said once.
 				fmt.Fprintf(a.stdout, "TTMON UNKNOWN - %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
 				return &exitError{code: 3}
@@ -117,7 +118,11 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		err = writeSnapshotText(a.stdout, snap, firing)
 	}
 	if err == nil && check {
-		if code := int(alert.Worst(firing)); code != 0 {
+		code := int(alert.Worst(firing))
+		if code == 0 && len(alert.Unevaluated(rules, snap)) > 0 {
+			code = 3 // UNKNOWN: a rule could not be checked for this cohort
+		}
+		if code != 0 {
 			return &exitError{code: code}
 		}
 	}
