@@ -98,6 +98,24 @@ type NotNarrowed struct {
 	Timers []string `json:"timers,omitempty"`
 }
 
+// PersonScoped settles the ScopeAuto filters whose key the mapping lists as
+// a person property (InstallProperties, UserProperties) as ScopePerson,
+// for callers that have no source to resolve scopes against (the monitor's
+// drill views, naming what they are not narrowed by). Other filters are
+// returned as they are; fs is not changed.
+func (m Mapping) PersonScoped(fs []Filter) []Filter {
+	out := slices.Clone(fs)
+	for i, f := range out {
+		if f.Scope != ScopeAuto {
+			continue
+		}
+		if _, ok := m.InstallProperties[f.Key]; ok || slices.Contains(m.UserProperties, f.Key) {
+			out[i].Scope = ScopePerson
+		}
+	}
+	return out
+}
+
 // NotNarrowed is what every adapter puts in Snapshot.NotNarrowed for the
 // resolved filters fs. A pane that skipped nothing has a nil list, so
 // snapshots from two adapters compare equal whichever built them.

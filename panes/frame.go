@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // A pane gets a full border with its title in the top edge when it has at
@@ -200,21 +202,33 @@ type scope struct {
 	perInstall []string
 }
 
-// takeScope reads, from a DataMsg, the filters this pane's figures do not
-// reflect; panes call it for every message (through restyle).
+// takeScope reads, from a DataMsg (or a drill view's DrillDataMsg), the
+// filters this pane's figures do not reflect; panes call it for every
+// message (through restyle). A drill view's title starts with its pane's.
 func (b *base) takeScope(msg tea.Msg) {
-	m, ok := msg.(DataMsg)
-	if !ok || m.Snapshot == nil {
+	var n datasource.NotNarrowed
+	drill := false
+	switch m := msg.(type) {
+	case DataMsg:
+		if m.Snapshot == nil {
+			return
+		}
+		n = m.Snapshot.NotNarrowed
+	case DrillDataMsg:
+		n, drill = m.NotNarrowed, true
+	default:
 		return
 	}
-	n := m.Snapshot.NotNarrowed
 	var sc scope
-	switch b.title {
-	case TitleInstalls, TitleVersions:
+	switch {
+	case strings.HasPrefix(b.title, TitleInstalls), strings.HasPrefix(b.title, TitleVersions):
 		sc = scope{skipped: n.Installs, why: "a user property"}
-	case TitleErrors:
-		sc = scope{skipped: n.Errors, why: "not on product events", perInstall: n.Installs}
-	case TitleTimers:
+	case strings.HasPrefix(b.title, TitleErrors):
+		sc = scope{skipped: n.Errors, why: "not on product events"}
+		if !drill { // the drill lists errors; it divides by nothing
+			sc.perInstall = n.Installs
+		}
+	case strings.HasPrefix(b.title, TitleTimers):
 		sc = scope{skipped: n.Timers, why: "not on product events"}
 	}
 	if !slices.Equal(sc.skipped, b.scope.skipped) || !slices.Equal(sc.perInstall, b.scope.perInstall) {

@@ -136,7 +136,10 @@ type Request struct {
 // DrillDataMsg answers a Request: one Breakdowns entry per asked
 // breakdown, in order, and the events or installations if asked.
 type DrillDataMsg struct {
-	Query         datasource.Query
+	Query datasource.Query
+	// NotNarrowed names, per family, the filters the drill's figures could
+	// not apply (datasource.Mapping.NotNarrowed), as on the dashboard.
+	NotNarrowed   datasource.NotNarrowed
 	Breakdowns    [][]datasource.ValueCount
 	Events        []datasource.Event
 	Installations []datasource.Installation

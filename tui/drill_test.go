@@ -278,3 +278,36 @@ func TestEndToEndFilterDrill(t *testing.T) {
 		t.Fatalf("last poll's filters %v", q.Filters)
 	}
 }
+
+// TestDrillSaysNotNarrowed: a drill view, like its pane, names the filters
+// its rows could not apply: under is_admin=true the installations drill
+// lists every installation (users carry is_admin, installations do not),
+// while the errors drill is narrowed by it; under current_platform=Linux
+// it is the other way round.
+func TestDrillSaysNotNarrowed(t *testing.T) {
+	for _, tc := range []struct {
+		filter         string
+		installs, errs bool // whether each drill must carry the note
+	}{
+		{"is_admin=true", true, false},
+		{"current_platform=Linux", false, true},
+		{"auth_method=oidc", false, false},
+	} {
+		f, err := datasource.ParseFilter(tc.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []struct {
+			pane string
+			want bool
+		}{{"1", tc.installs}, {"3", tc.errs}} {
+			m, _ := started(t, Options{Mapping: datasource.DefaultMapping(), Filters: []datasource.Filter{f}})
+			hit(m, d.pane)
+			hit(m, "enter")
+			v := ansi.Strip(m.View())
+			if got := strings.Contains(v, "not narrowed by "+tc.filter); got != d.want {
+				t.Errorf("%s, drill of pane %s: note shown %v, want %v:\n%s", tc.filter, d.pane, got, d.want, v)
+			}
+		}
+	}
+}

@@ -111,6 +111,8 @@ func (m *Model) back(msg tea.KeyMsg) tea.Cmd {
 // deliver hands a drill answer to the page that asked, if it is still
 // open.
 func (m *Model) deliver(id uint64, data *panes.DrillDataMsg) tea.Cmd {
+	mp := m.com.Mapping
+	data.NotNarrowed = mp.NotNarrowed(mp.PersonScoped(data.Query.Filters))
 	for i, p := range m.pages {
 		if d, ok := p.(*drillPage); ok && d.id == id {
 			var cmd tea.Cmd
