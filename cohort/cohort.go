@@ -67,7 +67,7 @@ func (c Cohort) Describe() string {
 	return strings.Join(c.Filters, " · ")
 }
 
-// Presets are the cohorts TimeTracker's docs name (DESIGN.md section 3).
+// Presets are the cohorts TimeTracker's docs name (ARCHITECTURE.md, TimeTracker's data).
 func Presets() []Cohort {
 	return []Cohort{
 		{Name: DockerOnLatest, Kind: Preset, Filters: []string{"deployment_method=docker", "current_version is latest"}, Size: -1},

@@ -22,7 +22,7 @@ const (
 	PresetTimeTracker5 = "timetracker5"
 )
 
-// TimeTracker5Mapping is TimeTracker 5.x's naming (DESIGN.md 4b): the
+// TimeTracker5Mapping is TimeTracker 5.x's naming (ARCHITECTURE.md, TimeTracker's data): the
 // installation's base telemetry (base_telemetry.heartbeat daily,
 // base_telemetry.first_seen once) marks it active and carries
 // deployment_type where 4.x said deployment_method; its attributes are

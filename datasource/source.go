@@ -105,7 +105,7 @@ type Mapping struct {
 	UserProperties []string `yaml:"user_properties" json:"user_properties"`
 }
 
-// DefaultMapping is TimeTracker's own naming (DESIGN.md section 3).
+// DefaultMapping is TimeTracker's own naming (ARCHITECTURE.md, TimeTracker's data).
 func DefaultMapping() Mapping {
 	return Mapping{
 		Heartbeat:          []string{"telemetry.health", "base_telemetry.heartbeat"},

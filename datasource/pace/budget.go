@@ -14,8 +14,8 @@ type Budget struct {
 	Per time.Duration
 }
 
-// PostHog's documented per-team limits for its query API (DESIGN.md
-// section 4). Teams on the legacy limit have 120 HogQL queries per hour.
+// PostHog's documented per-team limits for its query API (ARCHITECTURE.md,
+// the PostHog adapter). Teams on the legacy limit have 120 HogQL queries per hour.
 var (
 	DefaultBudget = Budget{N: 2400, Per: time.Hour}
 	LegacyBudget  = Budget{N: 120, Per: time.Hour}

@@ -218,7 +218,7 @@ var (
 	secondsRE = regexp.MustCompile(`(?i)available in (\d+) second`)
 )
 
-// statusError classifies a non-2xx answer (DESIGN.md section 4).
+// statusError classifies a non-2xx answer (ARCHITECTURE.md, TimeTracker's data).
 func (s *Source) statusError(resp *http.Response, body []byte) error {
 	var ae apiError
 	_ = json.Unmarshal(body, &ae)

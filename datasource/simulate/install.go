@@ -2,7 +2,7 @@ package simulate
 
 import "time"
 
-// Event names the simulated fleet sends (TimeTracker's own, DESIGN.md 3).
+// Event names the simulated fleet sends (TimeTracker's own, ARCHITECTURE.md, TimeTracker's data).
 const (
 	EventHealth       = "telemetry.health"
 	EventInstall      = "telemetry.install"

@@ -2,8 +2,8 @@ package simulate
 
 import "math/rand/v2"
 
-// The tables below are the fleet's shape. The shares follow DESIGN.md
-// section 3 and what TimeTracker's own telemetry docs describe; they are
+// The tables below are the fleet's shape. The shares follow the data described
+// in ARCHITECTURE.md and what TimeTracker's own telemetry docs describe; they are
 // data, not code, so tuning the fleet means editing a table.
 
 // weighted is one choice of a categorical distribution.

@@ -46,7 +46,7 @@ func TestBodyShapes(t *testing.T) {
 // TestTimeTrackerPythonShape posts what posthog-python sends for
 // TimeTracker's identify: a /batch/ with api_key, sentAt and a nested
 // $set inside properties.$set. The collector keeps the nesting as PostHog
-// would; flattening it is the store's job (DESIGN.md §3).
+// would; flattening it is the store's job (ARCHITECTURE.md, TimeTracker's data).
 func TestTimeTrackerPythonShape(t *testing.T) {
 	c, rec := newTestCollector(t)
 	body := `{"batch": [{"event": "$identify", "distinct_id": "3f2a9c0e7b",

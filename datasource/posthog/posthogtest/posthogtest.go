@@ -1,5 +1,5 @@
 // Package posthogtest is a fake PostHog query API for tests: a real HTTP
-// server (httptest) that answers like PostHog (DESIGN.md section 4), with
+// server (httptest) that answers like PostHog (ARCHITECTURE.md, TimeTracker's data), with
 // the same routes, status codes and JSON bodies for success and for each
 // error. Queries are answered by Server.Answer; scripted responses, when
 // queued, are sent first, one per request; a fault, while set, answers
