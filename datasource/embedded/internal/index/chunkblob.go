@@ -30,7 +30,7 @@ type Tuple struct {
 	ok [3]bool
 }
 
-// TupleKeys are the property keys of an Tuple, in order.
+// TupleKeys are the property keys of a Tuple, in order.
 func TupleKeys(m datasource.Mapping) [3]string {
 	return [3]string{m.VersionProperty, m.PlatformProperty, m.DeploymentProperty}
 }

@@ -40,9 +40,6 @@ func SetChunkSize(n int64) (restore func()) {
 	return func() { chunkSize = old }
 }
 
-// ChunkSize is how many event ids a chunk holds.
-func ChunkSize() int64 { return chunkSize }
-
 // SetMaxPending bounds the rows queued for the index, so a test can
 // overflow the queue.
 func SetMaxPending(n int) (restore func()) {

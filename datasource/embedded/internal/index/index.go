@@ -117,6 +117,9 @@ type Index struct {
 	psCache psFilterCache
 }
 
+// New returns an index over the store's reader pool db for Mapping m,
+// logging load failures through log. Nothing is read until the first
+// Wait; until then Offer drops what the writer hands over.
 func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 	x := &Index{db: db, m: m, keys: TupleKeys(m), kinds: map[string]uint16{}, log: log,
 		loaded: make(chan struct{}), vals: []string{datasource.Unknown}, valID: map[string]uint32{},
@@ -139,7 +142,7 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 }
 
 // start begins the first load in the background, once. From then on the
-// writer hands its committed rows over (offer).
+// writer hands its committed rows over (Offer).
 func (x *Index) start() {
 	x.startOnce.Do(func() {
 		x.started.Store(true)

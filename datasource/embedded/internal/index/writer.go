@@ -31,7 +31,7 @@ const Format = chunkFormat
 // Blob is one full chunk encoded for the index_chunks table, its columns
 // named as the table names them.
 type Blob struct {
-	Num          int64 // the chunk number: ids Num*ChunkSize()+1 ..
+	Num          int64 // the chunk number: it holds ids Num*size+1 .. (Num+1)*size
 	Format       int
 	MinMs, MaxMs int64 // the chunk's time bounds
 	N            int   // events in the chunk
