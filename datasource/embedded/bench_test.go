@@ -34,7 +34,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			s, err := Open(filepath.Join(b.TempDir(), "ingest.db"), WithSync(c.full), withoutIndex())
+			s, err := Open(filepath.Join(b.TempDir(), "ingest.db"), WithSync(c.full), withEngine(sqlRef))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 		engines := []namedEngine{{"", s.idx}}
 		if os.Getenv("TTMON_BENCH_SQL") == "1" {
-			engines = append(engines, namedEngine{"sql/", s.sqlE})
+			engines = append(engines, namedEngine{"sql/", sqlEngine(s)})
 		}
 		for _, eng := range engines {
 			for _, span := range []string{"24h", "30d"} {
@@ -184,7 +184,7 @@ func BenchmarkFirstEventFilter(b *testing.B) {
 // afterwards, in MiB: the index, with the store's caches and buffers.
 func loadAll(b *testing.B, s *Store) float64 {
 	waitReady(b, s)
-	if err := s.idx.waitCover(context.Background(), math.MinInt64); err != nil {
+	if err := s.idx.WaitCover(context.Background(), math.MinInt64); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()
@@ -229,7 +229,7 @@ func BenchmarkCatchUpIdle(b *testing.B) {
 	waitReady(b, s)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := s.idx.catchUp(context.Background()); err != nil {
+		if err := s.idx.CatchUp(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

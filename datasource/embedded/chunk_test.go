@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // reopenAgree opens path again and checks that the index (built from the
@@ -33,7 +35,7 @@ func reopenAgree(t *testing.T, path string, want int, opts ...Option) *Store {
 	if snap := sameOnBoth(t, s, "7d", snapOn(s, datasource.Query{Range: rg})); snap.Totals.Events == 0 {
 		t.Fatal("the whole week is empty")
 	}
-	if n := s.idx.eventCount(); n != want {
+	if n := s.idx.EventCount(); n != want {
 		t.Fatalf("index holds %d events, want %d", n, want)
 	}
 	return s
@@ -85,19 +87,37 @@ func TestChunksSaved(t *testing.T) {
 	}
 	s.Close()
 	s = reopenAgree(t, path, 95)
-	if n := chunkCount(t, s, fmt.Sprintf("WHERE format = %d AND length(data) > 2", chunkFormat)); n != 9 {
+	if n := chunkCount(t, s, fmt.Sprintf("WHERE format = %d AND length(data) > 2", index.Format)); n != 9 {
 		t.Fatalf("%d good chunks after the rebuild, want 9", n)
 	}
 	s.Close()
 	m := datasource.DefaultMapping()
 	m.VersionProperty = "python_version"
 	s = reopenAgree(t, path, 95, WithMapping(m))
-	c, err := decodeChunk(mustBlob(t, s, 0), 0, attrKeys(datasource.DefaultMapping()), nil, func(ts []attrTuple) []uint32 {
-		return make([]uint32, len(ts))
-	})
-	if err != nil || c == nil {
-		t.Fatalf("chunk 0 was rewritten for the other mapping (%v)", err)
+	if keys, want := blobKeys(t, mustBlob(t, s, 0)), index.TupleKeys(datasource.DefaultMapping()); keys != want {
+		t.Fatalf("chunk 0 was rewritten for the other mapping: keys %q, want %q", keys, want)
 	}
+}
+
+// blobKeys reads the Mapping keys a chunk blob was made for from its
+// header: format and count (uvarints), then three length-prefixed keys.
+func blobKeys(t *testing.T, b []byte) (keys [3]string) {
+	t.Helper()
+	for range 2 {
+		_, n := binary.Uvarint(b)
+		if n <= 0 {
+			t.Fatal("corrupt blob header")
+		}
+		b = b[n:]
+	}
+	for i := range keys {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			t.Fatal("corrupt blob keys")
+		}
+		keys[i], b = string(b[n:n+int(l)]), b[n+int(l):]
+	}
+	return keys
 }
 
 func mustBlob(t *testing.T, s *Store, num int) []byte {
@@ -184,19 +204,14 @@ func TestHandover(t *testing.T) {
 	mustIngest(t, s, hb("i1", at(1, 0), "1.0.0"))
 	waitReady(t, s)
 	mustIngest(t, s, hb("i2", at(2, 0), "1.0.0"), hb("i3", at(3, 0), "1.1.0"))
-	s.idx.pendMu.Lock()
-	queued := len(s.idx.pending)
-	s.idx.pendMu.Unlock()
-	if queued != 2 {
+	if queued, _ := s.idx.Lag(); queued != 2 {
 		t.Fatalf("%d rows handed over, want 2", queued)
 	}
 	snap, err := s.Snapshot(context.Background(), day(""))
 	if err != nil || snap.Installs.Active != 3 {
 		t.Fatalf("%+v %v", snap, err)
 	}
-	s.idx.pendMu.Lock()
-	defer s.idx.pendMu.Unlock()
-	if len(s.idx.pending) != 0 {
+	if queued, _ := s.idx.Lag(); queued != 0 {
 		t.Fatal("handed-over rows not applied")
 	}
 }
@@ -204,16 +219,14 @@ func TestHandover(t *testing.T) {
 // TestHandoverOverflow: when nobody queries for long, the queue is dropped
 // and the rows are read back from SQLite instead.
 func TestHandoverOverflow(t *testing.T) {
-	old := maxPending
-	maxPending = 2
-	t.Cleanup(func() { maxPending = old })
+	t.Cleanup(index.SetMaxPending(2))
 	s := openTest(t)
 	waitReady(t, s)
 	for i := range 5 {
 		mustIngest(t, s, hb(fmt.Sprintf("i%d", i), at(i, 0), "1.0.0"))
 	}
 	snap := sameOnBoth(t, s, "overflow", snapOn(s, day("")))
-	if snap.Installs.Active != 5 || s.idx.eventCount() != 5 {
-		t.Fatalf("%d active, index holds %d", snap.Installs.Active, s.idx.eventCount())
+	if snap.Installs.Active != 5 || s.idx.EventCount() != 5 {
+		t.Fatalf("%d active, index holds %d", snap.Installs.Active, s.idx.EventCount())
 	}
 }

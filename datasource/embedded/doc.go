@@ -3,6 +3,26 @@
 // endpoint in collector/ writes and the TUI reads, implementing
 // datasource.Source.
 //
+// # Layout
+//
+// This package is the store: Open, the writer goroutine and its caches
+// (ingest.go, prepare.go, propsets.go, ids.go, persons.go), the schema as
+// numbered migrations (migrate.go runs migrate1.go, migrate2.go, ... in
+// order) and the Source methods, which plan a query and fetch the events a
+// drill view shows. Three internal packages hold the rest:
+//
+//   - internal/index is the in-memory column index described under
+//     Reading, which answers every query. Its contract with the store is
+//     small: it reads the tables through the store's reader pool; the
+//     writer hands it each commit's rows (Index.Offer) and fills the open
+//     chunk (index.OpenChunk) whose blob it saves in the same transaction;
+//     a query waits for the first load (Index.Wait) and catches up with
+//     the file (Index.CatchUp) before it runs on the index.Engine.
+//   - internal/sqlref is the SQL reference engine (see Reading). Only
+//     test files import it, so the binary does not link it; tests open a
+//     store withEngine to run every query on it.
+//   - internal/propset is the encoding of a stored propset's pair ids.
+//
 // # Writing
 //
 // One writer goroutine owns all writes. Ingest queues its events and waits;
@@ -75,9 +95,10 @@
 // Mapping's (event filters, event-scope values and breakdowns) are loaded,
 // compact, on the first query that needs them (about 1.5 s at 10M events).
 //
-// The SQL engine computes every figure with plain SQL over the tables (a
-// view shows propsets as JSON objects). It is the reference the tests hold
-// the index to, on the same data, not a production path.
+// The SQL reference engine (internal/sqlref) computes every figure with
+// plain SQL over the tables (a view shows propsets as JSON objects). It is
+// the reference the tests hold the index to, on the same data, not a
+// production path: only tests link it.
 //
 // # Measured
 //

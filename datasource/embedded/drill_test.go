@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 type vc = datasource.ValueCount
@@ -38,7 +39,7 @@ func TestExactValues(t *testing.T) {
 			[]vc{v("1", 1), v("2", 1)}},
 	}
 	for _, c := range cases {
-		got := sameOnBoth(t, s, c.name, func(e engine) ([]vc, error) { return s.valuesOn(ctx, e, c.q) })
+		got := sameOnBoth(t, s, c.name, func(e index.Engine) ([]vc, error) { return s.valuesOn(ctx, e, c.q) })
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
@@ -76,7 +77,7 @@ func TestExactBreakdown(t *testing.T) {
 		{"auto", bq(day(""), datasource.KindError, datasource.ScopeAuto, "error_type", -1), []vc{v("DB", 2), v("Crash", 1)}},
 	}
 	for _, c := range cases {
-		got := sameOnBoth(t, s, c.name, func(e engine) ([]vc, error) { return s.breakdownOn(ctx, e, c.q) })
+		got := sameOnBoth(t, s, c.name, func(e index.Engine) ([]vc, error) { return s.breakdownOn(ctx, e, c.q) })
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
@@ -85,7 +86,7 @@ func TestExactBreakdown(t *testing.T) {
 
 func TestExactInstallations(t *testing.T) {
 	s := fixtureStore(t)
-	got := sameOnBoth(t, s, "installations", func(e engine) ([]datasource.Installation, error) {
+	got := sameOnBoth(t, s, "installations", func(e index.Engine) ([]datasource.Installation, error) {
 		return s.installationsOn(context.Background(), e, datasource.InstallationsQuery{Query: day("")})
 	})
 	want := []datasource.Installation{
@@ -100,7 +101,7 @@ func TestExactInstallations(t *testing.T) {
 func TestExactEvents(t *testing.T) {
 	s := fixtureStore(t)
 	ctx := context.Background()
-	timers := sameOnBoth(t, s, "timers", func(e engine) ([]datasource.Event, error) {
+	timers := sameOnBoth(t, s, "timers", func(e index.Engine) ([]datasource.Event, error) {
 		return s.eventsOn(ctx, e, datasource.EventsQuery{Query: day(""), Kind: datasource.KindTimer})
 	})
 	var got []string
@@ -114,7 +115,7 @@ func TestExactEvents(t *testing.T) {
 		t.Fatalf("timer 15: %+v", timers[1])
 	}
 	// 14 and 15 share 18:30; 15 has the higher id and comes first.
-	any3 := sameOnBoth(t, s, "any", func(e engine) ([]datasource.Event, error) {
+	any3 := sameOnBoth(t, s, "any", func(e index.Engine) ([]datasource.Event, error) {
 		return s.eventsOn(ctx, e, datasource.EventsQuery{Query: day(""), Limit: 3})
 	})
 	var names []string
@@ -125,7 +126,7 @@ func TestExactEvents(t *testing.T) {
 		t.Fatalf("any: got %v, want %v", names, want)
 	}
 	// Event 1 shows its flattened person update under $set / $set_once.
-	hb := sameOnBoth(t, s, "heartbeats", func(e engine) ([]datasource.Event, error) {
+	hb := sameOnBoth(t, s, "heartbeats", func(e index.Engine) ([]datasource.Event, error) {
 		return s.eventsOn(ctx, e, datasource.EventsQuery{Query: day("", "event.app_version = 1.0.0"), Kind: datasource.KindHeartbeat})
 	})
 	want := map[string]any{"app_version": "1.0.0", "platform": "Linux", "deployment_method": "docker",
@@ -139,7 +140,7 @@ func TestExactEvents(t *testing.T) {
 func TestExactPropertiesAndPersons(t *testing.T) {
 	s := fixtureStore(t)
 	ctx := context.Background()
-	got := sameOnBoth(t, s, "properties", func(e engine) ([]datasource.Property, error) { return e.properties(ctx) })
+	got := sameOnBoth(t, s, "properties", func(e index.Engine) ([]datasource.Property, error) { return e.Properties(ctx) })
 	P, E := datasource.ScopePerson, datasource.ScopeEvent
 	want := []datasource.Property{
 		prop("$anon_distinct_id", E), prop("$group_key", E), prop("$group_set", E), prop("$group_type", E),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/embedded/internal/fleetgen"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // The benchmark data sets come from the fleet simulator's model (see
@@ -90,7 +91,7 @@ func benchCounts(tb testing.TB) fleetgen.Counts {
 // benchPath generates (once) and returns the cached store of size events.
 func benchPath(tb testing.TB, size int) string {
 	tb.Helper()
-	name := fmt.Sprintf("fleet-%s-v%d.%d-%s.db", fingerprint(), len(migrations), chunkFormat, sizeName(size))
+	name := fmt.Sprintf("fleet-%s-v%d.%d-%s.db", fingerprint(), len(migrations), index.Format, sizeName(size))
 	path := filepath.Join(benchCacheDir(tb), name)
 	if _, err := os.Stat(path + ".done"); err == nil {
 		return path

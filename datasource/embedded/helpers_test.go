@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/sqlref"
 )
 
 // clock0 is the fixed "now" of the tests.
@@ -41,17 +44,23 @@ func mustIngest(t testing.TB, s *Store, evs ...Event) IngestResult {
 // namedEngine is one engine under test.
 type namedEngine struct {
 	name string
-	e    engine
+	e    index.Engine
 }
+
+// sqlRef builds the SQL reference engine, for withEngine.
+func sqlRef(db *sql.DB, m datasource.Mapping) index.Engine { return sqlref.New(db, m) }
+
+// sqlEngine is the SQL reference engine over s's file.
+func sqlEngine(s *Store) index.Engine { return sqlref.New(s.rdb, s.opts.mapping) }
 
 // engines returns the SQL engine and the index, caught up with the file.
 func engines(t testing.TB, s *Store) []namedEngine {
 	t.Helper()
 	waitReady(t, s)
-	if err := s.idx.catchUp(context.Background()); err != nil {
+	if err := s.idx.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return []namedEngine{{"sql", s.sqlE}, {"index", s.idx}}
+	return []namedEngine{{"sql", sqlEngine(s)}, {"index", s.idx}}
 }
 
 // results is everything a Store answers for one query, for comparing engines.
@@ -65,7 +74,7 @@ type results struct {
 	BreakQs []datasource.BreakdownQuery
 }
 
-func collect(t testing.TB, s *Store, e engine, q datasource.Query, keys []datasource.Property, hour int) results {
+func collect(t testing.TB, s *Store, e index.Engine, q datasource.Query, keys []datasource.Property, hour int) results {
 	t.Helper()
 	ctx := context.Background()
 	var r results
@@ -74,7 +83,7 @@ func collect(t testing.TB, s *Store, e engine, q datasource.Query, keys []dataso
 		t.Fatal(err)
 	}
 	r.Snap.Took = 0
-	if r.Props, err = e.properties(ctx); err != nil {
+	if r.Props, err = e.Properties(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
@@ -107,7 +116,7 @@ func collect(t testing.TB, s *Store, e engine, q datasource.Query, keys []dataso
 
 // sameOnBoth runs fn on both engines and fails unless they agree; it
 // returns the SQL engine's answer.
-func sameOnBoth[T any](t *testing.T, s *Store, what string, fn func(e engine) (T, error)) T {
+func sameOnBoth[T any](t *testing.T, s *Store, what string, fn func(e index.Engine) (T, error)) T {
 	t.Helper()
 	var first T
 	for i, ne := range engines(t, s) {
@@ -124,10 +133,10 @@ func sameOnBoth[T any](t *testing.T, s *Store, what string, fn func(e engine) (T
 	return first
 }
 
-// snapOn computes a snapshot on one engine with Took zeroed, so snapshots
+// snapOn computes a snapshot on one index.Engine with Took zeroed, so snapshots
 // from different engines compare equal.
-func snapOn(s *Store, q datasource.Query) func(e engine) (*datasource.Snapshot, error) {
-	return func(e engine) (*datasource.Snapshot, error) {
+func snapOn(s *Store, q datasource.Query) func(e index.Engine) (*datasource.Snapshot, error) {
+	return func(e index.Engine) (*datasource.Snapshot, error) {
 		snap, err := s.snapshotOn(context.Background(), e, q)
 		if snap != nil {
 			snap.Took = 0

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // ingestReq is one Ingest call waiting for its group's commit.
@@ -136,7 +138,7 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 		if err := w.warm(tx); err != nil {
 			return err
 		}
-		if err := w.loadOpenChunk(tx); err != nil {
+		if err := w.open.Load(context.Background(), tx); err != nil {
 			return err
 		}
 		w.warmed = true
@@ -217,7 +219,7 @@ func (w *writer) applyEvent(ev *Event, pp *prepped) (outcome, error) {
 	if err != nil || out != outStored {
 		return out, err
 	}
-	row := committedRow{id: id, ts: pp.ts, name: uint32(nameID), did: uint32(did.id), ps: ps.id, tup: w.tupList[ps.tup]}
+	row := index.Row{ID: id, TS: pp.ts, Name: uint32(nameID), DID: uint32(did.id), PS: ps.id, Tup: w.tupList[ps.tup]}
 	if err := w.addRow(row); err != nil {
 		return 0, err
 	}
@@ -278,32 +280,15 @@ func (w *writer) dupNearEdge(tsMs int64, uid any) (bool, error) {
 
 // addRow appends a stored event to the open chunk and saves the chunk
 // once its last id is stored.
-func (w *writer) addRow(r committedRow) error {
+func (w *writer) addRow(r index.Row) error {
 	if w.handoff != nil {
 		w.rows = append(w.rows, r)
 	}
-	num := (r.id - 1) / chunkSize
-	if num != w.open.num || int64(w.open.len()) != r.id-1-num*chunkSize {
-		// Ids are dense, so this only happens after another process
-		// wrote the file; that chunk is left to the index to save.
-		w.open.reset(num)
-		if r.id-1 != num*chunkSize {
-			w.open.num = -1
-		}
-	}
-	if w.open.num < 0 {
+	b, full := w.open.Add(r)
+	if !full {
 		return nil
 	}
-	w.open.add(r.ts, r.name, r.did, r.ps, r.tup)
-	if !w.open.full() {
-		return nil
-	}
-	minMs, maxMs := w.open.ts[0], w.open.ts[0]
-	for _, t := range w.open.ts {
-		minMs, maxMs = min(minMs, t), max(maxMs, t)
-	}
-	_, err := w.tx.insChunk.Exec(w.open.num, chunkFormat, minMs, maxMs, w.open.len(), encodeChunk(&w.open, w.attrKeys))
-	w.open.reset(w.open.num + 1)
+	_, err := w.tx.insChunk.Exec(b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
 	return err
 }
 

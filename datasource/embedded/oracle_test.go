@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // randFleet makes a small, messy fleet: few distinct ids (so merges, ties
@@ -166,19 +167,11 @@ func TestEnginesAgree(t *testing.T) {
 	}
 }
 
-// withParallelMin sets parallelMin for one test.
-func withParallelMin(t *testing.T, n int) {
-	old := parallelMin
-	parallelMin = n
-	t.Cleanup(func() { parallelMin = old })
-}
+// withParallelMin sets the index's parallel scan threshold for one test.
+func withParallelMin(t *testing.T, n int) { t.Cleanup(index.SetParallelMin(n)) }
 
-// withChunkSize sets chunkSize for one test.
-func withChunkSize(t *testing.T, n int64) {
-	old := chunkSize
-	chunkSize = n
-	t.Cleanup(func() { chunkSize = old })
-}
+// withChunkSize sets the index's chunk size for one test.
+func withChunkSize(t *testing.T, n int64) { t.Cleanup(index.SetChunkSize(n)) }
 
 // compareEngines runs random queries on both engines and returns how many
 // had data.

@@ -1,12 +1,9 @@
 package embedded
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"hash/maphash"
 	"math"
-	"slices"
 	"strconv"
 )
 
@@ -63,41 +60,6 @@ func plainString(s string) bool {
 // personKeys are the property keys that update the person instead of
 // describing the event.
 func isPersonKey(k string) bool { return k == "$set" || k == "$set_once" || k == "$unset" }
-
-// encodePairs writes a propset's pair ids: count, then the ids ascending as
-// deltas, all uvarints. The order makes equal sets encode equally.
-func encodePairs(b []byte, ids []uint32) []byte {
-	slices.Sort(ids)
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	prev := uint32(0)
-	for _, id := range ids {
-		b = binary.AppendUvarint(b, uint64(id-prev))
-		prev = id
-	}
-	return b
-}
-
-var errBadPairs = errors.New("embedded: corrupt propset")
-
-// decodePairs appends the pair ids encoded in b to dst.
-func decodePairs(dst []uint32, b []byte) ([]uint32, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)) {
-		return dst, errBadPairs
-	}
-	b = b[k:]
-	prev := uint32(0)
-	for range n {
-		d, k := binary.Uvarint(b)
-		if k <= 0 {
-			return dst, errBadPairs
-		}
-		b = b[k:]
-		prev += uint32(d)
-		dst = append(dst, prev)
-	}
-	return dst, nil
-}
 
 // genCache is a bounded map that forgets in generations: lookups try the
 // current and the previous map, and when the current one is full it

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // scopeFleet is two installations and two users, as TimeTracker sends
@@ -131,7 +132,7 @@ func TestPaneScopeDrills(t *testing.T) {
 	ctx := context.Background()
 	docker, admin := day("", "deployment_method=docker"), day("", "is_admin=true")
 
-	errs := sameOnBoth(t, s, "error events", func(e engine) ([]datasource.Event, error) {
+	errs := sameOnBoth(t, s, "error events", func(e index.Engine) ([]datasource.Event, error) {
 		return s.eventsOn(ctx, e, datasource.EventsQuery{Query: docker, Kind: datasource.KindError})
 	})
 	var got []string
@@ -141,20 +142,20 @@ func TestPaneScopeDrills(t *testing.T) {
 	if want := []string{"member@07", "admin@03"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("docker error events %v, want %v", got, want)
 	}
-	br := sameOnBoth(t, s, "timer breakdown", func(e engine) ([]vc, error) {
+	br := sameOnBoth(t, s, "timer breakdown", func(e index.Engine) ([]vc, error) {
 		return s.breakdownOn(ctx, e, datasource.BreakdownQuery{Query: docker, Kind: datasource.KindTimer,
 			Scope: datasource.ScopePerson, Key: "role", Hour: -1})
 	})
 	if want := []vc{v("admin", 1), v("member", 1)}; !reflect.DeepEqual(br, want) {
 		t.Errorf("docker timers by role %v, want %v", br, want)
 	}
-	inst := sameOnBoth(t, s, "installations", func(e engine) ([]datasource.Installation, error) {
+	inst := sameOnBoth(t, s, "installations", func(e index.Engine) ([]datasource.Installation, error) {
 		return s.installationsOn(ctx, e, datasource.InstallationsQuery{Query: admin})
 	})
 	if len(inst) != 2 {
 		t.Errorf("is_admin=true must not narrow installations (it says so instead): %+v", inst)
 	}
-	hb := sameOnBoth(t, s, "heartbeat breakdown", func(e engine) ([]vc, error) {
+	hb := sameOnBoth(t, s, "heartbeat breakdown", func(e index.Engine) ([]vc, error) {
 		return s.breakdownOn(ctx, e, datasource.BreakdownQuery{Query: docker, Kind: datasource.KindHeartbeat,
 			Scope: datasource.ScopeEvent, Key: "platform", Hour: -1})
 	})
@@ -195,10 +196,7 @@ func TestPaneScopeNeedsNoPropertyIndex(t *testing.T) {
 	if snap.Errors.Total != 2 || snap.Timers.Total != 2 {
 		t.Fatalf("errors %d timers %d, want 2 and 2", snap.Errors.Total, snap.Timers.Total)
 	}
-	s.idx.mu.RLock()
-	loaded := s.idx.props != nil
-	s.idx.mu.RUnlock()
-	if loaded {
+	if s.idx.PropsLoaded() {
 		t.Fatal("filters on version, platform and deployment loaded the property index")
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/propset"
 )
 
 // psRef is an interned propset: its row id and its attribute tuple (an
@@ -37,7 +40,7 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 		return r, nil
 	}
 	ids := w.pairIDs[:0]
-	var t attrTuple
+	var t index.Tuple
 	for _, p := range pp.pairs {
 		id, err := w.pair(p)
 		if err != nil {
@@ -46,12 +49,13 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 		ids = append(ids, id)
 		for i, ak := range w.attrKeys {
 			if p.k == ak {
-				t.v[i], t.ok[i] = datasource.ValueString(p.v)
+				v, ok := datasource.ValueString(p.v)
+				t.Set(i, v, ok)
 			}
 		}
 	}
 	w.pairIDs = ids
-	w.blob = encodePairs(w.blob[:0], ids)
+	w.blob = propset.Append(w.blob[:0], ids)
 	res, err := w.tx.insPropset.Exec(w.blob)
 	if err != nil {
 		return psRef{}, err
@@ -117,7 +121,7 @@ func (w *writer) noteKey(k string) error {
 // tupleID interns t. The table is reset when it grows large (clients may
 // send any number of versions); the propset cache, which holds tuple ids,
 // is reset with it, and chunks keep pointers, so that is safe.
-func (w *writer) tupleID(t attrTuple) uint32 {
+func (w *writer) tupleID(t index.Tuple) uint32 {
 	if id, ok := w.tuples[t]; ok {
 		return id
 	}
@@ -131,7 +135,7 @@ func (w *writer) tupleID(t attrTuple) uint32 {
 }
 
 func (w *writer) resetTuples() {
-	w.tuples = map[attrTuple]uint32{}
+	w.tuples = map[index.Tuple]uint32{}
 	w.tupList = nil
 	w.props.purge()
 }
@@ -184,9 +188,9 @@ func (w *writer) warm(tx *sql.Tx) error {
 		if err := r.Scan(&id, &blob); err != nil {
 			return err
 		}
-		ids, _ = decodePairs(ids[:0], blob)
+		ids, _ = propset.Decode(ids[:0], blob)
 		var set h128
-		var t attrTuple
+		var t index.Tuple
 		for _, pid := range ids {
 			kn, ok := pairs[pid]
 			if !ok {
@@ -194,7 +198,7 @@ func (w *writer) warm(tx *sql.Tx) error {
 			}
 			set.add(kn.h)
 			if kn.slot >= 0 {
-				t.v[kn.slot], t.ok[kn.slot] = kn.v, kn.ok
+				t.Set(kn.slot, kn.v, kn.ok)
 			}
 		}
 		set.add(h128{uint64(len(ids)), 1})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // ErrClosed is returned by Ingest after Close.
@@ -27,11 +28,11 @@ type Store struct {
 	path  string
 	opts  options
 	wdb   *sql.DB // exactly one connection; only the writer goroutine uses it
-	rdb   *sql.DB // readers (SQL engine, index tail, drill fetches)
+	rdb   *sql.DB // readers (index tail, drill fetches)
 	w     *writer
 	reqs  chan *ingestReq
-	idx   *index
-	sqlE  *sqlEngine
+	idx   *index.Index
+	alt   index.Engine // answers instead of idx when set (withEngine)
 	mu    sync.RWMutex // guards closed against Ingest's send on reqs
 	close sync.Once
 
@@ -54,7 +55,7 @@ type options struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	syncFull  bool
-	noIndex   bool
+	altEngine func(db *sql.DB, m datasource.Mapping) index.Engine
 	maxBatch  int
 	propCache int
 	onCommit  func(events int, took time.Duration, err error)
@@ -79,8 +80,12 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // the process.
 func WithSync(full bool) Option { return func(o *options) { o.syncFull = full } }
 
-// withoutIndex keeps every query on the SQL engine; tests use it.
-func withoutIndex() Option { return func(o *options) { o.noIndex = true } }
+// withEngine answers every query with the engine mk builds instead of the
+// index. Tests pass the SQL reference engine (internal/sqlref), which only
+// test binaries link.
+func withEngine(mk func(db *sql.DB, m datasource.Mapping) index.Engine) Option {
+	return func(o *options) { o.altEngine = mk }
+}
 
 // Open opens (creating directories and the file if needed) the store at
 // path, migrates its schema and starts the writer. The in-memory index is
@@ -136,11 +141,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		reqs:       make(chan *ingestReq, 256),
 		writerDone: make(chan struct{}),
 	}
-	s.sqlE = &sqlEngine{db: rdb, m: o.mapping}
-	s.idx = newIndex(rdb, o.mapping, o.logger.Info)
+	if o.altEngine != nil {
+		s.alt = o.altEngine(rdb, o.mapping)
+	}
+	s.idx = index.New(rdb, o.mapping, o.logger.Info)
 	// Rows committed here reach an index in this process directly, once it
 	// exists; before that nothing is kept.
-	w.handoff = s.idx.offer
+	w.handoff = s.idx.Offer
 	go s.runWriter()
 	return s, nil
 }
@@ -197,7 +204,7 @@ func (s *Store) Close() error {
 		close(s.reqs)
 		s.mu.Unlock()
 		<-s.writerDone
-		s.idx.stop()
+		s.idx.Stop()
 		s.w.closeStmts()
 		s.closeErr = errors.Join(s.wdb.Close(), s.rdb.Close())
 	})
@@ -237,7 +244,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 			st.Bytes += fi.Size()
 		}
 	}
-	st.IndexReady = s.idx.isReady()
+	st.IndexReady = s.idx.Ready()
 	return st, nil
 }
 
@@ -298,15 +305,4 @@ func (s *Store) Writable() error {
 // built an index (`ttmon collect` never does: readers build their own).
 // Lost rows (a queue that overflowed and is re-read from the file) count
 // as the queue's whole bound.
-func (s *Store) IndexLag() (rows int, held bool) {
-	x := s.idx
-	if !x.started.Load() {
-		return 0, false
-	}
-	x.pendMu.Lock()
-	defer x.pendMu.Unlock()
-	if x.pendLost {
-		return maxPending, true
-	}
-	return len(x.pending), true
-}
+func (s *Store) IndexLag() (rows int, held bool) { return s.idx.Lag() }

@@ -23,7 +23,7 @@ func waitReady(t testing.TB, s *Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := s.idx.wait(ctx); err != nil {
+	if err := s.idx.Wait(ctx); err != nil {
 		t.Fatal("index did not load: ", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestReopen(t *testing.T) {
 	if snap.Totals.Events != 300 || snap.Installs.Active != 40 {
 		t.Fatalf("after reopen: %d events, %d active", snap.Totals.Events, snap.Installs.Active)
 	}
-	if n := s.idx.eventCount(); n != 300 {
+	if n := s.idx.EventCount(); n != 300 {
 		t.Fatalf("index rebuilt with %d events", n)
 	}
 }

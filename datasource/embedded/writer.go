@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // writer is the state the single writer goroutine owns: prepared
@@ -31,17 +32,17 @@ type writer struct {
 	pairs    *genCache[h128, uint32]
 	props    *genCache[h128, psRef]
 	keys     *genCache[h128, struct{}]
-	tuples   map[attrTuple]uint32
-	tupList  []*attrTuple
+	tuples   map[index.Tuple]uint32
+	tupList  []*index.Tuple
 	warmed   bool
 	// batchDirty holds persons changed in the open transaction; they are
 	// written once at its end and cannot be evicted before that.
 	batchDirty map[int64]*person
 	// open is the chunk being filled; committed rows are also handed to
 	// an in-process index through handoff.
-	open    chunkRows
-	handoff func([]committedRow)
-	rows    []committedRow
+	open    *index.OpenChunk
+	handoff func([]index.Row)
+	rows    []index.Row
 	// scratch buffers, reused per event
 	kvs     []kvh
 	pairIDs []uint32
@@ -50,13 +51,6 @@ type writer struct {
 	// groups counts transactions started; tests use it to know the writer
 	// is busy.
 	groups atomic.Int64
-}
-
-// committedRow is one stored event as the index needs it.
-type committedRow struct {
-	id, ts        int64
-	name, did, ps uint32
-	tup           *attrTuple
 }
 
 type didRef struct{ id, person int64 }
@@ -81,14 +75,15 @@ func newWriter(db *sql.DB, o options) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{db: db, stmts: st, now: o.now, log: o.logger, attrKeys: attrKeys(o.mapping), h: newHasher()}
+	w := &writer{db: db, stmts: st, now: o.now, log: o.logger, attrKeys: index.TupleKeys(o.mapping), h: newHasher()}
+	w.open = index.NewOpenChunk(w.attrKeys)
 	w.names, _ = lru.NewLRU[string, int64](4096, nil)
 	w.dids = newGenCache[h128, didRef](1 << 16)
 	w.persons, _ = lru.NewLRU[int64, *person](1<<15, nil)
 	w.pairs = newGenCache[h128, uint32](1 << 17)
 	w.props = newGenCache[h128, psRef](o.propCache)
 	w.keys = newGenCache[h128, struct{}](4096)
-	w.tuples = map[attrTuple]uint32{}
+	w.tuples = map[index.Tuple]uint32{}
 	if err := w.loadState(); err != nil {
 		st.close()
 		return nil, err
@@ -101,32 +96,6 @@ func (w *writer) loadState() error {
 	err := w.db.QueryRow(`SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&w.seq)
 	if err != nil {
 		return fmt.Errorf("read seq: %w", err)
-	}
-	return nil
-}
-
-// loadOpenChunk reads the rows of the chunk the next event goes into.
-func (w *writer) loadOpenChunk(tx *sql.Tx) error {
-	ctx := context.Background()
-	var maxID int64
-	if err := tx.QueryRow(`SELECT COALESCE(max(id), 0) FROM events`).Scan(&maxID); err != nil {
-		return fmt.Errorf("read last event: %w", err)
-	}
-	w.open.reset(maxID / chunkSize)
-	first := w.open.num*chunkSize + 1
-	if maxID < first {
-		return nil
-	}
-	a := newAttrResolver(w.attrKeys)
-	if err := a.refresh(ctx, tx); err != nil {
-		return err
-	}
-	rows, err := readRowsTx(ctx, tx, a, first, maxID, nil)
-	if err != nil {
-		return fmt.Errorf("read open chunk: %w", err)
-	}
-	for _, r := range rows {
-		w.open.add(r.ts, r.name, r.did, r.ps, r.tup)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package embedded
 import (
 	"database/sql"
 	"encoding/json"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/propset"
 )
 
 // migrate2 is the schema for 10M-event stores. Why each piece changes:
@@ -131,6 +133,6 @@ func convertPropset(tx *sql.Tx, ids map[string]uint32, id int64, raw string) err
 		}
 		pairIDs = append(pairIDs, pid)
 	}
-	_, err := tx.Exec(`INSERT INTO propsets2(id, pairs) VALUES(?, ?)`, id, encodePairs(nil, pairIDs))
+	_, err := tx.Exec(`INSERT INTO propsets2(id, pairs) VALUES(?, ?)`, id, propset.Append(nil, pairIDs))
 	return err
 }

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"context"
@@ -54,7 +54,7 @@ type snapPart struct {
 // A variable so the randomized test can take the parallel path.
 var parallelMin = 1 << 18
 
-func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, error) {
+func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
 	if err := x.needProps(ctx, p); err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (x *index) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, er
 
 // scanPart scans every workers-th chunk of todo, starting at w: chunks are
 // time-ordered, so interleaving shares recent and old data fairly.
-func (x *index) scanPart(ctx context.Context, p *plan, f snapFilters, todo []int, w, workers int) (*snapPart, error) {
+func (x *Index) scanPart(ctx context.Context, p *Plan, f snapFilters, todo []int, w, workers int) (*snapPart, error) {
 	words := (len(x.persons) + 63) / 64
 	part := &snapPart{mark: make([]uint8, len(x.persons)), latest: make([]lastHB, len(x.persons)),
 		bits: make([]uint64, words*p.buckets), errSeries: make([]int64, p.buckets),
@@ -114,8 +114,8 @@ func (x *index) scanPart(ctx context.Context, p *plan, f snapFilters, todo []int
 // loop a division per event (events of a chunk mostly come in time order,
 // so the current bucket and hour slot usually still hold).
 type scanState struct {
-	x        *index
-	p        *plan
+	x        *Index
+	p        *Plan
 	f        snapFilters
 	part     *snapPart
 	words    int
@@ -326,7 +326,7 @@ func (s *scanState) timer(ms int64) {
 }
 
 // merge folds the workers' parts into the first and builds the Snapshot.
-func (x *index) merge(p *plan, parts []*snapPart) *datasource.Snapshot {
+func (x *Index) merge(p *Plan, parts []*snapPart) *datasource.Snapshot {
 	m := parts[0]
 	for _, o := range parts[1:] {
 		m.events, m.errs, m.timers = m.events+o.events, m.errs+o.errs, m.timers+o.timers
@@ -356,7 +356,7 @@ func (x *index) merge(p *plan, parts []*snapPart) *datasource.Snapshot {
 	return x.finish(p, m)
 }
 
-func (x *index) finish(p *plan, m *snapPart) *datasource.Snapshot {
+func (x *Index) finish(p *Plan, m *snapPart) *datasource.Snapshot {
 	r := p.q.Range
 	snap := &datasource.Snapshot{}
 	snap.Totals.Events = m.events
@@ -390,6 +390,6 @@ func (x *index) finish(p *plan, m *snapPart) *datasource.Snapshot {
 			errVersions[x.vals[id]] += n
 		}
 	}
-	finish(snap, versions, errVersions)
+	Finish(snap, versions, errVersions)
 	return snap
 }

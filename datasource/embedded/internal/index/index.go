@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"context"
@@ -69,7 +69,7 @@ type personEntry struct {
 // come from the writer directly when it lives in the same process, and
 // from SQLite (by id) when another process writes; names, persons and
 // distinct ids are followed by a store-wide change counter.
-type index struct {
+type Index struct {
 	db    *sql.DB
 	m     datasource.Mapping
 	keys  [3]string
@@ -88,9 +88,9 @@ type index struct {
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
 	res                                   *attrResolver
-	psTup                                 map[uint32]*attrTuple
+	psTup                                 map[uint32]*Tuple
 	pendMu                                sync.Mutex
-	pending                               []committedRow // handed over by the in-process writer
+	pending                               []Row // handed over by the in-process writer
 	pendLost                              bool
 
 	mu         sync.RWMutex // guards everything below
@@ -103,8 +103,8 @@ type index struct {
 	vals       []string
 	valID      map[string]uint32
 	tups       []tupEntry
-	tupID      map[attrTuple]uint32
-	tupPtr     map[*attrTuple]uint32
+	tupID      map[Tuple]uint32
+	tupPtr     map[*Tuple]uint32
 	eventKeys  map[string]bool
 	personKeys map[string]bool // nil when persons changed since computed
 
@@ -117,11 +117,14 @@ type index struct {
 	psCache psFilterCache
 }
 
-func newIndex(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *index {
-	x := &index{db: db, m: m, keys: attrKeys(m), kinds: map[string]uint16{}, log: log,
+// New returns an index over the store's reader pool db for Mapping m,
+// logging load failures through log. Nothing is read until the first
+// Wait; until then Offer drops what the writer hands over.
+func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
+	x := &Index{db: db, m: m, keys: TupleKeys(m), kinds: map[string]uint16{}, log: log,
 		loaded: make(chan struct{}), vals: []string{datasource.Unknown}, valID: map[string]uint32{},
-		tups: []tupEntry{{}}, tupID: map[attrTuple]uint32{}, tupPtr: map[*attrTuple]uint32{},
-		eventKeys: map[string]bool{}, psTup: map[uint32]*attrTuple{}}
+		tups: []tupEntry{{}}, tupID: map[Tuple]uint32{}, tupPtr: map[*Tuple]uint32{},
+		eventKeys: map[string]bool{}, psTup: map[uint32]*Tuple{}}
 	x.res = newAttrResolver(x.keys)
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	for _, n := range m.Heartbeat {
@@ -139,8 +142,8 @@ func newIndex(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *index
 }
 
 // start begins the first load in the background, once. From then on the
-// writer hands its committed rows over (offer).
-func (x *index) start() {
+// writer hands its committed rows over (Offer).
+func (x *Index) start() {
 	x.startOnce.Do(func() {
 		x.started.Store(true)
 		go func() {
@@ -153,8 +156,8 @@ func (x *index) start() {
 	})
 }
 
-// stop cancels a load in progress and waits for it.
-func (x *index) stop() {
+// Stop cancels a load in progress and waits for it.
+func (x *Index) Stop() {
 	x.cancel()
 	if x.started.Load() {
 		<-x.loaded
@@ -162,8 +165,8 @@ func (x *index) stop() {
 	x.bg.Wait()
 }
 
-// wait starts the index if needed and waits for its first load.
-func (x *index) wait(ctx context.Context) error {
+// Wait starts the index if needed and waits for its first load.
+func (x *Index) Wait(ctx context.Context) error {
 	x.start()
 	select {
 	case <-x.loaded:
@@ -173,8 +176,8 @@ func (x *index) wait(ctx context.Context) error {
 	}
 }
 
-// isReady reports whether everything is loaded, saved chunks included.
-func (x *index) isReady() bool {
+// Ready reports whether everything is loaded, saved chunks included.
+func (x *Index) Ready() bool {
 	select {
 	case <-x.loaded:
 		return x.loadErr == nil && x.cov.complete()
@@ -232,9 +235,9 @@ func (c *coverage) complete() bool {
 	return c.next == len(c.order)
 }
 
-// waitCover waits until every chunk a query starting at from needs is
+// WaitCover waits until every chunk a query starting at from needs is
 // loaded.
-func (x *index) waitCover(ctx context.Context, from int64) error {
+func (x *Index) WaitCover(ctx context.Context, from int64) error {
 	for {
 		c := &x.cov
 		c.mu.Lock()
@@ -257,17 +260,18 @@ func (x *index) waitCover(ctx context.Context, from int64) error {
 	}
 }
 
-func (x *index) eventCount() int {
+// EventCount is how many events the index holds.
+func (x *Index) EventCount() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.nEvents
 }
 
-// offer receives rows the in-process writer has just committed. It runs on
+// Offer receives rows the in-process writer has just committed. It runs on
 // the writer goroutine, so it only queues them; the next catch-up applies
 // them. If nobody reads for a long time the queue is dropped and the rows
 // are read back from SQLite instead, so a quiet TUI cannot grow it forever.
-func (x *index) offer(rows []committedRow) {
+func (x *Index) Offer(rows []Row) {
 	if !x.started.Load() {
 		return
 	}
@@ -283,12 +287,8 @@ func (x *index) offer(rows []committedRow) {
 	x.pending = append(x.pending, rows...)
 }
 
-// maxPending bounds the rows queued for the index (about 40 MB); a
-// variable for tests.
-var maxPending = 1 << 20
-
 // takePending returns the queued rows; lost reports that some were dropped.
-func (x *index) takePending() (rows []committedRow, lost bool) {
+func (x *Index) takePending() (rows []Row, lost bool) {
 	x.pendMu.Lock()
 	defer x.pendMu.Unlock()
 	rows, lost = x.pending, x.pendLost

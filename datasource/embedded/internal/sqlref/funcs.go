@@ -1,10 +1,8 @@
-package embedded
+package sqlref
 
 import (
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,59 +10,38 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/ttmon/ttmon/datasource"
-	"github.com/ttmon/ttmon/datasource/embedded/internal/jsonfast"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
-// The SQL engine needs two things SQLite cannot do the way the port defines
+// The engine needs two things SQLite cannot do the way the port defines
 // them: the canonical string of a JSON value (datasource.ValueString, e.g.
 // numbers as Go formats them) and the hour of day in an IANA zone. Both are
 // Go functions registered on the driver, so the SQL engine compares exactly
 // what the index compares.
-var registerOnce sync.Once
-
-func registerFuncs() {
-	registerOnce.Do(func() {
-		sqlite.MustRegisterDeterministicScalarFunction("ttmon_value", 2, sqlValue)
-		sqlite.MustRegisterDeterministicScalarFunction("ttmon_hour", 2, sqlHour)
-		sqlite.MustRegisterDeterministicScalarFunction("ttmon_pair_ids", 1, sqlPairIDs)
-	})
-}
-
-// decodedProps maps each key of a JSON object to its canonical value;
-// null values are left out, because a filter treats them as not set.
-type decodedProps map[string]string
-
-func decodeProps(raw []byte, in jsonfast.Interner) decodedProps {
-	m, ok := jsonfast.Object(raw, 10000, in)
-	if !ok {
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return decodedProps{}
-		}
-	}
-	out := make(decodedProps, len(m))
-	for k, v := range m {
-		if s, ok := datasource.ValueString(v); ok {
-			out[k] = s
-		}
-	}
-	return out
+//
+// The driver adds functions to connections opened after registering, and a
+// store opens its pools before a test asks for this engine, so they are
+// registered when the package is initialised: only test binaries link it.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("ttmon_value", 2, sqlValue)
+	sqlite.MustRegisterDeterministicScalarFunction("ttmon_hour", 2, sqlHour)
 }
 
 // propMemo caches decoded JSON by its text: a propset's text reaches
 // ttmon_value once per event row that joins it.
 var propMemo = struct {
 	sync.Mutex
-	m map[string]decodedProps
-}{m: map[string]decodedProps{}}
+	m map[string]map[string]string
+}{m: map[string]map[string]string{}}
 
-func memoDecode(raw string) decodedProps {
+func memoDecode(raw string) map[string]string {
 	propMemo.Lock()
 	d, ok := propMemo.m[raw]
 	propMemo.Unlock()
 	if ok {
 		return d
 	}
-	d = decodeProps([]byte(raw), nil)
+	d = index.DecodeProps([]byte(raw))
 	propMemo.Lock()
 	if len(propMemo.m) >= 8192 {
 		clear(propMemo.m)
@@ -121,25 +98,4 @@ func sqlHour(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 		return nil, err
 	}
 	return int64(time.UnixMilli(ms).In(loc).Hour()), nil
-}
-
-// sqlPairIDs turns a propset's encoded pairs into a JSON array of pair ids,
-// so plain SQL (json_each) can join them with the pairs table.
-func sqlPairIDs(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	b, ok := args[0].([]byte)
-	if !ok {
-		return "[]", nil
-	}
-	ids, err := decodePairs(nil, b)
-	if err != nil {
-		return nil, err
-	}
-	out := []byte{'['}
-	for i, id := range ids {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = strconv.AppendUint(out, uint64(id), 10)
-	}
-	return string(append(out, ']')), nil
 }

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"cmp"
@@ -17,7 +17,7 @@ import (
 // query waits only for the chunks its range needs (waitCover), so the
 // first 24h Snapshot of a 10M-event store does not wait for the month.
 // Chunks read row by row are saved afterwards, so the next open is fast.
-func (x *index) load(ctx context.Context) error {
+func (x *Index) load(ctx context.Context) error {
 	x.tailMu.Lock()
 	defer x.tailMu.Unlock()
 	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -83,13 +83,13 @@ func savedChunks(ctx context.Context, tx *sql.Tx, maxID int64) (map[int64]savedE
 
 // readChunkRows reads chunk num's events (up to maxID) from the events
 // table.
-func (x *index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64) ([]committedRow, error) {
+func (x *Index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64) ([]Row, error) {
 	return readRowsTx(ctx, tx, x.res, num*chunkSize+1, min((num+1)*chunkSize, maxID), x.psTup)
 }
 
 // loadSavedLater decodes the saved chunks, newest first, with two workers,
 // moving the coverage floor as the newest ones arrive.
-func (x *index) loadSavedLater(dir map[int64]savedEntry) {
+func (x *Index) loadSavedLater(dir map[int64]savedEntry) {
 	order := make([]savedEntry, 0, len(dir))
 	for _, e := range dir {
 		order = append(order, e)
@@ -122,7 +122,7 @@ func (x *index) loadSavedLater(dir map[int64]savedEntry) {
 // loadSaved decodes saved chunk num. A blob made for other Mapping
 // properties is rebuilt from the events table and left as it is; a corrupt
 // one is rebuilt and replaced.
-func (x *index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
+func (x *Index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
 	ctx := x.ctx
 	var blob []byte
 	if err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&blob); err != nil {
@@ -153,17 +153,17 @@ func (x *index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
 	x.mu.Lock()
 	for _, r := range rows {
 		var k uint16
-		if int(r.name) < len(nameKind) {
-			k = nameKind[r.name]
+		if int(r.Name) < len(nameKind) {
+			k = nameKind[r.Name]
 		}
-		c.add(r.id, r.ts, k, r.did, r.ps, x.tupleID(r.tup, true))
+		c.add(r.ID, r.TS, k, r.DID, r.PS, x.tupleID(r.Tup, true))
 	}
 	x.mu.Unlock()
 	return c, nil
 }
 
 // internTuples maps a chunk's tuples to the index's tuple ids.
-func (x *index) internTuples(ts []attrTuple) []uint32 {
+func (x *Index) internTuples(ts []Tuple) []uint32 {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	ids := make([]uint32, len(ts))
@@ -175,7 +175,7 @@ func (x *index) internTuples(ts []attrTuple) []uint32 {
 
 // tupleID interns t; x.mu must be held for writing. byPtr remembers t's
 // address too, for tuples that come back again and again (the writer's).
-func (x *index) tupleID(t *attrTuple, byPtr bool) uint32 {
+func (x *Index) tupleID(t *Tuple, byPtr bool) uint32 {
 	if id, ok := x.tupPtr[t]; ok {
 		return id
 	}
@@ -198,7 +198,7 @@ func (x *index) tupleID(t *attrTuple, byPtr bool) uint32 {
 }
 
 // internVal maps a value to a small id; 0 is "missing".
-func (x *index) internVal(v string) uint32 {
+func (x *Index) internVal(v string) uint32 {
 	id, ok := x.valID[v]
 	if !ok {
 		id = uint32(len(x.vals))
@@ -209,7 +209,7 @@ func (x *index) internVal(v string) uint32 {
 }
 
 // addChunk installs a loaded chunk as chunk num.
-func (x *index) addChunk(num int64, c *chunk) {
+func (x *Index) addChunk(num int64, c *chunk) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.chunks = grow(x.chunks, num)
@@ -218,24 +218,24 @@ func (x *index) addChunk(num int64, c *chunk) {
 }
 
 // addRows appends events read from SQLite or handed over by the writer.
-func (x *index) addRows(rows []committedRow) {
+func (x *Index) addRows(rows []Row) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, r := range rows {
 		var k uint16
-		if int(r.name) < len(x.nameKind) {
-			k = x.nameKind[r.name]
+		if int(r.Name) < len(x.nameKind) {
+			k = x.nameKind[r.Name]
 		}
-		x.appendEvent(r.id, r.ts, k, r.did, r.ps, x.tupleID(r.tup, true))
+		x.appendEvent(r.ID, r.TS, k, r.DID, r.PS, x.tupleID(r.Tup, true))
 	}
 }
 
 // rowsChunk turns a full chunk's rows into what encodeChunk saves.
-func rowsChunk(num int64, rows []committedRow) *chunkRows {
+func rowsChunk(num int64, rows []Row) *chunkRows {
 	c := &chunkRows{}
 	c.reset(num)
 	for _, r := range rows {
-		c.add(r.ts, r.name, r.did, r.ps, r.tup)
+		c.add(r)
 	}
 	return c
 }
@@ -243,15 +243,11 @@ func rowsChunk(num int64, rows []committedRow) *chunkRows {
 // save writes chunks the load had to read row by row: missing, corrupt or
 // of another format. Failing (a read-only file) only costs the next open
 // the same work.
-func (x *index) save(ctx context.Context, cs []*chunkRows) {
+func (x *Index) save(ctx context.Context, cs []*chunkRows) {
 	for _, c := range cs {
-		minMs, maxMs := c.ts[0], c.ts[0]
-		for _, t := range c.ts {
-			minMs, maxMs = min(minMs, t), max(maxMs, t)
-		}
+		b := c.blob(x.keys)
 		_, err := x.db.ExecContext(ctx, `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data)
-			VALUES(?, ?, ?, ?, ?, ?)`,
-			c.num, chunkFormat, minMs, maxMs, c.len(), encodeChunk(c, x.keys))
+			VALUES(?, ?, ?, ?, ?, ?)`, b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
 		if err != nil {
 			x.log("embedded: could not save an index chunk", "chunk", c.num, "err", err)
 			return

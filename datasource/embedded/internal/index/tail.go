@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"context"
@@ -26,9 +26,9 @@ type tailBatch struct {
 	}
 }
 
-// catchUp brings the index up to the file's current state. When nothing
+// CatchUp brings the index up to the file's current state. When nothing
 // changed it costs one small query, which is what a 5 s poll pays.
-func (x *index) catchUp(ctx context.Context) error {
+func (x *Index) CatchUp(ctx context.Context) error {
 	x.tailMu.Lock()
 	defer x.tailMu.Unlock()
 	pend, lost := x.takePending()
@@ -46,26 +46,26 @@ func (x *index) catchUp(ctx context.Context) error {
 	// read below, so every name, person and distinct id they need is there.
 	upto := ev
 	if !lost {
-		for len(pend) > 0 && pend[0].id <= x.lastEvent {
+		for len(pend) > 0 && pend[0].ID <= x.lastEvent {
 			pend = pend[1:]
 		}
 		if len(pend) > 0 {
-			upto = pend[0].id - 1
+			upto = pend[0].ID - 1
 		}
 	}
 	if err := x.tail(ctx, upto); err != nil {
 		return err
 	}
-	if !lost && len(pend) > 0 && pend[0].id == x.lastEvent+1 {
+	if !lost && len(pend) > 0 && pend[0].ID == x.lastEvent+1 {
 		x.addRows(pend)
-		x.lastEvent = pend[len(pend)-1].id
+		x.lastEvent = pend[len(pend)-1].ID
 	}
 	return nil
 }
 
 // tail reads the small tables' changes and the events up to upto, a step
 // at a time so a long absence does not read millions of rows at once.
-func (x *index) tail(ctx context.Context, upto int64) error {
+func (x *Index) tail(ctx context.Context, upto int64) error {
 	for {
 		tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
@@ -75,7 +75,7 @@ func (x *index) tail(ctx context.Context, upto int64) error {
 		if err == nil {
 			err = x.res.refresh(ctx, tx)
 		}
-		var rows []committedRow
+		var rows []Row
 		if err == nil && upto > x.lastEvent {
 			if len(x.psTup) > 1<<20 {
 				clear(x.psTup)
@@ -89,7 +89,7 @@ func (x *index) tail(ctx context.Context, upto int64) error {
 		x.applyTables(b)
 		x.addRows(rows)
 		if len(rows) > 0 {
-			x.lastEvent = rows[len(rows)-1].id
+			x.lastEvent = rows[len(rows)-1].ID
 		}
 		if len(rows) < loadStep || x.lastEvent >= upto {
 			return nil
@@ -102,7 +102,7 @@ const loadStep = 1 << 17
 
 // readTables fetches what changed in names, prop_keys, persons and
 // distinct ids since the cursors.
-func (x *index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) {
+func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) {
 	b := &tailBatch{lastKey: x.lastKey}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&b.seq); err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func (x *index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 	return b, err
 }
 
-func (x *index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
 	in := jsonfast.Interner{}
 	err := rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{x.lastSeq}, func(r *sql.Rows) error {
 		var v struct {
@@ -159,7 +159,7 @@ func (x *index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 
 // applyTables adds one batch of table changes under the write lock.
 // Persons come before distinct ids (a new id points at a new person).
-func (x *index) applyTables(b *tailBatch) {
+func (x *Index) applyTables(b *tailBatch) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, n := range b.names {

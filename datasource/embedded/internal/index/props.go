@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func (p *propIndex) match(ps uint32, fs []datasource.Filter) bool {
 // propsFor loads or follows the propIndex after a catch-up and returns it.
 // The first call reads every propset and pair; it runs outside the index
 // lock so other queries go on meanwhile.
-func (x *index) propsFor(ctx context.Context) (*propIndex, error) {
+func (x *Index) propsFor(ctx context.Context) (*propIndex, error) {
 	x.propsMu.Lock()
 	defer x.propsMu.Unlock()
 	x.mu.RLock()

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"encoding/binary"
@@ -21,17 +21,17 @@ var chunkSize int64 = 1 << 14
 // is ignored and rebuilt from the events table.
 const chunkFormat = 2 // 2: chunks of 16,384 ids
 
-// attrTuple is what the per-event figures need of an event's properties:
+// Tuple is what the per-event figures need of an event's properties:
 // the canonical values (datasource.ValueString) of the Mapping's version,
 // platform and deployment properties. Tuples are interned, so the index
 // keeps one small id per event instead of the propset's contents.
-type attrTuple struct {
+type Tuple struct {
 	v  [3]string
 	ok [3]bool
 }
 
-// attrKeys are the property keys of an attrTuple, in order.
-func attrKeys(m datasource.Mapping) [3]string {
+// TupleKeys are the property keys of a Tuple, in order.
+func TupleKeys(m datasource.Mapping) [3]string {
 	return [3]string{m.VersionProperty, m.PlatformProperty, m.DeploymentProperty}
 }
 
@@ -43,7 +43,7 @@ type chunkRows struct {
 	name []uint32
 	did  []uint32
 	ps   []uint32
-	tup  []*attrTuple
+	tup  []*Tuple
 }
 
 func (r *chunkRows) len() int { return len(r.ts) }
@@ -53,12 +53,12 @@ func (r *chunkRows) reset(num int64) {
 	r.ts, r.name, r.did, r.ps, r.tup = r.ts[:0], r.name[:0], r.did[:0], r.ps[:0], r.tup[:0]
 }
 
-func (r *chunkRows) add(ts int64, name, did, ps uint32, t *attrTuple) {
-	r.ts = append(r.ts, ts)
-	r.name = append(r.name, name)
-	r.did = append(r.did, did)
-	r.ps = append(r.ps, ps)
-	r.tup = append(r.tup, t)
+func (r *chunkRows) add(row Row) {
+	r.ts = append(r.ts, row.TS)
+	r.name = append(r.name, row.Name)
+	r.did = append(r.did, row.DID)
+	r.ps = append(r.ps, row.PS)
+	r.tup = append(r.tup, row.Tup)
 }
 
 // full reports whether the chunk holds all of its ids.
@@ -75,8 +75,8 @@ func encodeChunk(r *chunkRows, keys [3]string) []byte {
 	for _, k := range keys {
 		b = appendString(b, k)
 	}
-	local := map[*attrTuple]uint64{}
-	var order []*attrTuple
+	local := map[*Tuple]uint64{}
+	var order []*Tuple
 	for _, t := range r.tup {
 		if _, ok := local[t]; !ok {
 			local[t] = uint64(len(order))
@@ -162,7 +162,7 @@ func (r *blobReader) str() string {
 // index's tuple ids. It returns errBadChunk for a blob of another format,
 // or one whose tuples were computed for other keys than keys.
 func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
-	mapTups func([]attrTuple) []uint32) (*chunk, error) {
+	mapTups func([]Tuple) []uint32) (*chunk, error) {
 	r := &blobReader{b: b}
 	if r.uvarint() != chunkFormat {
 		return nil, errBadChunk
@@ -185,7 +185,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	if nt > uint64(n) {
 		return nil, errBadChunk
 	}
-	tups := make([]attrTuple, nt)
+	tups := make([]Tuple, nt)
 	for i := range tups {
 		for j := range 3 {
 			if r.uvarint() == 1 {

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import "github.com/ttmon/ttmon/datasource"
 
@@ -16,7 +16,7 @@ type snapFilters struct {
 }
 
 // snapFilters evaluates every family's filters of p; x.mu must be held.
-func (x *index) snapFilters(p *plan) snapFilters {
+func (x *Index) snapFilters(p *Plan) snapFilters {
 	f := snapFilters{any: x.filters(p, datasource.KindAny), uniform: p.uniform()}
 	if f.uniform {
 		f.hb, f.er, f.tm = f.any, f.any, f.any

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/propset"
 )
 
 // attrResolver derives attribute tuples from stored propsets: it knows
@@ -15,7 +16,7 @@ type attrResolver struct {
 	keys     [3]string
 	pairs    map[uint32]slotValue
 	lastPair int64
-	tuples   map[attrTuple]*attrTuple
+	tuples   map[Tuple]*Tuple
 }
 
 type slotValue struct {
@@ -25,7 +26,7 @@ type slotValue struct {
 }
 
 func newAttrResolver(keys [3]string) *attrResolver {
-	return &attrResolver{keys: keys, pairs: map[uint32]slotValue{}, tuples: map[attrTuple]*attrTuple{}}
+	return &attrResolver{keys: keys, pairs: map[uint32]slotValue{}, tuples: map[Tuple]*Tuple{}}
 }
 
 // refresh reads the Mapping pairs added since the last call.
@@ -56,9 +57,9 @@ func (a *attrResolver) refresh(ctx context.Context, q queryer) error {
 }
 
 // tuple returns the interned tuple of a propset's encoded pairs.
-func (a *attrResolver) tuple(pairs []byte, scratch []uint32) (*attrTuple, []uint32) {
-	ids, _ := decodePairs(scratch[:0], pairs)
-	var t attrTuple
+func (a *attrResolver) tuple(pairs []byte, scratch []uint32) (*Tuple, []uint32) {
+	ids, _ := propset.Decode(scratch[:0], pairs)
+	var t Tuple
 	for _, id := range ids {
 		if sv, ok := a.pairs[id]; ok {
 			t.v[sv.slot], t.ok[sv.slot] = sv.v, sv.ok
@@ -77,9 +78,9 @@ func (a *attrResolver) tuple(pairs []byte, scratch []uint32) (*attrTuple, []uint
 // (refreshed by the caller in the same transaction). Tuples of propsets
 // already seen are memoised in psTup.
 func readRowsTx(ctx context.Context, tx *sql.Tx, a *attrResolver, first, last int64,
-	psTup map[uint32]*attrTuple) ([]committedRow, error) {
+	psTup map[uint32]*Tuple) ([]Row, error) {
 	if psTup == nil {
-		psTup = map[uint32]*attrTuple{}
+		psTup = map[uint32]*Tuple{}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ts, e.name_id, e.did_id, e.propset_id, ps.pairs
 		FROM events e JOIN propsets ps ON ps.id = e.propset_id WHERE e.id BETWEEN ? AND ? ORDER BY e.id`, first, last)
@@ -87,21 +88,26 @@ func readRowsTx(ctx context.Context, tx *sql.Tx, a *attrResolver, first, last in
 		return nil, err
 	}
 	defer rows.Close()
-	var out []committedRow
+	var out []Row
 	var scratch []uint32
 	for rows.Next() {
-		var r committedRow
+		var r Row
 		var pairs sql.RawBytes
-		if err := rows.Scan(&r.id, &r.ts, &r.name, &r.did, &r.ps, &pairs); err != nil {
+		if err := rows.Scan(&r.ID, &r.TS, &r.Name, &r.DID, &r.PS, &pairs); err != nil {
 			return nil, err
 		}
-		t, ok := psTup[r.ps]
+		t, ok := psTup[r.PS]
 		if !ok {
 			t, scratch = a.tuple(pairs, scratch)
-			psTup[r.ps] = t
+			psTup[r.PS] = t
 		}
-		r.tup = t
+		r.Tup = t
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// queryer is what reads need of a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

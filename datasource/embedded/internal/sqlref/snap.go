@@ -1,4 +1,4 @@
-package embedded
+package sqlref
 
 import (
 	"context"
@@ -7,42 +7,43 @@ import (
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
 // snapshot runs each figure's query inside one read transaction, so all
 // figures describe the same moment of the file.
-func (e *sqlEngine) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot, error) {
+func (e *Engine) Snapshot(ctx context.Context, p *index.Plan) (*datasource.Snapshot, error) {
 	tx, err := e.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("embedded sql: %w", err)
 	}
 	defer tx.Rollback()
 	snap := &datasource.Snapshot{}
-	r := p.q.Range
+	r := p.Query().Range
 	snap.Installs.Series = r.EmptySeries()
 	snap.Errors.Series = r.EmptySeries()
 	snap.Timers.Series = r.EmptySeries()
 
-	s := e.matching(p, p.from, p.to).add(`SELECT COALESCE(sum(a), 0), count(DISTINCT CASE WHEN hb THEN pid END),
+	s := e.matching(p, p.From(), p.To()).add(`SELECT COALESCE(sum(a), 0), count(DISTINCT CASE WHEN hb THEN pid END),
 		COALESCE(sum(er), 0), COALESCE(sum(tm), 0) FROM m`)
 	if err := tx.QueryRowContext(ctx, s.b.String(), s.args...).Scan(&snap.Totals.Events,
 		&snap.Installs.Active, &snap.Errors.Total, &snap.Timers.Total); err != nil {
 		return nil, fmt.Errorf("embedded sql: %w", err)
 	}
-	s = e.matching(p, p.prevFrom, p.from).add(`SELECT count(DISTINCT pid) FROM m WHERE hb`)
+	s = e.matching(p, p.PrevFrom(), p.From()).add(`SELECT count(DISTINCT pid) FROM m WHERE hb`)
 	if err := tx.QueryRowContext(ctx, s.b.String(), s.args...).Scan(&snap.Installs.Previous); err != nil {
 		return nil, fmt.Errorf("embedded sql: %w", err)
 	}
-	if p.step > 0 {
-		s = e.matching(p, p.from, p.to).add(`SELECT (ts - ?) / ? AS b, count(DISTINCT CASE WHEN hb THEN pid END),
-			COALESCE(sum(er), 0), COALESCE(sum(tm), 0) FROM m GROUP BY b`, p.from, p.step)
+	if p.Step() > 0 {
+		s = e.matching(p, p.From(), p.To()).add(`SELECT (ts - ?) / ? AS b, count(DISTINCT CASE WHEN hb THEN pid END),
+			COALESCE(sum(er), 0), COALESCE(sum(tm), 0) FROM m GROUP BY b`, p.From(), p.Step())
 		err := eachRow(ctx, tx, s, func(rows *sql.Rows) error {
 			var b int
 			var act, er, tm float64
 			if err := rows.Scan(&b, &act, &er, &tm); err != nil {
 				return err
 			}
-			if b >= 0 && b < p.buckets {
+			if b >= 0 && b < p.Buckets() {
 				snap.Installs.Series[b].V = act
 				snap.Errors.Series[b].V = er
 				snap.Timers.Series[b].V = tm
@@ -53,7 +54,7 @@ func (e *sqlEngine) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot
 			return nil, err
 		}
 	}
-	s = e.matching(p, p.from, p.to).add(`SELECT ttmon_hour(ts, ?), count(*) FROM m WHERE tm GROUP BY 1`, p.q.TZ)
+	s = e.matching(p, p.From(), p.To()).add(`SELECT ttmon_hour(ts, ?), count(*) FROM m WHERE tm GROUP BY 1`, p.Query().TZ)
 	err = eachRow(ctx, tx, s, func(rows *sql.Rows) error {
 		var h int
 		var n int64
@@ -66,39 +67,39 @@ func (e *sqlEngine) snapshot(ctx context.Context, p *plan) (*datasource.Snapshot
 	if err != nil {
 		return nil, err
 	}
-	versions, err := valueCounts(ctx, tx, e.latestHeartbeats(p, p.from, p.to, false).add(
+	versions, err := valueCounts(ctx, tx, e.latestHeartbeats(p, p.From(), p.To(), false).add(
 		`SELECT ttmon_value(ps.properties, ?), count(*) FROM l JOIN propsets_json ps ON ps.id = l.ps
 		 WHERE l.rn = 1 GROUP BY 1`, e.m.VersionProperty), true)
 	if err != nil {
 		return nil, err
 	}
-	s = e.matching(p, p.from, p.to).add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m
+	s = e.matching(p, p.From(), p.To()).add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m
 		JOIN propsets_json ps ON ps.id = m.ps WHERE er GROUP BY 1`, e.m.VersionProperty)
 	errVersions, err := valueCounts(ctx, tx, s, true)
 	if err != nil {
 		return nil, err
 	}
-	finish(snap, versions, errVersions)
+	index.Finish(snap, versions, errVersions)
 	return snap, nil
 }
 
 // latestHeartbeats adds CTE l: every heartbeat in range ranked per person,
 // rn = 1 being the latest (ties: higher id), n the person's heartbeat count.
 // hour >= 0 keeps only heartbeats in that local hour.
-func (e *sqlEngine) latestHeartbeats(p *plan, from, to int64, hourFilter bool, hour ...int) *sqlq {
+func (e *Engine) latestHeartbeats(p *index.Plan, from, to int64, hourFilter bool, hour ...int) *sqlq {
 	s := e.matching(p, from, to)
 	s.add(`, l AS (SELECT pid, did, ps, ts,
 		row_number() OVER (PARTITION BY pid ORDER BY ts DESC, id DESC) AS rn,
 		count(*) OVER (PARTITION BY pid) AS n FROM m WHERE hb`)
 	if hourFilter {
-		s.add(` AND ttmon_hour(ts, ?) = ?`, p.q.TZ, hour[0])
+		s.add(` AND ttmon_hour(ts, ?) = ?`, p.Query().TZ, hour[0])
 	}
 	s.add(") ")
 	return s
 }
 
-func (e *sqlEngine) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	s := e.matching(p, p.from, p.to)
+func (e *Engine) Values(ctx context.Context, p *index.Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+	s := e.matching(p, p.From(), p.To())
 	if scope == datasource.ScopeEvent {
 		s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps WHERE a GROUP BY 1`, key)
 	} else {
@@ -106,11 +107,11 @@ func (e *sqlEngine) values(ctx context.Context, p *plan, scope datasource.Scope,
 			JOIN persons p ON p.id = x.pid GROUP BY 1`, key)
 	}
 	m, err := valueCounts(ctx, e.db, s, false)
-	return countsOf(m), err
+	return index.CountsOf(m), err
 }
 
-func (e *sqlEngine) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind, limit int) ([]int64, error) {
-	s := e.matching(p, p.from, p.to).add(`SELECT id FROM m WHERE `+kindCol(kind)+
+func (e *Engine) EventIDs(ctx context.Context, p *index.Plan, kind datasource.EventKind, limit int) ([]int64, error) {
+	s := e.matching(p, p.From(), p.To()).add(`SELECT id FROM m WHERE `+kindCol(kind)+
 		` ORDER BY ts DESC, id DESC LIMIT ?`, limit)
 	var ids []int64
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {
@@ -124,8 +125,8 @@ func (e *sqlEngine) eventIDs(ctx context.Context, p *plan, kind datasource.Event
 	return ids, err
 }
 
-func (e *sqlEngine) installations(ctx context.Context, p *plan) ([]datasource.Installation, error) {
-	s := e.latestHeartbeats(p, p.from, p.to, false).add(`SELECT d.distinct_id,
+func (e *Engine) Installations(ctx context.Context, p *index.Plan) ([]datasource.Installation, error) {
+	s := e.latestHeartbeats(p, p.From(), p.To(), false).add(`SELECT d.distinct_id,
 		ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), ttmon_value(ps.properties, ?), l.ts, l.n
 		FROM l JOIN distinct_ids d ON d.id = l.did JOIN propsets_json ps ON ps.id = l.ps WHERE l.rn = 1`,
 		e.m.VersionProperty, e.m.PlatformProperty, e.m.DeploymentProperty)
@@ -137,9 +138,9 @@ func (e *sqlEngine) installations(ctx context.Context, p *plan) ([]datasource.In
 		if err := r.Scan(&in.ID, &ver, &plat, &dep, &ts, &in.Heartbeats); err != nil {
 			return err
 		}
-		in.Version = orUnknown(ver.String, ver.Valid)
-		in.Platform = orUnknown(plat.String, plat.Valid)
-		in.Deployment = orUnknown(dep.String, dep.Valid)
+		in.Version = index.OrUnknown(ver.String, ver.Valid)
+		in.Platform = index.OrUnknown(plat.String, plat.Valid)
+		in.Deployment = index.OrUnknown(dep.String, dep.Valid)
 		in.LastSeen = time.UnixMilli(ts).UTC()
 		out = append(out, in)
 		return nil
@@ -147,22 +148,22 @@ func (e *sqlEngine) installations(ctx context.Context, p *plan) ([]datasource.In
 	return out, err
 }
 
-func (e *sqlEngine) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+func (e *Engine) Breakdown(ctx context.Context, p *index.Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
 	hourOK := q.Hour >= 0
 	var s *sqlq
 	switch {
 	case q.Kind == datasource.KindHeartbeat && q.Scope == datasource.ScopeEvent:
-		s = e.latestHeartbeats(p, p.from, p.to, hourOK, q.Hour).add(`SELECT ttmon_value(ps.properties, ?), count(*)
+		s = e.latestHeartbeats(p, p.From(), p.To(), hourOK, q.Hour).add(`SELECT ttmon_value(ps.properties, ?), count(*)
 			FROM l JOIN propsets_json ps ON ps.id = l.ps WHERE l.rn = 1 GROUP BY 1`, q.Key)
 	case q.Kind == datasource.KindHeartbeat:
-		s = e.matching(p, p.from, p.to).add(`SELECT ttmon_value(p.properties, ?), count(*) FROM
+		s = e.matching(p, p.From(), p.To()).add(`SELECT ttmon_value(p.properties, ?), count(*) FROM
 			(SELECT DISTINCT pid FROM m WHERE hb`, q.Key)
 		if hourOK {
-			s.add(` AND ttmon_hour(ts, ?) = ?`, p.q.TZ, q.Hour)
+			s.add(` AND ttmon_hour(ts, ?) = ?`, p.Query().TZ, q.Hour)
 		}
 		s.add(`) x JOIN persons p ON p.id = x.pid GROUP BY 1`)
 	default:
-		s = e.matching(p, p.from, p.to)
+		s = e.matching(p, p.From(), p.To())
 		if q.Scope == datasource.ScopeEvent {
 			s.add(`SELECT ttmon_value(ps.properties, ?), count(*) FROM m JOIN propsets_json ps ON ps.id = m.ps`, q.Key)
 		} else {
@@ -170,10 +171,10 @@ func (e *sqlEngine) breakdown(ctx context.Context, p *plan, q datasource.Breakdo
 		}
 		s.add(` WHERE ` + kindCol(q.Kind))
 		if hourOK {
-			s.add(` AND ttmon_hour(m.ts, ?) = ?`, p.q.TZ, q.Hour)
+			s.add(` AND ttmon_hour(m.ts, ?) = ?`, p.Query().TZ, q.Hour)
 		}
 		s.add(` GROUP BY 1`)
 	}
 	m, err := valueCounts(ctx, e.db, s, true)
-	return countsOf(m), err
+	return index.CountsOf(m), err
 }

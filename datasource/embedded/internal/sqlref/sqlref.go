@@ -1,4 +1,10 @@
-package embedded
+// Package sqlref is the SQL reference engine: every figure of the
+// embedded store computed with plain SQL over its tables (propsets seen as
+// JSON objects through the propsets_json view). The tests hold the
+// in-memory index to its answers on the same data; seconds per query at a
+// million events, it is no production path, and only test files import
+// this package, so the ttmon binary does not link it.
+package sqlref
 
 import (
 	"context"
@@ -7,16 +13,24 @@ import (
 	"strings"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
-// sqlEngine answers with plain SQL over the tables. It is the reference the
-// index is tested against and the answer while the index loads, so it is
-// written for clarity: each figure is one query over the CTE m of matching
-// events, and filters are IN-subqueries evaluated once per person and once
-// per propset.
-type sqlEngine struct {
+// Engine answers with plain SQL over the tables. It is the reference the
+// index is tested against, so it is written for clarity: each figure is
+// one query over the CTE m of matching events, and filters are
+// IN-subqueries evaluated once per person and once per propset.
+type Engine struct {
 	db *sql.DB
 	m  datasource.Mapping
+}
+
+var _ index.Engine = (*Engine)(nil)
+
+// New returns the engine over the store's reader pool db, for the
+// Mapping the store resolved.
+func New(db *sql.DB, m datasource.Mapping) *Engine {
+	return &Engine{db: db, m: m}
 }
 
 // sqlq accumulates one statement and its arguments.
@@ -89,32 +103,32 @@ func (s *sqlq) kindExpr(names []string) {
 // and, per family, whether the event counts for it: a (any event) passes
 // the filters as written; hb, er and tm belong to the family and pass its
 // filters (datasource.Mapping.FiltersFor).
-func (e *sqlEngine) matching(p *plan, from, to int64) *sqlq {
+func (e *Engine) matching(p *index.Plan, from, to int64) *sqlq {
 	s := &sqlq{}
 	s.add(`WITH m AS (SELECT e.id, e.ts, e.propset_id AS ps, e.did_id AS did, d.person_id AS pid, `)
-	s.passExpr(p.filters(datasource.KindAny))
+	s.passExpr(p.Filters(datasource.KindAny))
 	s.add(" AS a, ")
 	s.kindExpr(e.m.Heartbeat)
 	s.add(" AND ")
-	s.passExpr(p.filters(datasource.KindHeartbeat))
+	s.passExpr(p.Filters(datasource.KindHeartbeat))
 	s.add(" AS hb, ")
 	s.kindExpr(e.m.Errors)
 	s.add(" AND ")
-	s.passExpr(p.filters(datasource.KindError))
+	s.passExpr(p.Filters(datasource.KindError))
 	s.add(" AS er, ")
 	s.kindExpr(e.m.Timers)
 	s.add(" AND ")
-	s.passExpr(p.filters(datasource.KindTimer))
+	s.passExpr(p.Filters(datasource.KindTimer))
 	s.add(` AS tm FROM events e JOIN distinct_ids d ON d.id = e.did_id WHERE e.ts >= ? AND e.ts < ?) `, from, to)
 	return s
 }
 
 // passExpr is a 0/1 expression: does the event pass ff?
-func (s *sqlq) passExpr(ff *famFilters) {
+func (s *sqlq) passExpr(ff *index.FamFilters) {
 	s.add("(1")
-	if len(ff.personFs) > 0 {
+	if len(ff.Person()) > 0 {
 		s.add(` AND e.did_id IN (SELECT d2.id FROM distinct_ids d2 JOIN persons p ON p.id = d2.person_id WHERE `)
-		for i, f := range ff.personFs {
+		for i, f := range ff.Person() {
 			if i > 0 {
 				s.add(" AND ")
 			}
@@ -122,9 +136,9 @@ func (s *sqlq) passExpr(ff *famFilters) {
 		}
 		s.add(")")
 	}
-	if len(ff.eventFs) > 0 {
+	if len(ff.Event()) > 0 {
 		s.add(` AND e.propset_id IN (SELECT id FROM propsets_json WHERE `)
-		for i, f := range ff.eventFs {
+		for i, f := range ff.Event() {
 			if i > 0 {
 				s.add(" AND ")
 			}
@@ -183,13 +197,13 @@ func valueCounts(ctx context.Context, q queryer, s *sqlq, unknown bool) (map[str
 		if !v.Valid && !unknown {
 			return nil
 		}
-		out[orUnknown(v.String, v.Valid)] += n
+		out[index.OrUnknown(v.String, v.Valid)] += n
 		return nil
 	})
 	return out, err
 }
 
-func (e *sqlEngine) properties(ctx context.Context) ([]datasource.Property, error) {
+func (e *Engine) Properties(ctx context.Context) ([]datasource.Property, error) {
 	s := &sqlq{}
 	s.add(`SELECT key, scope FROM (
 		SELECT DISTINCT j.key AS key, 1 AS scope FROM persons p, json_each(p.properties) j WHERE j.type <> 'null'

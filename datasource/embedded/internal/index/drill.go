@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"cmp"
@@ -26,7 +26,7 @@ func kindMask(k datasource.EventKind) uint16 {
 // scan calls fn for every event in [p.from, p.to) of the family that passes
 // the family's filters and, when hour >= 0, falls in that local hour. The drill
 // views use it; Snapshot has its own tighter loop.
-func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, hour int,
+func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, hour int,
 	fn func(c *chunk, ci, i int, ms int64)) error {
 	f := x.filters(p, kind)
 	mask := kindMask(kind)
@@ -60,8 +60,8 @@ func (x *index) scan(ctx context.Context, p *plan, kind datasource.EventKind, ho
 
 // needProps waits until the chunks p's range needs are loaded, and loads
 // the event properties when p (or the caller: props) needs them.
-func (x *index) needProps(ctx context.Context, p *plan, props ...bool) error {
-	if err := x.waitCover(ctx, p.prevFrom); err != nil {
+func (x *Index) needProps(ctx context.Context, p *Plan, props ...bool) error {
+	if err := x.WaitCover(ctx, p.prevFrom); err != nil {
 		return err
 	}
 	if !x.needsProps(p) && (len(props) == 0 || !props[0]) {
@@ -71,7 +71,7 @@ func (x *index) needProps(ctx context.Context, p *plan, props ...bool) error {
 	return err
 }
 
-func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
 	if err := x.needProps(ctx, p, scope == datasource.ScopeEvent); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key
 				m[v] += n
 			}
 		}
-		return countsOf(m), nil
+		return CountsOf(m), nil
 	}
 	seen := make([]bool, len(x.persons))
 	err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
@@ -103,7 +103,7 @@ func (x *index) values(ctx context.Context, p *plan, scope datasource.Scope, key
 			m[v]++
 		}
 	}
-	return countsOf(m), nil
+	return CountsOf(m), nil
 }
 
 // evRef orders events newest first: (ms, id) descending.
@@ -124,7 +124,7 @@ func (h *evHeap) Pop() any {
 	return v
 }
 
-func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind, limit int) ([]int64, error) {
+func (x *Index) eventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error) {
 	if err := x.needProps(ctx, p); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (x *index) eventIDs(ctx context.Context, p *plan, kind datasource.EventKind
 
 // latestPerPerson finds each person's latest heartbeat in range (in hour
 // when hour >= 0), with the person's heartbeat count.
-func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uint32]*latestHB, error) {
+func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {
 	out := map[uint32]*latestHB{}
 	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
 		did, ps, tup := c.did[i], c.ps[i], c.tup[i]
@@ -177,7 +177,7 @@ func (x *index) latestPerPerson(ctx context.Context, p *plan, hour int) (map[uin
 	return out, err
 }
 
-func (x *index) installations(ctx context.Context, p *plan) ([]datasource.Installation, error) {
+func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
 	if err := x.needProps(ctx, p); err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (x *index) installations(ctx context.Context, p *plan) ([]datasource.Instal
 	return out, nil
 }
 
-func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
 	if err := x.needProps(ctx, p, q.Scope == datasource.ScopeEvent); err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQu
 	m := map[string]int64{}
 	personVal := func(pid uint32) string {
 		v, ok := x.persons[pid].props[q.Key]
-		return orUnknown(v, ok)
+		return OrUnknown(v, ok)
 	}
 	if q.Kind == datasource.KindHeartbeat {
 		latest, err := x.latestPerPerson(ctx, p, q.Hour)
@@ -216,24 +216,24 @@ func (x *index) breakdown(ctx context.Context, p *plan, q datasource.BreakdownQu
 		}
 		for pid, l := range latest {
 			if q.Scope == datasource.ScopeEvent {
-				m[orUnknown(x.props.value(l.ps, q.Key))]++
+				m[OrUnknown(x.props.value(l.ps, q.Key))]++
 			} else {
 				m[personVal(pid)]++
 			}
 		}
-		return countsOf(m), nil
+		return CountsOf(m), nil
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
 		if q.Scope == datasource.ScopeEvent {
-			m[orUnknown(x.props.value(c.ps[i], q.Key))]++
+			m[OrUnknown(x.props.value(c.ps[i], q.Key))]++
 		} else {
 			m[personVal(x.didPerson[c.did[i]])]++
 		}
 	})
-	return countsOf(m), err
+	return CountsOf(m), err
 }
 
-func (x *index) properties(ctx context.Context) ([]datasource.Property, error) {
+func (x *Index) properties(ctx context.Context) ([]datasource.Property, error) {
 	x.mu.RLock()
 	pk := x.personKeys
 	x.mu.RUnlock()

@@ -1,4 +1,4 @@
-package embedded
+package index
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 
 // appendEvent adds one event to its chunk, x.chunks[(id-1)/chunkSize].
 // x.mu must be held for writing.
-func (x *index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
+func (x *Index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
 	num := (id - 1) / chunkSize
 	x.chunks = grow(x.chunks, num)
 	c := x.chunks[num]
@@ -95,7 +95,7 @@ func (f *evalFilters) none() bool { return f.didOK == nil && f.tupOK == nil && f
 // splitTuple separates the event filters an attribute tuple answers (their
 // key is one of the Mapping's three properties) from the rest, which need
 // the property index.
-func (x *index) splitTuple(fs []datasource.Filter) (tup, rest []datasource.Filter) {
+func (x *Index) splitTuple(fs []datasource.Filter) (tup, rest []datasource.Filter) {
 	for _, f := range fs {
 		if x.tupleSlot(f.Key) >= 0 {
 			tup = append(tup, f)
@@ -107,7 +107,7 @@ func (x *index) splitTuple(fs []datasource.Filter) (tup, rest []datasource.Filte
 }
 
 // tupleSlot is the position of key in an attribute tuple, or -1.
-func (x *index) tupleSlot(key string) int {
+func (x *Index) tupleSlot(key string) int {
 	for i, k := range x.keys {
 		if k != "" && k == key {
 			return i
@@ -117,7 +117,7 @@ func (x *index) tupleSlot(key string) int {
 }
 
 // filters evaluates family k's filters of p; x.mu must be held.
-func (x *index) filters(p *plan, k datasource.EventKind) evalFilters {
+func (x *Index) filters(p *Plan, k datasource.EventKind) evalFilters {
 	var f evalFilters
 	ff := p.filters(k)
 	if len(ff.personFs) > 0 {
@@ -136,7 +136,7 @@ func (x *index) filters(p *plan, k datasource.EventKind) evalFilters {
 // tupleOK evaluates filters on the tuple's properties once per interned
 // tuple: a few hundred entries, so it is not cached. Value id 0 is
 // "missing", as a missing or null property is for Filter.Match.
-func (x *index) tupleOK(fs []datasource.Filter) []bool {
+func (x *Index) tupleOK(fs []datasource.Filter) []bool {
 	ok := make([]bool, len(x.tups))
 	for id, t := range x.tups {
 		vals := [3]uint32{t.ver, t.plat, t.dep}
@@ -154,7 +154,7 @@ func (x *index) tupleOK(fs []datasource.Filter) []bool {
 
 // needsProps reports whether some family of p filters on event properties
 // that only the property index holds.
-func (x *index) needsProps(p *plan) bool {
+func (x *Index) needsProps(p *Plan) bool {
 	for k := range p.fam {
 		if _, rest := x.splitTuple(p.fam[k].eventFs); len(rest) > 0 {
 			return true
@@ -180,7 +180,7 @@ type personResult struct {
 }
 
 // didOK returns, per distinct id, whether its person passes fs.
-func (c *personFilterCache) didOK(x *index, key string, fs []datasource.Filter) []bool {
+func (c *personFilterCache) didOK(x *Index, key string, fs []datasource.Filter) []bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	eval := func(pid int) bool { return x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, fs) }

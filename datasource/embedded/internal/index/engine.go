@@ -1,0 +1,56 @@
+package index
+
+import (
+	"context"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// Engine computes the figures for a Plan. Two implement it: *Index (the
+// store's only production path) and the SQL reference engine in
+// ../sqlref, which only tests link. Both must return identical results for
+// the same store state; the randomized tests in the embedded package hold
+// them to it.
+type Engine interface {
+	Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error)
+	Values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error)
+	EventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error)
+	Installations(ctx context.Context, p *Plan) ([]datasource.Installation, error)
+	Breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error)
+	Properties(ctx context.Context) ([]datasource.Property, error)
+}
+
+var _ Engine = (*Index)(nil)
+
+// Snapshot computes every pane for p (the package doc of embedded defines
+// each figure). The caller has waited for the first load (Wait) and caught
+// up (CatchUp).
+func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
+	return x.snapshot(ctx, p)
+}
+
+// Values counts the values of one property in p's range.
+func (x *Index) Values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+	return x.values(ctx, p, scope, key)
+}
+
+// EventIDs returns the ids of the newest limit events of kind in p's
+// range, newest first; the store fetches their rows.
+func (x *Index) EventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error) {
+	return x.eventIDs(ctx, p, kind, limit)
+}
+
+// Installations lists the active installations in p's range.
+func (x *Index) Installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
+	return x.installations(ctx, p)
+}
+
+// Breakdown counts one family's events (or persons) per value of q.Key.
+func (x *Index) Breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	return x.breakdown(ctx, p, q)
+}
+
+// Properties lists the person and event property keys the store holds.
+func (x *Index) Properties(ctx context.Context) ([]datasource.Property, error) {
+	return x.properties(ctx)
+}
