@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ttmon/ttmon/datasource/embedded"
 	"github.com/ttmon/ttmon/datasource/simulate"
@@ -55,7 +54,7 @@ func TestEndToEndEmbedded(t *testing.T) {
 		t.Fatal("the simulator produced no events")
 	}
 
-	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark"})
+	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Profile: noStyle, Theme: "dark"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -72,17 +71,18 @@ func refreshBytes(tb testing.TB, edit func(*datasource.Snapshot)) (same, changed
 	tb.Helper()
 	src := &stepSource{}
 	out := &countingOut{}
-	o := Options{Interval: time.Second, TZ: "UTC", Theme: "dark", Renderer: testRenderer(termenv.ANSI256)}
+	o := Options{Interval: time.Second, TZ: "UTC", Theme: "dark", Profile: ansi256}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p, err := NewProgram(ctx, src, o, nil, out, tea.WithoutSignalHandler())
+	// The size as an option: an output that is not a terminal has none, and
+	// Bubble Tea's own first size message (0x0) could arrive after one sent.
+	p, err := NewProgram(ctx, src, o, nil, out, tea.WithoutSignalHandler(), tea.WithWindowSize(120, 40))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { p.Run(); close(done) }()
 	defer func() { p.Quit(); <-done }()
-	p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	// afterPoll waits for the next poll's answer to reach the screen and
 	// returns the bytes written since the previous call.
 	last := int64(0)
