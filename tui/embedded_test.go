@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"context"
 	"path/filepath"
 	"testing"
@@ -58,19 +59,31 @@ func TestEndToEndEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	// The poll answers, seen in the event loop before Update: the test
+	// must not read the model while the program runs.
+	answers := make(chan int64, 16)
+	watch := tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+		if a, ok := msg.(snapshotMsg); ok && a.snap != nil {
+			select {
+			case answers <- a.snap.Totals.Events:
+			default:
+			}
+		}
+		return msg
+	})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40), teatest.WithProgramOptions(watch))
 	waitFor(t, tm, "embedded", "● live", "installs ·", "started ·")
-	first := m.snap.Totals.Events
+	first := <-answers
 
 	ingestSim(t, st, sim, now.Add(-time.Hour), now)
 	tm.Send(keyMsg("r"))
-	waitFor(t, tm, "● live")
-	deadline := time.Now().Add(5 * time.Second)
-	for m.poll.inFlight || m.snap.Totals.Events == first {
-		if time.Now().After(deadline) {
+	timeout := time.After(5 * time.Second)
+	for n := first; n == first; {
+		select {
+		case n = <-answers:
+		case <-timeout:
 			t.Fatalf("refresh did not show the new events (%d before)", first)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	tm.Send(keyMsg("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))

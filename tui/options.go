@@ -29,7 +29,7 @@ const (
 	// DefaultFPS caps the renderer while the screen keeps changing (typing,
 	// a burst of messages). Idle, the renderer does not tick at all
 	// (third_party/bubbletea/TTMON.md: 0 % of a core paused at any rate,
-	// 0.03 % polling every 5 s), and a key after a pause is drawn at once;
+	// 0.05 % polling every 5 s), and a key after a pause is drawn at once;
 	// 15 fps keeps bursts cheap over SSH.
 	DefaultFPS = 15
 )

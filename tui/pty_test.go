@@ -156,9 +156,10 @@ func BenchmarkFirstFrame(b *testing.B) {
 // BenchmarkIdleCPU is the CPU the monitor uses while nothing happens, as a
 // percentage of one core over 20 s after the first frame: paused (no polls
 // at all) and polling the fake source every 5 s (its data drifts, so each
-// poll redraws), at the default frame rate and at 60 and 10. The renderer
-// does not tick while idle (third_party/bubbletea/TTMON.md), so the frame
-// rate should make no difference.
+// poll redraws), at the default frame rate and at 60 and 10. ttmon's copy
+// of Bubble Tea's renderer does not tick while idle
+// (third_party/bubbletea/TTMON.md), so the frame rate should make no
+// difference.
 func BenchmarkIdleCPU(b *testing.B) {
 	for _, tc := range []struct {
 		name string
