@@ -23,11 +23,12 @@ import (
 func BenchmarkView(b *testing.B) {
 	for _, sz := range [][2]int{{120, 40}, {200, 60}} {
 		name := fmt.Sprintf("%dx%d", sz[0], sz[1])
-		b.Run(name+"/steady", func(b *testing.B) {
+		b.Run(name+"/idle", func(b *testing.B) {
 			m := benchModel(b, sz[0], sz[1])
 			_ = m.View()
 			b.ReportAllocs()
 			for b.Loop() {
+				m.Update(statusClearMsg{id: -1})
 				_ = m.View()
 			}
 		})
