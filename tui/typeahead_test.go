@@ -124,3 +124,20 @@ func TestSaveDisabledReason(t *testing.T) {
 		t.Fatalf("S without a reason: %q", m.status)
 	}
 }
+
+// TestPasteIntoPrompt: Bubble Tea v2 delivers pasted text as a PasteMsg;
+// it goes into the open prompt (and a drill view's find line) whole, and
+// nowhere on the dashboard, where it would be keys.
+func TestPasteIntoPrompt(t *testing.T) {
+	m, _ := started(t, Options{})
+	m.Update(tea.PasteMsg{Content: "zt"})
+	if m.prompt != nil || dash(m).zoomed || m.rng != "24h" {
+		t.Fatal("text pasted on the dashboard acted as keys")
+	}
+	settle(m, press(m, "/"))
+	settle(m, send(m, keyMsg("app")))
+	m.Update(tea.PasteMsg{Content: "_version=4.2.1"})
+	if v := m.prompt.in.Value(); v != "app_version=4.2.1" {
+		t.Fatalf("pasted into the prompt: %q", v)
+	}
+}
