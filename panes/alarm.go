@@ -3,7 +3,7 @@ package panes
 import (
 	"maps"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ttmon/ttmon/alert"
 )

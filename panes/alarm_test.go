@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -21,7 +20,7 @@ func TestAlarmKeepsCache(t *testing.T) {
 	}
 	snap := tuitest.Snapshot(tuitest.Query("24h"))
 	fs := alert.Evaluate(rules, snap)
-	ps := allPanes(testCommon(termenv.ANSI256, false), "24h")
+	ps := allPanes(testCommon(ansi256, false), "24h")
 	before := make([]*byte, len(ps))
 	for i, p := range ps {
 		p.SetSize(60, 19)

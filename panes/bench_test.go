@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/muesli/termenv"
-
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
@@ -16,7 +14,7 @@ import (
 //
 // go test ./panes -run '^$' -bench PaneUpdate -benchmem
 func BenchmarkPaneUpdate(b *testing.B) {
-	com := testCommon(termenv.ANSI256, false)
+	com := testCommon(ansi256, false)
 	q := tuitest.Query("24h")
 	a, c := tuitest.Snapshot(q), tuitest.Snapshot(q)
 	c.Installs.Active++

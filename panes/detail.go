@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -81,7 +81,7 @@ func (d *Detail) Request() *Request { return nil }
 // Update scrolls.
 func (d *Detail) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	d.restyle(msg)
-	k, ok := msg.(tea.KeyMsg)
+	k, ok := msg.(tea.KeyPressMsg)
 	if !ok || !d.focused {
 		return d, nil
 	}

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/muesli/termenv"
-
 	"github.com/ttmon/ttmon/datasource"
 )
 
@@ -15,7 +13,7 @@ import (
 // with 1,000 rows and the recent errors with 200. An idle View is a
 // cached string; only new data or a key pays this.
 func BenchmarkDrillRender(b *testing.B) {
-	com := testCommon(termenv.ANSI256, false)
+	com := testCommon(ansi256, false)
 	now := com.Clock()
 	rows := make([]datasource.Installation, installsLimit)
 	for i := range rows {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"unicode/utf8"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -62,7 +62,7 @@ func drillData(t *testing.T, v Drill) DrillDataMsg {
 // runes types s into a focused view, one key at a time.
 func runes(v Drill, s string) Drill {
 	for _, r := range s {
-		p, _ := v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		p, _ := v.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
 		v = p.(Drill)
 	}
 	return v
@@ -71,12 +71,13 @@ func runes(v Drill, s string) Drill {
 // press sends named keys (enter, esc, or one rune each) to a view.
 func press(v Drill, keys ...string) Drill {
 	for _, k := range keys {
-		msg := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		r, _ := utf8.DecodeRuneInString(k)
+		msg := tea.KeyPressMsg{Code: r, Text: k}
 		switch k {
 		case "enter":
-			msg = tea.KeyMsg{Type: tea.KeyEnter}
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
 		case "esc":
-			msg = tea.KeyMsg{Type: tea.KeyEsc}
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
 		}
 		p, _ := v.Update(msg)
 		v = p.(Drill)
@@ -106,7 +107,7 @@ func eachSize(t *testing.T, state string, run func(t *testing.T, w, h int)) {
 }
 
 func TestGoldenDrillBreakdown(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	views := map[string]func() Drill{
 		"version": func() Drill { return NewVersionDrill(com, testKeys(), "4.2.1") },
 		"hour":    func() Drill { return NewHourDrill(com, testKeys(), 9, "UTC") },
@@ -133,7 +134,7 @@ func TestGoldenDrillBreakdown(t *testing.T) {
 
 // TestGoldenDrillBreakdownOther: more values than rows fold into "other".
 func TestGoldenDrillBreakdownOther(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	var many []datasource.ValueCount
 	for i := range 12 {
 		many = append(many, datasource.ValueCount{Value: fmt.Sprintf("4.%d.0", 12-i), Count: int64(100 - 7*i)})
@@ -147,7 +148,7 @@ func TestGoldenDrillBreakdownOther(t *testing.T) {
 }
 
 func TestGoldenDrillErrors(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	fill := func(v Drill) Drill {
 		p, _ := v.Update(drillData(t, v))
 		return p.(Drill)
@@ -172,7 +173,7 @@ func TestGoldenDrillErrors(t *testing.T) {
 // TestGoldenDrillInstalls draws the table's states: sorted, reversed, a
 // find line being typed, a kept find, a find matching nothing.
 func TestGoldenDrillInstalls(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	fill := func(v Drill) Drill {
 		p, _ := v.Update(drillData(t, v))
 		return p.(Drill)
@@ -202,7 +203,7 @@ func TestGoldenDrillInstalls(t *testing.T) {
 // TestGoldenDrillDetail draws an event with every property (a long one
 // in wide characters wraps), scrolled and not, and a record with none.
 func TestGoldenDrillDetail(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	evs, _ := (&tuitest.Source{}).Events(context.Background(), datasource.EventsQuery{})
 	event := func() Drill { return NewEventDetail(com, testKeys(), "09:58 KeyError", evs[1]) }
 	eachSize(t, "event", func(t *testing.T, w, h int) {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -62,8 +62,8 @@ func (v *rowsView) FullHelp() [][]key.Binding {
 }
 
 // key moves the table; esc clears a kept find before it means back.
-func (v *rowsView) key(k tea.KeyMsg) (handled bool) {
-	if !v.tbl.finding && k.Type == tea.KeyEsc {
+func (v *rowsView) key(k tea.KeyPressMsg) (handled bool) {
+	if !v.tbl.finding && k.Code == tea.KeyEscape {
 		if v.tbl.clearFind() {
 			v.dirty = true
 			return true
@@ -137,7 +137,7 @@ func (d *ErrorsDrill) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case DrillDataMsg:
 		d.setEvents(m.Events)
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		if !d.focused {
 			return d, nil
 		}
@@ -249,7 +249,7 @@ func (d *InstallsDrill) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case DrillDataMsg:
 		d.setRows(m.Installations)
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		if !d.focused {
 			return d, nil
 		}

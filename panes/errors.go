@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -64,7 +64,7 @@ func NewErrors(com *common.Common, keys KeyMap, th Thresholds) *Errors {
 // Update takes new data; enter opens the drill view.
 func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
-	if k, ok := msg.(tea.KeyMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
 		return p, drill(NewErrorsDrill(p.com, p.keys))
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {

@@ -1,34 +1,30 @@
 package panes
 
 import (
-	"io"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
 	"unsafe"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/tui/common"
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
 
-// testCommon builds a Common on a renderer with a fixed profile, so tests do
-// not depend on the terminal running them.
-func testCommon(profile termenv.Profile, basic bool) *common.Common {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(profile)
-	r.SetHasDarkBackground(true)
+// testCommon builds a Common for a fixed colour profile, so tests do not
+// depend on the terminal running them: noStyle (not a terminal) draws the
+// monochrome theme, the others the dark one.
+func testCommon(profile colorprofile.Profile, basic bool) *common.Common {
 	theme := common.DarkTheme()
-	if profile == termenv.Ascii {
+	if profile <= colorprofile.ASCII {
 		theme = common.MonoTheme()
 	}
 	return &common.Common{
-		Styles: common.NewStyles(r, theme),
+		Styles: common.NewStyles(theme),
 		Clock:  tuitest.Clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Loc:    time.UTC,
@@ -83,11 +79,14 @@ func splitLines(s string) []string {
 
 var _ tea.Msg = DataMsg{}
 
-func monoStyles() *common.Styles {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.ANSI)
-	return common.NewStyles(r, common.MonoTheme())
-}
+// The colour profiles tests draw with.
+const (
+	noStyle   = colorprofile.NoTTY
+	plainANSI = colorprofile.ANSI
+	ansi256   = colorprofile.ANSI256
+)
+
+func monoStyles() *common.Styles { return common.NewStyles(common.MonoTheme()) }
 
 // ptr is the address of a string's bytes, to tell a cached string from an
 // equal new one.

@@ -3,9 +3,9 @@ package panes
 import (
 	"slices"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -51,7 +51,7 @@ func NewInstalls(com *common.Common, keys KeyMap) *Installs {
 // Update takes new data; enter opens the drill view.
 func (p *Installs) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
-	if k, ok := msg.(tea.KeyMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
 		return p, drill(NewInstallsDrill(p.com, p.keys))
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {

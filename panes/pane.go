@@ -16,9 +16,9 @@
 package panes
 
 import (
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
@@ -215,11 +215,9 @@ func arrow(b key.Binding) string {
 }
 
 // KeyLabel shows a key the way help and messages name it: arrows as
-// arrows, the space bar as "space".
+// arrows.
 func KeyLabel(k string) string {
 	switch k {
-	case " ":
-		return "space"
 	case "up":
 		return "↑"
 	case "down":

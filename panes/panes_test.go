@@ -2,13 +2,13 @@ package panes
 
 import (
 	"fmt"
+	"github.com/charmbracelet/colorprofile"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -26,7 +26,7 @@ func TestSizeSweep(t *testing.T) {
 		hs = []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 20, 61}
 	}
 	for _, basic := range []bool{false, true} {
-		com := testCommon(termenv.ANSI256, basic)
+		com := testCommon(ansi256, basic)
 		empty := []Pane{NewInstalls(com, KeyMap{}), NewVersions(com, KeyMap{}), NewErrors(com, KeyMap{}, Thresholds{}), NewTimers(com, KeyMap{})}
 		for _, ps := range [][]Pane{allPanes(com, "24h"), allPanes(com, "1h"), allPanes(com, "30d"), empty} {
 			for _, p := range ps {
@@ -51,7 +51,7 @@ func TestSizeSweep(t *testing.T) {
 // TestCache: a pane renders once per change of data, size or focus, and
 // identical data does not count as a change.
 func TestCache(t *testing.T) {
-	com := testCommon(termenv.ANSI256, false)
+	com := testCommon(ansi256, false)
 	for _, p := range allPanes(com, "24h") {
 		p.SetSize(60, 20)
 		v := p.View()
@@ -167,7 +167,7 @@ func TestBigNumber(t *testing.T) {
 
 func TestFold(t *testing.T) {
 	rows := tuitest.Snapshot(tuitest.Query("24h")).Versions
-	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
+	p := NewVersions(testCommon(noStyle, false), KeyMap{})
 	p.Update(DataMsg{Snapshot: &datasource.Snapshot{Versions: rows}})
 	labels := func(rs []versionRow) []string {
 		var out []string
@@ -212,7 +212,7 @@ func TestFoldBeyondCap(t *testing.T) {
 	}
 	counts["9.0.0"] = 1 // the newest, run by one installation
 	total++
-	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
+	p := NewVersions(testCommon(noStyle, false), KeyMap{})
 	vs := datasource.BuildVersions(counts)
 	datasource.MarkLatest(vs, "9.0.0") // pinned, say: few run it yet
 	p.Update(DataMsg{Snapshot: &datasource.Snapshot{Versions: vs}})
@@ -267,7 +267,7 @@ func TestHourAxis(t *testing.T) {
 // TestMonochromeMarks: without colour the newest version, the focused pane
 // and the error level are still marked in text or attributes.
 func TestMonochromeMarks(t *testing.T) {
-	com := testCommon(termenv.ANSI, false)
+	com := testCommon(plainANSI, false)
 	com.Styles = monoStyles()
 	ps := allPanes(com, "24h")
 	for _, p := range ps {
@@ -309,9 +309,9 @@ func TestScaleFloor(t *testing.T) {
 // 80 read as an outage (an empty bar in --basic).
 func TestPartialBucket(t *testing.T) {
 	for _, tc := range []struct {
-		profile termenv.Profile
+		profile colorprofile.Profile
 		basic   bool
-	}{{termenv.ANSI256, false}, {termenv.Ascii, false}, {termenv.Ascii, true}, {termenv.ANSI256, true}} {
+	}{{ansi256, false}, {noStyle, false}, {noStyle, true}, {ansi256, true}} {
 		for _, past := range []bool{false, true} {
 			com := testCommon(tc.profile, tc.basic)
 			q := tuitest.Query("24h")
@@ -341,7 +341,7 @@ func TestPartialBucket(t *testing.T) {
 			}
 		}
 	}
-	com := testCommon(termenv.ANSI256, false)
+	com := testCommon(ansi256, false)
 	if got := splitStyle("abcd", 2, com.Styles.Series, com.Styles.Muted); ansi.Strip(got) != "abcd" || !strings.Contains(got, "245mcd") {
 		t.Errorf("splitStyle = %q", got)
 	}
@@ -354,7 +354,7 @@ func TestVersionsSayWhichRuleChoseLatest(t *testing.T) {
 	counts := map[string]int64{"4.9.1": 400, "4.9.0": 71, "5.0.0": 1}
 	vs := datasource.BuildVersions(counts)
 	snap := &datasource.Snapshot{Versions: vs, Latest: datasource.DefaultLatestRule().Pick(counts)}
-	p := NewVersions(testCommon(termenv.Ascii, false), KeyMap{})
+	p := NewVersions(testCommon(noStyle, false), KeyMap{})
 	p.Update(DataMsg{Snapshot: snap})
 	p.SetSize(70, 10)
 	v := ansi.Strip(p.View())

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -15,7 +14,7 @@ import (
 // scopedPanes returns the four panes fed with the fixture whose
 // NotNarrowed is nn.
 func scopedPanes(nn datasource.NotNarrowed) []Pane {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	ps := []Pane{
 		NewInstalls(com, KeyMap{}), NewVersions(com, KeyMap{}),
 		NewErrors(com, KeyMap{}, DefaultThresholds()), NewTimers(com, KeyMap{}),
@@ -119,7 +118,7 @@ func TestScopeNoteFollowsData(t *testing.T) {
 // the Linux installations is no rate to hold against a threshold: the
 // pane says "unscoped", not ALERT.
 func TestScopeNoThresholdOnUnscopedRate(t *testing.T) {
-	com := testCommon(termenv.Ascii, false)
+	com := testCommon(noStyle, false)
 	p := NewErrors(com, KeyMap{}, DefaultThresholds())
 	snap := tuitest.Snapshot(tuitest.Query("24h"))
 	snap.Errors.PerInstall = 0.5 // over the alert threshold

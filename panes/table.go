@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/tui/common"
@@ -125,7 +125,7 @@ func (t *table) clamp() {
 }
 
 // handleKey moves, sorts and finds; changed says whether to redraw.
-func (t *table) handleKey(k tea.KeyMsg) (changed bool) {
+func (t *table) handleKey(k tea.KeyPressMsg) (changed bool) {
 	if t.finding {
 		return t.findKey(k)
 	}
@@ -161,21 +161,21 @@ func (t *table) handleKey(k tea.KeyMsg) (changed bool) {
 
 // findKey edits the find line: text narrows the rows as it is typed,
 // enter keeps it, esc clears it.
-func (t *table) findKey(k tea.KeyMsg) bool {
-	switch k.Type {
-	case tea.KeyEnter:
+func (t *table) findKey(k tea.KeyPressMsg) bool {
+	switch {
+	case k.Code == tea.KeyEnter:
 		t.finding = false
 		return true
-	case tea.KeyEsc:
+	case k.Code == tea.KeyEscape:
 		t.finding, t.find = false, ""
-	case tea.KeyBackspace:
+	case k.Code == tea.KeyBackspace:
 		if r := []rune(t.find); len(r) > 0 {
 			t.find = string(r[:len(r)-1])
 		}
-	case tea.KeyCtrlU:
+	case k.String() == "ctrl+u":
 		t.find = ""
-	case tea.KeyRunes, tea.KeySpace:
-		t.find += string(k.Runes)
+	case k.Text != "":
+		t.find += k.Text
 	default:
 		return false
 	}

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -36,7 +36,7 @@ func NewTimers(com *common.Common, keys KeyMap) *Timers {
 // drills into it (enter).
 func (p *Timers) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
-	if k, ok := msg.(tea.KeyMsg); ok && p.focused {
+	if k, ok := msg.(tea.KeyPressMsg); ok && p.focused {
 		return p, p.handleKey(k)
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
@@ -81,7 +81,7 @@ func (p *Timers) peak() int {
 	return peak
 }
 
-func (p *Timers) handleKey(k tea.KeyMsg) tea.Cmd {
+func (p *Timers) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	h := p.Selected()
 	switch {
 	case key.Matches(k, p.keys.Left):

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -42,7 +42,7 @@ func NewVersions(com *common.Common, keys KeyMap) *Versions {
 // drills into the selected version (enter).
 func (p *Versions) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
-	if k, ok := msg.(tea.KeyMsg); ok && p.focused {
+	if k, ok := msg.(tea.KeyPressMsg); ok && p.focused {
 		return p, p.handleKey(k)
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
@@ -132,7 +132,7 @@ func (p *Versions) Selected() string {
 	return shown[p.selected(shown)].label
 }
 
-func (p *Versions) handleKey(k tea.KeyMsg) tea.Cmd {
+func (p *Versions) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	shown := p.shown()
 	if len(shown) == 0 {
 		if key.Matches(k, p.keys.Drill) {

@@ -1,7 +1,6 @@
 package sshserve
 
 import (
-	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -9,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/colorprofile"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/ttmon/ttmon/cohort"
@@ -169,21 +168,24 @@ func TestLimiterBounded(t *testing.T) {
 func TestSessionOptionsFromTheClient(t *testing.T) {
 	t.Parallel()
 	ui := tui.Options{Range: "7d", SaveCohort: func(cohort.Cohort, bool) error { return nil }}
-	o := sessionOptions(ui, []string{"COLORFGBG=0;15", "NO_COLOR=1"}, "xterm-256color", io.Discard, nil)
+	o := sessionOptions(ui, []string{"COLORFGBG=0;15", "NO_COLOR=1"}, "xterm-256color", nil)
 	if o.SaveCohort != nil || !strings.Contains(o.SaveCohortDisabled, "SSH viewers") {
 		t.Errorf("an SSH viewer can write the server's config file, or is not told why not (%q)", o.SaveCohortDisabled)
 	}
 	if !o.NoColor || o.Theme != "light" || o.Range != "7d" {
 		t.Errorf("options %+v: want NoColor from the client's NO_COLOR, light from its COLORFGBG, the server's range", o)
 	}
-	if o.Renderer.ColorProfile() != termenv.ANSI {
-		t.Errorf("NO_COLOR profile %v, want plain ANSI (bold and reverse still shown)", o.Renderer.ColorProfile())
+	if o.Profile != colorprofile.ASCII {
+		t.Errorf("NO_COLOR profile %v, want ASCII (bold and reverse still shown)", o.Profile)
 	}
-	o = sessionOptions(tui.Options{}, nil, "xterm-256color", io.Discard, nil)
-	if o.NoColor || o.Theme != "dark" || o.Renderer.ColorProfile() != termenv.ANSI256 {
-		t.Errorf("plain xterm-256color: NoColor %v theme %q profile %v", o.NoColor, o.Theme, o.Renderer.ColorProfile())
+	o = sessionOptions(tui.Options{}, nil, "xterm-256color", nil)
+	if o.NoColor || o.Theme != "dark" || o.Profile != colorprofile.ANSI256 {
+		t.Errorf("plain xterm-256color: NoColor %v theme %q profile %v", o.NoColor, o.Theme, o.Profile)
 	}
-	if p := sessionOptions(tui.Options{}, nil, "dumb", io.Discard, nil).Renderer.ColorProfile(); p != termenv.Ascii {
+	if o := sessionOptions(tui.Options{}, []string{"COLORTERM=truecolor"}, "xterm", nil); o.Profile != colorprofile.TrueColor {
+		t.Errorf("COLORTERM=truecolor sent by the client: profile %v", o.Profile)
+	}
+	if p := sessionOptions(tui.Options{}, nil, "dumb", nil).Profile; p != colorprofile.NoTTY {
 		t.Errorf("TERM=dumb profile %v, want none", p)
 	}
 }

@@ -24,8 +24,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -70,7 +70,7 @@ type Options struct {
 	KeepAlive time.Duration
 	// QuitGrace: see DefaultQuitGrace. 0 means the default.
 	QuitGrace time.Duration
-	// UI is every session's starting point. Renderer, NoColor and Theme
+	// UI is every session's starting point. Profile, NoColor and Theme
 	// are set per session from the client's terminal.
 	UI tui.Options
 	// Logger receives connection and session events; nil discards.

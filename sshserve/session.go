@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/ttmon/ttmon/tui"
@@ -55,10 +55,11 @@ func (ss *session) closeConn() {
 }
 
 // handle is the wish middleware that runs the monitor in each session. It
-// replaces wish's bubbletea middleware, which asks the client's terminal
-// for its background colour (up to 2 s on a silent terminal), needs the
-// module charmbracelet/x/input, and logs to stderr through charm's log;
-// the window-size forwarding below is the same idea.
+// hands the program what wish v2's bubbletea middleware would (the
+// session's environment with the pty's TERM, its window size, window
+// changes as they come), and adds what that middleware has no hooks for:
+// metered input and output, the idle, shutdown and keepalive endings, and
+// logging through the server's logger instead of charm's.
 func (s *Server) handle(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		s.serve(sess)
@@ -102,10 +103,12 @@ func (s *Server) run(ss *session, pty ssh.Pty, winCh <-chan ssh.Window) (string,
 	sess := ss.sess
 	ctx, cancel := context.WithCancel(sess.Context()) // ends with the connection
 	defer cancel()
-	o := sessionOptions(s.o.UI, sess.Environ(), pty.Term, &ss.out, ss.log)
+	o := sessionOptions(s.o.UI, sess.Environ(), pty.Term, ss.log)
 	ss.touch()
 	in := inputMeter{r: sess, touch: ss.touch}
-	p, err := tui.NewProgram(ctx, s.src, o, in, &ss.out, tea.WithoutSignalHandler())
+	p, err := tui.NewProgram(ctx, s.src, o, in, &ss.out, tea.WithoutSignalHandler(),
+		tea.WithEnvironment(sessionEnv(sess.Environ(), pty.Term)),
+		tea.WithWindowSize(pty.Window.Width, pty.Window.Height))
 	if err != nil {
 		ss.log.Error("session: monitor", "err", err)
 		wish.Errorf(sess, "ttmon: %v\r\n", err)

@@ -1,12 +1,10 @@
 package sshserve
 
 import (
-	"io"
 	"log/slog"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/ttmon/ttmon/tui"
 	"github.com/ttmon/ttmon/tui/common"
@@ -19,7 +17,7 @@ import (
 // read from the server's own terminal, and nothing is asked of the
 // client's: a terminal that does not answer a query would stall the first
 // frame.
-func sessionOptions(ui tui.Options, environ []string, term string, out io.Writer, log *slog.Logger) tui.Options {
+func sessionOptions(ui tui.Options, environ []string, term string, log *slog.Logger) tui.Options {
 	env := sshEnv(environ)
 	o := ui
 	o.NoColor = ui.NoColor || env.Getenv("NO_COLOR") != ""
@@ -31,7 +29,7 @@ func sessionOptions(ui tui.Options, environ []string, term string, out io.Writer
 			o.Theme = "dark"
 		}
 	}
-	o.Renderer = sessionRenderer(out, term, env, o.NoColor, o.Theme == "dark")
+	o.Profile = sessionProfile(sessionEnv(environ, term), term, o.NoColor)
 	o.Logger = log
 	// A viewer must not write the server's files: saving a cohort would
 	// edit the config file of whoever runs `ttmon ssh`. Saved cohorts
@@ -41,41 +39,35 @@ func sessionOptions(ui tui.Options, environ []string, term string, out io.Writer
 	return o
 }
 
-// sessionRenderer builds the lip gloss renderer for one client, like
-// wish's MakeRenderer without its background-colour query. With NO_COLOR
-// the profile drops to plain ANSI, as tui.NewRenderer does locally, so
-// that bold and reverse video still mark focus and badges.
-func sessionRenderer(out io.Writer, term string, env sshEnv, noColor, dark bool) *lipgloss.Renderer {
-	if term == "" || term == "dumb" {
-		r := lipgloss.NewRenderer(out, termenv.WithProfile(termenv.Ascii))
-		r.SetHasDarkBackground(dark)
-		return r
-	}
-	vars := make(sshEnv, 0, len(env)+1)
-	for _, kv := range env {
-		// NO_COLOR would make termenv drop to no styling at all; it is
-		// handled through noColor instead. TERM comes from the pty.
-		if !strings.HasPrefix(kv, "NO_COLOR=") && !strings.HasPrefix(kv, "TERM=") {
-			vars = append(vars, kv)
-		}
-	}
-	vars = append(vars, "TERM="+term)
-	r := lipgloss.NewRenderer(out, termenv.WithEnvironment(vars), termenv.WithUnsafe(), termenv.WithColorCache(true))
-	if noColor && r.ColorProfile() < termenv.ANSI {
-		r.SetColorProfile(termenv.ANSI)
-	}
-	r.SetHasDarkBackground(dark)
-	return r
+// sessionEnv is the environment a session's program sees: what the
+// client sent, with TERM from its pty request, the last assignment
+// winning. It is how wish v2 hands a session to Bubble Tea.
+func sessionEnv(environ []string, term string) []string {
+	env := make([]string, 0, len(environ)+1)
+	env = append(env, environ...)
+	return append(env, "TERM="+term)
 }
 
-// sshEnv is a session's environment as termenv reads it.
+// sessionProfile is the colour profile of one client's terminal, from its
+// TERM, COLORTERM and NO_COLOR as wish v2 finds it (colorprofile.Env),
+// without asking the terminal. With noColor the profile drops to ASCII, as
+// tui.DetectProfile does locally, so that bold and reverse still mark
+// focus and badges; an empty or dumb TERM gets no styling at all.
+func sessionProfile(env []string, term string, noColor bool) colorprofile.Profile {
+	if term == "" || term == "dumb" {
+		return colorprofile.NoTTY
+	}
+	p := colorprofile.Env(env)
+	if noColor && p > colorprofile.ASCII {
+		p = colorprofile.ASCII
+	}
+	return p
+}
+
+// sshEnv is a session's environment as the client sent it.
 type sshEnv []string
 
-// Environ implements termenv.Environ.
-func (e sshEnv) Environ() []string { return e }
-
-// Getenv implements termenv.Environ; the last assignment wins, as in a
-// shell.
+// Getenv is the value of k; the last assignment wins, as in a shell.
 func (e sshEnv) Getenv(k string) string {
 	v := ""
 	for _, kv := range e {

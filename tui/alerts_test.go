@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/charmbracelet/colorprofile"
 	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
@@ -39,7 +39,7 @@ func TestGoldenAlerts(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m := goldenModel(t, Options{Alerts: rules}, sz.w, sz.h)
 			requireView(t, m)
-			v := ansi.Strip(m.View())
+			v := ansi.Strip(screen(m))
 			for _, want := range []string{"ALERT  ", "errors.per_install=0.1022 > 0.08 · +2 more", "WARN", "Error rate  ALERT"} {
 				if !strings.Contains(v, want) {
 					t.Errorf("no %q:\n%s", want, v)
@@ -48,12 +48,12 @@ func TestGoldenAlerts(t *testing.T) {
 		})
 	}
 	t.Run("mono-80x24", func(t *testing.T) {
-		m := goldenModel(t, Options{Alerts: rules, NoColor: true, Renderer: testRenderer(termenv.ANSI)}, 80, 24)
-		golden.RequireEqualEscape(t, []byte(m.View()), true)
+		m := goldenModel(t, Options{Alerts: rules, NoColor: true, Profile: plainANSI}, 80, 24)
+		golden.RequireEqualEscape(t, []byte(screen(m)), true)
 	})
 	t.Run("mono-120x40", func(t *testing.T) {
-		m := goldenModel(t, Options{Alerts: rules, NoColor: true, Renderer: testRenderer(termenv.ANSI)}, 120, 40)
-		golden.RequireEqualEscape(t, []byte(m.View()), true)
+		m := goldenModel(t, Options{Alerts: rules, NoColor: true, Profile: plainANSI}, 120, 40)
+		golden.RequireEqualEscape(t, []byte(screen(m)), true)
 	})
 }
 
@@ -62,7 +62,7 @@ func TestGoldenAlerts(t *testing.T) {
 // error rate takes the worse of the pane's thresholds and the rules.
 func TestAlertColours(t *testing.T) {
 	const warn, alarm = "38;5;214", "38;5;196"
-	o := Options{Renderer: testRenderer(termenv.ANSI256), Alerts: []alert.Rule{ruleInstalls, ruleErrors}}
+	o := Options{Profile: ansi256, Alerts: []alert.Rule{ruleInstalls, ruleErrors}}
 	m := goldenModel(t, o, 120, 40)
 	d := dash(m)
 	installs := strings.Split(d.panes[0].View(), "\n")
@@ -88,10 +88,10 @@ func TestAlertColours(t *testing.T) {
 // TestNoAlertsNoChange: rules that do not fire change no byte of the
 // screen, in colour or not.
 func TestNoAlertsNoChange(t *testing.T) {
-	for _, p := range []termenv.Profile{termenv.ANSI256, termenv.ANSI} {
-		plain := goldenModel(t, Options{Renderer: testRenderer(p), NoColor: p == termenv.ANSI}, 120, 40)
-		quiet := goldenModel(t, Options{Renderer: testRenderer(p), NoColor: p == termenv.ANSI, Alerts: []alert.Rule{ruleQuiet}}, 120, 40)
-		if plain.View() != quiet.View() {
+	for _, p := range []colorprofile.Profile{ansi256, plainANSI} {
+		plain := goldenModel(t, Options{Profile: p, NoColor: p == plainANSI}, 120, 40)
+		quiet := goldenModel(t, Options{Profile: p, NoColor: p == plainANSI, Alerts: []alert.Rule{ruleQuiet}}, 120, 40)
+		if screen(plain) != screen(quiet) {
 			t.Errorf("profile %v: a rule that does not fire changed the screen", p)
 		}
 	}
@@ -101,7 +101,7 @@ func TestNoAlertsNoChange(t *testing.T) {
 // messages win for their few seconds; the line goes when the alert clears.
 func TestAlertStatusLine(t *testing.T) {
 	m := goldenModel(t, Options{Alerts: []alert.Rule{ruleLatest, ruleErrors, ruleInstalls}}, 120, 40)
-	foot := func() string { v := strings.Split(ansi.Strip(m.View()), "\n"); return v[len(v)-1] }
+	foot := func() string { v := strings.Split(ansi.Strip(screen(m)), "\n"); return v[len(v)-1] }
 	if want := "  ALERT  error rate: errors.per_install=0.1022 > 0.08 · +2 more │ ? help"; !strings.HasPrefix(foot(), want) {
 		t.Fatalf("footer %q, want it to start %q", foot(), want)
 	}
@@ -126,7 +126,6 @@ func TestAlertStatusLine(t *testing.T) {
 	m.Update(statusClearMsg{id: m.statusID})
 	m.Update(statusClearMsg{id: m.statusID})
 	m.width = 60
-	m.cache.dirty = true
 	m.firing = alert.Evaluate(m.rules, fixture(m))
 	if f := foot(); !strings.HasPrefix(f, "  ALERT  error rate · +2 more │") {
 		t.Errorf("60 columns: %q", f)
@@ -177,16 +176,15 @@ func TestBellProgram(t *testing.T) {
 	for _, on := range []bool{true, false} {
 		var out bytes.Buffer
 		o := Options{Interval: time.Second, TZ: "UTC", Theme: "dark", Clock: tuitest.Clock, Bell: on,
-			Alerts: []alert.Rule{ruleErrors}, Renderer: testRenderer(termenv.ANSI256)}
+			Alerts: []alert.Rule{ruleErrors}, Profile: ansi256}
 		ctx, cancel := context.WithCancel(context.Background())
 		src := &tuitest.Source{}
-		p, err := NewProgram(ctx, src, o, nil, &out, tea.WithoutSignalHandler())
+		p, err := NewProgram(ctx, src, o, nil, &out, tea.WithoutSignalHandler(), tea.WithWindowSize(100, 30))
 		if err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
 		go func() { _, err := p.Run(); done <- err }()
-		p.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
 		deadline := time.Now().Add(10 * time.Second)
 		for src.Calls() < 3 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
@@ -215,7 +213,7 @@ func TestAlertsFitEverySize(t *testing.T) {
 	for _, w := range []int{1, 10, 30, 31, 59, 60, 61, 79, 80, 99, 100, 101, 150, 200} {
 		for _, h := range []int{1, 12, 16, 17, 24, 29, 30, 31, 60} {
 			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-			checkScreen(t, m.View(), w, h)
+			checkScreen(t, screen(m), w, h)
 		}
 	}
 }

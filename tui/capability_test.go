@@ -28,7 +28,7 @@ func TestPickerOverDecoratedStore(t *testing.T) {
 		m := newTest(t, tc.src, Options{}, 120, 40)
 		feed(m, fixture(m))
 		hit(m, "c")
-		if v := ansi.Strip(m.View()); strings.Contains(v, "PostHog cohorts") != tc.want {
+		if v := ansi.Strip(screen(m)); strings.Contains(v, "PostHog cohorts") != tc.want {
 			t.Errorf("PostHog section shown: %v, want %v:\n%s", !tc.want, tc.want, v)
 		}
 	}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -16,26 +17,30 @@ import (
 // maxCause bounds the cause in the header badge, in cells.
 const maxCause = 32
 
-// frameCache holds the last full frame. Update marks it dirty; a View with
-// nothing new returns it as is (Bubble Tea calls View after every message,
-// including ones that change nothing on screen).
-type frameCache struct {
-	dirty bool
-	out   string
+// View is the frame on the alternate screen, with mouse reports when
+// Options.Mouse asked for them.
+//
+// There is no frame cache here: Bubble Tea calls View once after every
+// Update, so a whole-frame cache invalidated by Update never hits in a
+// running program. The panes keep their own drawn strings until their data
+// or size changes, which is what makes a frame cheap, and Bubble Tea's
+// renderer writes only the cells that differ from the last frame.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.frame())
+	v.AltScreen = true
+	if m.mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
+	return v
 }
 
-// View draws header, body and footer, or the too-small screen.
-func (m *Model) View() string {
+// frame draws header, body and footer, or the too-small screen.
+func (m *Model) frame() string {
 	if m.quitting || m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	if !m.cache.dirty && m.cache.out != "" {
-		return m.cache.out
-	}
-	m.cache.dirty = false
 	if m.width < minWidth || m.height < minHeight {
-		m.cache.out = m.tooSmall()
-		return m.cache.out
+		return m.tooSmall()
 	}
 	bh := m.height - chromeH
 	body := m.top().View()
@@ -51,8 +56,7 @@ func (m *Model) View() string {
 			body = overlay(body, pop, m.promptX(), 0, m.width)
 		}
 	}
-	m.cache.out = m.header() + "\n" + body + "\n" + m.footer()
-	return m.cache.out
+	return m.header() + "\n" + body + "\n" + m.footer()
 }
 
 // overlay draws lines over body from cell x of line y, keeping the body to
@@ -261,9 +265,9 @@ func (m *Model) footer() string {
 		left = m.alertLine(m.width * 2 / 3)
 	}
 	h := m.help
-	h.Width = m.width - 2
+	h.SetWidth(m.width - 2)
 	if left != "" {
-		h.Width -= ansi.StringWidth(left) + 3
+		h.SetWidth(h.Width() - ansi.StringWidth(left) - 3)
 		left += st.HelpSep.Render(" │ ")
 	}
 	return fit(" "+left+h.ShortHelpView(m.shortHelp()), m.width)

@@ -3,9 +3,9 @@ package tui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/panes"
 	"github.com/ttmon/ttmon/tui/common"
@@ -74,9 +74,9 @@ func (d *dashboard) relayout() {
 // passes other keys to the focused pane.
 func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return d, d.handleKey(msg)
-	case tea.MouseMsg:
+	case tea.MouseClickMsg:
 		d.handleMouse(msg)
 		return d, nil
 	case panes.DataMsg, panes.RestyleMsg:
@@ -93,7 +93,7 @@ func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
 	return d, cmd
 }
 
-func (d *dashboard) handleKey(msg tea.KeyMsg) tea.Cmd {
+func (d *dashboard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.keys
 	switch {
 	case key.Matches(msg, k.NextPane):
@@ -123,8 +123,8 @@ func (d *dashboard) handleKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // handleMouse focuses the pane under a left click (mouse is opt-in).
-func (d *dashboard) handleMouse(msg tea.MouseMsg) {
-	if msg.Action != tea.MouseActionPress || msg.Button != tea.MouseButtonLeft || d.zoomed {
+func (d *dashboard) handleMouse(msg tea.MouseClickMsg) {
+	if msg.Button != tea.MouseLeft || d.zoomed {
 		return
 	}
 	for i, r := range d.rects {

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
@@ -47,7 +46,7 @@ func TestDrillVersions(t *testing.T) {
 		len(bq[0].Query.Filters) != 1 {
 		t.Fatalf("breakdowns asked %+v", bq)
 	}
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	for _, want := range []string{"Dashboard › Versions › 4.2.1", "app_version=4.2.1", "by platform", "Linux", "402", "by deployment method", "docker", "512 installations"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -85,7 +84,7 @@ func TestDrillErrors(t *testing.T) {
 	m, _ := started(t, Options{})
 	hit(m, "3")
 	hit(m, "enter")
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	for _, want := range []string{"time", "version", "type", "message", "14:05:30", "OperationalError", "database is locked",
 		"KeyError", "Mar 2 12:07", "SMTP timed out", "unknown", "3 recent errors"} {
 		if !strings.Contains(v, want) {
@@ -97,7 +96,7 @@ func TestDrillErrors(t *testing.T) {
 	if got := m.crumbs(); got != "Dashboard › Error rate › 13:50:30 KeyError" {
 		t.Fatalf("crumbs %q", got)
 	}
-	v = ansi.Strip(m.View())
+	v = ansi.Strip(screen(m))
 	for _, want := range []string{"$exception", "user-3", "$exception_list", `[{"type":"KeyError"}]`, "日本語"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("detail lacks %q:\n%s", want, v)
@@ -181,7 +180,7 @@ func TestDrillTimers(t *testing.T) {
 	if len(bq) != 2 || bq[0].Hour != (peak+23)%24 || bq[0].Kind != datasource.KindTimer || bq[1].Key != "app_version" {
 		t.Fatalf("asked %+v", bq)
 	}
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	for _, want := range []string{"by deployment method", "by version", "4.2.1", "512 timers started"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("hour view lacks %q", want)
@@ -199,7 +198,7 @@ func TestDrillKeepsLastGoodData(t *testing.T) {
 	m.Update(snapshotMsg{seq: m.poll.seq, page: m.pageSeq, err: tuitest.ErrFake})
 	m.poll.fetch(m.query(), m.job())
 	m.Update(snapshotMsg{seq: m.poll.seq, page: m.pageSeq, err: tuitest.ErrFake})
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	if !strings.Contains(v, "database is locked") || !strings.Contains(v, "POLL FAILED") {
 		t.Fatalf("after a failed poll:\n%s", v)
 	}
@@ -247,7 +246,7 @@ func TestGoldenFilters(t *testing.T) {
 // completion, drill into versions, and back out.
 func TestEndToEndFilterDrill(t *testing.T) {
 	src := &tuitest.Source{}
-	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark", Clock: tuitest.Clock})
+	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark", Clock: tuitest.Clock})
 	if err != nil {
 		t.Fatal(err)
 	}

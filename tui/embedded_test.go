@@ -1,13 +1,13 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"context"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ttmon/ttmon/datasource/embedded"
 	"github.com/ttmon/ttmon/datasource/simulate"
@@ -55,23 +55,35 @@ func TestEndToEndEmbedded(t *testing.T) {
 		t.Fatal("the simulator produced no events")
 	}
 
-	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark"})
+	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Profile: noStyle, Theme: "dark"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	// The poll answers, seen in the event loop before Update: the test
+	// must not read the model while the program runs.
+	answers := make(chan int64, 16)
+	watch := tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+		if a, ok := msg.(snapshotMsg); ok && a.snap != nil {
+			select {
+			case answers <- a.snap.Totals.Events:
+			default:
+			}
+		}
+		return msg
+	})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40), teatest.WithProgramOptions(watch))
 	waitFor(t, tm, "embedded", "● live", "installs ·", "started ·")
-	first := m.snap.Totals.Events
+	first := <-answers
 
 	ingestSim(t, st, sim, now.Add(-time.Hour), now)
 	tm.Send(keyMsg("r"))
-	waitFor(t, tm, "● live")
-	deadline := time.Now().Add(5 * time.Second)
-	for m.poll.inFlight || m.snap.Totals.Events == first {
-		if time.Now().After(deadline) {
+	timeout := time.After(5 * time.Second)
+	for n := first; n == first; {
+		select {
+		case n = <-answers:
+		case <-timeout:
 			t.Fatalf("refresh did not show the new events (%d before)", first)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	tm.Send(keyMsg("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))

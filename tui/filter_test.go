@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/cohort"
@@ -36,9 +36,9 @@ func settle(m *Model, cmd tea.Cmd) {
 // typeText types s one key at a time, settling after each.
 func typeText(m *Model, s string) {
 	for _, r := range s {
-		k := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}
+		k := tea.KeyPressMsg{Code: r, Text: string(r)}
 		if r == ' ' {
-			k = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+			k = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 		}
 		_, cmd := m.Update(k)
 		settle(m, cmd)
@@ -208,7 +208,7 @@ func TestFilterParseError(t *testing.T) {
 	if m.prompt.err != "expected , or ) in the list; quote values that contain spaces" || m.prompt.errCol != 8 {
 		t.Fatalf("error %q at %d", m.prompt.err, m.prompt.errCol)
 	}
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	lines := strings.Split(v, "\n")
 	if !strings.Contains(lines[0], "filter › k in (a b)") || !strings.Contains(lines[1], "↑ expected , or ) in the list") {
 		t.Fatalf("error not shown in place:\n%s", strings.Join(lines[:3], "\n"))
@@ -277,7 +277,7 @@ func TestPickPresets(t *testing.T) {
 	if m.picker == nil || len(m.picker.items) != 2 {
 		t.Fatalf("picker: %+v", m.picker)
 	}
-	v := ansi.Strip(m.View())
+	v := ansi.Strip(screen(m))
 	for _, want := range []string{"Presets", "Docker users on latest", "Admins using OIDC", "Saved in config", "none yet: S saves"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("picker lacks %q", want)
@@ -359,7 +359,7 @@ func TestSaveCohort(t *testing.T) {
 	hit(m, "S")
 	typeText(m, "Self hosted")
 	hit(m, "enter")
-	if m.prompt == nil || m.prompt.kind != promptOverwrite || !strings.Contains(ansi.Strip(m.View()), `cohort "Self hosted" is saved already: overwrite it? y/n`) {
+	if m.prompt == nil || m.prompt.kind != promptOverwrite || !strings.Contains(ansi.Strip(screen(m)), `cohort "Self hosted" is saved already: overwrite it? y/n`) {
 		t.Fatal("a taken name should ask before overwriting")
 	}
 	hit(m, "n")
@@ -426,7 +426,7 @@ func TestPickBackendCohort(t *testing.T) {
 	m := newTest(t, listerSrc{&tuitest.Source{}}, Options{}, 120, 40)
 	feed(m, fixture(m))
 	hit(m, "c")
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "PostHog cohorts") || !strings.Contains(v, "Power users   cohort=12 · 40 persons") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "PostHog cohorts") || !strings.Contains(v, "Power users   cohort=12 · 40 persons") {
 		t.Fatalf("picker:\n%s", v)
 	}
 	hit(m, "G")

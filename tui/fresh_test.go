@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -21,13 +21,13 @@ func TestHeaderShowsLastFetch(t *testing.T) {
 	feed(m, snap)
 	clock.add(4 * time.Minute)
 	feed(m, snap) // the same figures, four minutes later
-	head := ansi.Strip(strings.Split(m.View(), "\n")[0])
+	head := ansi.Strip(strings.Split(screen(m), "\n")[0])
 	fetched, changed := clock.now().Format("15:04:05"), start.Format("15:04:05")
 	if !strings.Contains(head, "↻ "+fetched+" in 12ms · every 5s") || !strings.Contains(head, "changed "+changed) {
 		t.Fatalf("the header should say fetched %s, changed %s:\n%s", fetched, changed, head)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	if head := ansi.Strip(strings.Split(m.View(), "\n")[0]); !strings.Contains(head, "↻ "+fetched) {
+	if head := ansi.Strip(strings.Split(screen(m), "\n")[0]); !strings.Contains(head, "↻ "+fetched) {
 		t.Fatalf("at 80 columns the header should keep the fetch time %s:\n%s", fetched, head)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -35,7 +35,7 @@ func TestHeaderShowsLastFetch(t *testing.T) {
 	clock.add(time.Minute)
 	m.poll.fetch(m.query(), job{})
 	m.Update(snapshotMsg{seq: m.poll.seq, err: errNoSnapshot, took: time.Millisecond})
-	if head := ansi.Strip(strings.Split(m.View(), "\n")[0]); !strings.Contains(head, "↻ "+fetched) || !strings.Contains(head, "POLL FAILED") {
+	if head := ansi.Strip(strings.Split(screen(m), "\n")[0]); !strings.Contains(head, "↻ "+fetched) || !strings.Contains(head, "POLL FAILED") {
 		t.Fatalf("a failed poll moved the fetch time:\n%s", head)
 	}
 
@@ -44,7 +44,7 @@ func TestHeaderShowsLastFetch(t *testing.T) {
 	next.Installs.Active++
 	snap = &next
 	feed(m, snap)
-	head = ansi.Strip(strings.Split(m.View(), "\n")[0])
+	head = ansi.Strip(strings.Split(screen(m), "\n")[0])
 	if now := clock.now().Format("15:04:05"); !strings.Contains(head, "↻ "+now) || strings.Contains(head, "changed") {
 		t.Fatalf("new figures: the header should say ↻ %s and nothing about a change:\n%s", now, head)
 	}

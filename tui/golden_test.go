@@ -5,10 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
@@ -27,7 +26,7 @@ func goldenModel(t *testing.T, o Options, w, h int) *Model {
 
 func requireView(t *testing.T, m *Model) {
 	t.Helper()
-	v := m.View()
+	v := screen(m)
 	checkScreen(t, v, m.width, m.height)
 	golden.RequireEqual(t, []byte(ansi.Strip(v)))
 }
@@ -80,8 +79,8 @@ func TestGoldenStates(t *testing.T) {
 // TestGoldenMonochrome keeps the escapes: without colour, focus, the
 // warning and the newest version must still be marked (bold, reverse).
 func TestGoldenMonochrome(t *testing.T) {
-	m := goldenModel(t, Options{NoColor: true, Renderer: testRenderer(termenv.ANSI)}, 80, 24)
-	golden.RequireEqualEscape(t, []byte(m.View()), true)
+	m := goldenModel(t, Options{NoColor: true, Profile: plainANSI}, 80, 24)
+	golden.RequireEqualEscape(t, []byte(screen(m)), true)
 }
 
 // TestColour: with colour, the error pane takes the warn colour past the
@@ -97,7 +96,7 @@ func TestColour(t *testing.T) {
 		{Thresholds{Warn: 0.01, Alert: 0.05}, alert, warn, "ALERT"},
 		{Thresholds{Warn: 0.5, Alert: 0.9}, "", "", "ok"},
 	} {
-		m := goldenModel(t, Options{Renderer: testRenderer(termenv.ANSI256), Thresholds: tc.th}, 120, 40)
+		m := goldenModel(t, Options{Profile: ansi256, Thresholds: tc.th}, 120, 40)
 		errPane := dash(m).panes[2].View()
 		if tc.want != "" && !strings.Contains(errPane, tc.want) {
 			t.Errorf("%v: error pane lacks %s", tc.th, tc.want)
@@ -159,7 +158,7 @@ func checkOnlySGR(t testing.TB, v string) {
 // same screen.
 func TestResizeSweep(t *testing.T) {
 	m := goldenModel(t, Options{}, 120, 40)
-	before := m.View()
+	before := screen(m)
 	ws := []int{0, 1, 2, 10, 39, 40, 59, 60, 61, 79, 80, 99, 100, 101, 150, 200, 301}
 	hs := []int{0, 1, 2, 3, 11, 12, 15, 16, 17, 23, 24, 29, 30, 31, 60, 101}
 	for _, mode := range []string{"grid", "zoom", "help", "basic"} {
@@ -173,7 +172,7 @@ func TestResizeSweep(t *testing.T) {
 		for _, w := range ws {
 			for _, h := range hs {
 				m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-				v := m.View()
+				v := screen(m)
 				if w == 0 || h == 0 {
 					if v != "" {
 						t.Fatalf("%s %dx%d: want nothing, got %q", mode, w, h, v)
@@ -188,11 +187,11 @@ func TestResizeSweep(t *testing.T) {
 		}
 	}
 	m.Update(tea.WindowSizeMsg{Width: 40, Height: 12})
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "need 60x16, have 40x12") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "need 60x16, have 40x12") {
 		t.Fatalf("40x12:\n%s", v)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	if m.View() != before {
+	if screen(m) != before {
 		t.Fatal("back at 120x40 the screen differs from before")
 	}
 }
@@ -203,7 +202,7 @@ func TestHelpFits(t *testing.T) {
 	for _, sz := range [][2]int{{60, 16}, {70, 20}, {80, 24}, {100, 30}, {200, 60}} {
 		m := goldenModel(t, Options{}, sz[0], sz[1])
 		press(m, "?")
-		v := ansi.Strip(m.View())
+		v := ansi.Strip(screen(m))
 		for _, want := range []string{"Panes", "Data", "General", "range", "quit", "zoom"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%dx%d: help lacks %q:\n%s", sz[0], sz[1], want, v)
@@ -212,5 +211,5 @@ func TestHelpFits(t *testing.T) {
 	}
 	m := goldenModel(t, Options{}, 60, 16)
 	press(m, "?")
-	golden.RequireEqual(t, []byte(ansi.Strip(m.View())))
+	golden.RequireEqual(t, []byte(ansi.Strip(screen(m))))
 }

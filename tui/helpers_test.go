@@ -1,14 +1,14 @@
 package tui
 
 import (
-	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -25,12 +25,23 @@ func testAfter(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 	return func() tea.Msg { return later{d, fn(time.Time{})} }
 }
 
-// testRenderer draws with a fixed profile whatever terminal runs the test.
-func testRenderer(p termenv.Profile) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(p)
-	r.SetHasDarkBackground(true)
-	return r
+// Colour profiles the tests draw with, whatever terminal runs them.
+// noStyle is an output that is not a terminal: the monochrome theme, and
+// no styling in what is written.
+const (
+	noStyle   = colorprofile.NoTTY
+	plainANSI = colorprofile.ANSI
+	ansi256   = colorprofile.ANSI256
+)
+
+// screen is the frame as it reaches a terminal of the model's colour
+// profile: Bubble Tea's renderer brings the styles down to it, and with
+// noStyle (not a terminal) writes none at all.
+func screen(m *Model) string {
+	var b strings.Builder
+	w := colorprofile.Writer{Forward: &b, Profile: m.profile}
+	w.WriteString(m.View().Content)
+	return b.String()
 }
 
 // newTest builds a model on src with a fixed clock, sized w x h, with
@@ -40,8 +51,8 @@ func newTest(t testing.TB, src datasource.Source, o Options, w, h int) *Model {
 	if o.Clock == nil {
 		o.Clock = tuitest.Clock
 	}
-	if o.Renderer == nil {
-		o.Renderer = testRenderer(termenv.Ascii)
+	if o.Profile == colorprofile.Unknown {
+		o.Profile = noStyle
 	}
 	if o.TZ == "" {
 		o.TZ = "UTC"
@@ -121,34 +132,36 @@ func press(m *Model, k string) tea.Cmd {
 	return cmd
 }
 
-func keyMsg(k string) tea.KeyMsg {
+// keyMsg is the key press Bubble Tea reports for a key name, or for text.
+func keyMsg(k string) tea.KeyPressMsg {
 	switch k {
 	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
 	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "ctrl+z":
-		return tea.KeyMsg{Type: tea.KeyCtrlZ}
+		return tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl}
 	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
+		return tea.KeyPressMsg{Code: tea.KeyUp}
 	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
+		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
+		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	case " ":
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case " ", "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+	r, _ := utf8.DecodeRuneInString(k)
+	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
 func dash(m *Model) *dashboard { return m.pages[0].(*dashboard) }

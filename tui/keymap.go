@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
+	"charm.land/bubbles/v2/key"
 
 	"github.com/ttmon/ttmon/panes"
 )
@@ -177,18 +177,18 @@ func NewKeyMap(overrides map[string][]string) (KeyMap, error) {
 	return km, nil
 }
 
-// normalizeKeys maps what people write in config to Bubble Tea key names.
+// normalizeKeys maps what people write in config to Bubble Tea key names
+// (the space bar is "space").
 func normalizeKeys(keys []string) []string {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if k != " " {
-			k = strings.TrimSpace(k)
+		if k == " " {
+			k = "space"
 		}
+		k = strings.TrimSpace(k)
 		switch strings.ToLower(k) {
 		case "":
 			continue
-		case "space":
-			k = " "
 		case "escape":
 			k = "esc"
 		case "return":

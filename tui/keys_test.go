@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
@@ -52,7 +52,7 @@ func TestZoomKey(t *testing.T) {
 	if !d.zoomed || d.mode != modeZoom || d.rects[1] != (rect{0, 0, 120, 38}) {
 		t.Fatalf("z: zoomed=%v mode=%v rect=%v", d.zoomed, d.mode, d.rects[1])
 	}
-	if !strings.Contains(m.View(), "Versions") || strings.Contains(m.View(), "Timer usage") {
+	if !strings.Contains(screen(m), "Versions") || strings.Contains(screen(m), "Timer usage") {
 		t.Fatal("zoomed view should show only the focused pane")
 	}
 	press(m, "tab") // focus moves; the zoom follows it
@@ -160,7 +160,7 @@ func TestPauseKey(t *testing.T) {
 	m, src := started(t, Options{})
 	gen := m.poll.gen
 	collect(press(m, "p"))
-	if !m.poll.paused || !strings.Contains(m.View(), "PAUSED") {
+	if !m.poll.paused || !strings.Contains(screen(m), "PAUSED") {
 		t.Fatal("p should pause and say so")
 	}
 	if _, cmd := m.Update(pollTickMsg{gen: gen}); cmd != nil {
@@ -208,7 +208,7 @@ func TestIntervalKeys(t *testing.T) {
 func TestHelpKey(t *testing.T) {
 	m, _ := started(t, Options{})
 	press(m, "?")
-	if !m.showHelp || !strings.Contains(m.View(), "range: 1h → 24h → 7d → 30d") {
+	if !m.showHelp || !strings.Contains(screen(m), "range: 1h → 24h → 7d → 30d") {
 		t.Fatal("? should show the help overlay")
 	}
 	press(m, "tab") // modal: ignored
@@ -236,7 +236,7 @@ func TestQuitKeys(t *testing.T) {
 		if cmd == nil {
 			t.Fatalf("%s: no command", k)
 		}
-		if _, ok := cmd().(tea.QuitMsg); !ok || !m.quitting || m.View() != "" {
+		if _, ok := cmd().(tea.QuitMsg); !ok || !m.quitting || screen(m) != "" {
 			t.Fatalf("%s should quit and clear the screen", k)
 		}
 		if res := running().(snapshotMsg); !errors.Is(res.err, context.Canceled) {
@@ -253,13 +253,13 @@ func TestQuitKeys(t *testing.T) {
 // TestStrayKeys: keys bound to nothing do nothing (and do not panic).
 func TestStrayKeys(t *testing.T) {
 	m, _ := started(t, Options{})
-	before := m.View()
+	before := screen(m)
 	for _, k := range []string{"ä", " ", "esc", "w", "ctrl+z"} {
 		if cmd := press(m, k); cmd != nil {
 			t.Errorf("%q returned a command", k)
 		}
 	}
-	if m.View() != before {
+	if screen(m) != before {
 		t.Error("stray keys changed the screen")
 	}
 }
@@ -279,13 +279,13 @@ func TestRemappedKeys(t *testing.T) {
 		t.Fatal("R should change the range")
 	}
 	press(m, "H")
-	v := m.View()
+	v := screen(m)
 	if !strings.Contains(v, "Z          zoom pane in / out") || !strings.Contains(v, "R    range") {
 		t.Fatalf("help does not show the remapped keys:\n%s", v)
 	}
 	press(m, "H")
-	if !strings.Contains(m.View(), "H/? help") || !strings.Contains(m.View(), "Z zoom") {
-		t.Fatalf("footer does not show the remapped keys:\n%s", m.View())
+	if !strings.Contains(screen(m), "H/? help") || !strings.Contains(screen(m), "Z zoom") {
+		t.Fatalf("footer does not show the remapped keys:\n%s", screen(m))
 	}
 }
 
@@ -309,7 +309,7 @@ func TestKeyMapErrors(t *testing.T) {
 		}
 	}
 	km, err := NewKeyMap(map[string][]string{"pause": {"Space"}, "quit": {"Ctrl+Q"}})
-	if err != nil || km.Pause.Keys()[0] != " " || km.Pause.Help().Key != "space" || km.Quit.Keys()[0] != "ctrl+q" {
+	if err != nil || km.Pause.Keys()[0] != "space" || km.Pause.Help().Key != "space" || km.Quit.Keys()[0] != "ctrl+q" {
 		t.Fatalf("normalising keys: %v %q %q", err, km.Pause.Keys(), km.Quit.Keys())
 	}
 	if len(ActionNames()) != len(actions) {
@@ -341,10 +341,10 @@ func TestPollErrorKeepsData(t *testing.T) {
 	src := &tuitest.Source{}
 	m := newTest(t, src, Options{Clock: func() time.Time { return clock }}, 120, 40)
 	feed(m, fixture(m))
-	good := m.View()
+	good := screen(m)
 	m.poll.fetch(m.query(), job{})
 	_, cmd := m.Update(snapshotMsg{seq: m.poll.seq, err: errors.New("dial tcp: connection refused")})
-	v := m.View()
+	v := screen(m)
 	if !strings.Contains(v, "POLL FAILED") || !strings.Contains(v, "connection refused") {
 		t.Fatalf("no error badge:\n%s", v)
 	}
@@ -357,11 +357,11 @@ func TestPollErrorKeepsData(t *testing.T) {
 	clock = clock.Add(16 * time.Second)
 	m.poll.fetch(m.query(), job{})
 	m.Update(snapshotMsg{seq: m.poll.seq, err: tuitest.ErrFake})
-	if v := m.View(); !strings.Contains(v, "STALE 16s") || !strings.Contains(v, "POLL FAILED ×2") {
+	if v := screen(m); !strings.Contains(v, "STALE 16s") || !strings.Contains(v, "POLL FAILED ×2") {
 		t.Fatalf("want stale and failure count:\n%s", v)
 	}
 	feed(m, fixture(m))
-	if v := m.View(); strings.Contains(v, "FAILED") || strings.Contains(v, "STALE") || !strings.Contains(v, "● live") {
+	if v := screen(m); strings.Contains(v, "FAILED") || strings.Contains(v, "STALE") || !strings.Contains(v, "● live") {
 		t.Fatalf("a good poll should clear the badges:\n%s", v)
 	}
 }

@@ -17,12 +17,12 @@ import (
 	"io"
 	"os"
 	"time"
+	"unicode/utf8"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/cohort"
@@ -80,16 +80,16 @@ type Model struct {
 	statusErr     bool
 	statusID      int
 	quitting      bool
-
-	cache frameCache
+	mouse         bool                 // Options.Mouse: View asks for mouse reports
+	profile       colorprofile.Profile // Options.Profile: what the output shows
 }
 
 var _ tea.Model = (*Model)(nil)
 
 // New builds the monitor for src. It validates the options (range, zone,
 // interval, key overrides) and fails with a message that says what to fix.
-// Styles come from o.Renderer; with none, New draws monochrome (Run always
-// passes one made for its output).
+// The theme follows o.Profile; with none, New draws monochrome (NewProgram
+// always sets one for its output).
 func New(src datasource.Source, o Options) (*Model, error) {
 	if src == nil {
 		return nil, errors.New("tui: no source")
@@ -100,12 +100,8 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		return nil, err
 	}
 	loc, _ := datasource.Query{TZ: o.TZ}.Location() // checked by withDefaults
-	r := o.Renderer
-	if r == nil {
-		r = lipgloss.NewRenderer(io.Discard) // not a terminal: no colour, no queries
-	}
 	com := &common.Common{
-		Styles: common.NewStyles(r, theme(o, r)),
+		Styles: common.NewStyles(theme(o)),
 		Clock:  o.Clock, Logger: o.Logger, Loc: loc, Basic: o.Basic, Mapping: o.Mapping,
 	}
 	h := help.New()
@@ -123,7 +119,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
 		rules: o.Alerts,
 	}
-	m.at, m.cohortNames = o.At, o.CohortNames
+	m.at, m.cohortNames, m.mouse, m.profile = o.At, o.CohortNames, o.Mouse, o.Profile
 	return m, nil
 }
 
@@ -131,8 +127,8 @@ func New(src datasource.Source, o Options) (*Model, error) {
 // none for o.NoColor or an output without colour. NO_COLOR is not read
 // here: over SSH this process's environment is the server's, not the
 // viewer's (see Options.NoColor).
-func theme(o Options, r *lipgloss.Renderer) common.Theme {
-	if o.NoColor || r.ColorProfile() == termenv.Ascii {
+func theme(o Options) common.Theme {
+	if o.NoColor || o.Profile <= colorprofile.ASCII {
 		return common.MonoTheme()
 	}
 	dark := common.DarkFromEnv(os.Getenv)
@@ -172,18 +168,25 @@ func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query(), m.job()) }
 // completion and cohort answers to what asked; anything else to the top
 // page.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m.cache.dirty = true
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.handleResize(msg)
 		return m, nil
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m, m.handleKeys(msg)
-	case tea.MouseMsg:
+	case tea.PasteMsg:
+		// Pasted text is text for the open input, never keys: pasting
+		// on the dashboard must not switch panes or ranges.
+		if !m.typing() || msg.Content == "" {
+			return m, nil
+		}
+		r, _ := utf8.DecodeRuneInString(msg.Content)
+		return m, m.handleKey(tea.KeyPressMsg{Code: r, Text: msg.Content})
+	case tea.MouseClickMsg:
 		if m.prompt != nil || m.picker != nil {
 			return m, nil
 		}
-		msg.Y -= 1 // below the header
+		msg.Y-- // below the header
 		return m, m.forward(msg)
 	case snapshotMsg:
 		return m, m.handleData(msg)
@@ -265,19 +268,20 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 // its own key, in order. Once one of them opens a text input (the filter
 // prompt, a find line), the rest is that input's text, whole, as pasted
 // text always is.
-func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
-	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste || msg.Alt || m.typing() {
+func (m *Model) handleKeys(msg tea.KeyPressMsg) tea.Cmd {
+	runes := []rune(msg.Text)
+	if len(runes) < 2 || msg.Mod.Contains(tea.ModAlt) || m.typing() {
 		return m.handleKey(msg)
 	}
 	var cmds []tea.Cmd
-	for i, r := range msg.Runes {
+	for i, r := range runes {
 		one := msg
 		if m.typing() {
-			one.Runes = msg.Runes[i:]
+			one.Text = string(runes[i:])
 			cmds = append(cmds, m.handleKey(one))
 			break
 		}
-		one.Runes = []rune{r}
+		one.Text, one.Code = string(r), r
 		cmds = append(cmds, m.handleKey(one))
 		if m.quitting {
 			break
@@ -294,7 +298,7 @@ func (m *Model) typing() bool {
 // handleKey gives the key to the prompt or the picker when one is open (or
 // to a drill view typing in its find line), else runs global actions, then
 // lets the top page have it.
-func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.ForceQuit):

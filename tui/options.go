@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/cohort"
@@ -29,7 +29,7 @@ const (
 	// DefaultFPS caps the renderer while the screen keeps changing (typing,
 	// a burst of messages). Idle, the renderer does not tick at all
 	// (third_party/bubbletea/TTMON.md: 0 % of a core paused at any rate,
-	// 0.03 % polling every 5 s), and a key after a pause is drawn at once;
+	// 0.05 % polling every 5 s), and a key after a pause is drawn at once;
 	// 15 fps keeps bursts cheap over SSH.
 	DefaultFPS = 15
 )
@@ -94,9 +94,10 @@ type Options struct {
 	// Theme is "dark", "light" or "" to guess from this process's
 	// COLORFGBG (default dark). The terminal is never asked: see Run.
 	Theme string
-	// Renderer draws the styles; nil makes Run create one for its output.
-	// Over SSH, pass the session's renderer.
-	Renderer *lipgloss.Renderer
+	// Profile is the output's colour profile; Unknown (zero) makes
+	// NewProgram detect it (DetectProfile). Over SSH, pass the client's.
+	// At ASCII or below New draws the monochrome theme.
+	Profile colorprofile.Profile
 	// Logger receives poll failures and timings; nil discards.
 	Logger *slog.Logger
 	// Clock is "now"; nil means time.Now. Tests pin it.

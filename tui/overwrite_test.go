@@ -40,7 +40,7 @@ func TestOverwriteKeysRemap(t *testing.T) {
 	typeText(m, "Docker")
 	hit(m, "enter")
 	ask()
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "overwrite it? o/u") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "overwrite it? o/u") {
 		t.Fatalf("the question does not name the remapped keys:\n%s", v)
 	}
 	hit(m, "y")

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -286,7 +286,7 @@ func TestPacingRequestsPerHour(t *testing.T) {
 			r.sessions[0].keys = tc.keys
 			r.run(t, time.Duration(tc.hours)*time.Hour)
 			r.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
-			head := ansi.Strip(strings.Split(r.m.View(), "\n")[0])
+			head := ansi.Strip(strings.Split(screen(r.m), "\n")[0])
 			hours := r.lim.perHour(r.start, tc.hours)
 			if r.m.poll.err != nil {
 				t.Logf("last poll: %v", r.m.poll.err)
@@ -325,7 +325,7 @@ func TestFasterStopsAtBudget(t *testing.T) {
 		want  string
 	}{{100, "every 38s: 120/h query budget"}, {80, "· every 38s"}} {
 		r.m.Update(tea.WindowSizeMsg{Width: w.width, Height: 30})
-		if head := ansi.Strip(strings.Split(r.m.View(), "\n")[0]); !strings.Contains(head, w.want) {
+		if head := ansi.Strip(strings.Split(screen(r.m), "\n")[0]); !strings.Contains(head, w.want) {
 			t.Errorf("at %d columns the header does not say %q:\n%s", w.width, w.want, head)
 		}
 	}
@@ -364,7 +364,7 @@ func TestPacingSessionsShareBudget(t *testing.T) {
 			t.Errorf("session %d: %v", i, s.m.poll.err)
 		}
 		s.m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
-		if head := ansi.Strip(strings.Split(s.m.View(), "\n")[0]); !strings.Contains(head, "every 1m16s: 120/h query budget, 2 views polling") {
+		if head := ansi.Strip(strings.Split(screen(s.m), "\n")[0]); !strings.Contains(head, "every 1m16s: 120/h query budget, 2 views polling") {
 			t.Errorf("session %d's header:\n%s", i, head)
 		}
 	}

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
@@ -97,7 +97,7 @@ func (m *Model) pop() tea.Cmd {
 
 // back is esc: a drill view first drops a kept search, then the level
 // goes; on the dashboard it unzooms.
-func (m *Model) back(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) back(msg tea.KeyPressMsg) tea.Cmd {
 	d, ok := m.top().(*drillPage)
 	if !ok {
 		return m.forward(msg)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/cohort"
@@ -58,7 +58,7 @@ func (m *Model) handleBackend(msg backendMsg) {
 }
 
 // handlePickerKey moves, picks, saves or closes; the picker is modal.
-func (m *Model) handlePickerKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 	p, k := m.picker, m.keys
 	switch {
 	case key.Matches(msg, k.Back, k.Cohort):

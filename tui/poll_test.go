@@ -3,13 +3,14 @@ package tui
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/colorprofile"
 	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/tuitest"
@@ -51,7 +52,7 @@ func TestPollTimeout(t *testing.T) {
 		t.Fatalf("want a deadline error, got %v", res.err)
 	}
 	m.Update(res)
-	v := m.View()
+	v := screen(m)
 	if head := strings.Split(v, "\n")[0]; !strings.Contains(head, "POLL FAILED · timed out") {
 		t.Fatalf("timeout not in the header: %q", head)
 	}
@@ -106,7 +107,7 @@ func TestStepInterval(t *testing.T) {
 func TestMouse(t *testing.T) {
 	m, _ := started(t, Options{Mouse: true})
 	click := func(x, y int) {
-		m.Update(tea.MouseMsg{X: x, Y: y, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+		m.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft})
 	}
 	click(100, 30) // bottom right: timers
 	if dash(m).focus != 3 {
@@ -116,7 +117,7 @@ func TestMouse(t *testing.T) {
 	if dash(m).focus != 0 {
 		t.Fatalf("focus %d", dash(m).focus)
 	}
-	m.Update(tea.MouseMsg{X: 100, Y: 2, Action: tea.MouseActionMotion})
+	m.Update(tea.MouseMotionMsg{X: 100, Y: 2})
 	if dash(m).focus != 0 {
 		t.Fatal("motion changed focus")
 	}
@@ -129,7 +130,7 @@ func TestFiltersInHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, src := started(t, Options{Filters: fs})
-	if v := m.View(); !strings.Contains(v, " deployment_method=docker   person.is_admin=true ") {
+	if v := screen(m); !strings.Contains(v, " deployment_method=docker   person.is_admin=true ") {
 		t.Fatalf("filters not in the header:\n%s", strings.Split(v, "\n")[0])
 	}
 	collect(press(m, "r"))
@@ -138,13 +139,23 @@ func TestFiltersInHeader(t *testing.T) {
 	}
 }
 
-// TestProgramOptions: mouse only on request; FPS defaulted.
-func TestProgramOptions(t *testing.T) {
-	if n := len(ProgramOptions(Options{})); n != 2 {
-		t.Fatalf("%d options without mouse", n)
+// TestViewModes: the alternate screen always; mouse reports only on
+// request, so that the terminal's text selection keeps working.
+func TestViewModes(t *testing.T) {
+	m, _ := started(t, Options{})
+	if v := m.View(); !v.AltScreen || v.MouseMode != tea.MouseModeNone {
+		t.Fatalf("default: alt screen %v, mouse mode %v", v.AltScreen, v.MouseMode)
 	}
-	if n := len(ProgramOptions(Options{Mouse: true, FPS: 30})); n != 3 {
-		t.Fatalf("%d options with mouse", n)
+	m, _ = started(t, Options{Mouse: true})
+	if v := m.View(); !v.AltScreen || v.MouseMode != tea.MouseModeCellMotion {
+		t.Fatalf("--mouse: alt screen %v, mouse mode %v", v.AltScreen, v.MouseMode)
+	}
+	// FPS defaulted; the profile only when one is set.
+	if n := len(ProgramOptions(Options{})); n != 1 {
+		t.Fatalf("%d options without a profile", n)
+	}
+	if n := len(ProgramOptions(Options{FPS: 30, Profile: colorprofile.ANSI})); n != 2 {
+		t.Fatalf("%d options with a profile", n)
 	}
 }
 

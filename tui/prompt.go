@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
@@ -97,12 +96,11 @@ func (m *Model) newInput(prefix, value string) textinput.Model {
 	st := m.com.Styles
 	in := textinput.New()
 	in.Prompt = prefix
-	in.PromptStyle = st.Crumb
-	in.TextStyle = st.Text
-	in.PlaceholderStyle = st.Muted
-	in.Cursor.Style = st.Cursor
-	in.Cursor.SetMode(cursor.CursorStatic) // no blink: an idle prompt costs nothing
-	in.KeyMap.Paste.SetEnabled(false)      // bracketed paste still works; no clipboard reads over SSH
+	state := textinput.StyleState{Prompt: st.Crumb, Text: st.Text, Placeholder: st.Muted}
+	// A virtual cursor (drawn in reverse video) that does not blink: an
+	// idle prompt costs nothing.
+	in.SetStyles(textinput.Styles{Focused: state, Blurred: state, Cursor: textinput.CursorStyle{Blink: false}})
+	in.KeyMap.Paste.SetEnabled(false) // bracketed paste still works; no clipboard reads over SSH
 	in.KeyMap.AcceptSuggestion.SetEnabled(false)
 	in.KeyMap.NextSuggestion.SetEnabled(false)
 	in.KeyMap.PrevSuggestion.SetEnabled(false)
@@ -146,7 +144,7 @@ func (m *Model) openNamePrompt(value string) tea.Cmd {
 
 func (m *Model) sizePrompt() {
 	if m.prompt != nil {
-		m.prompt.in.Width = max(m.width-len(" ttmon │ ")-len(m.prompt.in.Prompt)-4, 8)
+		m.prompt.in.SetWidth(max(m.width-len(" ttmon │ ")-len(m.prompt.in.Prompt)-4, 8))
 	}
 }
 
@@ -297,7 +295,7 @@ func (m *Model) accept() tea.Cmd {
 }
 
 // handlePromptKey edits the prompt; every key but force-quit is its own.
-func (m *Model) handlePromptKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	p, k := m.prompt, m.keys
 	if p.kind == promptOverwrite {
 		return m.handleOverwriteKey(msg)
@@ -388,7 +386,7 @@ func (m *Model) submitName() tea.Cmd {
 	return m.saveCmd(name, false)
 }
 
-func (m *Model) handleOverwriteKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) handleOverwriteKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.keys.Accept, m.keys.Yes):
 		name := m.prompt.name

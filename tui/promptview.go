@@ -3,7 +3,7 @@ package tui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
+	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -48,7 +48,7 @@ func (m *Model) promptPopup() []string {
 	var out []string
 	if p.err != "" {
 		msg := "✗ " + p.err
-		if p.errCol >= 0 && ansi.StringWidth(p.in.Value()) < p.in.Width {
+		if p.errCol >= 0 && ansi.StringWidth(p.in.Value()) < p.in.Width() {
 			col := ansi.StringWidth(string([]rune(p.in.Value())[:min(p.errCol, len([]rune(p.in.Value())))]))
 			msg = strings.Repeat(" ", col+2) + "↑ " + p.err
 		}

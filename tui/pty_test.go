@@ -25,12 +25,12 @@ import (
 //	go test ./tui -run '^$' -bench FirstFrame -benchtime 5x
 //	go test ./tui -run '^$' -bench IdleCPU -benchtime 1x
 //
-// Upstream Bubble Tea v1.3.10 queries the terminal background from a
-// package init (tea_init.go), before main, and termenv waits 5 s for the
-// answer on a silent pty (first frame 5,060 ms). ttmon builds against
-// third_party/bubbletea, the same release without that file (see
-// third_party/bubbletea/TTMON.md), so these benchmarks measure ttmon's own
-// first frame.
+// Bubble Tea v1.3.10 queried the terminal background from a package init,
+// before main, and waited 5 s for the answer on a silent pty (first frame
+// 5,060 ms); ttmon used to carry a patched copy without that init. Bubble
+// Tea v2 asks only whether synchronized output is supported (DECRQM 2026
+// and 2027) and never waits for the answer, so these benchmarks measure
+// ttmon's own first frame.
 
 func TestMain(m *testing.M) {
 	if os.Getenv("TTMON_TUI_CHILD") != "" {
@@ -156,9 +156,10 @@ func BenchmarkFirstFrame(b *testing.B) {
 // BenchmarkIdleCPU is the CPU the monitor uses while nothing happens, as a
 // percentage of one core over 20 s after the first frame: paused (no polls
 // at all) and polling the fake source every 5 s (its data drifts, so each
-// poll redraws), at the default frame rate and at 60 and 10. The renderer
-// does not tick while idle (third_party/bubbletea/TTMON.md), so the frame
-// rate should make no difference.
+// poll redraws), at the default frame rate and at 60 and 10. ttmon's copy
+// of Bubble Tea's renderer does not tick while idle
+// (third_party/bubbletea/TTMON.md), so the frame rate should make no
+// difference.
 func BenchmarkIdleCPU(b *testing.B) {
 	for _, tc := range []struct {
 		name string

@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/datasource/cache"
@@ -214,7 +213,7 @@ func TestRemoteFaults(t *testing.T) {
 			r := newRemote(t, host, f.srcTimeout)
 			m := newTest(t, r.src, Options{Clock: r.clock.now, Timeout: f.pollTimeout, Logger: slog.New(slog.NewTextHandler(r.logs, nil))}, 120, 40)
 			tick := remotePoll(t, m, m.Init(), nil)
-			v := m.View()
+			v := screen(m)
 			if !strings.Contains(v, "● live") || !strings.Contains(v, "1,280") || strings.Contains(v, "1,391") {
 				t.Fatalf("first poll:\n%s", v)
 			}
@@ -236,7 +235,7 @@ func TestRemoteFaults(t *testing.T) {
 						keysWhileInFlight(t, m)
 					}
 				})
-				v := m.View()
+				v := screen(m)
 				head := ansi.Strip(strings.Split(v, "\n")[0])
 				if !strings.Contains(head, "POLL FAILED") || !strings.Contains(head, f.cause) {
 					t.Fatalf("poll %d: the header does not say %q:\n%s", i, f.cause, head)
@@ -249,7 +248,7 @@ func TestRemoteFaults(t *testing.T) {
 				}
 				noSecret(t, "the screen", v)
 			}
-			if v := m.View(); !strings.Contains(v, "STALE 1m") {
+			if v := screen(m); !strings.Contains(v, "STALE 1m") {
 				t.Errorf("no stale badge after %d failed polls a minute apart:\n%s", polls, strings.Split(v, "\n")[0])
 			}
 			full := m.poll.err.Error()
@@ -265,12 +264,12 @@ func TestRemoteFaults(t *testing.T) {
 			}
 			for _, sz := range [][2]int{{200, 60}, {80, 24}, {60, 16}, {40, 10}, {1, 1}} {
 				m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-				v := m.View()
+				v := screen(m)
 				checkScreen(t, v, sz[0], sz[1])
 				noSecret(t, fmt.Sprintf("the screen at %dx%d", sz[0], sz[1]), v)
 			}
 			press(m, "?")
-			noSecret(t, "the help screen", m.View())
+			noSecret(t, "the help screen", screen(m))
 			press(m, "?")
 			m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 
@@ -278,7 +277,7 @@ func TestRemoteFaults(t *testing.T) {
 			r.clock.add(10 * time.Minute) // past the longest backoff
 			_, cmd := m.Update(tick)
 			remotePoll(t, m, cmd, nil)
-			v = m.View()
+			v = screen(m)
 			if strings.Contains(v, "FAILED") || strings.Contains(v, "STALE") || strings.Contains(v, "poll failed") ||
 				!strings.Contains(v, "● live") || !strings.Contains(v, "1,391") {
 				t.Fatalf("after recovery the error should be gone and the new figures shown:\n%s", v)
@@ -320,20 +319,20 @@ func keysWhileInFlight(t *testing.T, m *Model) {
 	if !m.poll.inFlight {
 		t.Fatal("no poll in flight")
 	}
-	before := m.View()
+	before := screen(m)
 	press(m, "?")
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "range: 1h → 24h → 7d → 30d") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "range: 1h → 24h → 7d → 30d") {
 		t.Fatalf("? during a poll did not open help:\n%s", v)
 	}
 	press(m, "?")
 	press(m, "tab")
-	if dash(m).focus != 1 || m.View() == before {
+	if dash(m).focus != 1 || screen(m) == before {
 		t.Fatal("tab during a poll did not move focus")
 	}
 	for range 3 {
 		press(m, "tab")
 	}
-	if m.View() != before {
+	if screen(m) != before {
 		t.Fatal("four tabs should come back to the first pane")
 	}
 }
@@ -363,7 +362,7 @@ func TestRemoteSlowEndToEnd(t *testing.T) {
 			w.Write(answer)
 		}
 	})
-	m, err := New(r.src, Options{TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark"})
+	m, err := New(r.src, Options{TZ: "UTC", Profile: noStyle, Theme: "dark"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -203,7 +203,7 @@ func resizeStorm(t *testing.T, rng *rand.Rand, name string, keys []string, extre
 				w, h = rng.IntN(320), rng.IntN(120)
 			}
 			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-			v := m.View()
+			v := screen(m)
 			if w < 1 || h < 1 {
 				checkFits(t, name, v, w, h)
 				continue
@@ -307,7 +307,7 @@ func requireColumns(t *testing.T, what, block string, titles ...string) {
 func TestWideValuesAlign(t *testing.T) {
 	for _, w := range []int{60, 61, 77, 80, 93, 100, 119, 120, 157, 200} {
 		m := wideModel(t, 40, w, 40)
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		requireAligned(t, fmt.Sprintf("versions pane %d", w), dash(m).panes[1].View(), "%")
 		press(m, "2")
 		press(m, "z")
@@ -315,13 +315,13 @@ func TestWideValuesAlign(t *testing.T) {
 		press(m, "z")
 
 		hit(m, "enter") // the selected version's breakdowns
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		requireAligned(t, fmt.Sprintf("version drill %d", w), m.top().View(), "%")
 		hit(m, "esc")
 
 		hit(m, "1")
 		hit(m, "enter")
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		requireColumns(t, fmt.Sprintf("installs drill %d", w), m.top().View(), "last seen", "id", "versio", "platform", "deployment")
 		hit(m, "s")
 		hit(m, "s") // by version
@@ -330,18 +330,18 @@ func TestWideValuesAlign(t *testing.T) {
 
 		hit(m, "3")
 		hit(m, "enter")
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		requireColumns(t, fmt.Sprintf("errors drill %d", w), m.top().View(), "time", "version", "type", "message")
 		hit(m, "esc")
 
 		hit(m, "4")
 		hit(m, "enter")
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		requireAligned(t, fmt.Sprintf("hour drill %d", w), m.top().View(), "%")
 		hit(m, "esc")
 
 		hit(m, "c") // the picker over the panes
-		checkScreen(t, m.View(), w, 40)
+		checkScreen(t, screen(m), w, 40)
 		hit(m, "esc")
 	}
 }
@@ -387,17 +387,17 @@ func TestManyVersions(t *testing.T) {
 	hit(m, "z")
 	hit(m, "1")
 	hit(m, "enter")
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "10,000 installations") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "10,000 installations") {
 		t.Errorf("the installations drill does not list all 10,000:\n%s", v)
 	}
 	hit(m, "G") // the last row: the installation seen longest ago
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "9.99.9") {
+	if v := ansi.Strip(screen(m)); !strings.Contains(v, "9.99.9") {
 		t.Errorf("the last installation is not shown after G:\n%s", v)
 	}
 	requireColumns(t, "10,000 installations", m.top().View(), "last seen", "id", "versio", "platform", "deployment")
 	for _, sz := range [][2]int{{60, 16}, {200, 60}, {1000, 300}} {
 		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-		checkScreen(t, m.View(), sz[0], sz[1])
+		checkScreen(t, screen(m), sz[0], sz[1])
 	}
 }
 
@@ -418,7 +418,7 @@ func BenchmarkManyVersions(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				m.Update(panes.RestyleMsg{})
-				_ = m.View()
+				_ = screen(m)
 			}
 		})
 		b.Run(name+"/poll", func(b *testing.B) {
@@ -431,7 +431,7 @@ func BenchmarkManyVersions(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				feed(m, snaps[i%2])
-				_ = m.View()
+				_ = screen(m)
 				i++
 			}
 		})
@@ -444,7 +444,7 @@ func BenchmarkManyVersions(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				m.Update(panes.RestyleMsg{})
-				_ = m.View()
+				_ = screen(m)
 			}
 		})
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 )
 
 // gateModel blocks its event loop in Update on a gateMsg until released.
@@ -17,8 +17,8 @@ type gateModel struct{ in, release chan struct{} }
 
 type gateMsg struct{}
 
-func (m gateModel) Init() tea.Cmd { return nil }
-func (m gateModel) View() string  { return "" }
+func (m gateModel) Init() tea.Cmd  { return nil }
+func (m gateModel) View() tea.View { return tea.NewView("") }
 func (m gateModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if _, ok := msg.(gateMsg); ok {
 		m.in <- struct{}{}

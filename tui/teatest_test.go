@@ -1,14 +1,15 @@
 package tui
 
 import (
-	"bytes"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/charmbracelet/x/vt"
 
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
@@ -18,7 +19,7 @@ import (
 // the way a person would.
 func TestEndToEnd(t *testing.T) {
 	src := &tuitest.Source{Drift: true}
-	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Renderer: testRenderer(termenv.Ascii), Theme: "dark"})
+	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,17 +55,38 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// waitFor waits until everything in want has appeared in the output.
+// waitFor waits until everything in want is on the screen. Bubble Tea
+// v2 writes only the cells that changed, so a new word may reach the
+// terminal in pieces around cells that already showed the right letter:
+// the output is played on a terminal emulator and its screen is searched.
 func waitFor(t *testing.T, tm *teatest.TestModel, want ...string) {
 	t.Helper()
-	var seen bytes.Buffer
+	emu := screenOf(tm)
+	fed := 0
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen.Write(b)
+		emu.Write(b[fed:])
+		fed = len(b)
+		scr := emu.String()
 		for _, w := range want {
-			if !strings.Contains(seen.String(), w) {
+			if !strings.Contains(scr, w) {
 				return false
 			}
 		}
 		return true
 	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// screens holds each test program's emulated terminal.
+var screens sync.Map // *teatest.TestModel -> *vt.Emulator
+
+// screenOf is tm's terminal, made on first use, larger than any size the
+// tests give the program. Its answers to queries are read and dropped.
+func screenOf(tm *teatest.TestModel) *vt.Emulator {
+	if e, ok := screens.Load(tm); ok {
+		return e.(*vt.Emulator)
+	}
+	e := vt.NewEmulator(240, 80)
+	go io.Copy(io.Discard, e)
+	screens.Store(tm, e)
+	return e
 }

@@ -1,11 +1,12 @@
 package tui
 
 import (
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/creack/pty"
-	"github.com/muesli/termenv"
 )
 
 // TestNoColorOnlyFromOptions: NO_COLOR in this process's environment (a
@@ -13,16 +14,15 @@ import (
 // colours off nor reaches the renderer; Options.NoColor alone does.
 func TestNoColorOnlyFromOptions(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
-	t.Setenv("CI", "") // termenv treats CI as "not a terminal"
 	t.Setenv("TERM", "xterm-256color")
 	t.Setenv("COLORTERM", "")
 
-	m := goldenModel(t, Options{Renderer: testRenderer(termenv.ANSI256)}, 120, 40)
-	if m.com.Styles.NoColor || !strings.Contains(m.View(), "38;5;") {
+	m := goldenModel(t, Options{Profile: ansi256}, 120, 40)
+	if m.com.Styles.NoColor || !strings.Contains(screen(m), "38;5;") {
 		t.Error("the process's NO_COLOR turned a session's colours off")
 	}
-	mono := goldenModel(t, Options{Renderer: testRenderer(termenv.ANSI256), NoColor: true}, 120, 40)
-	if !mono.com.Styles.NoColor || strings.Contains(mono.View(), "38;5;") {
+	mono := goldenModel(t, Options{Profile: ansi256, NoColor: true}, 120, 40)
+	if !mono.com.Styles.NoColor || strings.Contains(screen(mono), "38;5;") {
 		t.Error("Options.NoColor did not draw monochrome")
 	}
 
@@ -32,10 +32,14 @@ func TestNoColorOnlyFromOptions(t *testing.T) {
 	}
 	defer ptmx.Close()
 	defer tty.Close()
-	if p := NewRenderer(tty, false).ColorProfile(); p != termenv.ANSI256 {
-		t.Errorf("renderer on a 256-colour terminal with NO_COLOR in the environment: profile %v, want ANSI256", p)
+	env := []string{"TERM=xterm-256color", "NO_COLOR=1"}
+	if p := DetectProfile(tty, env, false); p != colorprofile.ANSI256 {
+		t.Errorf("a 256-colour terminal with NO_COLOR in the environment: profile %v, want ANSI256", p)
 	}
-	if p := NewRenderer(tty, true).ColorProfile(); p != termenv.ANSI {
-		t.Errorf("renderer with noColor: profile %v, want plain ANSI (bold and reverse still drawn)", p)
+	if p := DetectProfile(tty, env, true); p != colorprofile.ASCII {
+		t.Errorf("with noColor: profile %v, want ASCII (bold and reverse still drawn)", p)
+	}
+	if p := DetectProfile(io.Discard, env, false); p != colorprofile.NoTTY {
+		t.Errorf("not a terminal: profile %v, want NoTTY", p)
 	}
 }

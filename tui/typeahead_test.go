@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/panes"
@@ -13,7 +13,7 @@ import (
 
 // runes is what Bubble Tea v1 sends for several runes that arrived in one
 // read: one message holding them all.
-func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+func runes(s string) tea.KeyPressMsg { return keyMsg(s) }
 
 // TestTypedAhead: keys typed ahead (tmux send-keys t t t, a slow SSH link)
 // act one by one, in order, as if typed slowly.
@@ -59,7 +59,7 @@ func TestTypedAheadIntoInputs(t *testing.T) {
 	}
 	hit(m, "esc")
 
-	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("ttt"), Paste: true})
+	m.Update(tea.PasteMsg{Content: "ttt"})
 	if m.rng != "24h" {
 		t.Fatalf("pasted ttt on the dashboard changed the range to %s", m.rng)
 	}
@@ -74,7 +74,7 @@ func TestTypedAheadIntoInputs(t *testing.T) {
 }
 
 // send delivers one key message and returns its command.
-func send(m *Model, k tea.KeyMsg) tea.Cmd {
+func send(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	_, cmd := m.Update(k)
 	return cmd
 }
@@ -89,7 +89,7 @@ func TestDrillWithoutData(t *testing.T) {
 		if len(m.pages) != 1 || m.status != "no data to drill into yet" {
 			t.Errorf("pane %s: pages %d, status %q", pane, len(m.pages), m.status)
 		}
-		foot := strings.Split(ansi.Strip(m.View()), "\n")[39]
+		foot := strings.Split(ansi.Strip(screen(m)), "\n")[39]
 		if !strings.Contains(foot, "no data to drill into yet") {
 			t.Errorf("pane %s: footer %q", pane, foot)
 		}
@@ -122,5 +122,22 @@ func TestSaveDisabledReason(t *testing.T) {
 	hit(m, "S")
 	if !strings.Contains(m.status, "needs a config file") {
 		t.Fatalf("S without a reason: %q", m.status)
+	}
+}
+
+// TestPasteIntoPrompt: Bubble Tea v2 delivers pasted text as a PasteMsg;
+// it goes into the open prompt (and a drill view's find line) whole, and
+// nowhere on the dashboard, where it would be keys.
+func TestPasteIntoPrompt(t *testing.T) {
+	m, _ := started(t, Options{})
+	m.Update(tea.PasteMsg{Content: "zt"})
+	if m.prompt != nil || dash(m).zoomed || m.rng != "24h" {
+		t.Fatal("text pasted on the dashboard acted as keys")
+	}
+	settle(m, press(m, "/"))
+	settle(m, send(m, keyMsg("app")))
+	m.Update(tea.PasteMsg{Content: "_version=4.2.1"})
+	if v := m.prompt.in.Value(); v != "app_version=4.2.1" {
+		t.Fatalf("pasted into the prompt: %q", v)
 	}
 }

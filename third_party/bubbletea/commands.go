@@ -9,9 +9,9 @@ import (
 //
 // Example:
 //
-//	    func (m model) Init() Cmd {
-//		       return tea.Batch(someCommand, someOtherCommand)
-//	    }
+//	func (m model) Init() tea.Cmd {
+//	    return tea.Batch(someCommand, someOtherCommand)
+//	}
 func Batch(cmds ...Cmd) Cmd {
 	return compactCmds[BatchMsg](cmds)
 }
@@ -34,7 +34,7 @@ type sequenceMsg []Cmd
 // none it returns nil, if there is exactly one it returns that command
 // directly, else it returns the non-nil commands as type T.
 func compactCmds[T ~[]Cmd](cmds []Cmd) Cmd {
-	var validCmds []Cmd //nolint:prealloc
+	var validCmds []Cmd
 	for _, c := range cmds {
 		if c == nil {
 			continue
@@ -84,9 +84,9 @@ func compactCmds[T ~[]Cmd](cmds []Cmd) Cmd {
 //	    })
 //	}
 //
-//	func (m model) Init() Cmd {
+//	func (m model) Init() (Model, Cmd) {
 //	    // Start ticking.
-//	    return tickEvery()
+//	    return m, tickEvery()
 //	}
 //
 //	func (m model) Update(msg Msg) (Model, Cmd) {
@@ -138,9 +138,9 @@ func Every(duration time.Duration, fn func(time.Time) Msg) Cmd {
 //	    })
 //	}
 //
-//	func (m model) Init() Cmd {
+//	func (m model) Init() (Model, Cmd) {
 //	    // Start ticking.
-//	    return doTick()
+//	    return m, doTick()
 //	}
 //
 //	func (m model) Update(msg Msg) (Model, Cmd) {
@@ -163,60 +163,13 @@ func Tick(d time.Duration, fn func(time.Time) Msg) Cmd {
 	}
 }
 
-// Sequentially produces a command that sequentially executes the given
-// commands.
-// The Msg returned is the first non-nil message returned by a Cmd.
-//
-//	func saveStateCmd() Msg {
-//	   if err := save(); err != nil {
-//	       return errMsg{err}
-//	   }
-//	   return nil
-//	}
-//
-//	cmd := Sequentially(saveStateCmd, Quit)
-//
-// Deprecated: use Sequence instead.
-func Sequentially(cmds ...Cmd) Cmd {
-	return func() Msg {
-		for _, cmd := range cmds {
-			if cmd == nil {
-				continue
-			}
-			if msg := cmd(); msg != nil {
-				return msg
-			}
-		}
-		return nil
-	}
-}
-
-// setWindowTitleMsg is an internal message used to set the window title.
-type setWindowTitleMsg string
-
-// SetWindowTitle produces a command that sets the terminal title.
-//
-// For example:
-//
-//	func (m model) Init() Cmd {
-//	    // Set title.
-//	    return tea.SetWindowTitle("My App")
-//	}
-func SetWindowTitle(title string) Cmd {
-	return func() Msg {
-		return setWindowTitleMsg(title)
-	}
-}
-
 type windowSizeMsg struct{}
 
-// WindowSize is a command that queries the terminal for its current size. It
-// delivers the results to Update via a [WindowSizeMsg]. Keep in mind that
-// WindowSizeMsgs will automatically be delivered to Update when the [Program]
-// starts and when the window dimensions change so in many cases you will not
-// need to explicitly invoke this command.
-func WindowSize() Cmd {
-	return func() Msg {
-		return windowSizeMsg{}
-	}
+// RequestWindowSize is a command that queries the terminal for its current
+// size. It delivers the results to Update via a [WindowSizeMsg]. Keep in mind
+// that WindowSizeMsgs will automatically be delivered to Update when the
+// [Program] starts and when the window dimensions change so in many cases you
+// will not need to explicitly invoke this command.
+func RequestWindowSize() Msg {
+	return windowSizeMsg{}
 }

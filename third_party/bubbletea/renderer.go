@@ -1,88 +1,104 @@
 package tea
 
+import (
+	"fmt"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+)
+
+const (
+	// defaultFramerate specifies the maximum interval at which we should
+	// update the view.
+	defaultFPS = 60
+	maxFPS     = 120
+)
+
 // renderer is the interface for Bubble Tea renderers.
 type renderer interface {
-	// Start the renderer.
+	// start starts the renderer.
 	start()
 
-	// Stop the renderer, but render the final frame in the buffer, if any.
-	stop()
+	// close closes the renderer and flushes any remaining data.
+	close() error
 
-	// Stop the renderer without doing any final rendering.
-	kill()
+	// render renders a frame to the output.
+	render(View)
 
-	// Write a frame to the renderer. The renderer can write this data to
-	// output at its discretion.
-	write(string)
+	// flush flushes the renderer's buffer to the output.
+	flush(closing bool) error
 
-	// Request a full re-render. Note that this will not trigger a render
-	// immediately. Rather, this method causes the next render to be a full
-	// repaint. Because of this, it's safe to call this method multiple times
-	// in succession.
-	repaint()
+	// reset resets the renderer's state to its initial state.
+	reset()
 
-	// Clears the terminal.
+	// insertAbove inserts unmanaged lines above the renderer.
+	insertAbove(string) error
+
+	// setSyncdUpdates sets whether to use synchronized updates.
+	setSyncdUpdates(bool)
+
+	// setWidthMethod sets the method for calculating the width of the terminal.
+	setWidthMethod(ansi.Method)
+
+	// resize notify the renderer of a terminal resize.
+	resize(int, int)
+
+	// setColorProfile sets the color profile.
+	setColorProfile(colorprofile.Profile)
+
+	// clearScreen clears the screen.
 	clearScreen()
 
-	// Whether or not the alternate screen buffer is enabled.
-	altScreen() bool
-	// Enable the alternate screen buffer.
-	enterAltScreen()
-	// Disable the alternate screen buffer.
-	exitAltScreen()
+	// writeString writes a string to the renderer's output.
+	writeString(string) (int, error)
 
-	// Show the cursor.
-	showCursor()
-	// Hide the cursor.
-	hideCursor()
-
-	// enableMouseCellMotion enables mouse click, release, wheel and motion
-	// events if a mouse button is pressed (i.e., drag events).
-	enableMouseCellMotion()
-
-	// disableMouseCellMotion disables Mouse Cell Motion tracking.
-	disableMouseCellMotion()
-
-	// enableMouseAllMotion enables mouse click, release, wheel and motion
-	// events, regardless of whether a mouse button is pressed. Many modern
-	// terminals support this, but not all.
-	enableMouseAllMotion()
-
-	// disableMouseAllMotion disables All Motion mouse tracking.
-	disableMouseAllMotion()
-
-	// enableMouseSGRMode enables mouse extended mode (SGR).
-	enableMouseSGRMode()
-
-	// disableMouseSGRMode disables mouse extended mode (SGR).
-	disableMouseSGRMode()
-
-	// enableBracketedPaste enables bracketed paste, where characters
-	// inside the input are not interpreted when pasted as a whole.
-	enableBracketedPaste()
-
-	// disableBracketedPaste disables bracketed paste.
-	disableBracketedPaste()
-
-	// bracketedPasteActive reports whether bracketed paste mode is
-	// currently enabled.
-	bracketedPasteActive() bool
-
-	// setWindowTitle sets the terminal window title.
-	setWindowTitle(string)
-
-	// reportFocus returns whether reporting focus events is enabled.
-	reportFocus() bool
-
-	// enableReportFocus reports focus events to the program.
-	enableReportFocus()
-
-	// disableReportFocus stops reporting focus events to the program.
-	disableReportFocus()
-
-	// resetLinesRendered ensures exec output remains on screen on exit
-	resetLinesRendered()
+	// onMouse handles a mouse event.
+	onMouse(MouseMsg) Cmd
 }
 
-// repaintMsg forces a full repaint.
-type repaintMsg struct{}
+type printLineMessage struct {
+	messageBody string
+}
+
+// Println prints above the Program. This output is unmanaged by the program and
+// will persist across renders by the Program.
+//
+// Unlike fmt.Println (but similar to log.Println) the message will be print on
+// its own line.
+//
+// If the altscreen is active no output will be printed.
+func Println(args ...any) Cmd {
+	return func() Msg {
+		return printLineMessage{
+			messageBody: fmt.Sprint(args...),
+		}
+	}
+}
+
+// Printf prints above the Program. It takes a format template followed by
+// values similar to fmt.Printf. This output is unmanaged by the program and
+// will persist across renders by the Program.
+//
+// Unlike fmt.Printf (but similar to log.Printf) the message will be print on
+// its own line.
+//
+// If the altscreen is active no output will be printed.
+func Printf(template string, args ...any) Cmd {
+	return func() Msg {
+		return printLineMessage{
+			messageBody: fmt.Sprintf(template, args...),
+		}
+	}
+}
+
+// encodeCursorStyle returns the integer value for the given cursor style and
+// blink state.
+func encodeCursorStyle(style CursorShape, blink bool) int {
+	// We're using the ANSI escape sequence values for cursor styles.
+	// We need to map both [style] and [steady] to the correct value.
+	style = (style * 2) + 1 //nolint:mnd
+	if !blink {
+		style++
+	}
+	return int(style)
+}

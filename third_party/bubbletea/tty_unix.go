@@ -20,6 +20,11 @@ func (p *Program) initInput() (err error) {
 		if err != nil {
 			return fmt.Errorf("error entering raw mode: %w", err)
 		}
+
+		// OPTIM: We can use hard tabs and backspaces to optimize cursor
+		// movements. This is based on termios settings support and whether
+		// they exist and enabled.
+		p.checkOptimizedMovements(p.previousTtyInputState)
 	}
 
 	if f, ok := p.output.(term.File); ok && term.IsTerminal(f.Fd()) {
@@ -29,20 +34,13 @@ func (p *Program) initInput() (err error) {
 	return nil
 }
 
-func openInputTTY() (*os.File, error) {
-	f, err := os.Open("/dev/tty")
-	if err != nil {
-		return nil, fmt.Errorf("could not open a new TTY: %w", err)
-	}
-	return f, nil
-}
-
 const suspendSupported = true
 
 // Send SIGTSTP to the entire process group.
 func suspendProcess() {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGCONT)
+	defer signal.Stop(c)
 	_ = syscall.Kill(0, syscall.SIGTSTP)
 	// blocks until a CONT happens...
 	<-c

@@ -5,7 +5,6 @@ package tea
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/charmbracelet/x/term"
 	"golang.org/x/sys/windows"
@@ -19,7 +18,7 @@ func (p *Program) initInput() (err error) {
 		p.ttyInput = f
 		p.previousTtyInputState, err = term.MakeRaw(p.ttyInput.Fd())
 		if err != nil {
-			return fmt.Errorf("error making raw: %w", err)
+			return fmt.Errorf("error making terminal raw: %w", err)
 		}
 
 		// Enable VT input
@@ -38,7 +37,7 @@ func (p *Program) initInput() (err error) {
 		p.ttyOutput = f
 		p.previousOutputState, err = term.GetState(f.Fd())
 		if err != nil {
-			return fmt.Errorf("error getting state: %w", err)
+			return fmt.Errorf("error getting terminal state: %w", err)
 		}
 
 		var mode uint32
@@ -46,21 +45,18 @@ func (p *Program) initInput() (err error) {
 			return fmt.Errorf("error getting console mode: %w", err)
 		}
 
-		if err := windows.SetConsoleMode(windows.Handle(p.ttyOutput.Fd()), mode|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING); err != nil {
+		if err := windows.SetConsoleMode(windows.Handle(p.ttyOutput.Fd()),
+			mode|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING|
+				windows.DISABLE_NEWLINE_AUTO_RETURN); err != nil {
 			return fmt.Errorf("error setting console mode: %w", err)
 		}
+
+		//nolint:godox
+		// TODO: check if we can optimize cursor movements on Windows.
+		p.checkOptimizedMovements(p.previousOutputState)
 	}
 
-	return nil
-}
-
-// Open the Windows equivalent of a TTY.
-func openInputTTY() (*os.File, error) {
-	f, err := os.OpenFile("CONIN$", os.O_RDWR, 0o644) //nolint:gosec
-	if err != nil {
-		return nil, fmt.Errorf("error opening file: %w", err)
-	}
-	return f, nil
+	return //nolint:nakedret
 }
 
 const suspendSupported = false

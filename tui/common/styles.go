@@ -1,10 +1,11 @@
 package common
 
 import (
+	"image/color"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 )
 
 // Theme is a palette. Colours are xterm-256 indexes so that they look the
@@ -15,11 +16,11 @@ import (
 // underline and reverse video instead.
 type Theme struct {
 	Name                      string
-	Text, Muted, Subtle       lipgloss.TerminalColor
-	Accent, Series, Bars      lipgloss.TerminalColor
-	Up, Down, Warn, Alert, OK lipgloss.TerminalColor
-	Latest, Other             lipgloss.TerminalColor
-	BadgeFg, BadgeBg          lipgloss.TerminalColor
+	Text, Muted, Subtle       color.Color
+	Accent, Series, Bars      color.Color
+	Up, Down, Warn, Alert, OK color.Color
+	Latest, Other             color.Color
+	BadgeFg, BadgeBg          color.Color
 }
 
 // DarkTheme is the default palette, for dark terminal backgrounds.
@@ -51,7 +52,7 @@ func MonoTheme() Theme {
 	}
 }
 
-func c(s string) lipgloss.Color { return lipgloss.Color(s) }
+func c(s string) color.Color { return lipgloss.Color(s) }
 
 // DarkFromEnv guesses the background from COLORFGBG ("15;0" is light text
 // on black) without asking the terminal: a terminal that never answers an
@@ -109,14 +110,14 @@ type Styles struct {
 	TableHead lipgloss.Style
 }
 
-// NewStyles builds the styles for output drawn by r. Over SSH, r is the
-// session's renderer, so each client gets its own colour profile. For
-// MonoTheme, r needs a profile of at least ANSI: lip gloss drops bold and
-// reverse too under termenv.Ascii.
-func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
-	ns := r.NewStyle
-	fg := func(c lipgloss.TerminalColor) lipgloss.Style { return ns().Foreground(c) }
-	badge := func(bg lipgloss.TerminalColor) lipgloss.Style {
+// NewStyles builds the styles for theme t. They draw in full colour: the
+// program's renderer brings what it writes down to each terminal's colour
+// profile (over SSH, each session's), and keeps bold, underline and
+// reverse video on a profile without colour.
+func NewStyles(t Theme) *Styles {
+	ns := lipgloss.NewStyle
+	fg := func(c color.Color) lipgloss.Style { return ns().Foreground(c) }
+	badge := func(bg color.Color) lipgloss.Style {
 		return ns().Bold(true).Padding(0, 1).Foreground(t.BadgeFg).Background(bg)
 	}
 	s := &Styles{
