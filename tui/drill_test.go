@@ -303,7 +303,7 @@ func TestDrillSaysNotNarrowed(t *testing.T) {
 			m, _ := started(t, Options{Mapping: datasource.DefaultMapping(), Filters: []datasource.Filter{f}})
 			hit(m, d.pane)
 			hit(m, "enter")
-			v := ansi.Strip(m.View())
+			v := ansi.Strip(screen(m))
 			if got := strings.Contains(v, "not narrowed by "+tc.filter); got != d.want {
 				t.Errorf("%s, drill of pane %s: note shown %v, want %v:\n%s", tc.filter, d.pane, got, d.want, v)
 			}
