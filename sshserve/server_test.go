@@ -179,13 +179,15 @@ func TestStalledClientDoesNotBlockOthersAndShutdownEndsBoth(t *testing.T) {
 
 func TestIdleSessionClosed(t *testing.T) {
 	t.Parallel()
-	const idle = 1500 * time.Millisecond
+	// Keys come every idle/8: the session must survive any stall of the
+	// test up to seven eighths of the timeout, not a quarter of it.
+	const idle = 3 * time.Second
 	h := start(t, func(o *Options) { o.IdleTimeout = idle })
 	c := h.open(80, 24, false)
 	c.waitText(10*time.Second, titles...)
 	// Input keeps it open past the timeout.
-	for range 8 {
-		time.Sleep(idle / 4)
+	for range 12 {
+		time.Sleep(idle / 8)
 		if _, err := c.send("k"); err != nil {
 			t.Fatalf("session closed while in use: %v", err)
 		}
@@ -197,7 +199,7 @@ func TestIdleSessionClosed(t *testing.T) {
 	if d := time.Since(quiet); d < idle {
 		t.Errorf("closed %s after the last key, before the %s timeout", d, idle)
 	}
-	if !strings.Contains(c.stderr.String(), "closed after 1.5s without input") {
+	if !strings.Contains(c.stderr.String(), "closed after 3s without input") {
 		t.Errorf("not told why: %q", c.stderr.String())
 	}
 	if !strings.Contains(c.out.String(), "\x1b[?1049l") {

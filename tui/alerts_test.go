@@ -185,11 +185,13 @@ func TestBellProgram(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { _, err := p.Run(); done <- err }()
+		// Polls run one at a time, so a third call means the first answer
+		// (the one that starts the alert and its bell) was handled a whole
+		// interval ago.
 		deadline := time.Now().Add(10 * time.Second)
 		for src.Calls() < 3 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond) // the third answer reaches the model
 		p.Quit()
 		if err := <-done; err != nil {
 			t.Fatal(err)
