@@ -33,9 +33,21 @@ func MarkPartial(s *Snapshot) {
 		return
 	}
 	step := s.Query.Range.Step
-	for _, ps := range [][]Point{s.Installs.Series, s.Errors.Series, s.Timers.Series} {
+	mark := func(ps []Point, step time.Duration) {
 		for i := range ps {
 			ps[i].Partial = ps[i].T.Add(step).After(s.GeneratedAt)
+		}
+	}
+	for _, ps := range [][]Point{s.Installs.Series, s.Errors.Series, s.Timers.Series} {
+		mark(ps, step)
+	}
+	for _, p := range s.Panes {
+		if p.Range.Step <= 0 {
+			continue
+		}
+		mark(p.Series, p.Range.Step)
+		for _, g := range p.Groups {
+			mark(g.Series, p.Range.Step)
 		}
 	}
 }

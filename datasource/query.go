@@ -15,6 +15,13 @@ type Query struct {
 	Filters []Filter `json:"filters"`
 	// TZ is an IANA zone name for hour-of-day buckets; "" means UTC.
 	TZ string `json:"tz,omitempty"`
+	// Panes are the visible dashboard's configured panes (pane.go); the
+	// Source answers them in Snapshot.Panes, in this order.
+	Panes []PaneQuery `json:"panes,omitempty"`
+	// PanesOnly skips the built-in figures (Totals, Installs, Versions,
+	// Errors, Timers stay zero): a dashboard or drill that shows none of
+	// them does not pay for them.
+	PanesOnly bool `json:"panes_only,omitempty"`
 }
 
 // Range is a resolved, half-open time window [From, To) cut into buckets of

@@ -147,6 +147,8 @@ type Snapshot struct {
 	// NotNarrowed names, per pane, the filters that pane could not apply
 	// (see FiltersFor); empty when every pane applied every filter.
 	NotNarrowed NotNarrowed `json:"not_narrowed"`
+	// Panes answers Query.Panes, in the same order.
+	Panes []PaneFigures `json:"panes,omitempty"`
 	// Latest is the version the ★ marks and the rule that chose it; set
 	// by the figures decorator (zero from a bare adapter).
 	Latest Latest `json:"latest"`

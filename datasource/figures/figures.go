@@ -23,6 +23,7 @@ package figures
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -85,7 +86,7 @@ func New(src datasource.Source, rule datasource.LatestRule, opts ...Option) *Sou
 
 // Snapshot answers q with partial buckets marked and "latest" by the rule.
 func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.Snapshot, error) {
-	if len(q.Filters) == 0 {
+	if len(q.Filters) == 0 && !panesUseLatest(q) {
 		snap, err := s.Inner.Snapshot(ctx, q)
 		if err != nil {
 			return nil, err
@@ -95,7 +96,7 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 		return finish(snap, q, l), nil
 	}
 	l, lerr := s.latest(ctx, q)
-	if lerr != nil && datasource.HasLatest(q.Filters) {
+	if lerr != nil && (datasource.HasLatest(q.Filters) || panesUseLatest(q)) {
 		return nil, lerr
 	}
 	snap, err := s.Inner.Snapshot(ctx, resolve(q, l))
@@ -126,6 +127,12 @@ func finish(snap *datasource.Snapshot, q datasource.Query, l datasource.Latest) 
 func resolve(q datasource.Query, l datasource.Latest) datasource.Query {
 	if datasource.HasLatest(q.Filters) {
 		q.Filters = datasource.ResolveLatest(q.Filters, l.Version)
+	}
+	if slices.ContainsFunc(q.Panes, func(p datasource.PaneQuery) bool { return datasource.HasLatest(p.Where) }) {
+		q.Panes = slices.Clone(q.Panes)
+		for i := range q.Panes {
+			q.Panes[i].Where = datasource.ResolveLatest(q.Panes[i].Where, l.Version)
+		}
 	}
 	return q
 }
@@ -221,4 +228,9 @@ func (s *Source) Breakdown(ctx context.Context, q datasource.BreakdownQuery) ([]
 		return nil, err
 	}
 	return s.Inner.Breakdown(ctx, q)
+}
+
+// panesUseLatest reports whether a pane's own filters say `is latest`.
+func panesUseLatest(q datasource.Query) bool {
+	return slices.ContainsFunc(q.Panes, func(p datasource.PaneQuery) bool { return datasource.HasLatest(p.Where) })
 }

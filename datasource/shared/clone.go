@@ -25,14 +25,39 @@ func cloneSnapshot(s *datasource.Snapshot) *datasource.Snapshot {
 	c.Errors.Series = slices.Clone(s.Errors.Series)
 	c.Errors.ByVersion = slices.Clone(s.Errors.ByVersion)
 	c.Timers.Series = slices.Clone(s.Timers.Series)
+	c.Panes = slices.Clone(s.Panes)
+	for i := range c.Panes {
+		p := &c.Panes[i]
+		p.Series = slices.Clone(p.Series)
+		p.NotNarrowed = slices.Clone(p.NotNarrowed)
+		p.Groups = slices.Clone(p.Groups)
+		for j := range p.Groups {
+			g := &p.Groups[j]
+			g.Key, g.Series, g.Versions = slices.Clone(g.Key), slices.Clone(g.Series), slices.Clone(g.Versions)
+		}
+	}
 	return &c
 }
 
 func cloneQuery(q datasource.Query) datasource.Query {
 	c := q
-	c.Filters = slices.Clone(q.Filters)
-	for i := range c.Filters {
-		c.Filters[i].Values = slices.Clone(c.Filters[i].Values)
+	c.Filters = cloneFilters(q.Filters)
+	c.Panes = slices.Clone(q.Panes)
+	for i := range c.Panes {
+		p := &c.Panes[i]
+		p.Where = cloneFilters(p.Where)
+		p.Spec.Events = slices.Clone(p.Spec.Events)
+		p.Spec.Breakdown = slices.Clone(p.Spec.Breakdown)
+		p.Spec.Where = slices.Clone(p.Spec.Where)
+		p.Spec.Columns = slices.Clone(p.Spec.Columns)
+	}
+	return c
+}
+
+func cloneFilters(fs []datasource.Filter) []datasource.Filter {
+	c := slices.Clone(fs)
+	for i := range c {
+		c[i].Values = slices.Clone(c[i].Values)
 	}
 	return c
 }

@@ -1,6 +1,7 @@
 package shared
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +56,21 @@ func (k *keyBuilder) query(q datasource.Query) *keyBuilder {
 	return k
 }
 
-func snapshotKey(q datasource.Query) string { return newKey("snapshot").query(q).String() }
+// snapshotKey adds the panes asked for: sessions on different dashboards
+// ask different questions. The specs are compared whole (as JSON), with
+// their resolved ranges.
+func snapshotKey(q datasource.Query) string {
+	k := newKey("snapshot").query(q)
+	if q.PanesOnly {
+		k.str("panes-only")
+	}
+	k.int(int64(len(q.Panes)))
+	for _, p := range q.Panes {
+		spec, _ := json.Marshal(p.Spec)
+		k.str(string(spec)).int(p.Range.From.UnixNano()).int(p.Range.To.UnixNano()).int(int64(p.Range.Step)).str(p.Range.Name)
+	}
+	return k.String()
+}
 
 func valuesKey(q datasource.ValuesQuery) string {
 	return newKey("values").query(q.Query).int(int64(q.Scope)).str(q.Key).int(int64(q.Limit)).String()
