@@ -38,6 +38,13 @@ type Config struct {
 	// Log is a file for logs; "" means no logs (nothing is ever written to
 	// the terminal while the UI runs).
 	Log string `yaml:"log,omitempty"`
+	// Dashboards are the user's dashboards, in the form of the built-in
+	// ones (dashboards.yaml); AllDashboards merges them.
+	Dashboards []datasource.Dashboard `yaml:"dashboards,omitempty"`
+
+	// dashboardsChecked is set when Decode checked Dashboards with their
+	// lines; Validate then does not report them again without.
+	dashboardsChecked bool
 }
 
 // Embedded configures the local store.
@@ -224,6 +231,10 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateEvents()...)
 	errs = append(errs, c.UI.validate()...)
 	errs = append(errs, c.validateCohorts()...)
+	if !c.dashboardsChecked {
+		errs = append(errs, validateDashboards(c.Dashboards)...)
+	}
+	errs = append(errs, dashboardKeys(c.AllDashboards())...)
 	if _, err := alert.Compile(c.Alerts); err != nil {
 		errs = append(errs, err)
 	}

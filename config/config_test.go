@@ -198,6 +198,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("version: 1\ncohorts:\n  - name: a\n    filters: [x=1]\n"))
 	f.Add([]byte("version: 1\nevents: {heartbeat: [a], errors: [], timers: [b]}\n"))
 	f.Add([]byte("&a [*a, *a]"))
+	f.Add([]byte("version: 1\ndashboards:\n  - name: m\n    panes:\n      - {id: a, events: [x], breakdown: [k], where: [\"k=1\"]}\n      - &p {id: a, figure: installs}\n      - *p\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := Default()
 		if err := Decode(data, &c); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,24 +76,62 @@ func Decode(data []byte, c *Config) error {
 	if *probe.Version != CurrentVersion {
 		return fmt.Errorf("version: %d is not supported; this ttmon reads version: %d", *probe.Version, CurrentVersion)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return friendlyYAML(err)
+	var probs problems
+	if err := decodeStrict(data, c); err != nil {
+		if !errors.As(err, &probs) {
+			return err
+		}
+	}
+	// Dashboards are checked here, where the lines are known, rather than
+	// in Validate: a pane's mistakes are found by line in a long file.
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil {
+		if dn := dashboardsNode(&root); dn != nil {
+			c.dashboardsChecked = true
+			probs = append(probs, checkDashboardNodes(dn)...)
+		}
+	}
+	if len(probs) > 0 {
+		return byLine(probs)
 	}
 	return nil
 }
 
+var lineRE = regexp.MustCompile(`^line (\d+):`)
+
+// byLine orders problems by the line they name, so the decoder's and the
+// dashboard checks' read top to bottom; problems without a line go first.
+func byLine(p problems) problems {
+	line := func(s string) int {
+		m := lineRE.FindStringSubmatch(s)
+		if m == nil {
+			return 0
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	slices.SortStableFunc(p, func(a, b string) int { return line(a) - line(b) })
+	return p
+}
+
 var (
-	yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
 	yamlTypeRE  = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)` into (\\S+)")
-	typeWords   = map[string]string{"bool": "true or false", "int": "a whole number", "float64": "a number", "[]string": "a list", "string": "text"}
+	typeWords   = map[string]string{"bool": "true or false", "int": "a whole number", "float64": "a number", "[]string": "a list", "string": "text",
+		"[]datasource.Dashboard": "a list of dashboards (- name: ...)", "datasource.Dashboard": "a dashboard (name:, title:, panes:)",
+		"[]datasource.PaneSpec": "a list of panes (- id: ...)", "datasource.PaneSpec": "a pane (id:, events:, measure:, ...)"}
 )
 
 // friendlyYAML rewrites yaml.v3's Go-type talk into words about the file.
 func friendlyYAML(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = yamlFieldRE.ReplaceAllString(msg, "unknown setting $1 (check the spelling; README.md lists every setting)")
+	msg = yamlFieldRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := yamlFieldRE.FindStringSubmatch(m)
+		if what, keys := knownKeys(sub[2]); keys != "" {
+			return fmt.Sprintf("unknown %s key %s; use one of %s", what, sub[1], keys)
+		}
+		return "unknown setting " + sub[1] + " (check the spelling; README.md lists every setting)"
+	})
 	msg = yamlTypeRE.ReplaceAllStringFunc(msg, func(m string) string {
 		sub := yamlTypeRE.FindStringSubmatch(m)
 		want, ok := typeWords[sub[2]]
