@@ -1,6 +1,7 @@
 // Package alert evaluates threshold rules on a Snapshot's headline figures:
 // `errors.per_install > 0.05`, `installs.active < 100`,
-// `versions.latest_share < 0.5`. The monitor colours the breaching pane and
+// `versions.latest_share < 0.5`, or on any dashboard pane's figures (pane:
+// error_rate, group: "4.9.1", when: "> 0.1"). The monitor colours the breaching pane and
 // names the alert; `ttmon snapshot --check` prints Nagios-style lines and
 // exits 0, 1 or 2.
 package alert
@@ -64,11 +65,21 @@ func (l *Level) UnmarshalText(b []byte) error {
 }
 
 // Rule is one configured threshold, e.g. {Name: "error rate", When:
-// "errors.per_install > 0.05", Level: Warn}.
+// "errors.per_install > 0.05", Level: Warn}, or on a dashboard pane's
+// figures: {Pane: "error_rate", Group: "4.9.1", When: "> 0.1"}.
 type Rule struct {
 	Name  string `yaml:"name" json:"name"`
 	When  string `yaml:"when" json:"when"`
 	Level Level  `yaml:"level" json:"level"`
+	// Pane is a dashboard pane's id; When is then "OP NUMBER" on one of
+	// the pane's figures (pane.go). Empty: When names a headline metric.
+	Pane string `yaml:"pane,omitempty" json:"pane,omitempty"`
+	// Figure is the pane figure compared: total (default), num, den or
+	// other; with Group: value (default), num, den, installations, users.
+	Figure string `yaml:"figure,omitempty" json:"figure,omitempty"`
+	// Group is a breakdown value of the pane ("4.9.1"); with two
+	// breakdowns, both values separated by " · " or ", ".
+	Group string `yaml:"group,omitempty" json:"group,omitempty"`
 
 	cond condition
 }
@@ -146,6 +157,9 @@ func Compile(rules []Rule) ([]Rule, error) {
 			errs = append(errs, fmt.Sprintf("alerts[%d] %q: set level: warn or level: alert", i, r.Name))
 		}
 		c, err := parseCondition(r.When)
+		if r.Pane != "" {
+			c, err = paneCondition(r)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("alerts[%d] %q: %v", i, r.Name, err))
 		}
@@ -205,8 +219,13 @@ type Firing struct {
 func (f Firing) Metric() string { return f.Rule.cond.metric }
 
 // Pane names the pane the metric belongs to ("installs", "versions",
-// "errors", "timers"; "" for fleet-wide totals).
-func (f Firing) Pane() string { return metrics[f.Rule.cond.metric].pane }
+// "errors", "timers"; "" for fleet-wide totals), or the rule's own pane id.
+func (f Firing) Pane() string {
+	if f.Rule.Pane != "" {
+		return f.Rule.Pane
+	}
+	return metrics[f.Rule.cond.metric].pane
+}
 
 // Line renders the Nagios plugin line for one firing rule:
 // "TTMON CRITICAL - errors.per_install=0.08 > 0.05 (error rate)".
@@ -224,11 +243,8 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 func Evaluate(rules []Rule, s *datasource.Snapshot) []Firing {
 	var out []Firing
 	for _, r := range rules {
-		m, ok := metrics[r.cond.metric]
-		if !ok || len(notNarrowed(r.cond.metric, s)) > 0 {
-			continue // not compiled, or not about the cohort asked for
-		}
-		if v := m.read(s); r.cond.holds(v) {
+		v, ok := r.Value(s)
+		if ok && r.cond.holds(v) {
 			out = append(out, Firing{Rule: r, Value: v})
 		}
 	}
@@ -251,12 +267,18 @@ type Unchecked struct {
 	Rule Rule
 	// Filters are the filters the figure was not narrowed by.
 	Filters []string
+	// Reason says why otherwise: a pane rule whose pane or group the
+	// snapshot does not hold.
+	Reason string
 }
 
 // Line renders the Nagios plugin line for a rule that could not be checked:
 // "TTMON UNKNOWN - errors.per_install not checked: not narrowed by
 // is_admin=true (error rate)".
 func (u Unchecked) Line() string {
+	if len(u.Filters) == 0 {
+		return fmt.Sprintf("TTMON UNKNOWN - %s not checked: %s (%s)", u.Rule.cond.metric, u.Reason, u.Rule.Name)
+	}
 	return fmt.Sprintf("TTMON UNKNOWN - %s not checked: not narrowed by %s (%s)",
 		u.Rule.cond.metric, strings.Join(u.Filters, ", "), u.Rule.Name)
 }
@@ -266,6 +288,12 @@ func (u Unchecked) Line() string {
 func Unevaluated(rules []Rule, s *datasource.Snapshot) []Unchecked {
 	var out []Unchecked
 	for _, r := range rules {
+		if r.Pane != "" {
+			if _, reason, fs := r.paneValue(s); reason != "" || len(fs) > 0 {
+				out = append(out, Unchecked{Rule: r, Filters: fs, Reason: reason})
+			}
+			continue
+		}
 		if fs := notNarrowed(r.cond.metric, s); len(fs) > 0 {
 			out = append(out, Unchecked{Rule: r, Filters: fs})
 		}

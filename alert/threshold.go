@@ -26,6 +26,17 @@ func Value(metric string, s *datasource.Snapshot) (v float64, ok bool) {
 	return m.read(s), true
 }
 
+// Value reads the rule's figure from s (a headline metric, or its pane's
+// figure); ok is false when the snapshot cannot answer it for the filters
+// asked (Unevaluated says why).
+func (r Rule) Value(s *datasource.Snapshot) (v float64, ok bool) {
+	if r.Pane != "" {
+		v, reason, fs := r.paneValue(s)
+		return v, reason == "" && len(fs) == 0
+	}
+	return Value(r.cond.metric, s)
+}
+
 // UnmarshalYAML reads a level; a wrong one is reported as a type error so
 // the config loader lists it with the file's other problems instead of
 // stopping at it.

@@ -235,6 +235,7 @@ func (c Config) Validate() error {
 		errs = append(errs, validateDashboards(c.Dashboards)...)
 	}
 	errs = append(errs, dashboardKeys(c.AllDashboards())...)
+	errs = append(errs, alertPanes(c.Alerts, c.AllDashboards())...)
 	if _, err := alert.Compile(c.Alerts); err != nil {
 		errs = append(errs, err)
 	}

@@ -179,3 +179,36 @@ func knownKeys(goType string) (what, keys string) {
 	}
 	return what, strings.Join(names, ", ")
 }
+
+// alertPanes checks that every alert with pane: names a configured pane of
+// some dashboard (a built-in figure pane has its own metrics).
+func alertPanes(rules []alert.Rule, ds []datasource.Dashboard) []error {
+	var errs []error
+	for i, r := range rules {
+		if r.Pane == "" {
+			continue
+		}
+		var ids []string
+		found, builtin := false, ""
+		for _, d := range ds {
+			for _, p := range d.Panes {
+				switch {
+				case p.ID == r.Pane && p.Builtin():
+					builtin = p.Figure
+				case p.ID == r.Pane:
+					found = true
+				case !p.Builtin() && !slices.Contains(ids, p.ID):
+					ids = append(ids, p.ID)
+				}
+			}
+		}
+		switch {
+		case found:
+		case builtin != "":
+			errs = append(errs, fmt.Errorf("alerts[%d] %q: pane %s shows the built-in %s figures: write when: with a metric such as %s.total instead (see ttmon snapshot --help)", i, r.Name, r.Pane, builtin, builtin))
+		default:
+			errs = append(errs, fmt.Errorf("alerts[%d] %q: no dashboard has a pane %q; the panes are %s", i, r.Name, r.Pane, strings.Join(ids, ", ")))
+		}
+	}
+	return errs
+}

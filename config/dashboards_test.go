@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ttmon/ttmon/alert"
 	"github.com/ttmon/ttmon/datasource"
 )
 
@@ -221,5 +222,24 @@ func TestValidateDashboardsWithoutFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate error lacks %q: %v", w, err)
 		}
+	}
+}
+
+func TestAlertPanes(t *testing.T) {
+	c := Default()
+	c.Alerts = []alert.Rule{
+		{Name: "rate", Pane: "error_rate", Group: "4.9.1", When: "> 0.1", Level: alert.Warn},
+		{Name: "typo", Pane: "eror_rate", When: "> 0.1", Level: alert.Warn},
+		{Name: "figure", Pane: "installs", When: "> 0.1", Level: alert.Warn},
+	}
+	err := c.Validate()
+	for _, w := range []string{`alerts[1] "typo": no dashboard has a pane "eror_rate"; the panes are platforms, deployments,`,
+		`alerts[2] "figure": pane installs shows the built-in installs figures`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate error lacks %q: %v", w, err)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "alerts[0]") {
+		t.Errorf("a pane alert on a built-in dashboard's pane is refused: %v", err)
 	}
 }
