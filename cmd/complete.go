@@ -22,15 +22,15 @@ type completionFunc = func(cmd *cobra.Command, args []string, toComplete string)
 // registerCompletions gives the flags whose values can be listed a
 // completion function, on every command that has them: `ttmon completion
 // bash|zsh|fish|powershell` then offers ranges, cohort names, property
-// names and formats, not only flag names. (Dashboards will join when
-// ttmon has them.)
+// names, dashboards and formats, not only flag names.
 func (a *app) registerCompletions(root *cobra.Command) {
 	funcs := map[string]completionFunc{
-		"range":  completeRange,
-		"cohort": a.completeCohort,
-		"filter": a.completeFilter,
-		"source": fixedCompletion("embedded\tthe local store (ttmon collect)", "posthog\ta PostHog project's query API"),
-		"format": fixedCompletion(snapshotFormats...),
+		"range":     completeRange,
+		"cohort":    a.completeCohort,
+		"dashboard": a.completeDashboard,
+		"filter":    a.completeFilter,
+		"source":    fixedCompletion("embedded\tthe local store (ttmon collect)", "posthog\ta PostHog project's query API"),
+		"format":    fixedCompletion(snapshotFormats...),
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

@@ -44,14 +44,17 @@ func writeCheck(w io.Writer, rules []alert.Rule, firing []alert.Firing, s *datas
 // "-0.2:" for "< -0.2", "@5:5" for "== 5". A metric with two warn (or two
 // crit) rules keeps the first.
 func perfdata(rules []alert.Rule, s *datasource.Snapshot) string {
-	type limits struct{ warn, crit string }
+	type limits struct {
+		warn, crit string
+		rule       alert.Rule // the first naming the metric: it reads the value
+	}
 	var order []string
 	seen := map[string]*limits{}
 	for _, r := range rules {
 		m := r.Metric()
 		l, ok := seen[m]
 		if !ok {
-			l = &limits{}
+			l = &limits{rule: r}
 			seen[m] = l
 			order = append(order, m)
 		}
@@ -65,7 +68,7 @@ func perfdata(rules []alert.Rule, s *datasource.Snapshot) string {
 	}
 	parts := make([]string, 0, len(order))
 	for _, m := range order {
-		v, ok := alert.Value(m, s)
+		v, ok := seen[m].rule.Value(s)
 		if !ok {
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ttmon/ttmon/config"
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // Execute runs ttmon with the process's arguments and streams and returns
@@ -98,6 +99,9 @@ type app struct {
 
 	at          time.Time         // --at; zero = now
 	cohortNames map[string]string // PostHog cohorts --cohort named, by id
+
+	dashboards []datasource.Dashboard // built-ins with the config's (readDashboard)
+	dashboard  string                 // --dashboard; "" when not given
 }
 
 func (a *app) rootCmd() *cobra.Command {

@@ -18,9 +18,11 @@ import (
 func (a *app) snapshotCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "snapshot",
-		Short: "Print the four panes once, as text or JSON",
+		Short: "Print the panes once, as text or JSON",
 		Long: `snapshot queries the source once and prints what the monitor would show:
-active installations, versions, error rate and timer usage.
+active installations, versions, error rate and timer usage, or with
+--dashboard NAME every pane of that dashboard (health, engagement, or one of
+the config's dashboards:), in one query.
 
 --json prints a stable document for scripts (fields are added, never renamed;
 "schema" says which version of the document it is, see README).
@@ -31,7 +33,8 @@ node_exporter's textfile collector: ttmon snapshot --format prometheus >
 TimeTracker fleet (500 installations, 7 days) and prints their snapshot.
 
 --check evaluates the alerts: section of the config (e.g. when:
-errors.per_install > 0.05) and prints one line per firing alert, Nagios
+errors.per_install > 0.05, or on a dashboard pane: pane: error_rate,
+group: "4.9.1", when: "> 0.1") and prints one line per firing alert, Nagios
 style, exiting 0 when none fires, 1 for a warning, 2 for an alert, and 3 (UNKNOWN)
 when the check cannot run. The
 metrics are: ` + strings.Join(alert.Metrics(), ", ") + `.
@@ -43,6 +46,7 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
   ttmon snapshot --range 7d --filter deployment_method=docker
   ttmon snapshot --cohort "Docker users on latest"
   ttmon snapshot --json --filter 'auth_method in (oidc, both)' | jq .installs
+  ttmon snapshot --dashboard engagement --json | jq '.panes[] | {id, total: .figures.total}'
   ttmon snapshot --check || notify-ops`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,6 +69,7 @@ cron job neither fails on a short throttle nor hangs on a long one.`,
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
 	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
+	f.String("dashboard", "", dashboardFlagHelp+"; prints each of its panes")
 	f.String("cohort", "", `only a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("json", false, "print JSON instead of text (the same as --format json)")
 	f.String("format", "", "text (default), json, prometheus (node_exporter's textfile collector) or openmetrics")
@@ -82,6 +87,13 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.readDashboard(cmd); err != nil {
+		return err
+	}
+	rules, err := alert.Compile(a.cfg.Alerts)
+	if err != nil {
+		return err
+	}
 	var fleet *demoOptions
 	if demo {
 		o := demoSnapshotOptions()
@@ -92,30 +104,42 @@ func (a *app) runSnapshot(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer closeSrc()
-	ctx := cmd.Context()
+	check, _ := cmd.Flags().GetBool("check")
+	return a.printSnapshot(cmd.Context(), src, filters, rules, format, check)
+}
+
+// printSnapshot asks src once (the built-in figures and the panes of
+// --dashboard and of the alerts) and prints the answer in format, or the
+// --check lines and exit code.
+func (a *app) printSnapshot(ctx context.Context, src datasource.Source, filters []datasource.Filter, rules []alert.Rule, format string, check bool) error {
 	q, err := a.query(filters)
 	if err != nil {
 		return err
+	}
+	if q, err = a.withPanes(q, rules, a.rangeNow()); err != nil {
+		return err
+	}
+	if format == "prometheus" || format == "openmetrics" {
+		q.PanesOnly = false // the gauges are the built-in figures
+	}
+	view := snapshotView{panes: q.Panes}
+	if d, ok := a.selected(); ok {
+		view.dashboard = &d
 	}
 	snap, err := a.snapshotPatiently(ctx, src, q)
 	if err != nil {
 		return err
 	}
-	rules, err := alert.Compile(a.cfg.Alerts)
-	if err != nil {
-		return err
-	}
 	firing := alert.Evaluate(rules, snap)
-	check, _ := cmd.Flags().GetBool("check")
 	switch {
 	case format == "json":
-		err = writeSnapshotJSON(a.stdout, snap, firing)
+		err = writeSnapshotJSON(a.stdout, snap, firing, view)
 	case check:
 		writeCheck(a.stdout, rules, firing, snap)
 	case format == "prometheus" || format == "openmetrics":
 		err = writeSnapshotMetrics(a.stdout, snap, firing, format == "openmetrics")
 	default:
-		err = writeSnapshotText(a.stdout, snap, firing)
+		err = writeSnapshotText(a.stdout, snap, firing, view)
 	}
 	if err == nil && check {
 		code := int(alert.Worst(firing))
@@ -163,6 +187,12 @@ type snapshotDoc struct {
 	Errors      datasource.Errors         `json:"errors"`
 	Timers      timersDoc                 `json:"timers"`
 	Alerts      []alertDoc                `json:"alerts"`
+	// Dashboard is --dashboard's name; Panes its panes in order (and any
+	// pane an alert reads), each with its figures. PanesOnly says the
+	// built-in figures above were not asked for (they are zero).
+	Dashboard string    `json:"dashboard,omitempty"`
+	PanesOnly bool      `json:"panes_only,omitempty"`
+	Panes     []paneDoc `json:"panes,omitempty"`
 }
 
 // timersDoc is the timers pane with the hour of day still filling up
@@ -181,7 +211,7 @@ type alertDoc struct {
 	When   string  `json:"when"`
 }
 
-func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
+func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing, v snapshotView) snapshotDoc {
 	d := snapshotDoc{
 		Schema:      snapshotSchema,
 		Source:      s.Source.String(),
@@ -201,6 +231,11 @@ func newSnapshotDoc(s *datasource.Snapshot, firing []alert.Firing) snapshotDoc {
 		Errors:      s.Errors,
 		Timers:      timersDoc{Timers: s.Timers},
 		Alerts:      []alertDoc{},
+		PanesOnly:   s.Query.PanesOnly,
+		Panes:       paneDocs(s, v),
+	}
+	if v.dashboard != nil {
+		d.Dashboard = v.dashboard.Name
 	}
 	for _, f := range firing {
 		d.Alerts = append(d.Alerts, alertDoc{Name: f.Rule.Name, Level: f.Rule.Level.String(), Metric: f.Metric(), Value: f.Value, When: f.Rule.When})
@@ -224,10 +259,10 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func writeSnapshotJSON(w io.Writer, s *datasource.Snapshot, firing []alert.Firing) error {
+func writeSnapshotJSON(w io.Writer, s *datasource.Snapshot, firing []alert.Firing, v snapshotView) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(newSnapshotDoc(s, firing))
+	return enc.Encode(newSnapshotDoc(s, firing, v))
 }
 
 // openSource opens the configured source for reading. The returned func

@@ -99,6 +99,11 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 			return fmt.Errorf("invalid settings:\n%w", indent(err))
 		}
 	}
+	// Every session starts on --dashboard (checked before any key or
+	// source is touched).
+	if err := a.readDashboard(cmd); err != nil {
+		return err
+	}
 	sc := a.cfg.SSH
 	settings := sshSettings{listen: sc.Listen, opts: sshserve.Options{
 		HostKeyPath:        expandHome(sc.HostKey),

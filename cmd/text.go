@@ -14,33 +14,75 @@ import (
 	"github.com/ttmon/ttmon/tui/common"
 )
 
-// writeSnapshotText prints the four panes as plain text for people and for
-// logs: same titles as the monitor, no colour, no cursor movement.
-func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Firing) error {
+// writeSnapshotText prints the panes as plain text for people and for
+// logs: same titles as the monitor, no colour, no cursor movement. Without
+// --dashboard the four built-in panes, else the dashboard's panes in order;
+// then any pane an alert reads that the dashboard does not show.
+func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Firing, v snapshotView) error {
 	w := bufio.NewWriter(out)
+	writeTextHeader(w, s, v)
+	for _, it := range v.layout() {
+		if it.figure != "" {
+			builtinText[it.figure](w, s)
+		} else {
+			writePaneText(w, s, it.pane)
+		}
+	}
+	if len(firing) > 0 {
+		fmt.Fprintf(w, "\nAlerts\n")
+		for _, f := range firing {
+			fmt.Fprintf(w, "  %s\n", f.Line())
+		}
+	}
+	return w.Flush()
+}
+
+func writeTextHeader(w io.Writer, s *datasource.Snapshot, v snapshotView) {
 	r := s.Query.Range
 	filters := "none"
 	if len(s.Query.Filters) > 0 {
 		filters = strings.Join(datasource.FilterStrings(s.Query.Filters), " AND ")
 	}
 	fmt.Fprintf(w, "Source   %s\n", s.Source)
+	if v.dashboard != nil {
+		fmt.Fprintf(w, "Dashboard %s (%s)\n", common.Printable(v.dashboard.DisplayTitle()), common.Printable(v.dashboard.Name))
+	}
 	fmt.Fprintf(w, "Range    %s  %s .. %s UTC  (%d x %s)\n", r.Label(), r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), r.Buckets(), shortDur(r.Step))
 	fmt.Fprintf(w, "Filters  %s\n", filters)
 	writeNotNarrowed(w, s.NotNarrowed)
-	fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
+	if !s.Query.PanesOnly {
+		fmt.Fprintf(w, "Events   %s  (queried %s in %s)\n", common.Thousands(s.Totals.Events), s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
+	} else {
+		fmt.Fprintf(w, "Queried  %s in %s\n", s.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), s.Took.Round(100*time.Microsecond))
+	}
+}
 
+// builtinText prints each built-in figure pane, by PaneSpec.Figure.
+var builtinText = map[string]func(io.Writer, *datasource.Snapshot){
+	"installs": writeInstallsText,
+	"versions": writeVersionsText,
+	"errors":   writeErrorsText,
+	"timers":   writeTimersText,
+}
+
+func writeInstallsText(w io.Writer, s *datasource.Snapshot) {
+	r := s.Query.Range
 	fmt.Fprintf(w, "\nActive installations\n  %s  %s\n", common.Thousands(s.Installs.Active), change(s.Installs.Active, s.Installs.Previous, r.Label()))
 	fmt.Fprintf(w, "  %s  per %s%s\n", sparkline(s.Installs.Series), shortDur(r.Step), filling(s.Installs.Series))
+}
 
+func writeVersionsText(w io.Writer, s *datasource.Snapshot) {
 	fmt.Fprintf(w, "\nVersions\n")
 	if l := s.Latest; l.Version != "" {
 		fmt.Fprintf(w, "  latest %s: %s\n", common.Printable(l.Version), l.Reason)
 	}
 	writeVersions(w, s.Versions)
+}
 
+func writeErrorsText(w io.Writer, s *datasource.Snapshot) {
 	e := s.Errors
 	fmt.Fprintf(w, "\nError rate\n  %s errors  %.3f per installation\n", common.Thousands(e.Total), e.PerInstall)
-	fmt.Fprintf(w, "  %s  per %s%s\n", sparkline(e.Series), shortDur(r.Step), filling(e.Series))
+	fmt.Fprintf(w, "  %s  per %s%s\n", sparkline(e.Series), shortDur(s.Query.Range.Step), filling(e.Series))
 	if len(e.ByVersion) > 0 {
 		parts := make([]string, 0, len(e.ByVersion))
 		for _, v := range e.ByVersion {
@@ -48,7 +90,9 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 		}
 		fmt.Fprintf(w, "  by version: %s\n", strings.Join(parts, ", "))
 	}
+}
 
+func writeTimersText(w io.Writer, s *datasource.Snapshot) {
 	tz := s.Query.TZ
 	if tz == "" {
 		tz = "UTC"
@@ -62,13 +106,6 @@ func writeSnapshotText(out io.Writer, s *datasource.Snapshot, firing []alert.Fir
 		hours[h].Partial = true
 	}
 	fmt.Fprintf(w, "  00 %s 23%s\n", sparkline(hours), filling(hours))
-	if len(firing) > 0 {
-		fmt.Fprintf(w, "\nAlerts\n")
-		for _, f := range firing {
-			fmt.Fprintf(w, "  %s\n", f.Line())
-		}
-	}
-	return w.Flush()
 }
 
 func writeVersions(w io.Writer, vs []datasource.VersionShare) {

@@ -19,7 +19,7 @@ func TestSnapshotTextPrintable(t *testing.T) {
 		Errors:   datasource.Errors{Total: 1, ByVersion: []datasource.VersionCount{{Version: hostile, Errors: 1}}},
 	}
 	var out bytes.Buffer
-	if err := writeSnapshotText(&out, s, nil); err != nil {
+	if err := writeSnapshotText(&out, s, nil, snapshotView{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(out.String(), "\x1b\x07") {

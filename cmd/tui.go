@@ -22,6 +22,7 @@ func (a *app) addTUIFlags(f *pflag.FlagSet) {
 	f.String("tz", "", "time zone for timer usage by hour (IANA name, UTC or Local)")
 	f.String("at", "", atFlagHelp)
 	f.StringArray("filter", nil, "filter, repeatable (ANDed): "+datasource.FilterSyntax)
+	f.String("dashboard", "", dashboardFlagHelp)
 	f.String("cohort", "", `start filtered to a cohort: "Docker users on latest", "Admins using OIDC", one saved in the config, or a PostHog cohort's name`)
 	f.Bool("no-color", false, "monochrome (also NO_COLOR=1)")
 	f.Bool("basic", false, "no braille charts: plain bars and numbers, for slow links and fonts without braille")
@@ -74,6 +75,9 @@ func (a *app) checkMonitor(cmd *cobra.Command, demo bool) error {
 	if _, err := tui.NewKeyMap(a.cfg.UI.Keys); err != nil {
 		errs = append(errs, err)
 	}
+	if err := a.readDashboard(cmd); err != nil {
+		errs = append(errs, err)
+	}
 	exprs, _ := cmd.Flags().GetStringArray("filter")
 	if _, err := config.ParseFilters(exprs); err != nil {
 		errs = append(errs, err)
@@ -121,6 +125,7 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 		ConfigPath: a.cfgPath,
 		// PostHog cohorts from --cohort show by name in the chips.
 		CohortNames: a.cohortNames,
+		// TODO(#13 merge): pass a.dashboards and the start dashboard (a.dashboard, or config.DefaultDashboard) with tuidash's tui option (tui.WithDashboards or its Options field).
 	}
 }
 
