@@ -72,7 +72,7 @@ func writePaneText(w io.Writer, s *datasource.Snapshot, pq datasource.PaneQuery)
 	fmt.Fprintf(w, "\n%s\n  %s\n", common.Printable(spec.DisplayTitle()), common.Printable(paneDefinition(pq, s.Query.Range)))
 	f, ok := figuresOf(s, spec.ID)
 	if !ok {
-		fmt.Fprintf(w, "  (no figures: %s does not answer dashboard panes yet)\n", s.Source)
+		fmt.Fprintf(w, "  (no figures: the source did not answer this pane)\n")
 		return
 	}
 	if len(f.NotNarrowed) > 0 {
