@@ -243,3 +243,11 @@ func TestAlertPanes(t *testing.T) {
 		t.Errorf("a pane alert on a built-in dashboard's pane is refused: %v", err)
 	}
 }
+
+func TestAlertKeysListed(t *testing.T) {
+	c := Default()
+	err := Decode([]byte("version: 1\nalerts:\n  - name: a\n    pane: error_rate\n    grup: \"4.9.1\"\n    when: \"> 1\"\n    level: warn\n"), &c)
+	if err == nil || !strings.Contains(err.Error(), "line 5: unknown alert key grup; use one of name, when, level, pane, figure, group") {
+		t.Fatalf("Decode = %v", err)
+	}
+}
