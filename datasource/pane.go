@@ -263,6 +263,9 @@ func (p PaneSpec) Validate() error {
 			p.ID, EventsHeartbeat, EventsErrors, EventsTimers, AllEvents)
 	}
 	for _, e := range p.Events {
+		if strings.TrimSpace(e) == "" {
+			return fmt.Errorf("pane %s: events: an event name cannot be empty", p.ID)
+		}
 		if strings.HasPrefix(e, "@") && e != EventsHeartbeat && e != EventsErrors && e != EventsTimers {
 			return fmt.Errorf("pane %s: events: %q: families are %s, %s, %s", p.ID, e, EventsHeartbeat, EventsErrors, EventsTimers)
 		}
@@ -301,6 +304,9 @@ func (p PaneSpec) validateBreakdown() error {
 		if strings.TrimSpace(b) == "" {
 			return fmt.Errorf("pane %s: breakdown: empty property name", p.ID)
 		}
+		if k, ok := cutScope(b); ok && strings.TrimSpace(k) == "" {
+			return fmt.Errorf("pane %s: breakdown %q: name the property after the prefix, such as person.role", p.ID, b)
+		}
 		if strings.HasPrefix(b, "$") && b != BreakdownCategory && b != BreakdownHour && b != BreakdownEvent &&
 			!strings.HasPrefix(b, "$lib") && !strings.HasPrefix(b, "$os") && !strings.HasPrefix(b, "$browser") {
 			// PostHog's own $-properties ($os, $lib...) are properties; any
@@ -320,6 +326,14 @@ func (p PaneSpec) validateBreakdown() error {
 		}
 	}
 	return nil
+}
+
+// cutScope removes a person. or event. prefix.
+func cutScope(b string) (string, bool) {
+	if k, ok := strings.CutPrefix(b, "person."); ok {
+		return k, true
+	}
+	return strings.CutPrefix(b, "event.")
 }
 
 // BreakdownRef is one breakdown entry read: a special one, or a property
