@@ -75,10 +75,10 @@ func parseSize(s string) (int64, error) {
 
 // Meta describes a generated data set for run.sh.
 type Meta struct {
-	Events  int       `json:"events"`
-	End     time.Time `json:"end"`
-	Newest  string    `json:"newest"`
-	Persons int       `json:"persons"`
+	Events      int       `json:"events"`
+	End         time.Time `json:"end"`
+	Newest      string    `json:"newest"`
+	DistinctIDs int       `json:"distinct_ids"`
 }
 
 // gen writes dir/events.db (a ttmon store, filled with Ingest in batches
@@ -123,7 +123,7 @@ func gen(dir string, target int64) error {
 		return err
 	}
 	rs := fleetgen.Model().Releases()
-	meta := Meta{Events: n, End: fleetgen.End, Newest: rs[len(rs)-1].Version, Persons: len(ps.parent)}
+	meta := Meta{Events: n, End: fleetgen.End, Newest: rs[len(rs)-1].Version, DistinctIDs: len(ps.parent)}
 	b, _ := json.MarshalIndent(meta, "", "  ")
 	fmt.Fprintf(os.Stderr, "%d events into %s in %v\n", n, dir, time.Since(start).Round(time.Second))
 	return os.WriteFile(filepath.Join(dir, "meta.json"), b, 0o644)
