@@ -75,6 +75,11 @@ func (a *app) runCheck(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
+// checkNames is how many event names the text report lists: a TimeTracker
+// fleet sends about 35 (telemetry, timers, exports, projects, tasks, ...),
+// and the rare ones (telemetry.install) are what a new user looks for.
+const checkNames = 50
+
 // writeCheckReport prints one line per step, then the event names seen.
 func writeCheckReport(w io.Writer, r *datasource.CheckReport) {
 	fmt.Fprintf(w, "ttmon check: %s\n", r.Source)
@@ -99,8 +104,8 @@ func writeCheckReport(w io.Writer, r *datasource.CheckReport) {
 			nw = max(nw, len(strconv.FormatInt(v.Count, 10)))
 		}
 		for i, v := range r.Seen {
-			if i == 20 {
-				fmt.Fprintf(w, "  ... and %d more (--json lists all)\n", len(r.Seen)-20)
+			if i == checkNames {
+				fmt.Fprintf(w, "  ... and %d more (--json lists all)\n", len(r.Seen)-checkNames)
 				break
 			}
 			fmt.Fprintf(w, "  %*d  %s\n", nw, v.Count, v.Value)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 func TestCheckEmbedded(t *testing.T) {
@@ -120,5 +123,28 @@ func TestCheckSaysBudget(t *testing.T) {
 	code, out, errs = run(t, env, append(args, "--query-budget", "2400/h")...)
 	if code != 0 || !strings.Contains(out, "2400/h, as configured") {
 		t.Errorf("--query-budget 2400/h: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestCheckListsAFleetsEvents: the text report names every event of a
+// TimeTracker fleet (about 35 names), rare ones included, and says how
+// many it leaves out beyond checkNames.
+func TestCheckListsAFleetsEvents(t *testing.T) {
+	rep := &datasource.CheckReport{}
+	for i := range 36 {
+		rep.Seen = append(rep.Seen, datasource.ValueCount{Value: fmt.Sprintf("event.%02d", i), Count: int64(1000 - i)})
+	}
+	var b strings.Builder
+	writeCheckReport(&b, rep)
+	if !strings.Contains(b.String(), "event.35") || strings.Contains(b.String(), "more (--json") {
+		t.Errorf("36 names: want all listed:\n%s", b.String())
+	}
+	for i := 36; i < checkNames+3; i++ {
+		rep.Seen = append(rep.Seen, datasource.ValueCount{Value: fmt.Sprintf("event.%02d", i), Count: 1})
+	}
+	b.Reset()
+	writeCheckReport(&b, rep)
+	if !strings.Contains(b.String(), "... and 3 more (--json lists all)") {
+		t.Errorf("%d names: want the last 3 left out:\n%s", len(rep.Seen), b.String())
 	}
 }

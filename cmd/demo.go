@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -136,10 +135,10 @@ type demo struct {
 	dir    string
 	cancel context.CancelFunc
 	done   chan error
+	// progress follows a live demo's backfill (demoSource shows it).
+	progress simulate.Progress
 }
 
-// startDemo starts the collector, sends the backfill (progress on w) and,
-// with o.live, keeps live traffic flowing until Close.
 // liveDemoOptions is the demo the monitor and `ttmon ssh --demo` watch:
 // the snapshot's backfill, then live traffic.
 func liveDemoOptions() *demoOptions {
@@ -164,7 +163,7 @@ func (a *app) watched(cmd *cobra.Command, fleet *demoOptions) (src datasource.So
 	} else {
 		var d *demo
 		if d, err = a.startDemo(cmd.Context(), *fleet, a.stderr); err == nil {
-			src, closeSrc = d.store, func() { d.Close() }
+			src, closeSrc = d.source(fleet.live), func() { d.Close() }
 		}
 	}
 	if err != nil {
@@ -178,6 +177,9 @@ func (a *app) watched(cmd *cobra.Command, fleet *demoOptions) (src datasource.So
 	return src, filters, closeSrc, nil
 }
 
+// startDemo starts the collector and the simulated fleet. Without o.live
+// it returns once the backfill is in (progress on w); with o.live at once,
+// while the backfill and then live traffic flow until Close (see source).
 func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo, error) {
 	dir, err := os.MkdirTemp("", "ttmon-demo-")
 	if err != nil {
@@ -209,48 +211,21 @@ func (a *app) startDemo(ctx context.Context, o demoOptions, w io.Writer) (*demo,
 		}
 		return d, nil
 	}
-	// Live: one fleet sends its backfill first, so the monitor opens on a
-	// full week, then keeps sending live traffic in the background until
-	// Close. Progress goes to w only until the backfill is in.
+	// Live: the monitor opens at once on the store while one fleet sends
+	// its backfill, then live traffic, in the background until Close. The
+	// backfill's progress goes to the monitor's header (demoSource), never
+	// to the terminal the monitor has taken over.
 	lctx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
-	backfilled := make(chan struct{})
-	pw := &switchWriter{w: w}
-	sc.BackfillDone = func() { pw.off(); close(backfilled) }
-	go func() { d.done <- simulate.Run(lctx, sc, pw) }()
-	select {
-	case <-backfilled:
-		return d, nil
-	case err := <-d.done:
-		d.done <- err
-		d.Close()
-		if err == nil {
-			err = ctx.Err()
+	sc.Progress = &d.progress
+	go func() {
+		err := simulate.Run(lctx, sc, io.Discard)
+		if err != nil {
+			a.log.Error("demo traffic stopped", "err", err)
 		}
-		return nil, fmt.Errorf("demo traffic: %w", err)
-	}
-}
-
-// switchWriter forwards to w until off, then discards: the simulator's
-// progress must stop before the monitor takes over the terminal.
-type switchWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *switchWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.w == nil {
-		return len(p), nil
-	}
-	return s.w.Write(p)
-}
-
-func (s *switchWriter) off() {
-	s.mu.Lock()
-	s.w = nil
-	s.mu.Unlock()
+		d.done <- err
+	}()
+	return d, nil
 }
 
 // Close stops traffic and the collector and deletes the throwaway store.

@@ -57,7 +57,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 }
 
 // checkMonitor finds every mistake in the monitor's settings before any
-// work starts: before a demo spends seconds on its backfill, or a PostHog
+// work starts: before a demo starts its fleet, or a PostHog
 // source is asked anything. setup validated the settings unless demo; a
 // demo replaces the source, so only the source's connection settings are
 // left out, not its name.

@@ -21,8 +21,9 @@ import (
 // TestDemoCleansUp: `ttmon --demo` deletes its throwaway store however it
 // ends: the terminal closing (SIGHUP, also as the kernel sends it when the
 // terminal's master side goes away), SIGTERM, SIGINT, `q`, or an error,
-// during the backfill or while the monitor runs. Each run gets its own
-// TMPDIR, which must be empty afterwards.
+// during the backfill (the monitor is open from the start; its header
+// says "demo backfill N%") or while the monitor runs. Each run gets its
+// own TMPDIR, which must be empty afterwards.
 func TestDemoCleansUp(t *testing.T) {
 	type ending struct {
 		name    string
@@ -40,8 +41,8 @@ func TestDemoCleansUp(t *testing.T) {
 		{"SIGINT in the backfill", false, signal(syscall.SIGINT)},
 		{"terminal closed in the backfill", false, func(d *demoProc) { d.tty.Close() }},
 	}
-	// Each ending in the monitor waits for a whole backfill (seconds on two
-	// cores); the default run has the two that used to leave the store.
+	// The default run has the two endings in the monitor that used to
+	// leave the store.
 	if long() {
 		endings = append(endings,
 			ending{"q in the monitor", true, func(d *demoProc) { d.tty.Write([]byte("q")) }},
@@ -82,7 +83,7 @@ type demoProc struct {
 	exited chan struct{}
 }
 
-func startDemo(t *testing.T, args ...string) *demoProc {
+func startDemo(t testing.TB, args ...string) *demoProc {
 	t.Helper()
 	d := &demoProc{tmp: t.TempDir(), seen: make(chan struct{}, 1), exited: make(chan struct{})}
 	d.cmd = exec.Command(bin, append([]string{"--demo"}, args...)...)
@@ -126,7 +127,7 @@ func (d *demoProc) output() string {
 
 // waitFor waits until marker has been written to the terminal; the limit
 // only guards a hang (a loaded machine makes the backfill slow).
-func (d *demoProc) waitFor(t *testing.T, marker string) {
+func (d *demoProc) waitFor(t testing.TB, marker string) {
 	t.Helper()
 	limit := time.After(3 * time.Minute)
 	for !strings.Contains(d.output(), marker) {

@@ -23,15 +23,25 @@ func (j job) requests() int {
 	return max(n, 1)
 }
 
-// pace sets the interval polls keep: the requested one, or the source's
-// budget's when that is longer (datasource.Pacer: PostHog's query
-// limits), with the reason for the header (also given when a 429 lowered
+// fillInterval is how often a source whose history is still arriving
+// (datasource.Filler) is polled, so its panes fill visibly.
+const fillInterval = time.Second
+
+// pace sets the interval polls keep: the requested one (at most
+// fillInterval while the source's history is still arriving:
+// datasource.Filler, whose word on it the header shows), or the source's budget's when that is longer
+// (datasource.Pacer: PostHog's query limits), with the reason for the header (also given when a 429 lowered
 // the budget but the interval still fits). A drill view's poll that makes
 // two requests is paced as two polls, so it spends what a dashboard poll
 // does. Asked before every poll, so a budget learned from a 429, or
 // lookups spending the reserve, move the interval at once.
 func (p *poller) pace() {
 	p.interval, p.why = p.requested, ""
+	if f, ok := datasource.As[datasource.Filler](p.src); ok {
+		if why := f.Filling(); why != "" && p.interval > fillInterval {
+			p.interval, p.why = fillInterval, why
+		}
+	}
 	pc, ok := datasource.As[datasource.Pacer](p.src)
 	if !ok {
 		return

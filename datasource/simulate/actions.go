@@ -21,7 +21,7 @@ func (s *Stream) identifyUser(j int, t int64, yield func(Event) bool) bool {
 	m, u := s.m, &s.m.users[j]
 	s.usr[j].identified = true
 	set, once := s.userSet, s.userOnce
-	set["role"] = m.box.roles[u.role]
+	set["role"] = m.box.roles[roleIndex(u)]
 	set["is_admin"] = u.admin
 	set["auth_method"] = m.box.auth[u.auth]
 	set["engagement_level"] = m.box.engagement[u.engagement]

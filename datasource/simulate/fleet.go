@@ -85,7 +85,6 @@ type user struct {
 	id         string
 	inst       int32
 	admin      bool
-	role       uint8 // index into boxes.roles
 	auth       uint8
 	engagement uint8
 	browser    uint8
@@ -153,7 +152,8 @@ func newBoxes() boxes {
 	}
 	b.env, b.auth, b.tz = boxAll(environments), boxAll(authMethods), boxAll(timezones)
 	b.python = boxAll(nativePythons)
-	b.roles = append(boxAll(roles), "admin")
+	// TimeTracker's users.role column holds "user" or "admin".
+	b.roles = []any{"user", "admin"}
 	b.engagement, b.browser = boxAll(engagements), boxAll(browsers)
 	b.device, b.os = boxAll(deviceTypes), boxAll(userOSes)
 	b.browse, b.excel = boxAll(browsePages), boxAll(excelExports)
@@ -292,10 +292,6 @@ func (m *Model) buildUsers(r *rand.Rand) {
 		u.inst = int32(n)
 		u.id = in.id + ":" + strconv.Itoa(perInstall[n])
 		u.admin = r.Float64() < adminShare
-		u.role = uint8(pick(r, roles))
-		if u.admin {
-			u.role = uint8(len(roles)) // "admin"
-		}
 		u.auth = in.auth
 		if authMethods[in.auth].value == "both" {
 			u.auth = uint8(r.IntN(2)) // local (0) or oidc (1)

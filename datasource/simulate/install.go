@@ -9,6 +9,7 @@ const (
 	EventUpdate       = "telemetry.update"
 	EventHeartbeat    = "base_telemetry.heartbeat"
 	EventLogin        = "auth.login"
+	EventLogout       = "auth.logout"
 	EventPageview     = "$pageview"
 	EventTimerStarted = "timer.started"
 	EventTimerStopped = "timer.stopped"
@@ -28,7 +29,8 @@ type instState struct {
 	healthGrid int64 // schedule of the hourly health ping, before jitter
 	healthAt   int64
 	dailyAt    int64
-	entries    int // time entry ids handed out so far
+	entries    int             // time entry ids handed out so far
+	made       [numIDKinds]int // objects users created, per kind
 	props      map[string]any
 	groups     map[string]any
 }

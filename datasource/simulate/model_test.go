@@ -99,7 +99,8 @@ func TestStreamOrderIDsAndVolume(t *testing.T) {
 	m := datasource.DefaultMapping()
 	want := slices.Concat(m.Heartbeat, m.Errors, m.Timers, []string{
 		EventInstall, EventUpdate, EventLogin, EventTimerStopped, EventTimerResumed,
-		EventExportCSV, EventExportExcel, EventPageview, "$identify", "$create_alias", "$groupidentify"})
+		EventExportCSV, EventExportExcel, EventPageview, EventLogout, "project.created", "task.created", "report.viewed",
+		"$identify", "$create_alias", "$groupidentify"})
 	for _, name := range want {
 		if names[name] == 0 {
 			t.Errorf("no %q events in a week of a 500-install fleet", name)

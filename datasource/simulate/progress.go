@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -169,4 +171,52 @@ func humanRate(r float64) string {
 	default:
 		return fmt.Sprintf("%.1f", r)
 	}
+}
+
+// Progress follows Run's backfill from other goroutines: how many events
+// it sends, how many the server has acknowledged (for `ttmon collect`:
+// committed to its store), and whether it is over. The monitor of a demo
+// shows it in its header while the history arrives. The zero value is
+// ready; a nil *Progress ignores every update.
+type Progress struct {
+	total, acked atomic.Int64
+	over         atomic.Bool
+	mu           sync.Mutex
+	err          error
+}
+
+// Backfill reports the events acknowledged so far, the events the
+// backfill sends (0 until they are counted), and whether it is over.
+func (p *Progress) Backfill() (acked, total int64, over bool) {
+	return p.acked.Load(), p.total.Load(), p.over.Load()
+}
+
+// Err is why the backfill stopped short; nil while it runs or after it
+// delivered everything.
+func (p *Progress) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *Progress) start(total int64) {
+	if p != nil {
+		p.total.Store(total)
+	}
+}
+
+func (p *Progress) delivered(n int64) {
+	if p != nil {
+		p.acked.Store(n)
+	}
+}
+
+func (p *Progress) end(err error) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
+	p.over.Store(true)
 }

@@ -2,6 +2,8 @@ package simulate
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +45,37 @@ func TestRedactHost(t *testing.T) {
 		if got := redactHost(in); got != want {
 			t.Errorf("redactHost(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestProgressFollowsTheBackfill: a caller watching Progress sees the
+// total before the end, and at the end every event acknowledged; a
+// refused run ends it with the reason.
+func TestProgressFollowsTheBackfill(t *testing.T) {
+	srv := newFakePostHog(t, 0)
+	var p Progress
+	var totalAtDone, ackedAtDone int64
+	var overAtDone bool
+	cfg := Config{Host: srv.URL, Token: "phc_test", Installs: 5, Users: 20, Backfill: 6 * time.Hour,
+		Rate: -1, Seed: 3, Clock: func() time.Time { return testNow }, Progress: &p,
+		BackfillDone: func() { ackedAtDone, totalAtDone, overAtDone = p.Backfill() }}
+	if a, tot, over := p.Backfill(); a != 0 || tot != 0 || over {
+		t.Fatalf("before Run: %d of %d, over %v", a, tot, over)
+	}
+	if err := Run(context.Background(), cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if totalAtDone == 0 || ackedAtDone != totalAtDone || !overAtDone || int64(len(srv.received())) != totalAtDone {
+		t.Errorf("at BackfillDone: %d of %d acknowledged, over %v; the server got %d", ackedAtDone, totalAtDone, overAtDone, len(srv.received()))
+	}
+	if p.Err() != nil {
+		t.Errorf("Err after a good run: %v", p.Err())
+	}
+	var refused Progress
+	if err := Run(context.Background(), Config{Token: "phc", Progress: &refused}, nil); err == nil {
+		t.Fatal("Run without a host did not refuse")
+	}
+	if _, _, over := refused.Backfill(); !over || refused.Err() == nil {
+		t.Errorf("a refused run: over %v, Err %v", over, refused.Err())
 	}
 }

@@ -60,6 +60,9 @@ type Config struct {
 	// delivered (or skipped), before live traffic starts: a caller that runs
 	// Run in the background learns when the history is in place.
 	BackfillDone func()
+	// Progress, when set, follows the backfill for a caller that shows it
+	// elsewhere than on Run's progress writer (the monitor's header).
+	Progress *Progress
 	// OTLP sends every event as TimeTracker 5.x does (OTLPSender: one
 	// OTLP/HTTP JSON log record per request to Host/v1/logs) instead of
 	// with posthog-go.
@@ -132,6 +135,7 @@ const liveTick = 200 * time.Millisecond
 func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	cfg = cfg.withDefaults()
 	if err := cfg.validateTransport(); err != nil {
+		cfg.Progress.end(err)
 		return err
 	}
 	if progress == nil {
@@ -141,6 +145,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	model := NewModel(ModelConfig{Seed: cfg.Seed, Now: anchor, Installs: cfg.Installs, Users: cfg.Users})
 	snd, err := newDeliverer(cfg)
 	if err != nil {
+		cfg.Progress.end(err)
 		return err
 	}
 	from := anchor
@@ -152,7 +157,8 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) error {
 	cfg.Logger.Info("simulate start", "installs", cfg.Installs, "users", cfg.Users, "host", host,
 		"from", from, "seed", cfg.Seed)
 	stream := model.Stream(from)
-	err = sendBackfill(ctx, model, stream, from, anchor, snd, progress)
+	err = sendBackfill(ctx, model, stream, from, anchor, snd, progress, cfg.Progress)
+	cfg.Progress.end(err)
 	if err == nil && cfg.BackfillDone != nil {
 		cfg.BackfillDone()
 	}
@@ -179,7 +185,7 @@ func newDeliverer(cfg Config) (deliverer, error) {
 
 // sendBackfill sends the window [from, anchor) and waits until the server
 // has answered for all of it.
-func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.Time, snd deliverer, w io.Writer) error {
+func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.Time, snd deliverer, w io.Writer, p *Progress) error {
 	if !from.Before(anchor) {
 		return nil
 	}
@@ -190,17 +196,21 @@ func sendBackfill(ctx context.Context, m *Model, st *Stream, from, anchor time.T
 			total++
 		}
 	}
+	p.start(total)
 	bar := newBar(w, "backfill", total)
 	for e := range st.Until(anchor) {
 		if err := snd.Send(ctx, e); err != nil {
 			break
 		}
-		bar.update(snd.Stats(), false)
+		stats := snd.Stats()
+		p.delivered(stats.Delivered)
+		bar.update(stats, false)
 	}
 	if err := snd.Flush(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
 	stats := snd.Stats()
+	p.delivered(stats.Delivered)
 	bar.update(stats, true)
 	bar.done(stats)
 	if stats.Delivered == 0 && stats.Failed > 0 {

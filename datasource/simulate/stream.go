@@ -25,7 +25,7 @@ type Stream struct {
 	inst  []instState
 	usr   []userState
 
-	userProps                   [numUserEvents]map[string]any
+	userProps                   []map[string]any // user events, then features
 	instSet, instOnce           map[string]any
 	userSet, userOnce           map[string]any
 	seenRel                     []bool
@@ -67,6 +67,7 @@ func (m *Model) Stream(from time.Time) *Stream {
 		userSet:  map[string]any{},
 		userOnce: map[string]any{},
 	}
+	s.userProps = make([]map[string]any, numUserEvents+len(features))
 	for i := range s.userProps {
 		s.userProps[i] = make(map[string]any, 16)
 	}

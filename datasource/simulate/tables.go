@@ -94,7 +94,6 @@ var (
 	// weekday; weekends get weekendFactor of it.
 	workdayP      = []float64{0.93, 0.68, 0.33}
 	weekendFactor = 0.12
-	roles         = []weighted{{"manager", 15}, {"user", 85}}
 	browsers      = []weighted{{"Chrome", 62}, {"Firefox", 17}, {"Safari", 12}, {"Microsoft Edge", 9}}
 	deviceTypes   = []weighted{{"Desktop", 91}, {"Mobile", 7}, {"Tablet", 2}}
 	userOSes      = []weighted{{"Windows", 48}, {"Mac OS X", 27}, {"Linux", 17}, {"iOS", 5}, {"Android", 3}}
@@ -109,6 +108,7 @@ var pages = []string{
 	"/dashboard", "/timer", "/timer/start", "/timer/stop", "/timer/resume",
 	"/projects", "/reports", "/reports/export/csv", "/reports/export/excel",
 	"/tasks", "/invoices", "/clients", "/expenses", "/login", "/time-entries",
+	"/admin/telemetry", "/logout",
 }
 
 // Page ids used directly by the model.
@@ -120,6 +120,15 @@ const (
 	pageExportCSV   = 7
 	pageExportExcel = 8
 	pageLogin       = 13
+	pageProjects    = 5
+	pageReports     = 6
+	pageTasks       = 9
+	pageClients     = 11
+	pageExpenses    = 12
+	pageTimer       = 1
+	pageTimeEntries = 14
+	pageAdmin       = 15
+	pageLogout      = 16
 )
 
 // browsePages are where a $pageview lands.
@@ -168,7 +177,6 @@ const (
 	exceptionShare = 0.15   // errors that also raise a $exception
 	loginP         = 0.55   // a session starts with auth.login
 	resumeP        = 0.3    // a timer start is a resume of the last entry
-	exportP        = 0.05
 	pageviewP      = 0.25
 	gapMean        = 15 * minute // between actions in a session
 	pageviewGap    = 90 * minute // between page views while a timer runs

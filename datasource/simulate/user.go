@@ -25,6 +25,7 @@ const (
 	uExcel
 	uError
 	uException
+	uLogout
 	numUserEvents
 )
 
@@ -157,20 +158,25 @@ func (s *Stream) stepUser(j int, t int64, yield func(Event) bool) (int64, bool) 
 		return min(st.timerEnd, t+s.gap(r, pageviewGap)), true
 	}
 	if t >= st.sessionEnd {
+		if !s.logout(j, t, yield) {
+			return 0, false
+		}
 		return s.planSession(j, t, 1), true
 	}
-	x := r.Float64()
+	x, role := r.Float64(), roleIndex(u)
 	var ok bool
 	switch {
-	case x < 1-pageviewP-exportP:
+	case x < exportShare[role]:
+		ok = s.export(j, t, yield)
+	case x < exportShare[role]+featureP[role]:
+		ok = s.feature(j, t, yield)
+	case x < exportShare[role]+featureP[role]+pageviewP:
+		ok = s.userEvent(j, uPageview, s.browsePage(r), t, yield)
+	default:
 		ok = s.startTimer(j, t, yield)
 		if st.phase == phaseTiming {
 			return min(st.timerEnd, t+s.gap(r, pageviewGap)), ok
 		}
-	case x < 1-exportP:
-		ok = s.userEvent(j, uPageview, s.browsePage(r), t, yield)
-	default:
-		ok = s.export(j, t, yield)
 	}
 	return t + s.gap(r, gapMean), ok
 }
@@ -209,5 +215,5 @@ func (s *Stream) userEvent(j, ev, page int, t int64, yield func(Event) bool) boo
 
 var userEventNames = [numUserEvents]string{
 	EventLogin, EventPageview, EventTimerStarted, EventTimerStopped, EventTimerResumed,
-	EventExportCSV, EventExportExcel, EventError, EventException,
+	EventExportCSV, EventExportExcel, EventError, EventException, EventLogout,
 }

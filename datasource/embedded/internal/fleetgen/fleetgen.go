@@ -11,10 +11,11 @@
 //     decided by a hash of its UUID, except $create_alias, $groupidentify,
 //     telemetry.install and telemetry.update, which are always kept so that
 //     persons merge and versions move as in the full month;
-//   - above it, user actions (timers, page views, logins, exports, errors)
-//     get a "twin" with the probability that makes up the difference: the
-//     same event by the same user 1 s to 10 min later, with its own UUID,
-//     as if users were that much busier. Installations' heartbeats keep
+//   - above it, user actions (timers, page views, logins, exports, errors,
+//     projects, tasks, reports, ...) get a "twin" with the probability
+//     that makes up the difference: the same event by the same user 1 s
+//     to 10 min later, with its own UUID, as if users were that much
+//     busier. Installations' heartbeats keep
 //     their hourly rhythm.
 //
 // Everything is deterministic: the same target gives the same events.
@@ -33,7 +34,7 @@ import (
 
 // Version names the scaling rules below; bump it when they change. Changes
 // to the simulator itself show up in Fingerprint.
-const Version = 1
+const Version = 2
 
 // Fleet size and window, fixed by the benchmark's definition.
 const (
@@ -157,13 +158,23 @@ func alwaysKept(name string) bool {
 
 func twinnable(name string) bool {
 	switch name {
-	case simulate.EventLogin, simulate.EventPageview, simulate.EventTimerStarted, simulate.EventTimerStopped,
-		simulate.EventTimerResumed, simulate.EventExportCSV, simulate.EventExportExcel, simulate.EventError,
-		simulate.EventException:
+	case simulate.EventLogin, simulate.EventLogout, simulate.EventPageview, simulate.EventTimerStarted,
+		simulate.EventTimerStopped, simulate.EventTimerResumed, simulate.EventExportCSV, simulate.EventExportExcel,
+		simulate.EventError, simulate.EventException:
 		return true
 	}
-	return false
+	return featureEvents[name]
 }
+
+// featureEvents are the simulator's occasional user actions (projects,
+// tasks, reports, ...), twinned like the other user actions.
+var featureEvents = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range simulate.FeatureEvents() {
+		m[n] = true
+	}
+	return m
+}()
 
 // unit maps a hash to [0, 1).
 func unit(h uint64) float64 { return float64(h>>11) / (1 << 53) }
