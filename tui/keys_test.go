@@ -208,7 +208,7 @@ func TestIntervalKeys(t *testing.T) {
 func TestHelpKey(t *testing.T) {
 	m, _ := started(t, Options{})
 	press(m, "?")
-	if !m.showHelp || !strings.Contains(screen(m), "range: 1h → 24h → 7d → 30d") {
+	if !m.helpView.Active() || !strings.Contains(screen(m), "range: 1h → 24h → 7d → 30d") {
 		t.Fatal("? should show the help overlay")
 	}
 	press(m, "tab") // modal: ignored
@@ -217,12 +217,12 @@ func TestHelpKey(t *testing.T) {
 		t.Fatal("keys leaked through the help overlay")
 	}
 	press(m, "?")
-	if m.showHelp {
+	if m.helpView.Active() {
 		t.Fatal("? should close help")
 	}
 	press(m, "?")
 	press(m, "esc")
-	if m.showHelp {
+	if m.helpView.Active() {
 		t.Fatal("esc should close help")
 	}
 }
