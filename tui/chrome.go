@@ -114,7 +114,9 @@ func sizeText(nw, nh, w, h int) string {
 }
 
 // center places lines in the middle of a w x h block of exactly that size.
-func center(lines []string, w, h int, perLine bool) string { return common.Center(lines, w, h, perLine) }
+func center(lines []string, w, h int, perLine bool) string {
+	return common.Center(lines, w, h, perLine)
+}
 
 // header is one line: what is shown (source, range, filters), when it was
 // last fetched and how often (see freshness), and a badge on the right
