@@ -93,9 +93,6 @@ func (m *Model) handleComponent(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 // reach them).
 func (m *Model) modal() bool { return m.prompt.Active() || m.picker.Active() }
 
-// openFilterPrompt opens the prompt for a new filter.
-func (m *Model) openFilterPrompt() tea.Cmd { return m.prompt.OpenFilter() }
-
 // openNamePrompt asks for the name to save the current filters under, or
 // says why they cannot be saved.
 func (m *Model) openNamePrompt(value string) tea.Cmd {

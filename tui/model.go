@@ -324,7 +324,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.openHelp()
 	case key.Matches(msg, k.Filter):
-		return m.openFilterPrompt()
+		return m.prompt.OpenFilter()
 	case key.Matches(msg, k.Cohort):
 		return m.openPicker()
 	case key.Matches(msg, k.RemoveChip):
