@@ -25,7 +25,8 @@ import (
 
 // TestOpenSSHClient: a real OpenSSH client (ssh -tt on a pseudo-terminal,
 // NO_COLOR sent with SetEnv) gets the first frame at its window's size,
-// without colour, redraws at the new size when its window shrinks, and
+// without colour, redraws at the new size when its window shrinks (80x24,
+// then below the minimum at 50x12), and
 // leaves with exit status 0 on q. The screen is read through a terminal
 // emulator, as a person would see it.
 func TestOpenSSHClient(t *testing.T) {
@@ -73,6 +74,15 @@ func TestOpenSSHClient(t *testing.T) {
 	scr.wait(t, exited, "the 80x24 stack", func(lines []string) bool {
 		return len(lines) == 24 && strings.HasPrefix(lines[0], " ttmon │") && !anyLine(lines, "Active installations", "Versions") &&
 			anyLine(lines, "Active installations") && anyLine(lines, "Timer usage") && strings.Contains(lines[23], "? help")
+	})
+
+	// 50x12 is below the minimum: the screen says so and what it needs.
+	scr.resize(50, 12)
+	if err := pty.Setsize(tty, &pty.Winsize{Cols: 50, Rows: 12}); err != nil {
+		t.Fatal(err)
+	}
+	scr.wait(t, exited, "the too-small screen at 50x12", func(lines []string) bool {
+		return anyLine(lines, "terminal too small") && anyLine(lines, "need 60x16, have 50x12")
 	})
 
 	if _, err := tty.Write([]byte("q")); err != nil {
