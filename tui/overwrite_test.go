@@ -44,6 +44,9 @@ func TestOverwriteKeysRemap(t *testing.T) {
 	if v := ansi.Strip(screen(m)); !strings.Contains(v, "overwrite it? o/u") {
 		t.Fatalf("the question does not name the remapped keys:\n%s", v)
 	}
+	if foot := ansi.Strip(m.footer()); !strings.Contains(foot, "o overwrite") || !strings.Contains(foot, "u/esc keep it") {
+		t.Fatalf("the footer does not name the remapped keys: %q", foot)
+	}
 	hit(m, "y")
 	hit(m, "n")
 	if !m.prompt.Active() || m.prompt.Kind() != prompt.Overwrite || len(overwrites) != 1 {
