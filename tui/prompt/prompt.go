@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
@@ -81,10 +82,11 @@ func New(com *common.Common, keys KeyMap, lookup Lookup, left int) Model {
 	return Model{st: com.Styles, keys: keys, lookup: lookup, left: left, errCol: -1, cache: cache{clock: com.Clock}}
 }
 
-// SetWidth gives the prompt the header's width.
+// SetWidth gives the prompt the header's width. The input leaves a few
+// cells free at the right, for its cursor and a margin.
 func (m *Model) SetWidth(w int) {
 	m.width = w
-	m.in.SetWidth(max(w-m.left-len(m.in.Prompt)-4, 8))
+	m.in.SetWidth(max(w-m.left-ansi.StringWidth(m.in.Prompt)-8, 8))
 }
 
 // Active reports that the prompt is open and takes the keys.
