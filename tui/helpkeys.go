@@ -13,6 +13,15 @@ import (
 // openHelp opens the help overlay on the bindings as they are now.
 func (m *Model) openHelp() { m.helpView.Open(m.helpSections(false), m.helpSections(true)) }
 
+// refreshHelp keeps the open overlay true to the state it names (the poll
+// interval the budget may move, the focused pane's keys) after any
+// message.
+func (m *Model) refreshHelp() {
+	if m.helpView.Active() {
+		m.helpView.SetSections(m.helpSections(false), m.helpSections(true))
+	}
+}
+
 // helpSections lists every enabled binding, grouped, with the keys as they
 // are bound now (remaps included) and the state they act on. compact uses
 // the footer's short descriptions and folds the four pane keys and the two

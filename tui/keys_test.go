@@ -370,3 +370,28 @@ func bodyOf(v string) string {
 	lines := strings.Split(v, "\n")
 	return strings.Join(lines[1:len(lines)-1], "\n")
 }
+
+// pacedSrc is a source with a query budget that sets the poll interval.
+type pacedSrc struct {
+	*tuitest.Source
+	iv time.Duration
+}
+
+func (p *pacedSrc) PollInterval(time.Duration) (time.Duration, string) { return p.iv, "test budget" }
+
+// TestHelpFollowsInterval: the open help overlay names the interval polls
+// keep now, also when the budget moved it while the overlay was open.
+func TestHelpFollowsInterval(t *testing.T) {
+	src := &pacedSrc{Source: &tuitest.Source{}}
+	m := newTest(t, src, Options{}, 120, 40)
+	feed(m, fixture(m))
+	hit(m, "?")
+	if v := screen(m); !strings.Contains(v, "poll less often (now every 5s)") {
+		t.Fatalf("help:\n%s", v)
+	}
+	src.iv = time.Minute
+	feed(m, fixture(m)) // the next poll is paced by the new budget
+	if v := screen(m); m.poll.interval != time.Minute || !strings.Contains(v, "poll less often (now every 1m)") {
+		t.Fatalf("interval %v, help:\n%s", m.poll.interval, v)
+	}
+}

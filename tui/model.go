@@ -172,6 +172,7 @@ func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query(), m.job()) }
 // the pages; what components emit and lookup answers to handleComponent;
 // anything else to the top page.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.refreshHelp()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.handleResize(msg)
@@ -253,9 +254,6 @@ func (m *Model) handleData(msg snapshotMsg) tea.Cmd {
 		m.snap, m.pending = msg.snap, false
 		m.changed.note(figures(msg.snap), msg.took, m.com.Clock())
 		cmds = append(cmds, m.evaluate(msg.snap))
-		if m.helpView.Active() { // the poll may have moved the interval it names
-			m.helpView.SetSections(m.helpSections(false), m.helpSections(true))
-		}
 		for i, p := range m.pages {
 			var cmd tea.Cmd
 			m.pages[i], cmd = p.Update(panes.DataMsg{Snapshot: msg.snap, Alerts: m.firing})
