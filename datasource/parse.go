@@ -65,18 +65,31 @@ func (p *parser) skipSpace() {
 func (p *parser) rest() string { return p.in[p.pos:] }
 
 func (p *parser) filter() (Filter, error) {
-	var f Filter
 	p.skipSpace()
 	if p.pos == len(p.in) {
-		return f, p.errf(p.pos, "empty filter: write "+FilterSyntax)
+		return Filter{}, p.errf(p.pos, "empty filter: write "+FilterSyntax)
 	}
+	f, quoted, err := p.key()
+	if err != nil {
+		return f, err
+	}
+	p.skipSpace()
+	if f.Key == "cohort" && !quoted && f.Scope == ScopeAuto {
+		return p.cohort()
+	}
+	return f, p.op(&f)
+}
+
+// key reads the property name with its person./event. scope; quoted says
+// it was written in quotes, which makes "cohort" an ordinary name.
+func (p *parser) key() (f Filter, quoted bool, err error) {
 	keyPos := p.pos
 	if r, _ := utf8.DecodeRuneInString(p.rest()); !isKeyRune(r) && r != '"' && r != '\'' {
-		return f, p.errf(keyPos, "expected a property name, e.g. deployment_method=docker")
+		return f, false, p.errf(keyPos, "expected a property name, e.g. deployment_method=docker")
 	}
 	key, quoted, err := p.word(isKeyRune)
 	if err != nil {
-		return f, err
+		return f, quoted, err
 	}
 	if !quoted {
 		if k, ok := strings.CutPrefix(key, "person."); ok {
@@ -86,64 +99,70 @@ func (p *parser) filter() (Filter, error) {
 		}
 		if f.Scope != ScopeAuto && key == "" && p.pos < len(p.in) && (p.in[p.pos] == '"' || p.in[p.pos] == '\'') {
 			if key, err = p.quoted(); err != nil {
-				return f, err
+				return f, quoted, err
 			}
 		}
 	}
 	if key == "" {
-		return f, p.errf(keyPos, "expected a property name, e.g. deployment_method=docker")
+		return f, quoted, p.errf(keyPos, "expected a property name, e.g. deployment_method=docker")
 	}
 	f.Key = key
-	p.skipSpace()
-	opPos := p.pos
-	if key == "cohort" && !quoted && f.Scope == ScopeAuto {
-		return p.cohort()
-	}
+	return f, quoted, nil
+}
+
+// op reads the operator after f's key and what it takes.
+func (p *parser) op(f *Filter) error {
+	opPos, key := p.pos, f.Key
 	switch {
 	case strings.HasPrefix(p.rest(), "!="):
 		p.pos += 2
 		f.Op = OpNeq
-		return f, p.single(&f)
+		return p.single(f)
 	case strings.HasPrefix(p.rest(), "=="):
 		p.pos += 2
 		f.Op = OpEq
-		return f, p.single(&f)
+		return p.single(f)
 	case strings.HasPrefix(p.rest(), "="):
 		p.pos++
 		f.Op = OpEq
-		return f, p.single(&f)
+		return p.single(f)
 	}
 	switch p.keyword() {
 	case "in":
 		f.Op = OpIn
-		return f, p.list(&f)
+		return p.list(f)
 	case "not":
 		if p.keyword() != "in" {
-			return f, p.errf(opPos, "expected 'not in (a, b)' after %q", key)
+			return p.errf(opPos, "expected 'not in (a, b)' after %q", key)
 		}
 		f.Op = OpNotIn
-		return f, p.list(&f)
+		return p.list(f)
 	case "is":
-		f.Op = OpIsSet
-		w := p.keyword()
-		if w == "not" {
-			f.Op = OpIsNotSet
-			w = p.keyword()
-		}
-		switch {
-		case w == "latest" && f.Op == OpIsSet:
-			f.Op = OpLatest
-		case w == "latest":
-			f.Op = OpNotLatest
-		case w != "set":
-			return f, p.errf(opPos, "expected 'is set', 'is not set', 'is latest' or 'is not latest' after %q", key)
-		}
-		return f, p.end()
+		return p.is(f, opPos)
 	}
 	if p.pos == len(p.in) {
-		return f, p.errf(opPos, "%q needs a condition: %s", key, FilterSyntax)
+		return p.errf(opPos, "%q needs a condition: %s", key, FilterSyntax)
 	}
-	return f, p.errf(opPos, "expected =, !=, in, not in, is set, is not set or is latest after %q", key)
+	return p.errf(opPos, "expected =, !=, in, not in, is set, is not set or is latest after %q", key)
+}
+
+// is reads what follows "is": set, not set, latest, not latest.
+func (p *parser) is(f *Filter, opPos int) error {
+	f.Op = OpIsSet
+	w := p.keyword()
+	if w == "not" {
+		f.Op = OpIsNotSet
+		w = p.keyword()
+	}
+	switch {
+	case w == "latest" && f.Op == OpIsSet:
+		f.Op = OpLatest
+	case w == "latest":
+		f.Op = OpNotLatest
+	case w != "set":
+		return p.errf(opPos, "expected 'is set', 'is not set', 'is latest' or 'is not latest' after %q", f.Key)
+	}
+	return p.end()
 }
 
 // cohort reads the rest of cohort=ID / cohort!=ID.

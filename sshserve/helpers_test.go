@@ -146,10 +146,19 @@ func (h *harness) open(w, ht int, stalled bool, env ...string) *client {
 	if err := c.sess.Shell(); err != nil {
 		h.t.Fatal(err)
 	}
-	if !stalled {
-		go io.Copy(c.out, stdout)
+	copied := make(chan struct{}) // the output has been read to its end
+	if stalled {
+		close(copied)
+	} else {
+		go func() { io.Copy(c.out, stdout); close(copied) }()
 	}
-	go func() { c.done <- c.sess.Wait() }()
+	// The session's end is reported once its output is all in c.out, so
+	// that a test may look for the last bytes (the terminal restored).
+	go func() {
+		err := c.sess.Wait()
+		<-copied
+		c.done <- err
+	}()
 	return c
 }
 

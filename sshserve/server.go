@@ -75,6 +75,8 @@ type Options struct {
 	UI tui.Options
 	// Logger receives connection and session events; nil discards.
 	Logger *slog.Logger
+
+	clock clock // the idle timer's; nil means the wall clock (tests set one)
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.clock == nil {
+		o.clock = wallClock{}
 	}
 	return o
 }

@@ -179,27 +179,35 @@ func TestStalledClientDoesNotBlockOthersAndShutdownEndsBoth(t *testing.T) {
 
 func TestIdleSessionClosed(t *testing.T) {
 	t.Parallel()
-	// Keys come every idle/8: the session must survive any stall of the
-	// test up to seven eighths of the timeout, not a quarter of it.
-	const idle = 3 * time.Second
-	h := start(t, func(o *Options) { o.IdleTimeout = idle })
+	// The idle timer runs on a fake clock: the test moves time instead of
+	// waiting for it, and the wall clock never gets near the timeout.
+	const idle = 30 * time.Minute
+	clk := newFakeClock()
+	t0 := clk.Now()
+	h := start(t, func(o *Options) { o.IdleTimeout, o.clock = idle, clk })
 	c := h.open(80, 24, false)
 	c.waitText(10*time.Second, titles...)
-	// Input keeps it open past the timeout.
-	for range 12 {
-		time.Sleep(idle / 8)
-		if _, err := c.send("k"); err != nil {
-			t.Fatalf("session closed while in use: %v", err)
-		}
+	clk.waitArmed(t, t0.Add(idle))
+
+	// A key half way through puts the end off to half a timeout later.
+	clk.Advance(idle / 2)
+	if _, err := c.send("p"); err != nil {
+		t.Fatal(err)
 	}
-	quiet := time.Now()
-	if err := c.wait(idle + 3*time.Second); err != nil {
+	c.waitText(10*time.Second, "PAUSED") // the key was read
+	clk.Advance(idle / 2)
+	clk.waitArmed(t, t0.Add(idle+idle/2)) // re-armed, not ended
+	select {
+	case err := <-c.done:
+		t.Fatalf("closed at the first timeout although a key came half way: %v", err)
+	default:
+	}
+
+	clk.Advance(idle / 2)
+	if err := c.wait(10 * time.Second); err != nil {
 		t.Fatalf("idle session: %v, want exit status 0", err)
 	}
-	if d := time.Since(quiet); d < idle {
-		t.Errorf("closed %s after the last key, before the %s timeout", d, idle)
-	}
-	if !strings.Contains(c.stderr.String(), "closed after 3s without input") {
+	if !strings.Contains(c.stderr.String(), "closed after 30m0s without input") {
 		t.Errorf("not told why: %q", c.stderr.String())
 	}
 	if !strings.Contains(c.out.String(), "\x1b[?1049l") {

@@ -22,6 +22,7 @@ type session struct {
 	sess      ssh.Session
 	log       *slog.Logger
 	out       meter
+	clock     clock
 	lastInput atomic.Int64           // unix nanoseconds of the last key or resize
 	reason    atomic.Pointer[string] // why the server ended it; nil if it did not
 }
@@ -36,10 +37,10 @@ const (
 	endError        = "error"
 )
 
-func (ss *session) touch() { ss.lastInput.Store(time.Now().UnixNano()) }
+func (ss *session) touch() { ss.lastInput.Store(ss.clock.Now().UnixNano()) }
 
 func (ss *session) idleFor() time.Duration {
-	return time.Since(time.Unix(0, ss.lastInput.Load()))
+	return ss.clock.Now().Sub(time.Unix(0, ss.lastInput.Load()))
 }
 
 // end records why the server is ending the session; the first reason wins.
@@ -76,7 +77,7 @@ func (s *Server) serve(sess ssh.Session) {
 		sess.Exit(1)
 		return
 	}
-	ss := &session{sess: sess, out: meter{w: sess}}
+	ss := &session{sess: sess, clock: s.o.clock, out: meter{w: sess}}
 	if !s.track(ss) {
 		s.log.Warn("session refused: too many sessions", "addr", addr, "user", sess.User(), "max", s.o.MaxSessions)
 		wish.Errorf(sess, "ttmon: this server already has its maximum of %d sessions open; try again later\r\n", s.o.MaxSessions)
@@ -144,7 +145,7 @@ func (s *Server) run(ss *session, pty ssh.Pty, winCh <-chan ssh.Window) (string,
 // program to quit, which restores the client's terminal, and drops the
 // connection if the session has not finished after the grace period.
 func (s *Server) watch(ss *session, p *tea.Program, finished <-chan struct{}) {
-	idle := time.NewTimer(s.o.IdleTimeout)
+	idle := ss.clock.NewTimer(s.o.IdleTimeout)
 	defer idle.Stop()
 	dead := make(chan struct{})
 	if s.o.KeepAlive > 0 {
@@ -161,7 +162,7 @@ func (s *Server) watch(ss *session, p *tea.Program, finished <-chan struct{}) {
 			ss.log.Warn("session: client stopped answering keepalives; disconnecting")
 			ss.closeConn()
 			return
-		case <-idle.C:
+		case <-idle.C():
 			if d := ss.idleFor(); d < s.o.IdleTimeout {
 				idle.Reset(s.o.IdleTimeout - d)
 				continue

@@ -45,15 +45,15 @@ func (m *Model) frame() string {
 	bh := m.height - chromeH
 	body := m.top().View()
 	switch {
-	case m.showHelp:
-		body = m.helpOverlay(m.width, bh)
-	case m.picker != nil:
-		box := m.pickerView(m.width, bh)
-		bw := blockWidth(box)
+	case m.helpView.Active():
+		body = m.helpView.View(m.width, bh)
+	case m.picker.Active():
+		box := m.picker.View(m.width, bh)
+		bw := common.BlockWidth(box)
 		body = overlay(body, box, max((m.width-bw)/2, 0), max((bh-len(box))/2, 0), m.width)
-	case m.prompt != nil:
-		if pop := m.promptPopup(); len(pop) > 0 {
-			body = overlay(body, pop, m.promptX(), 0, m.width)
+	case m.prompt.Active():
+		if pop := m.prompt.Popup(); len(pop) > 0 {
+			body = overlay(body, pop, m.prompt.X(), 0, m.width)
 		}
 	}
 	return m.header() + "\n" + body + "\n" + m.footer()
@@ -113,29 +113,9 @@ func sizeText(nw, nh, w, h int) string {
 	return "need " + itoa(nw) + "x" + itoa(nh) + ", have " + itoa(w) + "x" + itoa(h)
 }
 
-// center places lines in the middle of a w x h block of exactly that size,
-// each line centred on its own (perLine) or all as one left-aligned block.
+// center places lines in the middle of a w x h block of exactly that size.
 func center(lines []string, w, h int, perLine bool) string {
-	lines = lines[:min(len(lines), max(h, 0))]
-	bw := 0
-	for _, l := range lines {
-		bw = max(bw, ansi.StringWidth(l))
-	}
-	out := make([]string, max(h, 0))
-	top := (h - len(lines)) / 2
-	for i := range out {
-		s := ""
-		if j := i - top; j >= 0 && j < len(lines) {
-			s = lines[j]
-			lw := bw
-			if perLine {
-				lw = ansi.StringWidth(s)
-			}
-			s = strings.Repeat(" ", max((w-lw)/2, 0)) + s
-		}
-		out[i] = fit(s, w)
-	}
-	return strings.Join(out, "\n")
+	return common.Center(lines, w, h, perLine)
 }
 
 // header is one line: what is shown (source, range, filters), when it was
@@ -146,7 +126,7 @@ func center(lines []string, w, h int, perLine bool) string {
 // the query budget set the interval and the interval (each of those two
 // kept before the source), the filters, the refresh time.
 func (m *Model) header() string {
-	if m.prompt != nil {
+	if m.prompt.Active() {
 		return m.promptLine()
 	}
 	st := m.com.Styles
@@ -278,12 +258,12 @@ func (m *Model) footer() string {
 func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
 	switch {
-	case m.showHelp:
-		return []key.Binding{k.Help, k.Quit}
-	case m.prompt != nil:
-		return m.promptKeys()
-	case m.picker != nil:
-		return m.pickerKeys()
+	case m.helpView.Active():
+		return m.helpView.ShortHelp()
+	case m.prompt.Active():
+		return m.prompt.ShortHelp()
+	case m.picker.Active():
+		return m.picker.ShortHelp()
 	case m.capturing():
 		return m.top().ShortHelp()
 	}
@@ -312,26 +292,10 @@ func shortPath(s string) string {
 }
 
 // oneLine flattens an error message and cuts it to w cells.
-func oneLine(s string, w int) string {
-	s = common.Printable(strings.Join(strings.Fields(s), " "))
-	if ansi.StringWidth(s) > w {
-		return ansi.Truncate(s, max(w, 1), "…")
-	}
-	return s
-}
+func oneLine(s string, w int) string { return common.OneLine(s, w) }
 
 // fit cuts s to w cells or pads it with spaces to w.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…") // may be a cell short: a wide character is dropped whole
-		sw = ansi.StringWidth(s)
-	}
-	return s + strings.Repeat(" ", w-sw)
-}
+func fit(s string, w int) string { return common.Fit(s, w) }
 
 func itoa(n int) string { return common.Thousands(int64(n)) }
 

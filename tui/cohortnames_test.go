@@ -8,6 +8,7 @@ import (
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/picker"
 )
 
 func TestCohortChipsShowNames(t *testing.T) {
@@ -26,7 +27,7 @@ func TestCohortChipsShowNames(t *testing.T) {
 		t.Errorf("chips %q: an unnamed cohort keeps its id", chips)
 	}
 	// The picker's list names the rest, even if it was closed first.
-	m.Update(backendMsg{cs: []cohort.Cohort{{Name: "Churned", Kind: cohort.Backend, ID: "9"}}})
+	m.Update(picker.BackendMsg{Cohorts: []cohort.Cohort{{Name: "Churned", Kind: cohort.Backend, ID: "9"}}})
 	chips, _ = m.chips(200)
 	if chips = ansi.Strip(chips); !strings.Contains(chips, "not cohort Churned") {
 		t.Errorf("chips %q after the list came", chips)

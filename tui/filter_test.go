@@ -13,6 +13,7 @@ import (
 
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/tui/prompt"
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
 
@@ -47,82 +48,18 @@ func typeText(m *Model, s string) {
 
 func hit(m *Model, k string) { settle(m, press(m, k)) }
 
-func labels(p *prompt) []string {
+func labels(m *Model) []string {
 	var out []string
-	for _, it := range p.items {
-		out = append(out, it.label+"|"+it.note)
+	for _, it := range m.prompt.Items() {
+		out = append(out, it.Label+"|"+it.Note)
 	}
 	return out
 }
 
-func TestAnalyze(t *testing.T) {
-	for _, tc := range []struct {
-		in     string
-		pos    int // -1: at the end
-		kind   compKind
-		prefix string
-		key    string
-		span   [2]int
-	}{
-		{"", -1, compKey, "", "", [2]int{0, 0}},
-		{"dep", -1, compKey, "dep", "", [2]int{0, 3}},
-		{"deployment_method=docker", 3, compKey, "dep", "", [2]int{0, 17}},
-		{"person.is", -1, compKey, "person.is", "", [2]int{0, 9}},
-		{"platform ", -1, compOp, "", "platform", [2]int{9, 9}},
-		{"platform i", -1, compOp, "i", "platform", [2]int{9, 10}},
-		{"platform not i", -1, compOp, "not i", "platform", [2]int{9, 14}},
-		{"platform=", -1, compValue, "", "platform", [2]int{9, 9}},
-		{"platform = Li", -1, compValue, "Li", "platform", [2]int{11, 13}},
-		{`environment="self h`, -1, compValue, "self h", "environment", [2]int{12, 19}},
-		{"event.app_version != 4", -1, compValue, "4", "app_version", [2]int{21, 22}},
-		{"app_version in (", -1, compItem, "", "app_version", [2]int{16, 16}},
-		{"app_version in (4.2.0, 4.", -1, compItem, "4.", "app_version", [2]int{23, 25}},
-		{"app_version in (4.2.0, 4.3.0)", 18, compItem, "4.", "app_version", [2]int{16, 21}},
-		{"app_version not in ('a b', x", -1, compItem, "x", "app_version", [2]int{27, 28}},
-		{"k is set", -1, compOp, "is set", "k", [2]int{2, 8}},
-		{"current_version is la", -1, compOp, "is la", "current_version", [2]int{16, 21}},
-		{"current_version is latest", -1, compOp, "is latest", "current_version", [2]int{16, 25}},
-		{"k is not latest ", -1, compNone, "", "", [2]int{0, 0}},
-		{"k in (a) ", -1, compNone, "", "", [2]int{0, 0}},
-	} {
-		pos := tc.pos
-		if pos < 0 {
-			pos = len([]rune(tc.in))
-		}
-		c := analyze(tc.in, pos)
-		if c.kind != tc.kind || c.prefix != tc.prefix || c.key != tc.key || (c.kind != compNone && [2]int{c.start, c.end} != tc.span) {
-			t.Errorf("analyze(%q, %d) = %+v, want kind %d prefix %q key %q span %v", tc.in, pos, c, tc.kind, tc.prefix, tc.key, tc.span)
-		}
-	}
-	if c := analyze("event.platform=", 15); c.scope != datasource.ScopeEvent {
-		t.Errorf("scope %v", c.scope)
-	}
-	if es := opEntries("is l", false); len(es) != 1 || es[0].insert != "is latest" {
-		t.Errorf("completing \"is l\": %+v", es)
-	}
-}
+// promptErr is the open prompt's error and the column it points at.
+func promptErr(m *Model) (string, int) { return m.prompt.Err() }
 
-func TestInsertQuotes(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		pick compEntry
-		want string
-	}{
-		{"environment=se", valueEntries([]datasource.ValueCount{{Value: "self hosted", Count: 1}}, "se", compValue)[0], "environment=self hosted"},
-		{"environment in (se", valueEntries([]datasource.ValueCount{{Value: "self hosted", Count: 1}}, "se", compItem)[0], `environment in ("self hosted"`},
-		{"msg=", valueEntries([]datasource.ValueCount{{Value: ` "quoted"`, Count: 1}}, "", compValue)[0], `msg=" \"quoted\""`},
-		{"odd", keyEntries([]datasource.Property{{Key: "odd key=1"}}, "odd")[0], `"odd key=1"`},
-	} {
-		c := analyze(tc.in, len([]rune(tc.in)))
-		got, _ := c.insert(tc.in, tc.pick.insert)
-		if got != tc.want {
-			t.Errorf("%q + %q = %q, want %q", tc.in, tc.pick.insert, got, tc.want)
-		}
-		if _, err := datasource.ParseFilter(got); err != nil && !strings.HasSuffix(tc.want, `"`) && !strings.Contains(tc.in, " in (") {
-			t.Errorf("%q does not parse: %v", got, err)
-		}
-	}
-}
+func first[A, B any](a A, _ B) A { return a }
 
 // TestFilterByCompletion: "/", "dep", tab, tab, tab types
 // deployment_method=docker from the data's names and values; enter applies
@@ -130,23 +67,23 @@ func TestInsertQuotes(t *testing.T) {
 func TestFilterByCompletion(t *testing.T) {
 	m, src := started(t, Options{})
 	hit(m, "/")
-	if m.prompt == nil || m.comp.props == nil {
+	if !m.prompt.Active() || m.prompt.Props() == nil {
 		t.Fatal("/ should open the prompt and load property names")
 	}
 	typeText(m, "dep")
-	if got := labels(m.prompt); !reflect.DeepEqual(got, []string{"deployment_method|event · person"}) {
+	if got := labels(m); !reflect.DeepEqual(got, []string{"deployment_method|event · person"}) {
 		t.Fatalf("key completions %q", got)
 	}
 	hit(m, "tab")
-	if v := m.prompt.in.Value(); v != "deployment_method" || m.prompt.head != "operators" {
-		t.Fatalf("after tab: %q, list %q", v, m.prompt.head)
+	if v := m.prompt.Value(); v != "deployment_method" || m.prompt.ListHead() != "operators" {
+		t.Fatalf("after tab: %q, list %q", v, m.prompt.ListHead())
 	}
 	hit(m, "tab")
-	if v := m.prompt.in.Value(); v != "deployment_method=" {
+	if v := m.prompt.Value(); v != "deployment_method=" {
 		t.Fatalf("after second tab: %q", v)
 	}
-	if got := labels(m.prompt); !reflect.DeepEqual(got, []string{"docker|812", "native|378"}) {
-		t.Fatalf("value completions %q (note %q)", got, m.prompt.note)
+	if got := labels(m); !reflect.DeepEqual(got, []string{"docker|812", "native|378"}) {
+		t.Fatalf("value completions %q (note %q)", got, m.prompt.ListNote())
 	}
 	asked := src.ValuesAsked()
 	if len(asked) != 1 || asked[0].Key != "deployment_method" || asked[0].Limit != valuesLimit {
@@ -155,15 +92,14 @@ func TestFilterByCompletion(t *testing.T) {
 	hit(m, "down")
 	hit(m, "up")
 	hit(m, "tab")
-	if v := m.prompt.in.Value(); v != "deployment_method=docker" {
+	if v := m.prompt.Value(); v != "deployment_method=docker" {
 		t.Fatalf("after third tab: %q", v)
 	}
 	calls := src.Calls()
-	cmd := press(m, "enter")
-	if m.prompt != nil || len(m.filters) != 1 || m.filters[0].String() != "deployment_method=docker" {
-		t.Fatalf("enter: prompt %v filters %v", m.prompt, m.filters)
+	hit(m, "enter") // the prompt emits the filter; the root adds it and polls
+	if m.prompt.Active() || len(m.filters) != 1 || m.filters[0].String() != "deployment_method=docker" {
+		t.Fatalf("enter: prompt open %v filters %v", m.prompt.Active(), m.filters)
 	}
-	settle(m, cmd)
 	if src.Calls() != calls+1 || len(src.LastQuery().Filters) != 1 {
 		t.Fatalf("filters change should poll at once with them: %d calls, %v", src.Calls()-calls, src.LastQuery().Filters)
 	}
@@ -178,14 +114,14 @@ func TestCompletionFollowsCaret(t *testing.T) {
 	m, _ := started(t, Options{})
 	hit(m, "/")
 	typeText(m, "app_version in (4.2.0, 4.")
-	if got := labels(m.prompt); !reflect.DeepEqual(got, []string{"4.2.1|9,120", "4.2.0|5,030", "4.3.0|610"}) {
+	if got := labels(m); !reflect.DeepEqual(got, []string{"4.2.1|9,120", "4.2.0|5,030", "4.3.0|610"}) {
 		t.Fatalf("list item completions %q", got)
 	}
 	hit(m, "down")
 	hit(m, "down")
 	hit(m, "enter") // a chosen completion goes in first; the list is not closed yet
-	if v := m.prompt.in.Value(); v != "app_version in (4.2.0, 4.3.0" || m.prompt.err != "" {
-		t.Fatalf("enter on a walked completion: %q err %q", v, m.prompt.err)
+	if v, e := m.prompt.Value(), first(promptErr(m)); v != "app_version in (4.2.0, 4.3.0" || e != "" {
+		t.Fatalf("enter on a walked completion: %q err %q", v, e)
 	}
 	typeText(m, ")")
 	hit(m, "enter")
@@ -202,11 +138,11 @@ func TestFilterParseError(t *testing.T) {
 	typeText(m, "k in (a b)")
 	calls := src.Calls()
 	hit(m, "enter")
-	if m.prompt == nil || len(m.filters) != 0 || src.Calls() != calls {
+	if !m.prompt.Active() || len(m.filters) != 0 || src.Calls() != calls {
 		t.Fatal("a bad filter must not be applied")
 	}
-	if m.prompt.err != "expected , or ) in the list; quote values that contain spaces" || m.prompt.errCol != 8 {
-		t.Fatalf("error %q at %d", m.prompt.err, m.prompt.errCol)
+	if e, col := promptErr(m); e != "expected , or ) in the list; quote values that contain spaces" || col != 8 {
+		t.Fatalf("error %q at %d", e, col)
 	}
 	v := ansi.Strip(screen(m))
 	lines := strings.Split(v, "\n")
@@ -217,11 +153,11 @@ func TestFilterParseError(t *testing.T) {
 		t.Fatalf("the arrow does not point at b:\n%s\n%s", lines[0], lines[1])
 	}
 	typeText(m, "x")
-	if m.prompt.err != "" {
+	if e, _ := promptErr(m); e != "" {
 		t.Fatal("editing should clear the error")
 	}
 	hit(m, "esc")
-	if m.prompt != nil || len(m.filters) != 0 {
+	if m.prompt.Active() || len(m.filters) != 0 {
 		t.Fatal("esc cancels")
 	}
 }
@@ -274,8 +210,8 @@ func TestChipsFit(t *testing.T) {
 func TestPickPresets(t *testing.T) {
 	m, _ := started(t, Options{})
 	hit(m, "c")
-	if m.picker == nil || len(m.picker.items) != 2 {
-		t.Fatalf("picker: %+v", m.picker)
+	if !m.picker.Active() || len(m.picker.Items()) != 2 {
+		t.Fatalf("picker: %+v", m.picker.Items())
 	}
 	v := ansi.Strip(screen(m))
 	for _, want := range []string{"Presets", "Docker users on latest", "Admins using OIDC", "Saved in config", "none yet: S saves"} {
@@ -296,7 +232,7 @@ func TestPickPresets(t *testing.T) {
 	}
 	hit(m, "c")
 	hit(m, "esc")
-	if m.picker != nil {
+	if m.picker.Active() {
 		t.Fatal("esc closes the picker")
 	}
 }
@@ -334,19 +270,19 @@ func TestSaveCohort(t *testing.T) {
 	}
 	m, _ := started(t, Options{SaveCohort: save, ConfigPath: "/etc/ttmon.yaml"})
 	hit(m, "S")
-	if m.prompt != nil || !strings.Contains(m.status, "no filters to save") {
+	if m.prompt.Active() || !strings.Contains(m.status, "no filters to save") {
 		t.Fatal("S without filters should say there is nothing to save")
 	}
 	hit(m, "/")
 	typeText(m, `environment="self hosted"`)
 	hit(m, "enter")
 	hit(m, "S")
-	if m.prompt == nil || m.prompt.kind != promptName {
+	if !m.prompt.Active() || m.prompt.Kind() != prompt.Name {
 		t.Fatal("S should ask for a name")
 	}
 	hit(m, "enter")
-	if m.prompt.err != "give the cohort a name" {
-		t.Fatalf("empty name: %q", m.prompt.err)
+	if e, _ := promptErr(m); e != "give the cohort a name" {
+		t.Fatalf("empty name: %q", e)
 	}
 	typeText(m, "Self hosted")
 	hit(m, "enter")
@@ -359,11 +295,11 @@ func TestSaveCohort(t *testing.T) {
 	hit(m, "S")
 	typeText(m, "Self hosted")
 	hit(m, "enter")
-	if m.prompt == nil || m.prompt.kind != promptOverwrite || !strings.Contains(ansi.Strip(screen(m)), `cohort "Self hosted" is saved already: overwrite it? y/n`) {
+	if !m.prompt.Active() || m.prompt.Kind() != prompt.Overwrite || !strings.Contains(ansi.Strip(screen(m)), `cohort "Self hosted" is saved already: overwrite it? y/n`) {
 		t.Fatal("a taken name should ask before overwriting")
 	}
 	hit(m, "n")
-	if m.prompt == nil || m.prompt.kind != promptName {
+	if !m.prompt.Active() || m.prompt.Kind() != prompt.Name {
 		t.Fatal("n goes back to the name")
 	}
 	hit(m, "enter")
@@ -372,13 +308,13 @@ func TestSaveCohort(t *testing.T) {
 		t.Fatalf("overwrite: %v", overwrites)
 	}
 	hit(m, "c")
-	if len(m.picker.items) != 3 || m.picker.items[2].Name != "Self hosted" {
-		t.Fatalf("picker after saving: %+v", m.picker.items)
+	if len(m.picker.Items()) != 3 || m.picker.Items()[2].Name != "Self hosted" {
+		t.Fatalf("picker after saving: %+v", m.picker.Items())
 	}
 	hit(m, "esc")
 	m2, _ := started(t, Options{Filters: m.filters})
 	hit(m2, "S")
-	if m2.prompt != nil || !strings.Contains(m2.status, "needs a config file") || !m2.statusErr {
+	if m2.prompt.Active() || !strings.Contains(m2.status, "needs a config file") || !m2.statusErr {
 		t.Fatalf("no saver: %q", m2.status)
 	}
 	m.save = func(cohort.Cohort, bool) error { return errors.New("disk full") }
@@ -395,18 +331,16 @@ func TestSaveCohort(t *testing.T) {
 func TestTabAheadOfValues(t *testing.T) {
 	m, _ := started(t, Options{})
 	hit(m, "/")
-	_, cmd := m.Update(keyMsg("e"))
-	settle(m, cmd)
-	typeText(m, "nvironment=")
-	// Type without running the values command, then tab, then answer.
-	m.comp.values = map[valKey]*valEntry{}
-	load := m.refreshCompletion()
-	if m.prompt.note != "loading…" {
-		t.Fatalf("note %q", m.prompt.note)
+	typeText(m, "environment")
+	// Type = without running the values lookup it starts, then tab, then
+	// answer.
+	load := send(m, keyMsg("="))
+	if m.prompt.ListNote() != "loading…" {
+		t.Fatalf("note %q", m.prompt.ListNote())
 	}
 	hit(m, "tab")
 	settle(m, load)
-	if v := m.prompt.in.Value(); v != "environment=self hosted" {
+	if v := m.prompt.Value(); v != "environment=self hosted" {
 		t.Fatalf("after the answer: %q", v)
 	}
 }

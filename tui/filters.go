@@ -60,12 +60,13 @@ func (m *Model) addFilters(what string, fs ...datasource.Filter) tea.Cmd {
 // unknownKeys warns about filters on properties no data carries: they
 // match nothing (or, negated, everything), which is rarely what was meant.
 func (m *Model) unknownKeys(fs []datasource.Filter) string {
-	if m.comp.props == nil {
+	props := m.prompt.Props()
+	if props == nil {
 		return ""
 	}
 	var unknown []string
 	for _, f := range fs {
-		if f.Scope != datasource.ScopeCohort && !slices.ContainsFunc(m.comp.props, func(p datasource.Property) bool {
+		if f.Scope != datasource.ScopeCohort && !slices.ContainsFunc(props, func(p datasource.Property) bool {
 			return p.Key == f.Key && (f.Scope == datasource.ScopeAuto || p.Scope == f.Scope)
 		}) {
 			unknown = append(unknown, f.Key)
@@ -119,7 +120,7 @@ func (m *Model) resolveCohort(c cohort.Cohort) tea.Cmd {
 	cat, src, parent := m.catalog, m.src, m.poll.ctx
 	status := m.setStatus("cohort " + c.Name + "…")
 	return tea.Batch(status, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, valuesTimeout)
+		ctx, cancel := context.WithTimeout(parent, lookupTimeout)
 		defer cancel()
 		fs, err := cat.Resolve(ctx, src, c)
 		return cohortMsg{name: c.Name, filters: fs, err: err}
@@ -135,7 +136,6 @@ func (m *Model) handleCohort(msg cohortMsg) tea.Cmd {
 
 // saveCmd writes the current filters as a cohort in a command.
 func (m *Model) saveCmd(name string, overwrite bool) tea.Cmd {
-	m.prompt = nil
 	c := cohort.Cohort{Name: name, Kind: cohort.Saved, Filters: cohort.Exprs(m.filters), Size: -1}
 	save := m.save
 	return func() tea.Msg {
@@ -146,8 +146,7 @@ func (m *Model) saveCmd(name string, overwrite bool) tea.Cmd {
 func (m *Model) handleSaved(msg savedMsg) tea.Cmd {
 	switch {
 	case errors.Is(msg.err, cohort.ErrExists) && !msg.overwrite:
-		in := m.newInput("", msg.c.Name)
-		m.prompt = &prompt{kind: promptOverwrite, in: in, errCol: -1, name: msg.c.Name}
+		m.prompt.AskOverwrite(msg.c.Name)
 		return nil
 	case msg.err != nil:
 		return m.setError("not saved: " + oneLine(msg.err.Error(), 200))

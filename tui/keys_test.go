@@ -208,7 +208,7 @@ func TestIntervalKeys(t *testing.T) {
 func TestHelpKey(t *testing.T) {
 	m, _ := started(t, Options{})
 	press(m, "?")
-	if !m.showHelp || !strings.Contains(screen(m), "range: 1h → 24h → 7d → 30d") {
+	if !m.helpView.Active() || !strings.Contains(screen(m), "range: 1h → 24h → 7d → 30d") {
 		t.Fatal("? should show the help overlay")
 	}
 	press(m, "tab") // modal: ignored
@@ -217,12 +217,12 @@ func TestHelpKey(t *testing.T) {
 		t.Fatal("keys leaked through the help overlay")
 	}
 	press(m, "?")
-	if m.showHelp {
+	if m.helpView.Active() {
 		t.Fatal("? should close help")
 	}
 	press(m, "?")
 	press(m, "esc")
-	if m.showHelp {
+	if m.helpView.Active() {
 		t.Fatal("esc should close help")
 	}
 }
@@ -369,4 +369,29 @@ func TestPollErrorKeepsData(t *testing.T) {
 func bodyOf(v string) string {
 	lines := strings.Split(v, "\n")
 	return strings.Join(lines[1:len(lines)-1], "\n")
+}
+
+// pacedSrc is a source with a query budget that sets the poll interval.
+type pacedSrc struct {
+	*tuitest.Source
+	iv time.Duration
+}
+
+func (p *pacedSrc) PollInterval(time.Duration) (time.Duration, string) { return p.iv, "test budget" }
+
+// TestHelpFollowsInterval: the open help overlay names the interval polls
+// keep now, also when the budget moved it while the overlay was open.
+func TestHelpFollowsInterval(t *testing.T) {
+	src := &pacedSrc{Source: &tuitest.Source{}}
+	m := newTest(t, src, Options{}, 120, 40)
+	feed(m, fixture(m))
+	hit(m, "?")
+	if v := screen(m); !strings.Contains(v, "poll less often (now every 5s)") {
+		t.Fatalf("help:\n%s", v)
+	}
+	src.iv = time.Minute
+	feed(m, fixture(m)) // the next poll is paced by the new budget
+	if v := screen(m); m.poll.interval != time.Minute || !strings.Contains(v, "poll less often (now every 1m)") {
+		t.Fatalf("interval %v, help:\n%s", m.poll.interval, v)
+	}
 }

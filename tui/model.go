@@ -29,6 +29,9 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
 	"github.com/ttmon/ttmon/tui/common"
+	"github.com/ttmon/ttmon/tui/helpview"
+	"github.com/ttmon/ttmon/tui/picker"
+	"github.com/ttmon/ttmon/tui/prompt"
 )
 
 var errNoSnapshot = errors.New("the source returned no data")
@@ -62,9 +65,10 @@ type Model struct {
 	pending bool // the query changed and its answer has not come yet
 	changed change
 
-	prompt     *prompt // the header prompt, nil when closed
-	picker     *picker // the cohort picker, nil when closed
-	comp       completion
+	// The modal components, closed until a key opens them (components.go).
+	prompt     prompt.Model
+	picker     picker.Model
+	helpView   helpview.Model
 	catalog    cohort.Catalog
 	save       func(cohort.Cohort, bool) error
 	saveOff    string // why save is nil, if it says
@@ -75,7 +79,6 @@ type Model struct {
 	bell   io.Writer      // where the bell rings; nil: it does not
 
 	width, height int
-	showHelp      bool
 	status        string
 	statusErr     bool
 	statusID      int
@@ -120,6 +123,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		rules: o.Alerts,
 	}
 	m.at, m.cohortNames, m.mouse, m.profile = o.At, o.CohortNames, o.Mouse, o.Profile
+	m.newComponents()
 	return m, nil
 }
 
@@ -163,11 +167,12 @@ func (m *Model) top() page { return m.pages[len(m.pages)-1] }
 // Init starts the first poll at once; nothing waits on it.
 func (m *Model) Init() tea.Cmd { return m.poll.fetch(m.query(), m.job()) }
 
-// Update routes: sizes to the layout, keys to the prompt or picker when
-// open, else global actions then the top page; poll results to the pages,
-// completion and cohort answers to what asked; anything else to the top
-// page.
+// Update routes: sizes to the layout, keys to the open component (prompt,
+// picker, help), else global actions then the top page; poll results to
+// the pages; what components emit and lookup answers to handleComponent;
+// anything else to the top page.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.refreshHelp()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.handleResize(msg)
@@ -183,7 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r, _ := utf8.DecodeRuneInString(msg.Content)
 		return m, m.handleKey(tea.KeyPressMsg{Code: r, Text: msg.Content})
 	case tea.MouseClickMsg:
-		if m.prompt != nil || m.picker != nil {
+		if m.modal() {
 			return m, nil
 		}
 		msg.Y-- // below the header
@@ -204,15 +209,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.push(msg)
 	case panes.StatusMsg:
 		return m, m.setStatus(msg.Text)
-	case propsMsg, valuesMsg:
-		return m, m.handleCompletion(msg)
-	case backendMsg:
-		m.handleBackend(msg)
-		return m, nil
 	case cohortMsg:
 		return m, m.handleCohort(msg)
 	case savedMsg:
 		return m, m.handleSaved(msg)
+	}
+	if cmd, ok := m.handleComponent(msg); ok {
+		return m, cmd
 	}
 	return m, m.forward(msg)
 }
@@ -228,7 +231,7 @@ func (m *Model) handleResize(msg tea.WindowSizeMsg) {
 	for _, p := range m.pages {
 		p.SetSize(max(m.width, 0), max(m.height-chromeH, 0))
 	}
-	m.sizePrompt()
+	m.prompt.SetWidth(m.width)
 }
 
 // handleData shows a fresh snapshot and moves the poll cycle on. A failed
@@ -292,34 +295,34 @@ func (m *Model) handleKeys(msg tea.KeyPressMsg) tea.Cmd {
 
 // typing reports that keys go to a text input as text.
 func (m *Model) typing() bool {
-	return (m.prompt != nil && m.prompt.kind != promptOverwrite) || m.capturing()
+	return m.prompt.Typing() || m.capturing()
 }
 
-// handleKey gives the key to the prompt or the picker when one is open (or
-// to a drill view typing in its find line), else runs global actions, then
-// lets the top page have it.
+// handleKey gives the key to the prompt when it is open (or to a drill
+// view typing in its find line), else runs the quit keys, then gives it
+// to the picker or help when open, else runs global actions, then lets
+// the top page have it.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.ForceQuit):
 		return m.quit()
-	case m.prompt != nil:
-		return m.handlePromptKey(msg)
-	case m.picker != nil:
-		return m.handlePickerKey(msg)
+	case m.prompt.Typing():
+		cmd, _ := m.routeKey(msg)
+		return cmd
 	case m.capturing():
 		return m.forward(msg)
-	case key.Matches(msg, k.Quit):
+	case key.Matches(msg, k.Quit) && !m.prompt.Active():
 		return m.quit()
-	case m.showHelp:
-		if key.Matches(msg, k.Help, k.Back) {
-			m.showHelp = false
-		}
-		return nil // the overlay is modal
+	}
+	if cmd, ok := m.routeKey(msg); ok {
+		return cmd
+	}
+	switch {
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.openHelp()
 	case key.Matches(msg, k.Filter):
-		return m.openFilterPrompt()
+		return m.prompt.OpenFilter()
 	case key.Matches(msg, k.Cohort):
 		return m.openPicker()
 	case key.Matches(msg, k.RemoveChip):

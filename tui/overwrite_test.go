@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/cohort"
+	"github.com/ttmon/ttmon/tui/prompt"
 )
 
 // TestOverwriteKeysRemap: the overwrite question is answered with the
@@ -32,8 +33,8 @@ func TestOverwriteKeysRemap(t *testing.T) {
 		hit(m, "S")
 		typeText(m, "Docker")
 		hit(m, "enter")
-		if m.prompt == nil || m.prompt.kind != promptOverwrite {
-			t.Fatalf("no overwrite question: %+v", m.prompt)
+		if !m.prompt.Active() || m.prompt.Kind() != prompt.Overwrite {
+			t.Fatalf("no overwrite question: %q", m.prompt.Value())
 		}
 	}
 	hit(m, "S")
@@ -43,19 +44,22 @@ func TestOverwriteKeysRemap(t *testing.T) {
 	if v := ansi.Strip(screen(m)); !strings.Contains(v, "overwrite it? o/u") {
 		t.Fatalf("the question does not name the remapped keys:\n%s", v)
 	}
+	if foot := ansi.Strip(m.footer()); !strings.Contains(foot, "o overwrite") || !strings.Contains(foot, "u/esc keep it") {
+		t.Fatalf("the footer does not name the remapped keys: %q", foot)
+	}
 	hit(m, "y")
 	hit(m, "n")
-	if m.prompt == nil || m.prompt.kind != promptOverwrite || len(overwrites) != 1 {
-		t.Fatalf("y/n answered a question remapped to o/u: %+v, %v", m.prompt, overwrites)
+	if !m.prompt.Active() || m.prompt.Kind() != prompt.Overwrite || len(overwrites) != 1 {
+		t.Fatalf("y/n answered a question remapped to o/u: %q, %v", m.prompt.Value(), overwrites)
 	}
 	hit(m, "u")
-	if m.prompt == nil || m.prompt.kind != promptName {
+	if !m.prompt.Active() || m.prompt.Kind() != prompt.Name {
 		t.Fatal("no (u) goes back to the name")
 	}
 	hit(m, "esc")
 	ask()
 	hit(m, "o")
-	if m.prompt != nil || len(overwrites) != 2 || !overwrites[1] {
+	if m.prompt.Active() || len(overwrites) != 2 || !overwrites[1] {
 		t.Fatalf("yes (o) did not overwrite: %v", overwrites)
 	}
 }

@@ -28,12 +28,12 @@ func TestTypedAhead(t *testing.T) {
 		t.Fatalf("3z: focus %d zoomed %v, want the error pane zoomed", d.focus, d.zoomed)
 	}
 	settle(m, send(m, runes("?x")))
-	if !m.showHelp {
+	if !m.helpView.Active() {
 		t.Fatal("?x: help should be open, x ignored by the modal overlay")
 	}
 	settle(m, send(m, runes("?p")))
-	if m.showHelp || !m.poll.paused {
-		t.Fatalf("?p: help %v paused %v, want help closed then polling paused", m.showHelp, m.poll.paused)
+	if m.helpView.Active() || !m.poll.paused {
+		t.Fatalf("?p: help %v paused %v, want help closed then polling paused", m.helpView.Active(), m.poll.paused)
 	}
 	_, cmd := m.Update(runes("pq"))
 	if !m.quitting || m.poll.paused {
@@ -50,11 +50,11 @@ func TestTypedAhead(t *testing.T) {
 func TestTypedAheadIntoInputs(t *testing.T) {
 	m, _ := started(t, Options{})
 	settle(m, send(m, runes("/deployment_method=dock")))
-	if m.prompt == nil || m.prompt.in.Value() != "deployment_method=dock" {
-		t.Fatalf("/ then text: prompt %v", m.prompt)
+	if !m.prompt.Active() || m.prompt.Value() != "deployment_method=dock" {
+		t.Fatalf("/ then text: prompt %q", m.prompt.Value())
 	}
 	settle(m, send(m, runes("er")))
-	if v := m.prompt.in.Value(); v != "deployment_method=docker" {
+	if v := m.prompt.Value(); v != "deployment_method=docker" {
 		t.Fatalf("more text into the open prompt: %q", v)
 	}
 	hit(m, "esc")
@@ -115,8 +115,8 @@ func TestSaveDisabledReason(t *testing.T) {
 	fs, _ := parseFilters("deployment_method=docker")
 	m, _ := started(t, Options{Filters: fs, SaveCohortDisabled: "saving cohorts is disabled for SSH viewers"})
 	hit(m, "S")
-	if m.prompt != nil || m.status != "saving cohorts is disabled for SSH viewers" || !m.statusErr {
-		t.Fatalf("S: prompt %v status %q", m.prompt != nil, m.status)
+	if m.prompt.Active() || m.status != "saving cohorts is disabled for SSH viewers" || !m.statusErr {
+		t.Fatalf("S: prompt %v status %q", m.prompt.Active(), m.status)
 	}
 	m, _ = started(t, Options{Filters: fs})
 	hit(m, "S")
@@ -131,13 +131,13 @@ func TestSaveDisabledReason(t *testing.T) {
 func TestPasteIntoPrompt(t *testing.T) {
 	m, _ := started(t, Options{})
 	m.Update(tea.PasteMsg{Content: "zt"})
-	if m.prompt != nil || dash(m).zoomed || m.rng != "24h" {
+	if m.prompt.Active() || dash(m).zoomed || m.rng != "24h" {
 		t.Fatal("text pasted on the dashboard acted as keys")
 	}
 	settle(m, press(m, "/"))
 	settle(m, send(m, keyMsg("app")))
 	m.Update(tea.PasteMsg{Content: "_version=4.2.1"})
-	if v := m.prompt.in.Value(); v != "app_version=4.2.1" {
+	if v := m.prompt.Value(); v != "app_version=4.2.1" {
 		t.Fatalf("pasted into the prompt: %q", v)
 	}
 }
