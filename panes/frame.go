@@ -206,6 +206,9 @@ type scope struct {
 // filters this pane's figures do not reflect; panes call it for every
 // message (through restyle). A drill view's title starts with its pane's.
 func (b *base) takeScope(msg tea.Msg) {
+	if b.ownScope {
+		return
+	}
 	var n datasource.NotNarrowed
 	drill := false
 	switch m := msg.(type) {

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/tui/common"
@@ -20,6 +21,9 @@ type column struct {
 	flex     bool
 	// desc sorts this column descending first (times, counts).
 	desc bool
+	// drop > 0 lets the column go when the table does not fit even at
+	// its columns' minimum widths; the highest goes first.
+	drop int
 }
 
 // table is the rows of a drill view: a selection that survives refreshes
@@ -34,6 +38,9 @@ type table struct {
 	// cmp compares raw rows a and b by column col; nil means the table
 	// keeps the order it was given and cannot be sorted.
 	cmp func(a, b, col int) int
+	// tone, when set, styles one cell of a raw row (a rate by its
+	// level); ok false keeps the row's style.
+	tone func(raw, col int) (s lipgloss.Style, ok bool)
 
 	cells [][]string
 	ids   []string
@@ -204,15 +211,20 @@ func (t *table) clearFind() bool {
 // [min, max], flex columns shrinking first, then the rest.
 func (t *table) layout(w int) []int {
 	ws := make([]int, len(t.cols))
-	total := 0
+	gone := t.dropped(w)
+	total, shown := 0, 0
 	for i, c := range t.cols {
+		if gone[i] {
+			continue
+		}
 		ws[i] = min(max(t.width[i], c.min), max(c.max, c.min))
 		total += ws[i]
+		shown++
 	}
-	total += 2 * (len(t.cols) - 1)
+	total += 2 * max(shown-1, 0)
 	for _, flex := range []bool{true, false} {
 		for i := len(t.cols) - 1; i >= 0 && total > w; i-- {
-			if t.cols[i].flex != flex {
+			if t.cols[i].flex != flex || gone[i] {
 				continue
 			}
 			cut := min(total-w, ws[i]-min(t.cols[i].min, ws[i]))
@@ -222,13 +234,59 @@ func (t *table) layout(w int) []int {
 	}
 	if total < w { // the flex column takes what is left
 		for i, c := range t.cols {
-			if c.flex {
+			if c.flex && !gone[i] {
 				ws[i] += w - total
 				break
 			}
 		}
 	}
 	return ws
+}
+
+// dropped marks the columns that go, highest drop first, until the rest
+// fit in w: the flex column at its minimum, the others whole (a cut
+// name or id is worse than a column fewer).
+func (t *table) dropped(w int) []bool {
+	gone := make([]bool, len(t.cols))
+	need := func() int {
+		n, k := 0, 0
+		for i, c := range t.cols {
+			switch {
+			case gone[i]:
+				continue
+			case c.flex:
+				n += c.min
+			default:
+				n += min(max(t.width[i], c.min), max(c.max, c.min))
+			}
+			k++
+		}
+		return n + 2*max(k-1, 0)
+	}
+	for need() > w {
+		best := -1
+		for i, c := range t.cols {
+			if !gone[i] && c.drop > 0 && (best < 0 || c.drop > t.cols[best].drop) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		gone[best] = true
+	}
+	return gone
+}
+
+// joinCells joins the cells of the columns shown (width > 0).
+func joinCells(parts []string, ws []int) string {
+	shown := make([]string, 0, len(parts))
+	for i, p := range parts {
+		if ws[i] > 0 {
+			shown = append(shown, p)
+		}
+	}
+	return strings.Join(shown, "  ")
 }
 
 // render draws the header and the rows in view into w x h.
@@ -250,26 +308,41 @@ func (t *table) render(w, h int, focused bool) []string {
 		}
 		head[i] = cell(title, ws[i], c.right)
 	}
-	out = append(out, st.TableHead.Render(fit(strings.Join(head, "  "), w)))
+	out = append(out, st.TableHead.Render(fit(joinCells(head, ws), w)))
 	for i := t.top; i < len(t.order) && len(out) < h; i++ {
 		r := t.cells[t.order[i]]
 		parts := make([]string, len(t.cols))
+		toned := false
 		for j, c := range t.cols {
 			v := ""
 			if j < len(r) {
 				v = r[j]
 			}
 			parts[j] = cell(v, ws[j], c.right)
+			if s, ok := t.cellTone(t.order[i], j); ok && !(focused && i == t.sel) {
+				parts[j], toned = s.Render(parts[j]), true
+			}
 		}
-		line := fit(strings.Join(parts, "  "), w)
-		if focused && i == t.sel {
+		line := fit(joinCells(parts, ws), w)
+		switch {
+		case focused && i == t.sel:
 			line = st.Selected.Render(line)
-		} else {
+		case toned:
+			// Styled cells carry their own; the rest stays plain text.
+		default:
 			line = st.Text.Render(line)
 		}
 		out = append(out, line)
 	}
 	return out
+}
+
+// cellTone is the tone of a cell, if the table has one for it.
+func (t *table) cellTone(raw, col int) (lipgloss.Style, bool) {
+	if t.tone == nil {
+		return lipgloss.Style{}, false
+	}
+	return t.tone(raw, col)
 }
 
 // cell cuts or pads v to exactly w cells.

@@ -88,6 +88,11 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 		// 4.10.0-rc1 would pass the default rule: the fixture pins 4.3.0.
 		Latest: datasource.LatestRule{Pin: "4.3.0"}.Pick(nil),
 	}
+	props, _ := (&Source{}).Properties(context.Background())
+	snap.Panes = paneFigures(q, props)
+	if q.PanesOnly {
+		snap.Totals, snap.Installs, snap.Versions, snap.Errors, snap.Timers = datasource.Totals{}, datasource.Installs{}, nil, datasource.Errors{}, datasource.Timers{}
+	}
 	datasource.MarkPartial(snap) // as the figures decorator does
 	return snap
 }
