@@ -23,14 +23,15 @@ import (
 type KeyMap struct {
 	NextPane, PrevPane         key.Binding
 	Pane1, Pane2, Pane3, Pane4 key.Binding
+	Zoom                       key.Binding
+	Range, Refresh, Pause      key.Binding
+	Slower, Faster             key.Binding
+	Help, Back                 key.Binding
+	Quit, ForceQuit            key.Binding
+
 	// NextDashboard cycles through the dashboards; each dashboard's own
 	// key (config's `key:`) switches to it directly.
-	NextDashboard         key.Binding
-	Zoom                  key.Binding
-	Range, Refresh, Pause key.Binding
-	Slower, Faster        key.Binding
-	Help, Back            key.Binding
-	Quit, ForceQuit       key.Binding
+	NextDashboard key.Binding
 
 	// Filters and cohorts.
 	Filter, Cohort, RemoveChip, ClearChips, SaveCohort key.Binding
