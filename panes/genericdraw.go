@@ -132,13 +132,36 @@ func sparkRow(com *common.Common, series []datasource.Point, w int) string {
 		return repeat(" ", w)
 	}
 	cols := resample(vals, w)
-	row := columns(cols, 1, slices.Max(vals), com.Basic)
+	var row []string
+	if com.Basic {
+		row = []string{asciiRamp(cols, slices.Max(vals))}
+	} else {
+		row = columns(cols, 1, slices.Max(vals), false)
+	}
 	split := w
 	if k := firstPartial(series); k < len(vals) {
 		split = bucketCol(k, len(vals), w)
 		row = shadePartial(row, cols, split)
 	}
 	return splitStyle(row[0], split, st.Series, st.Muted)
+}
+
+// ramp are eight levels in ASCII: in basic mode a one-row sparkline of
+// whole blocks would be one block wherever the value is not zero.
+const ramp = " .:-=+*#"
+
+// asciiRamp draws columns scaled to top with ramp; gap columns blank.
+func asciiRamp(cols []float64, top float64) string {
+	b := make([]byte, len(cols))
+	for i, v := range cols {
+		switch {
+		case v <= 0 || top <= 0:
+			b[i] = ' '
+		default:
+			b[i] = ramp[min(max(int(v/top*float64(len(ramp)-1)+0.5), 1), len(ramp)-1)]
+		}
+	}
+	return string(b)
 }
 
 // window is the first group shown when n rows fit and sel must be among

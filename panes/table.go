@@ -46,6 +46,9 @@ type table struct {
 	ids   []string
 	order []int // raw rows shown, found and sorted
 	width []int // natural width of each column over all rows
+	// content is the widest cell of each column, title and sort arrow
+	// not counted: what a column can shrink to before anything is cut.
+	content []int
 
 	sortCol int
 	desc    bool
@@ -65,12 +68,15 @@ func newTable(com *common.Common, keys KeyMap, cols []column, cmp func(a, b, col
 func (t *table) setRows(cells [][]string, ids []string) {
 	t.cells, t.ids = cells, ids
 	t.width = make([]int, len(t.cols))
+	t.content = make([]int, len(t.cols))
 	for i, c := range t.cols {
 		t.width[i] = ansi.StringWidth(c.title) + 2 // room for the sort arrow
+		t.content[i] = ansi.StringWidth(c.title)
 	}
 	for _, r := range cells {
 		for i := range t.cols {
 			if i < len(r) {
+				t.content[i] = max(t.content[i], ansi.StringWidth(r[i]))
 				t.width[i] = max(t.width[i], ansi.StringWidth(r[i]))
 			}
 		}
@@ -222,6 +228,16 @@ func (t *table) layout(w int) []int {
 		shown++
 	}
 	total += 2 * max(shown-1, 0)
+	// First the room kept for a sort arrow in columns not sorted by, so
+	// that a name is not cut for a blank.
+	for i := len(t.cols) - 1; i >= 0 && total > w; i-- {
+		if gone[i] || (t.cmp != nil && i == t.sortCol) {
+			continue
+		}
+		cut := min(total-w, max(ws[i]-max(t.content[i], t.cols[i].min), 0))
+		ws[i] -= cut
+		total -= cut
+	}
 	for _, flex := range []bool{true, false} {
 		for i := len(t.cols) - 1; i >= 0 && total > w; i-- {
 			if t.cols[i].flex != flex || gone[i] {
