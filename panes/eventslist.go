@@ -193,9 +193,11 @@ func NewPaneDrill(com *common.Common, keys KeyMap, th Thresholds, crumb string, 
 }
 
 // NewErrorGroupsDrill is the error-rate pane's drill: errors grouped by
-// type and message.
-func NewErrorGroupsDrill(com *common.Common, keys KeyMap, th Thresholds) *PaneDrill {
-	return NewPaneDrill(com, keys, th, TitleErrors, ErrorGroupsSpec())
+// type and message over the most recent errors (left/right move between
+// them; the list also serves a source that does not group them yet).
+func NewErrorGroupsDrill(com *common.Common, keys KeyMap, th Thresholds) Drill {
+	groups := NewPaneDrill(com, keys, th, TitleErrors, ErrorGroupsSpec())
+	return newSplit(com, keys, TitleErrors, []Drill{groups, NewErrorsDrill(com, keys)}, []int{3, 2})
 }
 
 // Title is the breadcrumb.

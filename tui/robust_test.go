@@ -283,6 +283,9 @@ func requireColumns(t *testing.T, what, block string, titles ...string) {
 	rows := 0
 	for _, l := range lines[head+1:] {
 		plain := []rune(ansi.Strip(l))
+		if tr := strings.TrimSpace(string(plain)); strings.HasPrefix(tr, "╭") || strings.HasPrefix(tr, "┏") || strings.HasPrefix(tr, "▌") {
+			break // the next part of a split view
+		}
 		if len(plain) < 3 || strings.TrimSpace(string(plain[1:len(plain)-1])) == "" || strings.HasPrefix(strings.TrimSpace(string(plain)), "╰") ||
 			strings.HasPrefix(strings.TrimSpace(string(plain)), "┗") {
 			continue
