@@ -133,6 +133,9 @@ func NewInstallationDrill(com *common.Common, keys KeyMap, in datasource.Install
 	fields := installFields(in, com)
 	det := NewDetail(com, keys, "installation", fields)
 	ev := NewEventsList(com, keys, "events with install_id = "+in.ID, groupMatch{hour: -1})
+	// TimeTracker 4 names an installation by fingerprint in its heartbeats
+	// and by install_id on its product events: the two do not meet.
+	ev.empty = "no event in range carries this id as install_id"
 	us := NewUsersList(com, keys)
 	return newSplit(com, keys, common.Printable(in.ID), []Drill{ev, us, det}, []int{3, 2, -(len(fields) + 2)})
 }

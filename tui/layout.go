@@ -66,8 +66,12 @@ func computeLayout(w, h, n int, zoomed bool, focus, top int) layout {
 	rows := (n + cols - 1) / cols
 	shown, avail := rows, h
 	if rows*minH > h {
-		avail = max(h-1, 0) // the line that says what is hidden
-		shown = max(avail/minH, 1)
+		shown = max((h-1)/minH, 1)
+		if shown >= rows || h < 2 {
+			shown = min(shown, rows)
+		} else {
+			avail = h - 1 // the line that says what is hidden
+		}
 	}
 	frow := focus / cols
 	top = min(max(top, frow-shown+1, 0), frow, rows-shown)
