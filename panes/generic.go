@@ -25,7 +25,8 @@ type Generic struct {
 	asked, answered bool
 	pq              datasource.PaneQuery
 	fig             datasource.PaneFigures
-	sel             int // the selected group, for enter
+	sel             int      // the selected group, for enter
+	selKey          []string // its key, so a refresh that reorders keeps it
 	tbl             *table
 	// crumb starts a group drill's breadcrumb ("Platforms › "); inDrill
 	// lets a table's find line open (on the dashboard its keys are the
@@ -100,6 +101,10 @@ func (p *Generic) take(s *datasource.Snapshot) {
 	}
 	p.asked, p.answered, p.fig, p.pq, p.dirty = true, true, f, pq, true
 	p.setScope(f.NotNarrowed)
+	if i := slices.IndexFunc(f.Groups, func(g datasource.Group) bool { return slices.Equal(g.Key, p.selKey) }); i >= 0 {
+		p.sel = i
+	}
+	p.sel = min(p.sel, max(len(f.Groups)-1, 0))
 	if p.tbl != nil {
 		p.setTableRows()
 	}
@@ -164,7 +169,7 @@ func (p *Generic) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	p.dirty = true
+	p.selKey, p.dirty = p.fig.Groups[p.sel].Key, true
 	return nil
 }
 

@@ -186,3 +186,23 @@ func TestGroupFilters(t *testing.T) {
 		t.Fatalf("filters %v", got)
 	}
 }
+
+// TestGenericKeepsSelection: the selected group stays selected when a
+// refresh reorders the groups.
+func TestGenericKeepsSelection(t *testing.T) {
+	keys := KeyMap{Drill: key.NewBinding(key.WithKeys("enter")), Down: key.NewBinding(key.WithKeys("down"))}
+	p := fedGeneric(t, testCommon(noStyle, false), keys, genericSpecs[1])
+	p.Focus()
+	p.Update(tea.KeyPressMsg{Code: tea.KeyDown}) // Windows
+	q := tuitest.Query("24h")
+	pq, _ := datasource.ResolvePane(genericSpecs[1], q.Range, tuitest.Now)
+	q.Panes = []datasource.PaneQuery{pq}
+	snap := tuitest.Snapshot(q)
+	g := snap.Panes[0].Groups
+	g[0], g[1] = g[1], g[0] // Windows first now
+	p.Update(DataMsg{Snapshot: snap})
+	_, cmd := p.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if msg := cmd().(DrillMsg); msg.View.Title() != "Platforms › Windows" {
+		t.Fatalf("after a reorder enter opens %q", msg.View.Title())
+	}
+}

@@ -74,6 +74,23 @@ func checkDashboards(ds []datasource.Dashboard, start string, km KeyMap, now tim
 	return errors.Join(errs...)
 }
 
+// setDashboards builds a page per dashboard and shows o.Dashboard (the
+// first when it is empty).
+func (m *Model) setDashboards(o Options) {
+	for i, d := range o.Dashboards {
+		m.dashboards = append(m.dashboards, newDashboard(m.com, m.keys, o.Thresholds, d))
+		if d.Name == o.Dashboard {
+			m.dash = i
+		}
+	}
+	if len(m.dashboards) > 1 {
+		for _, d := range m.dashboards {
+			d.switches, d.switchHelp = []key.Binding{m.dashboardKeys()}, m.dashboardHelp()
+		}
+	}
+	m.pages = []page{m.dashboards[m.dash]}
+}
+
 // panesQuery adds the visible dashboard's panes to q: its configured
 // panes resolved for q's range, and PanesOnly when it shows no built-in
 // figure (the Snapshot then computes only what is on screen).

@@ -129,18 +129,7 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		rules: o.Alerts,
 	}
 	m.at, m.cohortNames, m.mouse, m.profile = o.At, o.CohortNames, o.Mouse, o.Profile
-	for i, d := range o.Dashboards {
-		m.dashboards = append(m.dashboards, newDashboard(com, km, o.Thresholds, d))
-		if d.Name == o.Dashboard {
-			m.dash = i
-		}
-	}
-	for _, d := range m.dashboards {
-		if len(m.dashboards) > 1 {
-			d.switches, d.switchHelp = []key.Binding{m.dashboardKeys()}, m.dashboardHelp()
-		}
-	}
-	m.pages = []page{m.dashboards[m.dash]}
+	m.setDashboards(o)
 	return m, nil
 }
 
