@@ -150,7 +150,7 @@ func (m *Model) switchDashboard(i int) tea.Cmd {
 	d.SetSize(max(m.width, 0), max(m.height-chromeH, 0))
 	m.pages[0] = d
 	var cmd tea.Cmd
-	if m.snap != nil {
+	if m.snap != nil && !m.snap.Query.PanesOnly { // a PanesOnly one's figures are not readings
 		_, cmd = d.Update(panes.DataMsg{Snapshot: m.snap, Alerts: m.firing})
 	}
 	return tea.Batch(cmd, m.refetch(), m.setStatus("dashboard "+d.def.DisplayTitle()))

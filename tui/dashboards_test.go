@@ -119,6 +119,10 @@ func TestPanesOnly(t *testing.T) {
 	if v := ansi.Strip(screen(m)); !strings.Contains(v, "logins") || !strings.Contains(v, "local") {
 		t.Fatalf("custom pane not drawn:\n%s", v)
 	}
+	press(m, "1") // health, before its own answer comes: no zeros from the PanesOnly one
+	if v := ansi.Strip(dash(m).panes[0].View()); !strings.Contains(v, "waiting for data") {
+		t.Fatalf("installs after switching from a PanesOnly dashboard:\n%s", v)
+	}
 }
 
 // TestDashboardErrors: what New refuses, with what to do.
