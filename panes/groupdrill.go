@@ -94,7 +94,8 @@ func installMeasured(m datasource.Measure) bool {
 }
 
 // NewGroupDrill opens one group of a pane: its recent events and, when
-// the pane counts installations, its installations above them. crumb is
+// the pane counts installations by heartbeat properties, its
+// installations above them. crumb is
 // the pane's title and " › ", or "" when the page below already says it.
 // The root adds GroupFilters to the query.
 func NewGroupDrill(com *common.Common, keys KeyMap, spec datasource.PaneSpec, crumb string, key []string) Drill {
@@ -102,7 +103,11 @@ func NewGroupDrill(com *common.Common, keys KeyMap, spec datasource.PaneSpec, cr
 	label := common.Printable(datasource.Group{Key: key}.Label())
 	ev := NewEventsList(com, keys, "events", newGroupMatch(m, spec, key))
 	parts, weights := []Drill{ev}, []int{1}
-	if installMeasured(spec.EffectiveMeasure()) {
+	if installMeasured(spec.EffectiveMeasure()) && (m.PaneKind(spec) == datasource.KindHeartbeat ||
+		spec.EffectiveMeasure() == datasource.MeasurePerInstallation) {
+		// The installations list reads heartbeats: a group of heartbeat
+		// properties (or of a rate's denominator) is a set of them; the
+		// groups of other events (old_version of an update) are not.
 		in := NewInstallsDrill(com, keys)
 		parts, weights = []Drill{in, ev}, []int{1, 1}
 	}

@@ -268,3 +268,21 @@ func TestInstallationDrill(t *testing.T) {
 	}
 	var _ panes.Drill = topDrill(t, m)
 }
+
+// TestGroupDrillUpdates: a group of update events (old → new version)
+// lists its events only: the installations list reads heartbeats, which
+// carry no old_version.
+func TestGroupDrillUpdates(t *testing.T) {
+	m := newTest(t, &tuitest.Source{}, builtin(Options{}), 120, 40)
+	feed(m, fixture(m))
+	d := dash(m)
+	d.setFocus(slices.IndexFunc(d.def.Panes, func(p datasource.PaneSpec) bool { return p.ID == "adoption" }))
+	hit(m, "enter")
+	if got := m.crumbs(); got != "Installation health › Upgrades from → to › 4.2.1 · 4.3.0" {
+		t.Fatalf("crumbs %q", got)
+	}
+	v := ansi.Strip(screen(m))
+	if strings.Contains(v, "Active installations") || !strings.Contains(v, "telemetry.update") {
+		t.Fatalf("update group:\n%s", v)
+	}
+}
