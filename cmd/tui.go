@@ -125,7 +125,8 @@ func (a *app) tuiOptions(filters []datasource.Filter) tui.Options {
 		ConfigPath: a.cfgPath,
 		// PostHog cohorts from --cohort show by name in the chips.
 		CohortNames: a.cohortNames,
-		// TODO(#13 merge): pass a.dashboards and the start dashboard (a.dashboard, or config.DefaultDashboard) with tuidash's tui option (tui.WithDashboards or its Options field).
+		Dashboards:  a.dashboards,
+		Dashboard:   a.dashboard,
 	}
 }
 

@@ -2,9 +2,9 @@ package config
 
 import (
 	"bytes"
-	_ "embed"
 	"errors"
 	"fmt"
+	"github.com/ttmon/ttmon/config/builtin"
 	"io"
 	"reflect"
 	"slices"
@@ -19,12 +19,10 @@ import (
 // builtinYAML holds the built-in dashboards in the form a user writes:
 // dashboards are data (STYLE.md 15b), and the file is the proof that the
 // config form can express every built-in pane.
-//
-//go:embed dashboards.yaml
-var builtinYAML []byte
+var builtinYAML = builtin.DashboardsYAML
 
 // BuiltinDashboards returns the built-in dashboards (health, engagement),
-// read from config/dashboards.yaml by the code that reads a user's
+// read from config/builtin/dashboards.yaml by the code that reads a user's
 // dashboards: section. Each call returns a fresh copy.
 func BuiltinDashboards() []datasource.Dashboard {
 	var f struct {

@@ -232,6 +232,12 @@ type EventsQuery struct {
 	Query Query
 	Kind  EventKind
 	Limit int
+	// Names, when set, keeps only events of these names (a dashboard
+	// pane's events, expanded by Mapping.EventNames); Kind is then a
+	// family that holds them all, or KindAny. A Source that cannot
+	// narrow by name may ignore it: the drill views keep only these
+	// names of what they get.
+	Names []string
 }
 
 // Event is one captured event as the drill views show it.

@@ -35,6 +35,8 @@ type Breakdown struct {
 	titles []string
 	unit   string
 	data   [][]datasource.ValueCount
+	// installs: enter lists the installations counted here.
+	installs bool
 }
 
 var _ Drill = (*Breakdown)(nil)
@@ -44,7 +46,7 @@ var _ Drill = (*Breakdown)(nil)
 func NewVersionDrill(com *common.Common, keys KeyMap, v string) *Breakdown {
 	m := mapping(com)
 	b := &Breakdown{drillBase: drillBase{base: newBase(com, keys, TitleVersions+" › "+v)},
-		titles: []string{"by platform", "by deployment method"}, unit: "installations"}
+		titles: []string{"by platform", "by deployment method"}, unit: "installations", installs: true}
 	for _, prop := range []string{m.PlatformProperty, m.DeploymentProperty} {
 		b.req.Breakdowns = append(b.req.Breakdowns, datasource.BreakdownQuery{
 			Kind: datasource.KindHeartbeat, Scope: datasource.ScopeEvent, Key: prop, Hour: -1, Limit: breakdownLimit})
@@ -87,6 +89,9 @@ func (b *Breakdown) Request() *Request { return &b.req }
 // Update takes the breakdowns.
 func (b *Breakdown) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	b.restyle(msg)
+	if k, ok := msg.(tea.KeyPressMsg); ok && b.focused && b.installs && key.Matches(k, b.keys.Drill) {
+		return b, drill(NewInstallsDrill(b.com, b.keys))
+	}
 	if m, ok := msg.(DrillDataMsg); ok && len(m.Breakdowns) == len(b.titles) {
 		if !b.has || !slices.EqualFunc(m.Breakdowns, b.data, slices.Equal) {
 			b.data, b.has, b.dirty = m.Breakdowns, true, true
@@ -98,11 +103,24 @@ func (b *Breakdown) Update(msg tea.Msg) (Pane, tea.Cmd) {
 // View returns the cached rendering.
 func (b *Breakdown) View() string { return b.view(b.render) }
 
-// ShortHelp: a breakdown has no keys of its own (esc goes back).
-func (b *Breakdown) ShortHelp() []key.Binding { return nil }
+// ShortHelp: enter lists a version's installations; the hour's view has
+// no keys of its own (esc goes back).
+func (b *Breakdown) ShortHelp() []key.Binding {
+	if !b.installs {
+		return nil
+	}
+	d := b.keys.Drill
+	d.SetHelp(d.Help().Key, "installations")
+	return []key.Binding{d}
+}
 
-// FullHelp: none either.
-func (b *Breakdown) FullHelp() [][]key.Binding { return nil }
+// FullHelp is ShortHelp for the help overlay.
+func (b *Breakdown) FullHelp() [][]key.Binding {
+	if !b.installs {
+		return nil
+	}
+	return [][]key.Binding{b.ShortHelp()}
+}
 
 func (b *Breakdown) total() int64 {
 	var n int64

@@ -216,7 +216,7 @@ func NewInstallsDrill(com *common.Common, keys KeyMap) *InstallsDrill {
 	d := &InstallsDrill{rowsView: rowsView{drillBase: drillBase{base: newBase(com, keys, TitleInstalls)},
 		open: "details", noun: "installations", empty: "no heartbeats in range"}}
 	d.tbl = newTable(com, keys, []column{
-		{title: "last seen", min: 8, max: 12, desc: true}, {title: "id", min: 8, max: 14},
+		{title: "last seen", min: 8, max: 12, desc: true}, {title: "id", min: 8, max: 64},
 		{title: "version", min: 7, max: 16, desc: true}, {title: "platform", min: 8, max: 16},
 		{title: "deployment", min: 10, max: 16, flex: true},
 	}, d.compare)
@@ -256,7 +256,7 @@ func (d *InstallsDrill) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if !d.tbl.finding && key.Matches(m, d.keys.Drill) {
 			if r := d.tbl.selected(); r >= 0 {
 				in := d.rows[r]
-				return d, drill(NewDetail(d.com, d.keys, shortID(in.ID), installFields(in, d.com)))
+				return d, drill(NewInstallationDrill(d.com, d.keys, in), InstallFilter(in.ID))
 			}
 			return d, nil
 		}
@@ -270,22 +270,12 @@ func (d *InstallsDrill) setRows(rows []datasource.Installation) {
 	cells := make([][]string, len(rows))
 	ids := make([]string, len(rows))
 	for i, in := range rows {
-		cells[i] = []string{common.Age(now.Sub(in.LastSeen)) + " ago", shortID(in.ID), in.Version, in.Platform, in.Deployment}
+		cells[i] = []string{common.Age(now.Sub(in.LastSeen)) + " ago", common.Printable(in.ID), in.Version, in.Platform, in.Deployment}
 		ids[i] = in.ID
 	}
 	d.rows = rows
 	d.tbl.setRows(cells, ids)
 	d.has, d.dirty = true, true
-}
-
-// shortID keeps an id readable in a column: a 64-character fingerprint
-// becomes its first 12 characters and an ellipsis.
-func shortID(id string) string {
-	r := []rune(id)
-	if len(r) <= 13 {
-		return id
-	}
-	return string(r[:12]) + "…"
 }
 
 func installFields(in datasource.Installation, com *common.Common) []Field {

@@ -65,7 +65,7 @@ func NewErrors(com *common.Common, keys KeyMap, th Thresholds) *Errors {
 func (p *Errors) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	p.restyle(msg)
 	if k, ok := msg.(tea.KeyPressMsg); ok && p.focused && key.Matches(k, p.keys.Drill) {
-		return p, drill(NewErrorsDrill(p.com, p.keys))
+		return p, drill(NewErrorGroupsDrill(p.com, p.keys, p.th))
 	}
 	if m, ok := msg.(DataMsg); ok && m.Snapshot != nil {
 		p.setAlarm(m.Alerts, alarmErrors)

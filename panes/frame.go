@@ -113,6 +113,8 @@ func (b *base) ruleTop(summary string) string {
 	}
 	if sw := ansi.StringWidth(summary); sw > 0 && ansi.StringWidth(head)+2+sw+2 <= b.w {
 		head += "  " + summary + " "
+	} else if ansi.StringWidth(head)+1 < b.w {
+		head += " " // the rule does not touch the title
 	}
 	hw := ansi.StringWidth(head)
 	if hw >= b.w {
@@ -206,6 +208,9 @@ type scope struct {
 // filters this pane's figures do not reflect; panes call it for every
 // message (through restyle). A drill view's title starts with its pane's.
 func (b *base) takeScope(msg tea.Msg) {
+	if b.ownScope {
+		return
+	}
 	var n datasource.NotNarrowed
 	drill := false
 	switch m := msg.(type) {

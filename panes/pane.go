@@ -131,6 +131,10 @@ type Request struct {
 	Breakdowns    []datasource.BreakdownQuery
 	Events        *datasource.EventsQuery
 	Installations *datasource.InstallationsQuery
+	// Panes are dashboard panes asked through Source.Snapshot with
+	// PanesOnly (the error groups); the poller sets each one's Range to
+	// the query's unless the spec names its own.
+	Panes []datasource.PaneSpec
 }
 
 // DrillDataMsg answers a Request: one Breakdowns entry per asked
@@ -143,6 +147,8 @@ type DrillDataMsg struct {
 	Breakdowns    [][]datasource.ValueCount
 	Events        []datasource.Event
 	Installations []datasource.Installation
+	// Panes answers Request.Panes, in order.
+	Panes []datasource.PaneFigures
 }
 
 // Titles of the four panes, in focus order (keys 1-4).
@@ -164,6 +170,9 @@ type base struct {
 	cache   string
 	alarm   alarm
 	scope   scope // the filters its figures leave out (frame.go)
+	// ownScope: the pane sets scope from its own figures (a dashboard
+	// pane's PaneFigures.NotNarrowed), not from the Snapshot's families.
+	ownScope bool
 }
 
 func newBase(com *common.Common, keys KeyMap, title string) base {

@@ -60,8 +60,15 @@ func shadePartial(rows []string, cols []float64, from int) []string {
 // mode) with its scale and a time axis under it when there is room. The
 // bucket still filling up is shaded beside the line, not part of it.
 func (p *Installs) chart(iw, h int) []string {
-	st := p.com.Styles
-	vals := values(p.data.Series)
+	return levelChart(p.com, p.data.Series, p.rng, iw, h)
+}
+
+// levelChart is the installations' chart of any series of levels: a
+// braille line over a scale whose floor follows the data, the bucket still
+// filling up shaded beside it.
+func levelChart(com *common.Common, series []datasource.Point, rng datasource.Range, iw, h int) []string {
+	st := com.Styles
+	vals := values(series)
 	if h <= 0 || len(vals) == 0 {
 		return nil
 	}
@@ -69,7 +76,7 @@ func (p *Installs) chart(iw, h int) []string {
 	if axis {
 		h--
 	}
-	k := firstPartial(p.data.Series) // complete buckets: vals[:k]
+	k := firstPartial(series) // complete buckets: vals[:k]
 	complete := vals[:max(k, 1)]
 	lo, hi := scaleFloor(slices.Min(complete), slices.Max(vals)), slices.Max(vals)
 	top, bottom := common.Compact(hi), common.Compact(lo)
@@ -88,7 +95,7 @@ func (p *Installs) chart(iw, h int) []string {
 	var rows []string
 	pos := func(i int) int { return bucketCol(i, len(vals), cw) }
 	split := cw // first column of the bucket still filling up
-	if p.com.Basic {
+	if com.Basic {
 		cols := resample(above, cw)
 		rows = columns(cols, h, hi-lo, true)
 		if k < len(vals) {
@@ -113,7 +120,7 @@ func (p *Installs) chart(iw, h int) []string {
 		out = append(out, scaleLabel(st.Axis, i, len(rows), top, bottom, lw)+splitStyle(r, split, st.Series, st.Muted))
 	}
 	if axis {
-		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(p.data.Series, p.rng.Step, p.com.Loc, cw, pos)))
+		out = append(out, repeat(" ", lw)+st.Axis.Render(timeAxis(series, rng.Step, com.Loc, cw, pos)))
 	}
 	return out
 }

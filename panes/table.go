@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/tui/common"
@@ -20,6 +21,9 @@ type column struct {
 	flex     bool
 	// desc sorts this column descending first (times, counts).
 	desc bool
+	// drop > 0 lets the column go when the table does not fit even at
+	// its columns' minimum widths; the highest goes first.
+	drop int
 }
 
 // table is the rows of a drill view: a selection that survives refreshes
@@ -34,11 +38,17 @@ type table struct {
 	// cmp compares raw rows a and b by column col; nil means the table
 	// keeps the order it was given and cannot be sorted.
 	cmp func(a, b, col int) int
+	// tone, when set, styles one cell of a raw row (a rate by its
+	// level); ok false keeps the row's style.
+	tone func(raw, col int) (s lipgloss.Style, ok bool)
 
 	cells [][]string
 	ids   []string
 	order []int // raw rows shown, found and sorted
 	width []int // natural width of each column over all rows
+	// content is the widest cell of each column, title and sort arrow
+	// not counted: what a column can shrink to before anything is cut.
+	content []int
 
 	sortCol int
 	desc    bool
@@ -58,12 +68,15 @@ func newTable(com *common.Common, keys KeyMap, cols []column, cmp func(a, b, col
 func (t *table) setRows(cells [][]string, ids []string) {
 	t.cells, t.ids = cells, ids
 	t.width = make([]int, len(t.cols))
+	t.content = make([]int, len(t.cols))
 	for i, c := range t.cols {
 		t.width[i] = ansi.StringWidth(c.title) + 2 // room for the sort arrow
+		t.content[i] = ansi.StringWidth(c.title)
 	}
 	for _, r := range cells {
 		for i := range t.cols {
 			if i < len(r) {
+				t.content[i] = max(t.content[i], ansi.StringWidth(r[i]))
 				t.width[i] = max(t.width[i], ansi.StringWidth(r[i]))
 			}
 		}
@@ -200,37 +213,6 @@ func (t *table) clearFind() bool {
 	return true
 }
 
-// layout gives each column its width in w cells: natural widths within
-// [min, max], flex columns shrinking first, then the rest.
-func (t *table) layout(w int) []int {
-	ws := make([]int, len(t.cols))
-	total := 0
-	for i, c := range t.cols {
-		ws[i] = min(max(t.width[i], c.min), max(c.max, c.min))
-		total += ws[i]
-	}
-	total += 2 * (len(t.cols) - 1)
-	for _, flex := range []bool{true, false} {
-		for i := len(t.cols) - 1; i >= 0 && total > w; i-- {
-			if t.cols[i].flex != flex {
-				continue
-			}
-			cut := min(total-w, ws[i]-min(t.cols[i].min, ws[i]))
-			ws[i] -= cut
-			total -= cut
-		}
-	}
-	if total < w { // the flex column takes what is left
-		for i, c := range t.cols {
-			if c.flex {
-				ws[i] += w - total
-				break
-			}
-		}
-	}
-	return ws
-}
-
 // render draws the header and the rows in view into w x h.
 func (t *table) render(w, h int, focused bool) []string {
 	t.w, t.h = w, h
@@ -250,26 +232,41 @@ func (t *table) render(w, h int, focused bool) []string {
 		}
 		head[i] = cell(title, ws[i], c.right)
 	}
-	out = append(out, st.TableHead.Render(fit(strings.Join(head, "  "), w)))
+	out = append(out, st.TableHead.Render(fit(joinCells(head, ws), w)))
 	for i := t.top; i < len(t.order) && len(out) < h; i++ {
 		r := t.cells[t.order[i]]
 		parts := make([]string, len(t.cols))
+		toned := false
 		for j, c := range t.cols {
 			v := ""
 			if j < len(r) {
 				v = r[j]
 			}
 			parts[j] = cell(v, ws[j], c.right)
+			if s, ok := t.cellTone(t.order[i], j); ok && !(focused && i == t.sel) {
+				parts[j], toned = s.Render(parts[j]), true
+			}
 		}
-		line := fit(strings.Join(parts, "  "), w)
-		if focused && i == t.sel {
+		line := fit(joinCells(parts, ws), w)
+		switch {
+		case focused && i == t.sel:
 			line = st.Selected.Render(line)
-		} else {
+		case toned:
+			// Styled cells carry their own; the rest stays plain text.
+		default:
 			line = st.Text.Render(line)
 		}
 		out = append(out, line)
 	}
 	return out
+}
+
+// cellTone is the tone of a cell, if the table has one for it.
+func (t *table) cellTone(raw, col int) (lipgloss.Style, bool) {
+	if t.tone == nil {
+		return lipgloss.Style{}, false
+	}
+	return t.tone(raw, col)
 }
 
 // cell cuts or pads v to exactly w cells.

@@ -23,8 +23,9 @@ import (
 	"github.com/ttmon/ttmon/tui/tuitest"
 )
 
-// The pane titles every session must show.
-var titles = []string{"Active installations", "Versions", "Error rate", "Timer usage"}
+// The titles every session must show: the default dashboard's name and
+// its first panes (the rest scroll into view at small sizes).
+var titles = []string{"Installation health", "Active installations", "Versions", "Platforms"}
 
 // harness is a running server on loopback with a counting fake backend
 // behind the shared decorator, as `ttmon ssh` wires it.

@@ -60,7 +60,7 @@ func TestOpenSSHClient(t *testing.T) {
 	// 120x40 is the 2x2 grid: two pane titles share a line.
 	scr.wait(t, exited, "the 120x40 grid", func(lines []string) bool {
 		return strings.HasPrefix(lines[0], " ttmon │") && anyLine(lines, "Active installations", "Versions") &&
-			anyLine(lines, "Error rate", "Timer usage") && strings.Contains(lines[39], "? help")
+			anyLine(lines, "Platforms", "Deployment") && strings.Contains(lines[39], "? help")
 	})
 	if c := colours(scr.raw()); len(c) > 0 {
 		t.Errorf("NO_COLOR was sent, yet the session wrote colours: %q", c)
@@ -73,7 +73,7 @@ func TestOpenSSHClient(t *testing.T) {
 	}
 	scr.wait(t, exited, "the 80x24 stack", func(lines []string) bool {
 		return len(lines) == 24 && strings.HasPrefix(lines[0], " ttmon │") && !anyLine(lines, "Active installations", "Versions") &&
-			anyLine(lines, "Active installations") && anyLine(lines, "Timer usage") && strings.Contains(lines[23], "? help")
+			anyLine(lines, "Active installations") && anyLine(lines, "Versions") && strings.Contains(lines[23], "? help")
 	})
 
 	// 50x12 is below the minimum: the screen says so and what it needs.

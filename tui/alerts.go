@@ -21,7 +21,9 @@ import (
 // previous snapshot) and the bell is on, the returned command rings it,
 // once for however many rules started together.
 func (m *Model) evaluate(s *datasource.Snapshot) tea.Cmd {
-	if len(m.rules) == 0 {
+	if len(m.rules) == 0 || s.Query.PanesOnly {
+		// A PanesOnly snapshot holds no built-in figures: its zeros are
+		// not readings, so the rules keep their last state.
 		return nil
 	}
 	prev := m.firing

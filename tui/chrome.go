@@ -131,9 +131,12 @@ func (m *Model) header() string {
 	}
 	st := m.com.Styles
 	app, rng := st.App.Render("ttmon"), st.Bold.Render(m.rangeText())
-	if len(m.pages) > 1 {
+	switch {
+	case len(m.pages) > 1:
 		// In a drill view the path matters more than where the data is from.
 		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.crumbs())
+	case len(m.dashboards) > 1:
+		app += st.Sep.Render(" │ ") + st.Crumb.Render(m.top().Title())
 	}
 	sep := st.Sep.Render(" │ ")
 	// The failure's cause goes in the badge when the shortest header

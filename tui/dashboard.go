@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
 	"github.com/ttmon/ttmon/tui/common"
 )
@@ -23,37 +25,67 @@ type page interface {
 	help.KeyMap
 }
 
-// dashboard is the four-pane page: it owns focus, zoom and layout, routes
-// keys to the focused pane and data to all of them, and joins their cached
-// strings into the body.
+// dashboard is the page of one datasource.Dashboard: it owns focus, zoom,
+// scrolling and layout, routes keys to the focused pane and data to all of
+// them, and joins their cached strings into the body. Built-in figures
+// keep their own panes; every other pane is a panes.Generic.
 type dashboard struct {
 	com    *common.Common
 	keys   KeyMap
-	panes  [4]panes.Pane
+	def    datasource.Dashboard
+	panes  []panes.Pane
 	focus  int
 	zoomed bool
 	w, h   int
-	mode   mode
-	rects  [4]rect
+	lay    layout
 
-	last [4]string // pane strings the cached body was built from
+	last []string // pane strings the cached body was built from
 	body string
+
+	// switches are the footer's dashboard keys and switchHelp the help
+	// overlay's, set by the root, which knows every dashboard.
+	switches, switchHelp []key.Binding
 }
 
 var _ page = (*dashboard)(nil)
 
-func newDashboard(com *common.Common, keys KeyMap, th panes.Thresholds) *dashboard {
+func newDashboard(com *common.Common, keys KeyMap, th panes.Thresholds, def datasource.Dashboard) *dashboard {
 	pk := keys.paneKeys()
-	d := &dashboard{com: com, keys: keys, panes: [4]panes.Pane{
-		panes.NewInstalls(com, pk), panes.NewVersions(com, pk),
-		panes.NewErrors(com, pk, th), panes.NewTimers(com, pk),
-	}}
-	d.panes[0].Focus()
+	d := &dashboard{com: com, keys: keys, def: def}
+	for _, s := range def.Panes {
+		var p panes.Pane
+		switch s.Figure {
+		case "installs":
+			p = panes.NewInstalls(com, pk)
+		case "versions":
+			p = panes.NewVersions(com, pk)
+		case "errors":
+			p = panes.NewErrors(com, pk, th)
+		case "timers":
+			p = panes.NewTimers(com, pk)
+		default:
+			p = panes.NewGeneric(com, pk, s, th)
+		}
+		d.panes = append(d.panes, p)
+	}
+	if len(d.panes) > 0 {
+		d.panes[0].Focus()
+	}
 	return d
 }
 
-// Title is the breadcrumb of the bottom page.
-func (d *dashboard) Title() string { return "Dashboard" }
+// Title is the dashboard's title, the first breadcrumb.
+func (d *dashboard) Title() string { return d.def.DisplayTitle() }
+
+// figure is the index of the pane showing a built-in figure, or -1.
+func (d *dashboard) figure(name string) int {
+	for i, s := range d.def.Panes {
+		if s.Figure == name {
+			return i
+		}
+	}
+	return -1
+}
 
 // SetSize lays the panes out in a w x h body.
 func (d *dashboard) SetSize(w, h int) {
@@ -62,8 +94,8 @@ func (d *dashboard) SetSize(w, h int) {
 }
 
 func (d *dashboard) relayout() {
-	d.mode, d.rects = computeLayout(d.w, d.h, d.zoomed, d.focus)
-	for i, r := range d.rects {
+	d.lay = computeLayout(d.w, d.h, len(d.panes), d.zoomed, d.focus, d.lay.top)
+	for i, r := range d.lay.rects {
 		if r.w > 0 && r.h > 0 {
 			d.panes[i].SetSize(r.w, r.h)
 		}
@@ -88,6 +120,9 @@ func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
 		}
 		return d, tea.Batch(cmds...)
 	}
+	if len(d.panes) == 0 {
+		return d, nil
+	}
 	var cmd tea.Cmd
 	d.panes[d.focus], cmd = d.panes[d.focus].Update(msg)
 	return d, cmd
@@ -95,19 +130,15 @@ func (d *dashboard) Update(msg tea.Msg) (page, tea.Cmd) {
 
 func (d *dashboard) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.keys
+	n := len(d.panes)
+	if n == 0 {
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.NextPane):
-		d.setFocus((d.focus + 1) % len(d.panes))
+		d.setFocus((d.focus + 1) % n)
 	case key.Matches(msg, k.PrevPane):
-		d.setFocus((d.focus + len(d.panes) - 1) % len(d.panes))
-	case key.Matches(msg, k.Pane1):
-		d.setFocus(0)
-	case key.Matches(msg, k.Pane2):
-		d.setFocus(1)
-	case key.Matches(msg, k.Pane3):
-		d.setFocus(2)
-	case key.Matches(msg, k.Pane4):
-		d.setFocus(3)
+		d.setFocus((d.focus + n - 1) % n)
 	case key.Matches(msg, k.Zoom):
 		d.zoomed = !d.zoomed
 		d.relayout()
@@ -127,7 +158,7 @@ func (d *dashboard) handleMouse(msg tea.MouseClickMsg) {
 	if msg.Button != tea.MouseLeft || d.zoomed {
 		return
 	}
-	for i, r := range d.rects {
+	for i, r := range d.lay.rects {
 		if msg.X >= r.x && msg.X < r.x+r.w && msg.Y >= r.y && msg.Y < r.y+r.h {
 			d.setFocus(i)
 			return
@@ -136,40 +167,103 @@ func (d *dashboard) handleMouse(msg tea.MouseClickMsg) {
 }
 
 func (d *dashboard) setFocus(i int) {
-	if i == d.focus {
+	if i == d.focus || i < 0 || i >= len(d.panes) {
 		return
 	}
 	d.panes[d.focus].Blur()
 	d.focus = i
 	d.panes[i].Focus()
-	if d.zoomed {
-		d.relayout()
-	}
+	d.relayout() // zoomed, or scrolled to show it
 }
 
 // View joins the panes' cached strings. When no pane string changed (Go
 // compares equal strings that share memory in O(1)) it returns the body
 // built last time, so an idle View allocates nothing.
 func (d *dashboard) View() string {
-	var cur [4]string
-	for i, r := range d.rects {
+	if len(d.last) != len(d.panes) {
+		d.last, d.body = make([]string, len(d.panes)), ""
+	}
+	same := d.body != ""
+	for i, r := range d.lay.rects {
+		v := ""
 		if r.w > 0 && r.h > 0 {
-			cur[i] = d.panes[i].View()
+			v = d.panes[i].View()
+		}
+		if v != d.last[i] {
+			d.last[i], same = v, false
 		}
 	}
-	if cur == d.last && d.body != "" {
+	if same {
 		return d.body
 	}
-	d.last = cur
-	switch d.mode {
-	case modeZoom:
-		d.body = cur[d.focus]
-	case modeGrid:
-		d.body = joinRows(joinCols(cur[0], cur[1]), joinCols(cur[2], cur[3]))
-	default:
-		d.body = joinRows(cur[:]...)
+	if d.lay.mode == modeZoom {
+		d.body = d.last[d.focus]
+		return d.body
 	}
+	var rows []string
+	for i := 0; i < len(d.panes); {
+		r := d.lay.rects[i]
+		j := i + 1
+		for j < len(d.panes) && d.lay.rects[j].h > 0 && d.lay.rects[j].y == r.y && r.h > 0 {
+			j++
+		}
+		row := d.last[i]
+		for k := i + 1; k < j; k++ {
+			row = joinCols(row, d.last[k])
+		}
+		rows = append(rows, row)
+		i = j
+	}
+	if m := d.moreLine(); m != "" {
+		rows = append(rows, m)
+	}
+	d.body = joinRows(rows...)
 	return d.body
+}
+
+// moreLine says which panes are scrolled out of view and how to reach
+// them, in the body's last row.
+func (d *dashboard) moreLine() string {
+	if d.lay.above == 0 && d.lay.below == 0 {
+		return ""
+	}
+	var parts []string
+	if d.lay.above > 0 {
+		parts = append(parts, "▲ "+strconv.Itoa(d.lay.above)+" above")
+	}
+	if d.lay.below > 0 {
+		parts = append(parts, "▼ "+strconv.Itoa(d.lay.below)+" below")
+	}
+	s := " " + strings.Join(parts, " · ") + " · " + d.keys.NextPane.Help().Key + " scrolls · " +
+		d.keys.Zoom.Help().Key + " zooms"
+	return d.com.Styles.Muted.Render(fit(s, d.w))
+}
+
+// focusedPane is the pane with focus.
+func (d *dashboard) focusedPane() panes.Pane { return d.panes[d.focus] }
+
+// ShortHelp lists the dashboard's keys and the focused pane's.
+func (d *dashboard) ShortHelp() []key.Binding {
+	bs := append([]key.Binding{d.keys.NextPane, d.keys.Zoom}, d.switches...)
+	if d.zoomed {
+		bs = append(bs, d.keys.Back)
+	}
+	if len(d.panes) == 0 {
+		return bs
+	}
+	return append(bs, d.focusedPane().ShortHelp()...)
+}
+
+// FullHelp groups the dashboard's keys for the help overlay.
+func (d *dashboard) FullHelp() [][]key.Binding {
+	k := d.keys
+	own := []key.Binding{k.full("next_pane"), k.full("prev_pane"), k.full("zoom"), k.full("back"),
+		k.full("pane_1"), k.full("pane_2"), k.full("pane_3"), k.full("pane_4")}
+	own = append(own, d.switchHelp...)
+	if len(d.panes) == 0 {
+		return [][]key.Binding{own}
+	}
+	return append([][]key.Binding{own}, d.focusedPane().FullHelp()...)
 }
 
 // joinCols puts two equally tall blocks side by side. Panes render exact
@@ -206,24 +300,4 @@ func joinRows(blocks ...string) string {
 		b.WriteString(s)
 	}
 	return b.String()
-}
-
-// focusedPane is the pane with focus.
-func (d *dashboard) focusedPane() panes.Pane { return d.panes[d.focus] }
-
-// ShortHelp lists the dashboard's keys and the focused pane's.
-func (d *dashboard) ShortHelp() []key.Binding {
-	bs := []key.Binding{d.keys.NextPane, d.keys.paneNumbers(), d.keys.Zoom}
-	if d.zoomed {
-		bs = append(bs, d.keys.Back)
-	}
-	return append(bs, d.focusedPane().ShortHelp()...)
-}
-
-// FullHelp groups the dashboard's keys for the help overlay.
-func (d *dashboard) FullHelp() [][]key.Binding {
-	k := d.keys
-	own := []key.Binding{k.full("next_pane"), k.full("prev_pane"), k.full("pane_1"), k.full("pane_2"),
-		k.full("pane_3"), k.full("pane_4"), k.full("zoom"), k.full("back")}
-	return append([][]key.Binding{own}, d.focusedPane().FullHelp()...)
 }

@@ -29,7 +29,7 @@ func topDrill(t *testing.T, m *Model) panes.Drill {
 // removes the filter again.
 func TestDrillVersions(t *testing.T) {
 	m, src := started(t, Options{})
-	hit(m, "2")
+	hit(m, "v")
 	hit(m, "down") // 4.10.0-rc1 (newest, first) -> 4.3.0
 	hit(m, "down") // -> 4.2.1
 	hit(m, "up")
@@ -67,7 +67,7 @@ func TestDrillVersions(t *testing.T) {
 // TestDrillRemovingItsFilter: x on the filter a level added closes it.
 func TestDrillRemovingItsFilter(t *testing.T) {
 	m, _ := started(t, Options{})
-	hit(m, "2")
+	hit(m, "v")
 	hit(m, "enter")
 	if len(m.pages) != 2 {
 		t.Fatal("no drill")
@@ -78,22 +78,40 @@ func TestDrillRemovingItsFilter(t *testing.T) {
 	}
 }
 
-// TestDrillErrors: the recent errors newest first; enter shows one with
-// every property; esc twice is back on the dashboard.
+// TestDrillErrors: the errors grouped by type and message, asked as a
+// PanesOnly pane; enter lists one group's events (its type and message
+// become filters), enter again shows one with every property; esc three
+// times is back on the dashboard with the filters gone.
 func TestDrillErrors(t *testing.T) {
-	m, _ := started(t, Options{})
-	hit(m, "3")
+	m, src := started(t, Options{})
+	hit(m, "e")
 	hit(m, "enter")
+	if q := src.LastQuery(); !q.PanesOnly || len(q.Panes) != 1 || q.Panes[0].Spec.ID != "error_groups" {
+		t.Fatalf("the error groups should be one PanesOnly pane: %+v", q)
+	}
 	v := ansi.Strip(screen(m))
-	for _, want := range []string{"time", "version", "type", "message", "14:05:30", "OperationalError", "database is locked",
-		"KeyError", "Mar 2 12:07", "SMTP timed out", "unknown", "3 recent errors"} {
+	for _, want := range []string{"error_type", "error_message", "events", "installs", "first seen", "last seen", "versions",
+		"OperationalError", "database is locked", "KeyError", "SMTP timed out", "4.2.1, 4.2.0"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("errors view lacks %q:\n%s", want, v)
 		}
 	}
+	hit(m, "enter")
+	if got := m.crumbs(); got != "Dashboard › Error rate › OperationalError · database is locked" {
+		t.Fatalf("crumbs %q", got)
+	}
+	if got := datasource.FilterStrings(m.filters); strings.Join(got, " ") != "event.error_type=OperationalError event.error_message=database is locked" {
+		t.Fatalf("group filters %v", got)
+	}
+	v = ansi.Strip(screen(m))
+	for _, want := range []string{"recent events", "error_occurred", "$exception", "user-7"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("group's events lack %q:\n%s", want, v)
+		}
+	}
 	hit(m, "down")
 	hit(m, "enter")
-	if got := m.crumbs(); got != "Dashboard › Error rate › 13:50:30 KeyError" {
+	if got := m.crumbs(); got != "Dashboard › Error rate › OperationalError · database is locked › 13:50:30 $exception" {
 		t.Fatalf("crumbs %q", got)
 	}
 	v = ansi.Strip(screen(m))
@@ -104,8 +122,9 @@ func TestDrillErrors(t *testing.T) {
 	}
 	hit(m, "esc")
 	hit(m, "esc")
-	if len(m.pages) != 1 {
-		t.Fatal("esc twice should be back on the dashboard")
+	hit(m, "esc")
+	if len(m.pages) != 1 || len(m.filters) != 0 {
+		t.Fatalf("esc thrice should be back on the dashboard: pages %d filters %v", len(m.pages), m.filters)
 	}
 }
 
@@ -119,11 +138,11 @@ func TestDrillInstalls(t *testing.T) {
 		lines := strings.Split(ansi.Strip(tbl.View()), "\n")
 		return strings.Join(strings.Fields(lines[2]), " ")
 	}
-	if got := first(); !strings.HasPrefix(got, "┃ 1m ago 9f86d081884c… 4.2.1 Linux docker") {
+	if got := first(); !strings.HasPrefix(got, "┃ 1m ago 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 4.2.1 Linux docker") {
 		t.Fatalf("first row %q", got)
 	}
 	hit(m, "s") // id ascending
-	if got := first(); !strings.Contains(got, "9f86d081884c…") || !strings.Contains(ansi.Strip(tbl.View()), "id ↑") {
+	if got := first(); !strings.Contains(got, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08") || !strings.Contains(ansi.Strip(tbl.View()), "id ↑") {
 		t.Fatalf("by id: %q", got)
 	}
 	hit(m, "s") // version, newest first
@@ -162,7 +181,7 @@ func TestDrillInstalls(t *testing.T) {
 // deployment method and version.
 func TestDrillTimers(t *testing.T) {
 	m, src := started(t, Options{})
-	hit(m, "4")
+	hit(m, "u")
 	tp := dash(m).panes[3].(*panes.Timers)
 	peak := tp.Selected()
 	hit(m, "left")
@@ -192,7 +211,7 @@ func TestDrillTimers(t *testing.T) {
 // and says so in the header.
 func TestDrillKeepsLastGoodData(t *testing.T) {
 	m, src := started(t, Options{})
-	hit(m, "3")
+	hit(m, "e")
 	hit(m, "enter")
 	src.SetErr(tuitest.ErrFake)
 	m.Update(snapshotMsg{seq: m.poll.seq, page: m.pageSeq, err: tuitest.ErrFake})
@@ -218,20 +237,20 @@ func TestGoldenFilters(t *testing.T) {
 		{"picker-80x24", 80, 24, []string{"c", "down"}},
 		{"chips-120x40", 120, 40, []string{"c", "enter", "/", "platform=Linux", "enter"}},
 		{"not-narrowed-120x40", 120, 40, []string{"/", "is_admin=true", "enter"}},
-		{"drill-versions-120x40", 120, 40, []string{"2", "enter"}},
-		{"drill-versions-80x24", 80, 24, []string{"2", "enter"}},
-		{"drill-errors-80x24", 80, 24, []string{"3", "enter", "down"}},
-		{"drill-event-80x24", 80, 24, []string{"3", "enter", "down", "enter"}},
+		{"drill-versions-120x40", 120, 40, []string{"v", "enter"}},
+		{"drill-versions-80x24", 80, 24, []string{"v", "enter"}},
+		{"drill-errors-80x24", 80, 24, []string{"e", "enter", "down"}},
+		{"drill-event-80x24", 80, 24, []string{"e", "enter", "down", "enter"}},
 		{"drill-installs-120x40", 120, 40, []string{"enter", "s", "s"}},
 		{"drill-installs-find-80x24", 80, 24, []string{"enter", "f", "linux"}},
-		{"drill-hour-80x24", 80, 24, []string{"4", "enter"}},
+		{"drill-hour-80x24", 80, 24, []string{"u", "enter"}},
 		{"help-drill-120x40", 120, 40, []string{"enter", "?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := goldenModel(t, Options{}, tc.w, tc.h)
 			for _, k := range tc.keys {
 				switch k {
-				case "/", "c", "enter", "down", "2", "3", "4", "s", "f", "?":
+				case "/", "c", "enter", "down", "v", "e", "u", "s", "f", "?":
 					hit(m, k)
 				default:
 					typeText(m, k)
@@ -246,7 +265,7 @@ func TestGoldenFilters(t *testing.T) {
 // completion, drill into versions, and back out.
 func TestEndToEndFilterDrill(t *testing.T) {
 	src := &tuitest.Source{}
-	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark", Clock: tuitest.Clock})
+	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark", Clock: tuitest.Clock, Dashboards: classic()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +281,7 @@ func TestEndToEndFilterDrill(t *testing.T) {
 	tm.Send(keyMsg("tab"))
 	tm.Send(keyMsg("enter"))
 	waitFor(t, tm, " deployment_method=docker ")
-	tm.Send(keyMsg("2"))
+	tm.Send(keyMsg("v"))
 	tm.Send(keyMsg("enter"))
 	waitFor(t, tm, "Dashboard › Versions › 4.10.0-rc1", "by platform", "app_version=4.10.0-rc1")
 	tm.Send(keyMsg("esc"))
@@ -299,7 +318,7 @@ func TestDrillSaysNotNarrowed(t *testing.T) {
 		for _, d := range []struct {
 			pane string
 			want bool
-		}{{"1", tc.installs}, {"3", tc.errs}} {
+		}{{"i", tc.installs}, {"e", tc.errs}} {
 			m, _ := started(t, Options{Mapping: datasource.DefaultMapping(), Filters: []datasource.Filter{f}})
 			hit(m, d.pane)
 			hit(m, "enter")

@@ -55,7 +55,7 @@ func TestEndToEndEmbedded(t *testing.T) {
 		t.Fatal("the simulator produced no events")
 	}
 
-	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Profile: noStyle, Theme: "dark"})
+	m, err := New(st, Options{Range: "24h", Interval: time.Hour, TZ: "UTC", Profile: noStyle, Theme: "dark", Dashboards: classic()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func requireView(t *testing.T, m *Model) {
 func TestGoldenDashboard(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			requireView(t, goldenModel(t, Options{}, sz.w, sz.h))
+			requireView(t, goldenModel(t, builtin(Options{}), sz.w, sz.h))
 		})
 	}
 }
@@ -42,7 +42,7 @@ func TestGoldenDashboard(t *testing.T) {
 func TestGoldenBasic(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			requireView(t, goldenModel(t, Options{Basic: true}, sz.w, sz.h))
+			requireView(t, goldenModel(t, builtin(Options{Basic: true}), sz.w, sz.h))
 		})
 	}
 }
@@ -55,7 +55,7 @@ func TestGoldenStates(t *testing.T) {
 	})
 	t.Run("zoom-120x40", func(t *testing.T) {
 		m := goldenModel(t, Options{}, 120, 40)
-		press(m, "3")
+		press(m, "e")
 		press(m, "z")
 		requireView(t, m)
 	})

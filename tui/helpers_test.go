@@ -60,6 +60,9 @@ func newTest(t testing.TB, src datasource.Source, o Options, w, h int) *Model {
 	if o.Theme == "" {
 		o.Theme = "dark"
 	}
+	if o.Dashboards == nil {
+		o.Dashboards = classic()
+	}
 	m, err := New(src, o)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +70,23 @@ func newTest(t testing.TB, src datasource.Source, o Options, w, h int) *Model {
 	m.poll.after = testAfter
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
+}
+
+// classic is the four built-in figures on one dashboard, the monitor as
+// it was before dashboards: the tests of those panes' behaviour (keys,
+// alerts, drills, the header) run on it. The built-in dashboards have
+// goldens of their own (TestGoldenDashboard, dashboards_test.go).
+func classic() []datasource.Dashboard {
+	return []datasource.Dashboard{{Name: "classic", Title: "Dashboard", Panes: []datasource.PaneSpec{
+		{ID: "installs", Figure: "installs"}, {ID: "versions", Figure: "versions"},
+		{ID: "errors", Figure: "errors"}, {ID: "timers", Figure: "timers"},
+	}}}
+}
+
+// builtin asks newTest for the built-in dashboards.
+func builtin(o Options) Options {
+	o.Dashboards = BuiltinDashboards()
+	return o
 }
 
 // feed delivers a good snapshot as if a poll had just returned it, with a

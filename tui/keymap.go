@@ -29,6 +29,10 @@ type KeyMap struct {
 	Help, Back                 key.Binding
 	Quit, ForceQuit            key.Binding
 
+	// NextDashboard cycles through the dashboards; each dashboard's own
+	// key (config's `key:`) switches to it directly.
+	NextDashboard key.Binding
+
 	// Filters and cohorts.
 	Filter, Cohort, RemoveChip, ClearChips, SaveCohort key.Binding
 	// Selection in panes, drill views, tables and the cohort picker.
@@ -56,6 +60,7 @@ var actions = []action{
 	{"pane_2", func(k *KeyMap) *key.Binding { return &k.Pane2 }, "versions", "versions", false},
 	{"pane_3", func(k *KeyMap) *key.Binding { return &k.Pane3 }, "errors", "error rate", false},
 	{"pane_4", func(k *KeyMap) *key.Binding { return &k.Pane4 }, "timers", "timer usage", false},
+	{"next_dashboard", func(k *KeyMap) *key.Binding { return &k.NextDashboard }, "dashboards", "next dashboard", false},
 	{"zoom", func(k *KeyMap) *key.Binding { return &k.Zoom }, "zoom", "zoom pane in / out", false},
 	{"range", func(k *KeyMap) *key.Binding { return &k.Range }, "range", "next range", false},
 	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, "refresh", "refresh now", false},
@@ -108,7 +113,7 @@ func (k KeyMap) full(name string) key.Binding {
 // defaultKeys are the keys of DefaultKeyMap, by action name.
 var defaultKeys = map[string][]string{
 	"next_pane": {"tab"}, "prev_pane": {"shift+tab"},
-	"pane_1": {"1"}, "pane_2": {"2"}, "pane_3": {"3"}, "pane_4": {"4"},
+	"pane_1": {"i"}, "pane_2": {"v"}, "pane_3": {"e"}, "pane_4": {"u"}, "next_dashboard": {"d"},
 	"zoom": {"z"}, "range": {"t"}, "refresh": {"r"}, "pause": {"p"},
 	"faster": {"+", "="}, "slower": {"-"}, "help": {"?"}, "back": {"esc"},
 	"quit": {"q"}, "force_quit": {"ctrl+c"},
@@ -220,14 +225,15 @@ func (k KeyMap) paneKeys() panes.KeyMap {
 	}
 }
 
-// paneNumbers is one help entry for the four focus keys ("1-4" by default).
-func (k KeyMap) paneNumbers() key.Binding {
-	ks := []string{k.Pane1.Help().Key, k.Pane2.Help().Key, k.Pane3.Help().Key, k.Pane4.Help().Key}
-	label := strings.Join(ks, "/")
-	if strings.Join(ks, "") == "1234" {
-		label = "1-4"
+// owner is the monitor action (not the prompt's) a key is bound to, ""
+// for none: a dashboard's switch key must not take one of them.
+func (k KeyMap) owner(key string) string {
+	for _, a := range actions {
+		if !a.prompt && slices.Contains(a.bind(&k).Keys(), key) {
+			return a.name
+		}
 	}
-	return key.NewBinding(key.WithKeys(k.Pane1.Keys()...), key.WithHelp(label, "focus"))
+	return ""
 }
 
 // interval is one help entry for the two poll-rate keys: "+" polls more

@@ -30,7 +30,7 @@ func TestFocusKeys(t *testing.T) {
 		want int
 	}{
 		{"tab", 1}, {"tab", 2}, {"tab", 3}, {"tab", 0}, {"shift+tab", 3}, {"shift+tab", 2},
-		{"1", 0}, {"4", 3}, {"2", 1}, {"3", 2},
+		{"i", 0}, {"u", 3}, {"v", 1}, {"e", 2},
 	} {
 		press(m, tc.key)
 		if d.focus != tc.want {
@@ -47,20 +47,20 @@ func TestFocusKeys(t *testing.T) {
 func TestZoomKey(t *testing.T) {
 	m, _ := started(t, Options{})
 	d := dash(m)
-	press(m, "2")
+	press(m, "v")
 	press(m, "z")
-	if !d.zoomed || d.mode != modeZoom || d.rects[1] != (rect{0, 0, 120, 38}) {
-		t.Fatalf("z: zoomed=%v mode=%v rect=%v", d.zoomed, d.mode, d.rects[1])
+	if !d.zoomed || d.lay.mode != modeZoom || d.lay.rects[1] != (rect{0, 0, 120, 38}) {
+		t.Fatalf("z: zoomed=%v mode=%v rect=%v", d.zoomed, d.lay.mode, d.lay.rects[1])
 	}
 	if !strings.Contains(screen(m), "Versions") || strings.Contains(screen(m), "Timer usage") {
 		t.Fatal("zoomed view should show only the focused pane")
 	}
 	press(m, "tab") // focus moves; the zoom follows it
-	if d.focus != 2 || d.rects[2].w != 120 {
-		t.Fatalf("tab while zoomed: focus=%d rect=%v", d.focus, d.rects[2])
+	if d.focus != 2 || d.lay.rects[2].w != 120 {
+		t.Fatalf("tab while zoomed: focus=%d rect=%v", d.focus, d.lay.rects[2])
 	}
 	press(m, "z")
-	if d.zoomed || d.mode != modeGrid {
+	if d.zoomed || d.lay.mode != modeGrid {
 		t.Fatal("second z should unzoom")
 	}
 	press(m, "z")

@@ -1,15 +1,21 @@
 package tui
 
 // Size limits. Below minWidth x minHeight the monitor shows a "terminal too
-// small" screen; the 2x2 grid needs a body (the screen less header and
-// footer) of gridMinW x gridMinH, which is a 100x30 terminal; between the
-// two the panes stack, full width, with compact one-line titles.
+// small" screen. Panes sit in a grid of rows: one column below gridMinW
+// (or a body shorter than gridMinH), two up to wideMinW, three from there.
+// A row is at least stackRowH (one column) or gridRowH tall; when the
+// dashboard's rows do not fit, the body shows the rows around the focused
+// pane and a line that says how many are above and below, so focus (tab)
+// scrolls through them.
 const (
 	minWidth  = 60
 	minHeight = 16
 	chromeH   = 2 // header and footer lines
 	gridMinW  = 100
 	gridMinH  = 30 - chromeH
+	wideMinW  = 180
+	stackRowH = 5
+	gridRowH  = 7
 )
 
 // rect is a pane's place in the body; a zero rect is not drawn.
@@ -24,31 +30,72 @@ const (
 	modeZoom
 )
 
-// computeLayout places the four panes in a w x h body. It is pure and
+// layout is where a dashboard's panes go: a rect per pane (zero when
+// scrolled out of view), and, when rows are hidden, how many panes are
+// above and below the rows shown (the body's last line says so).
+type layout struct {
+	mode         mode
+	rects        []rect
+	top          int // first row shown
+	above, below int // panes hidden above and below
+}
+
+// computeLayout places n panes in a w x h body, showing the rows from
+// top on (moved so that the focused pane's row is shown). It is pure and
 // total: any size, including 0x0, gives rects that fit inside the body.
-func computeLayout(w, h int, zoomed bool, focus int) (mode, [4]rect) {
-	var rs [4]rect
+func computeLayout(w, h, n int, zoomed bool, focus, top int) layout {
 	w, h = max(w, 0), max(h, 0)
-	switch {
-	case zoomed:
-		rs[focus] = rect{0, 0, w, h}
-		return modeZoom, rs
-	case w >= gridMinW && h >= gridMinH:
-		lw, th := w/2, h/2
-		rs[0] = rect{0, 0, lw, th}
-		rs[1] = rect{lw, 0, w - lw, th}
-		rs[2] = rect{0, th, lw, h - th}
-		rs[3] = rect{lw, th, w - lw, h - th}
-		return modeGrid, rs
+	l := layout{rects: make([]rect, n)}
+	if n == 0 {
+		return l
 	}
-	y := 0
-	for i := range rs {
-		ph := h / 4
-		if i < h%4 {
-			ph++
+	focus = min(max(focus, 0), n-1)
+	if zoomed {
+		l.mode = modeZoom
+		l.rects[focus] = rect{0, 0, w, h}
+		return l
+	}
+	cols, minH := 1, stackRowH
+	if w >= gridMinW && h >= gridMinH {
+		cols, minH, l.mode = 2, gridRowH, modeGrid
+		if w >= wideMinW && n > 4 {
+			cols = 3
 		}
-		rs[i] = rect{0, y, w, ph}
-		y += ph
 	}
-	return modeStack, rs
+	cols = min(cols, n)
+	rows := (n + cols - 1) / cols
+	shown, avail := rows, h
+	if rows*minH > h {
+		shown = max((h-1)/minH, 1)
+		if shown >= rows || h < 2 {
+			shown = min(shown, rows)
+		} else {
+			avail = h - 1 // the line that says what is hidden
+		}
+	}
+	frow := focus / cols
+	top = min(max(top, frow-shown+1, 0), frow, rows-shown)
+	l.top = top
+	y := 0
+	for r := 0; r < shown && top+r < rows; r++ {
+		rh := avail / shown
+		if r < avail%shown {
+			rh++
+		}
+		first := (top + r) * cols
+		k := min(cols, n-first) // a short last row spreads over the width
+		x := 0
+		for c := range k {
+			cw := w / k
+			if c < w%k {
+				cw++
+			}
+			l.rects[first+c] = rect{x, y, cw, rh}
+			x += cw
+		}
+		y += rh
+	}
+	l.above = top * cols
+	l.below = max(n-(top+shown)*cols, 0)
+	return l
 }

@@ -58,12 +58,16 @@ type Model struct {
 	// cohortNames names PostHog cohorts by id, for chips.
 	cohortNames map[string]string
 
-	poll    poller
-	pages   []page // pages[0] is the dashboard, the rest *drillPage
-	pageSeq uint64 // id of the last drill page opened
-	snap    *datasource.Snapshot
-	pending bool // the query changed and its answer has not come yet
-	changed change
+	poll  poller
+	pages []page // pages[0] is the dashboard shown, the rest *drillPage
+	// dashboards are every dashboard's page (each keeps its focus and
+	// zoom); dash is the one shown.
+	dashboards []*dashboard
+	dash       int
+	pageSeq    uint64 // id of the last drill page opened
+	snap       *datasource.Snapshot
+	pending    bool // the query changed and its answer has not come yet
+	changed    change
 
 	// The modal components, closed until a key opens them (components.go).
 	prompt     prompt.Model
@@ -102,6 +106,12 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	if err = errors.Join(err, kerr); err != nil {
 		return nil, err
 	}
+	if len(o.Dashboards) == 0 {
+		o.Dashboards = BuiltinDashboards()
+	}
+	if err := checkDashboards(o.Dashboards, o.Dashboard, km, o.Clock()); err != nil {
+		return nil, err
+	}
 	loc, _ := datasource.Query{TZ: o.TZ}.Location() // checked by withDefaults
 	com := &common.Common{
 		Styles: common.NewStyles(theme(o)),
@@ -117,13 +127,13 @@ func New(src datasource.Source, o Options) (*Model, error) {
 		com: com, keys: km, help: h,
 		src: src, info: src.Info(), rng: o.Range, filters: o.Filters, tz: o.TZ,
 		poll:    poller{src: src, ctx: context.Background(), timeout: o.Timeout, requested: o.Interval, interval: o.Interval, after: tea.Tick},
-		pages:   []page{newDashboard(com, km, o.Thresholds)},
 		catalog: cohort.Catalog{Saved: o.Cohorts},
 		save:    o.SaveCohort, saveOff: o.SaveCohortDisabled, configPath: o.ConfigPath,
 		rules: o.Alerts,
 	}
 	m.at, m.cohortNames, m.mouse, m.profile = o.At, o.CohortNames, o.Mouse, o.Profile
 	m.newComponents()
+	m.setDashboards(o)
 	return m, nil
 }
 
@@ -158,7 +168,7 @@ func (m *Model) query() datasource.Query {
 	if err != nil { // validated in New; a preset cannot fail
 		r, _ = datasource.ParseRange("24h", now)
 	}
-	return datasource.Query{Range: r, Filters: m.filters, TZ: m.tz}
+	return m.panesQuery(datasource.Query{Range: r, Filters: m.filters, TZ: m.tz})
 }
 
 // top is the page on top of the stack, the one that gets keys.
@@ -352,6 +362,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return tea.Batch(cmd, m.poll.schedule())
 	default:
+		if cmd, ok := m.switchKey(msg); ok {
+			return cmd
+		}
 		return m.forward(msg)
 	}
 	return nil

@@ -66,8 +66,17 @@ type Options struct {
 	CohortNames map[string]string
 	// ConfigPath is the file SaveCohort writes, for the status line.
 	ConfigPath string
-	// Thresholds of the error-rate pane.
+	// Thresholds of the error-rate pane, and of per-installation rates in
+	// dashboard panes that set no warn and crit of their own.
 	Thresholds Thresholds
+	// Dashboards are the dashboards to show, in switching order (config's
+	// `dashboards:` merged over the built-in ones); nil means
+	// BuiltinDashboards. New checks them: every pane must resolve, and a
+	// dashboard's key must not be one of the monitor's keys.
+	Dashboards []datasource.Dashboard
+	// Dashboard names the dashboard shown first (--dashboard); "" means
+	// the first.
+	Dashboard string
 	// Alerts are config's alert rules, evaluated on every snapshot of the
 	// dashboard: the pane of a firing rule's metric takes the level's
 	// colour on its border and the breaking figure, with the level's word

@@ -20,6 +20,9 @@ func (j job) requests() int {
 	if j.req.Installations != nil {
 		n++
 	}
+	if len(j.req.Panes) > 0 {
+		n++ // one Snapshot answers them all
+	}
 	return max(n, 1)
 }
 

@@ -278,7 +278,7 @@ func TestPacingRequestsPerHour(t *testing.T) {
 			"every 5s", nil},
 		// A version's drill view polls two breakdowns: each poll costs two.
 		{"told 120/h, drill view open", pace.LegacyBudget, 120, 5 * time.Second, 2, 120, 90, 80 * time.Second, 0,
-			"every 1m16s: 120/h query budget", []string{"2", "enter"}},
+			"every 1m16s: 120/h query budget", []string{"v", "enter"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,7 +46,28 @@ func (j job) fetch(ctx context.Context, src datasource.Source, q datasource.Quer
 		s, err := src.Snapshot(ctx, q)
 		return s, nil, err
 	}
+	q.Panes, q.PanesOnly = nil, false // the dashboard's, not the view's
 	d := &panes.DrillDataMsg{Query: q}
+	if len(j.req.Panes) > 0 {
+		pqs := make([]datasource.PaneQuery, 0, len(j.req.Panes))
+		for _, spec := range j.req.Panes {
+			pq, err := datasource.ResolvePane(spec, q.Range, q.Range.To)
+			if err != nil {
+				return nil, nil, err
+			}
+			pqs = append(pqs, pq)
+		}
+		pq := q
+		pq.Panes, pq.PanesOnly = pqs, true
+		s, err := src.Snapshot(ctx, pq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if s == nil {
+			return nil, nil, errNoSnapshot
+		}
+		d.Panes = s.Panes
+	}
 	for _, b := range j.req.Breakdowns {
 		b.Query = q
 		vs, err := src.Breakdown(ctx, b)

@@ -159,10 +159,10 @@ func TestResizeStorm(t *testing.T) {
 		name string
 		keys []string
 	}{
-		{"grid", nil}, {"zoom", []string{"2", "z"}}, {"help", []string{"?"}},
+		{"grid", nil}, {"zoom", []string{"v", "z"}}, {"help", []string{"?"}},
 		{"installs drill", []string{"enter"}}, {"installs detail", []string{"enter", "down", "enter"}},
-		{"version drill", []string{"2", "enter"}}, {"errors drill", []string{"3", "enter"}},
-		{"event detail", []string{"3", "enter", "down", "enter"}}, {"hour drill", []string{"4", "enter"}},
+		{"version drill", []string{"v", "enter"}}, {"errors drill", []string{"e", "enter"}},
+		{"event detail", []string{"e", "enter", "down", "enter"}}, {"hour drill", []string{"u", "enter"}},
 		{"prompt", []string{"/", "d"}}, {"picker", []string{"c"}}, {"failed", nil},
 	}
 	perState := 40 // 12 states: about 600 sizes in all
@@ -283,6 +283,9 @@ func requireColumns(t *testing.T, what, block string, titles ...string) {
 	rows := 0
 	for _, l := range lines[head+1:] {
 		plain := []rune(ansi.Strip(l))
+		if tr := strings.TrimSpace(string(plain)); strings.HasPrefix(tr, "╭") || strings.HasPrefix(tr, "┏") || strings.HasPrefix(tr, "▌") {
+			break // the next part of a split view
+		}
 		if len(plain) < 3 || strings.TrimSpace(string(plain[1:len(plain)-1])) == "" || strings.HasPrefix(strings.TrimSpace(string(plain)), "╰") ||
 			strings.HasPrefix(strings.TrimSpace(string(plain)), "┗") {
 			continue
@@ -309,7 +312,7 @@ func TestWideValuesAlign(t *testing.T) {
 		m := wideModel(t, 40, w, 40)
 		checkScreen(t, screen(m), w, 40)
 		requireAligned(t, fmt.Sprintf("versions pane %d", w), dash(m).panes[1].View(), "%")
-		press(m, "2")
+		press(m, "v")
 		press(m, "z")
 		requireAligned(t, fmt.Sprintf("versions zoomed %d", w), dash(m).panes[1].View(), "%")
 		press(m, "z")
@@ -319,7 +322,7 @@ func TestWideValuesAlign(t *testing.T) {
 		requireAligned(t, fmt.Sprintf("version drill %d", w), m.top().View(), "%")
 		hit(m, "esc")
 
-		hit(m, "1")
+		hit(m, "i")
 		hit(m, "enter")
 		checkScreen(t, screen(m), w, 40)
 		requireColumns(t, fmt.Sprintf("installs drill %d", w), m.top().View(), "last seen", "id", "versio", "platform", "deployment")
@@ -328,13 +331,13 @@ func TestWideValuesAlign(t *testing.T) {
 		requireColumns(t, fmt.Sprintf("installs by version %d", w), m.top().View(), "last seen", "id", "versio", "platform", "deployment")
 		hit(m, "esc")
 
-		hit(m, "3")
+		hit(m, "e")
 		hit(m, "enter")
 		checkScreen(t, screen(m), w, 40)
-		requireColumns(t, fmt.Sprintf("errors drill %d", w), m.top().View(), "time", "version", "type", "message")
+		requireColumns(t, fmt.Sprintf("errors drill %d", w), m.top().View(), "error_type", "error_message", "events")
 		hit(m, "esc")
 
-		hit(m, "4")
+		hit(m, "u")
 		hit(m, "enter")
 		checkScreen(t, screen(m), w, 40)
 		requireAligned(t, fmt.Sprintf("hour drill %d", w), m.top().View(), "%")
@@ -352,7 +355,7 @@ func TestWideValuesAlign(t *testing.T) {
 func TestManyVersions(t *testing.T) {
 	const n = 10000
 	m := wideModel(t, n, 120, 40)
-	hit(m, "2")
+	hit(m, "v")
 	hit(m, "z") // room for the whole summary
 	v := ansi.Strip(dash(m).panes[1].View())
 	if !strings.Contains(v, "10,000 versions") {
@@ -385,7 +388,7 @@ func TestManyVersions(t *testing.T) {
 	requireAligned(t, "10,000 versions", dash(m).panes[1].View(), "%")
 
 	hit(m, "z")
-	hit(m, "1")
+	hit(m, "i")
 	hit(m, "enter")
 	if v := ansi.Strip(screen(m)); !strings.Contains(v, "10,000 installations") {
 		t.Errorf("the installations drill does not list all 10,000:\n%s", v)

@@ -19,14 +19,14 @@ import (
 // the way a person would.
 func TestEndToEnd(t *testing.T) {
 	src := &tuitest.Source{Drift: true}
-	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark"})
+	m, err := New(src, Options{Interval: time.Second, TZ: "UTC", Profile: noStyle, Theme: "dark", Dashboards: classic()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "Active installations", "● live", "Timer usage")
 
-	tm.Send(keyMsg("3"))
+	tm.Send(keyMsg("e"))
 	tm.Send(keyMsg("z"))
 	waitFor(t, tm, "per active installation")
 	tm.Send(keyMsg("t"))

@@ -23,9 +23,9 @@ func TestTypedAhead(t *testing.T) {
 	if m.rng != "1h" {
 		t.Fatalf("ttt from 24h: range %s, want 1h (7d, 30d, 1h)", m.rng)
 	}
-	settle(m, send(m, runes("3z")))
+	settle(m, send(m, runes("ez")))
 	if d := dash(m); d.focus != 2 || !d.zoomed {
-		t.Fatalf("3z: focus %d zoomed %v, want the error pane zoomed", d.focus, d.zoomed)
+		t.Fatalf("ez: focus %d zoomed %v, want the error pane zoomed", d.focus, d.zoomed)
 	}
 	settle(m, send(m, runes("?x")))
 	if !m.helpView.Active() {
@@ -64,7 +64,7 @@ func TestTypedAheadIntoInputs(t *testing.T) {
 		t.Fatalf("pasted ttt on the dashboard changed the range to %s", m.rng)
 	}
 
-	hit(m, "1")
+	hit(m, "i")
 	hit(m, "enter") // the installations table
 	settle(m, send(m, runes("fwin")))
 	tbl := m.top().View()
@@ -82,7 +82,7 @@ func send(m *Model, k tea.KeyPressMsg) tea.Cmd {
 // TestDrillWithoutData: enter on a pane that has nothing to drill into
 // says so instead of doing nothing.
 func TestDrillWithoutData(t *testing.T) {
-	for _, pane := range []string{"2", "4"} {
+	for _, pane := range []string{"v", "u"} {
 		m := newTest(t, &tuitest.Source{}, Options{}, 120, 40)
 		hit(m, pane)
 		hit(m, "enter")
@@ -98,7 +98,7 @@ func TestDrillWithoutData(t *testing.T) {
 	snap := fixture(m)
 	snap.Versions = nil
 	feed(m, snap)
-	hit(m, "2")
+	hit(m, "v")
 	hit(m, "enter")
 	if len(m.pages) != 1 || m.status != "no versions in range to drill into" {
 		t.Errorf("no versions: pages %d, status %q", len(m.pages), m.status)

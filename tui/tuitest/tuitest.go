@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,6 +89,11 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 		// 4.10.0-rc1 would pass the default rule: the fixture pins 4.3.0.
 		Latest: datasource.LatestRule{Pin: "4.3.0"}.Pick(nil),
 	}
+	props, _ := (&Source{}).Properties(context.Background())
+	snap.Panes = paneFigures(q, props)
+	if q.PanesOnly {
+		snap.Totals, snap.Installs, snap.Versions, snap.Errors, snap.Timers = datasource.Totals{}, datasource.Installs{}, nil, datasource.Errors{}, datasource.Timers{}
+	}
 	datasource.MarkPartial(snap) // as the figures decorator does
 	return snap
 }
@@ -119,6 +125,7 @@ type Source struct {
 
 	valuesAsked []datasource.ValuesQuery
 	breakdowns  []datasource.BreakdownQuery
+	eventsAsked []datasource.EventsQuery
 }
 
 var _ datasource.Source = (*Source)(nil)
@@ -222,8 +229,25 @@ func (s *Source) Properties(context.Context) ([]datasource.Property, error) {
 }
 
 // Events are three errors, newest first, one of them a $exception with
-// a long message in wide characters.
-func (s *Source) Events(context.Context, datasource.EventsQuery) ([]datasource.Event, error) {
+// a long message in wide characters; asked for names (a dashboard pane's
+// group, errors aside), two events of each name, newest first, and two
+// of another name, as a source that cannot narrow by name returns.
+func (s *Source) Events(_ context.Context, q datasource.EventsQuery) ([]datasource.Event, error) {
+	s.mu.Lock()
+	s.eventsAsked = append(s.eventsAsked, q)
+	s.mu.Unlock()
+	if len(q.Names) > 0 && q.Kind != datasource.KindError {
+		var out []datasource.Event
+		for i, n := range append(slices.Clone(q.Names), "page.viewed") {
+			for j := range 2 {
+				k := 2*i + j
+				out = append(out, datasource.Event{UUID: fmt.Sprintf("n%d", k), Time: Now.Add(-time.Duration(k*9+1) * time.Minute),
+					Name: n, DistinctID: fmt.Sprintf("%d", 1+k%3), Properties: map[string]any{
+						"app_version": "4.2.1", "install_id": "c4ca4238-a0b9-3382-8dcc-509a6f75849b", "auth_method": "oidc"}})
+			}
+		}
+		return out, nil
+	}
 	return []datasource.Event{
 		{UUID: "e3", Time: Now.Add(-2 * time.Minute), Name: "error_occurred", DistinctID: "user-7",
 			Properties: map[string]any{"app_version": "4.2.1", "error_type": "OperationalError", "error_message": "database is locked", "severity": "error"}},
@@ -259,6 +283,13 @@ func (s *Source) Breakdown(_ context.Context, q datasource.BreakdownQuery) ([]da
 		return []datasource.ValueCount{{Value: "4.2.1", Count: 301}, {Value: "4.2.0", Count: 190}, {Value: datasource.Unknown, Count: 21}}, nil
 	}
 	return nil, nil
+}
+
+// EventsAsked lists the Events questions so far.
+func (s *Source) EventsAsked() []datasource.EventsQuery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]datasource.EventsQuery(nil), s.eventsAsked...)
 }
 
 // Breakdowns lists the Breakdown questions so far.
