@@ -221,7 +221,13 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 	if p.ver {
 		ver = p.h.value(eventProps, p.m.VersionProperty)
 	}
-	scan := "SELECT timestamp, event, distinct_id, " + p.installKey() + " AS ik, toUnixTimestamp64Milli(timestamp) AS ms, " + ver + " AS ver"
+	// Only distinct counts need the installation key; reading it from the
+	// JSON of every event is a good part of the scan's cost.
+	ik := "''"
+	if slices.ContainsFunc(panes, needsKey) {
+		ik = p.installKey()
+	}
+	scan := "SELECT timestamp, event, distinct_id, " + ik + " AS ik, toUnixTimestamp64Milli(timestamp) AS ms, " + ver + " AS ver"
 	for _, c := range p.cols {
 		scan += ", " + c
 	}
@@ -287,7 +293,7 @@ func (s *Source) panesQuery(h *hq, loc *time.Location, fs []datasource.Filter, p
 		"if(kind IN (" + strconv.Itoa(rowSeries) + ", " + gs + "), tupleElement(x, 6), -1) AS b FROM (\n" +
 		strings.Join(srcs, "\nUNION ALL\n") + ")"
 	agg := "SELECT pane, kind, g1, g2, b, mc, lim, countIf(m) AS n, uniqExactIf(ik, m AND wi) AS inst, " +
-		"uniqExactIf(tuple(ik, did), m AND wu) AS users, uniqExactIf(ik, d) AS den, minIf(ms, m) AS first, maxIf(ms, m) AS last, " +
+		"uniqExactIf(tuple(ik, did), m AND wu) AS users, uniqExactIf(ik, d) AS den, minIf(ms, m) AS fms, maxIf(ms, m) AS lms, " +
 		"sumMapIf([coalesce(ver, '')], [1], m AND wv AND kind = " + g + " AND ver IS NOT NULL) AS vm, " +
 		"groupUniqArrayIf(tuple(ik, if(mc = " + mcUsers + ", did, '')), m AND wo AND kind = " + g + ") AS ents, " +
 		"groupUniqArrayIf(ik, d AND wo AND kind = " + g + ") AS dents, " +
@@ -296,13 +302,13 @@ func (s *Source) panesQuery(h *hq, loc *time.Location, fs []datasource.Filter, p
 	// Per pane: the groups ranked, the top Limit kept with their series,
 	// the rest summed (events) or counted distinct (users, installations,
 	// a rate's denominator) into rowOther.
-	rank := "SELECT pane, lim, groupArray(tuple(kind, g1, g2, b, n, inst, users, den, first, last, tupleElement(vm, 1), tupleElement(vm, 2))) AS rows, " +
+	rank := "SELECT pane, lim, groupArray(tuple(kind, g1, g2, b, n, inst, users, den, fms, lms, tupleElement(vm, 1), tupleElement(vm, 2))) AS prows, " +
 		"arraySort(y -> tuple(-tupleElement(y, 1), tupleElement(y, 2), tupleElement(y, 3)), " +
 		"groupArrayIf(tuple(val, g1, g2, n, ents, dents), kind = " + g + " AND n > 0)) AS ranked FROM (\n" + agg + ") GROUP BY pane, lim"
-	split := "SELECT pane, rows, arrayMap(y -> tuple(tupleElement(y, 2), tupleElement(y, 3)), arraySlice(ranked, 1, lim)) AS top, " +
+	split := "SELECT pane, prows, arrayMap(y -> tuple(tupleElement(y, 2), tupleElement(y, 3)), arraySlice(ranked, 1, lim)) AS tops, " +
 		"arraySlice(ranked, lim + 1) AS rest FROM (\n" + rank + ")"
 	out := "SELECT pane, arrayJoin(arrayConcat(arrayFilter(y -> tupleElement(y, 1) NOT IN (" + g + ", " + gs + ") OR " +
-		"has(top, tuple(tupleElement(y, 2), tupleElement(y, 3))), rows), [" + p.otherRow() + "])) AS o FROM (\n" + split + ")"
+		"has(tops, tuple(tupleElement(y, 2), tupleElement(y, 3))), prows), [" + p.otherRow() + "])) AS o FROM (\n" + split + ")"
 	return "SELECT '" + tagPane + "' AS tag, tupleElement(o, 2) AS k, tupleElement(o, 3) AS k2, tupleElement(o, 4) AS b, pane AS v1, " +
 		"tupleElement(o, 1) AS v2, tupleElement(o, 5) AS v3, tupleElement(o, 6) AS v4, tupleElement(o, 7) AS v5, " +
 		"tupleElement(o, 8) AS v6, tupleElement(o, 9) AS v7, tupleElement(o, 10) AS v8, tupleElement(o, 11) AS vk, " +
@@ -322,3 +328,15 @@ const (
 	noStrings = "arrayFilter(y -> false, [''])"
 	noCounts  = "arrayFilter(y -> false, [0])"
 )
+
+// needsKey reports whether a pane of the shared scan counts installation
+// keys (distinct measures, the installations and users columns).
+func needsKey(pq datasource.PaneQuery) bool {
+	switch pq.Spec.EffectiveMeasure() {
+	case datasource.MeasureUsers, datasource.MeasureInstallations, datasource.MeasurePerInstallation:
+		return true
+	case datasource.MeasureNewInstallations:
+		return false // its own branch reads the key
+	}
+	return slices.Contains(pq.Spec.Columns, datasource.ColumnInstallations) || slices.Contains(pq.Spec.Columns, datasource.ColumnUsers)
+}
