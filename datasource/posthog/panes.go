@@ -93,19 +93,29 @@ func (p *paneSQL) events(spec datasource.PaneSpec) string {
 	return p.h.family(p.m.EventNames(spec))
 }
 
+// source names the columns an event's breakdown is read from: the events
+// table's own, or those of an event picked out by argMin.
+type source struct{ event, ts, props, person string }
+
+var eventsTable = source{event: "event", ts: "timestamp", props: eventProps, person: personProps}
+
 // groupExpr is the HogQL of one breakdown entry's value for an event of a
 // pane over r: a missing property is datasource.Unknown; $hour is the
 // local hour as a number's text.
-func (p *paneSQL) groupExpr(b datasource.BreakdownRef, r datasource.Range) string {
+func (p *paneSQL) groupExpr(b datasource.BreakdownRef, r datasource.Range, src source) string {
 	switch b.Special {
 	case datasource.BreakdownEvent:
-		return "event"
+		return src.event
 	case datasource.BreakdownCategory:
-		return "if(position(event, '.') > 1, substring(event, 1, position(event, '.') - 1), event)"
+		return "if(position(" + src.event + ", '.') > 1, substring(" + src.event + ", 1, position(" + src.event + ", '.') - 1), " + src.event + ")"
 	case datasource.BreakdownHour:
-		return "toString(" + p.h.hour(p.loc, r.From, r.To) + ")"
+		return "toString(" + p.h.hourOf(src.ts, p.loc, r.From, r.To) + ")"
 	}
-	return "coalesce(" + p.h.value(scopeColumn(b.Scope), b.Key) + ", " + p.h.val(datasource.Unknown) + ")"
+	col := src.props
+	if b.Scope == datasource.ScopePerson {
+		col = src.person
+	}
+	return "coalesce(" + p.h.value(col, b.Key) + ", " + p.h.val(datasource.Unknown) + ")"
 }
 
 // installKey is an event's installation key (datasource.InstallKeyProperty,
@@ -174,7 +184,7 @@ func (p *paneSQL) bucketExpr(r datasource.Range, ms string) string {
 func (p *paneSQL) groups(spec datasource.PaneSpec, r datasource.Range) (string, string) {
 	g := [2]string{"''", "''"}
 	for j, b := range spec.Refs() {
-		g[j] = p.column("x", p.groupExpr(b, r))
+		g[j] = p.column("x", p.groupExpr(b, r, eventsTable))
 	}
 	return g[0], g[1]
 }
@@ -238,20 +248,18 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 
 // newHits is the branch of one new-installations pane: each installation's
 // earliest matching event up to the range's end (argMin over (timestamp,
-// uuid), the order datasource uses), kept when it falls in range.
+// uuid), the order datasource uses), kept when it falls in range. The
+// branch reads the pane's events over all history, so only what picks
+// the events (filters, the installation key) is computed for each; the
+// breakdown is read from the first events' properties afterwards.
 func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	save, saveName := p.cols, p.name
 	p.cols, p.name = nil, map[string]string{}
 	defer func() { p.cols, p.name = save, saveName }()
 	spec := pq.Spec
-	g1, g2 := p.groups(spec, pq.Range)
 	cond := p.conds(p.paneFilters(pq))
-	ver := "NULL"
-	if slices.Contains(spec.Columns, datasource.ColumnVersions) {
-		ver = p.h.value(eventProps, p.m.VersionProperty)
-	}
-	scan := "SELECT timestamp, uuid, distinct_id, " + p.installKey() + " AS ik, toUnixTimestamp64Milli(timestamp) AS ms, " +
-		ver + " AS ver, " + g1 + " AS g1, " + g2 + " AS g2"
+	scan := "SELECT timestamp, uuid, event, distinct_id, properties, " + personProps + " AS pp, " + p.installKey() +
+		" AS ik, toUnixTimestamp64Milli(timestamp) AS ms"
 	for _, c := range p.cols {
 		scan += ", " + c
 	}
@@ -259,11 +267,22 @@ func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	// range. The lower bound is the Unix epoch, so the statement is still
 	// bounded as every statement ttmon sends.
 	scan += " FROM events WHERE " + p.h.since(time.UnixMilli(0)) + " AND " + p.h.before(pq.Range.To) + " AND " + p.events(spec)
-	first := "SELECT ik, argMin(tuple(distinct_id, ms, ver, g1, g2), tuple(timestamp, uuid)) AS e FROM (\n" + scan +
-		") WHERE " + cond + " GROUP BY ik"
-	x := p.hit(i, pq, "true", "false", "tupleElement(e, 4)", "tupleElement(e, 5)", p.bucketExpr(pq.Range, "tupleElement(e, 2)"))
-	return "SELECT ik, tupleElement(e, 1) AS did, tupleElement(e, 2) AS ms, tupleElement(e, 3) AS ver, " + x + " AS x FROM (\n" +
-		first + ") WHERE tupleElement(e, 2) >= " + p.h.val(pq.Range.From.UnixMilli())
+	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp), tuple(timestamp, uuid)) AS e FROM (\n" +
+		scan + ") WHERE " + cond + " GROUP BY ik"
+	picked := "SELECT ik, tupleElement(e, 1) AS did, tupleElement(e, 2) AS ms, tupleElement(e, 3) AS fev, tupleElement(e, 4) AS fts, " +
+		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
+		p.h.val(pq.Range.From.UnixMilli())
+	src := source{event: "fev", ts: "fts", props: "fprops", person: "fpp"}
+	g := [2]string{"''", "''"}
+	for j, b := range spec.Refs() {
+		g[j] = p.groupExpr(b, pq.Range, src)
+	}
+	ver := "NULL"
+	if slices.Contains(spec.Columns, datasource.ColumnVersions) {
+		ver = p.h.value(src.props, p.m.VersionProperty)
+	}
+	x := p.hit(i, pq, "true", "false", g[0], g[1], p.bucketExpr(pq.Range, "ms"))
+	return "SELECT ik, did, ms, " + ver + " AS ver, " + x + " AS x FROM (\n" + picked + ")"
 }
 
 // panesQuery writes the pane part: rows (tag, k, k2, b, v1..v8, vk, vn).
