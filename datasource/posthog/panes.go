@@ -258,7 +258,13 @@ func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	defer func() { p.cols, p.name = save, saveName }()
 	spec := pq.Spec
 	cond := p.conds(p.paneFilters(pq))
-	scan := "SELECT timestamp, uuid, event, distinct_id, properties, " + personProps + " AS pp, " + p.installKey() +
+	// Person properties are a join on PostHog: only when a breakdown
+	// reads them.
+	pp := "''"
+	if slices.ContainsFunc(spec.Refs(), func(b datasource.BreakdownRef) bool { return b.Special == "" && b.Scope == datasource.ScopePerson }) {
+		pp = personProps
+	}
+	scan := "SELECT timestamp, uuid, event, distinct_id, properties, " + pp + " AS pp, " + p.installKey() +
 		" AS ik, toUnixTimestamp64Milli(timestamp) AS ms"
 	for _, c := range p.cols {
 		scan += ", " + c

@@ -50,6 +50,8 @@ func extraPanes() []datasource.PaneSpec {
 		{ID: "new_by_hour", Events: []string{"@heartbeat"}, Measure: datasource.MeasureNewInstallations, Breakdown: []string{"$hour"}},
 		{ID: "new_table", Events: []string{"telemetry.install", "@heartbeat"}, Measure: datasource.MeasureNewInstallations,
 			Breakdown: []string{"platform"}, Chart: datasource.ChartTable, Columns: []string{"users", "versions", "first_seen"}, Range: "30d"},
+		{ID: "new_by_person", Events: []string{"@heartbeat"}, Measure: datasource.MeasureNewInstallations,
+			Breakdown: []string{"person.deployment_method"}, Chart: datasource.ChartLine},
 		{ID: "inst_7d", Events: []string{"@heartbeat", "auth.login"}, Measure: datasource.MeasureInstallations, Range: "7d", Chart: datasource.ChartLine},
 		{ID: "logins_where", Events: []string{"auth.login"}, Measure: datasource.MeasureUsers, Breakdown: []string{"person.role"},
 			Where: []string{"person.auth_method != ldap", "event.deployment_method in (docker, native)"}},
