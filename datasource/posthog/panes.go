@@ -197,30 +197,50 @@ func (p *paneSQL) inRange(r datasource.Range) string {
 // mainHits is the shared scan of every pane but new installations:
 // (ik, did, ms, ver, x) with x one hit.
 func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
-	var hits, scope []string
-	from, to := time.Time{}, time.Time{}
+	var hits []string
+	from, to := scanBounds(panes)
+	// Which events the scan reads: each pane's names within its range,
+	// each distinct condition once (a range equal to the scan's bound
+	// needs no repeating; a pane of every event reads them all).
+	var scope []string
+	all := false
+	reads := func(r datasource.Range, names string) {
+		term := names
+		if !r.From.Equal(from) || !r.To.Equal(to) {
+			term = "(" + p.inRange(r) + " AND " + names + ")"
+		}
+		all = all || term == "true"
+		if !slices.Contains(scope, term) {
+			scope = append(scope, term)
+		}
+	}
+	// Each condition a hit tests (range, names, filters) is a scan column,
+	// computed once however many panes test it: the statement stays
+	// short, and PostHog's parser time grows faster than its length.
+	col := func(prefix, expr string) string {
+		if expr == "true" || expr == "false" {
+			return expr
+		}
+		return p.column(prefix, expr)
+	}
 	for i, pq := range panes {
 		spec := pq.Spec
 		if spec.EffectiveMeasure() == datasource.MeasureNewInstallations {
 			continue
 		}
-		if from.IsZero() || pq.Range.From.Before(from) {
-			from = pq.Range.From
+		in := "true"
+		if !pq.Range.From.Equal(from) || !pq.Range.To.Equal(to) {
+			in = col("r", p.inRange(pq.Range))
 		}
-		if pq.Range.To.After(to) {
-			to = pq.Range.To
-		}
-		in := p.inRange(pq.Range)
 		ev := p.events(spec)
-		m := ev + " AND " + in + " AND " + p.conds(p.paneFilters(pq))
+		reads(pq.Range, ev)
+		m := allOf(col("e", ev), in, p.conds(p.paneFilters(pq)))
 		d := "false"
-		sc := ev
 		if spec.EffectiveMeasure() == datasource.MeasurePerInstallation {
 			hb := p.h.family(p.m.Heartbeat)
-			d = hb + " AND " + in + " AND " + p.conds(p.m.FiltersFor(datasource.KindHeartbeat, p.fs).Apply)
-			sc = "(" + ev + " OR " + hb + ")"
+			reads(pq.Range, hb)
+			d = allOf(col("e", hb), in, p.conds(p.m.FiltersFor(datasource.KindHeartbeat, p.fs).Apply))
 		}
-		scope = append(scope, "("+in+" AND "+sc+")")
 		g1, g2 := p.groups(spec, pq.Range)
 		hits = append(hits, p.hit(i, pq, m, d, g1, g2, p.bucketExpr(pq.Range, "ms")))
 	}
@@ -241,54 +261,43 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 	for _, c := range p.cols {
 		scan += ", " + c
 	}
-	scan += " FROM events WHERE " + p.h.since(from) + " AND " + p.h.before(to) + " AND (" + strings.Join(scope, " OR ") + ")"
+	scan += " FROM events WHERE " + p.h.since(from) + " AND " + p.h.before(to)
+	if !all {
+		scan += " AND (" + strings.Join(scope, " OR ") + ")"
+	}
 	return "SELECT ik, distinct_id AS did, ms, ver, arrayJoin(arrayFilter(x -> tupleElement(x, 2) OR tupleElement(x, 3), [" +
 		strings.Join(hits, ", ") + "])) AS x FROM (\n" + scan + ")"
 }
 
-// newHits is the branch of one new-installations pane: each installation's
-// earliest matching event up to the range's end (argMin over (timestamp,
-// uuid), the order datasource uses), kept when it falls in range. The
-// branch reads the pane's events over all history, so only what picks
-// the events (filters, the installation key) is computed for each; the
-// breakdown is read from the first events' properties afterwards.
-func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
-	save, saveName := p.cols, p.name
-	p.cols, p.name = nil, map[string]string{}
-	defer func() { p.cols, p.name = save, saveName }()
-	spec := pq.Spec
-	cond := p.conds(p.paneFilters(pq))
-	// Person properties are a join on PostHog: only when a breakdown
-	// reads them.
-	pp := "''"
-	if slices.ContainsFunc(spec.Refs(), func(b datasource.BreakdownRef) bool { return b.Special == "" && b.Scope == datasource.ScopePerson }) {
-		pp = personProps
+// scanBounds is the union of the ranges of the panes the shared scan
+// serves.
+func scanBounds(panes []datasource.PaneQuery) (from, to time.Time) {
+	for _, pq := range panes {
+		if pq.Spec.EffectiveMeasure() == datasource.MeasureNewInstallations {
+			continue
+		}
+		if from.IsZero() || pq.Range.From.Before(from) {
+			from = pq.Range.From
+		}
+		if pq.Range.To.After(to) {
+			to = pq.Range.To
+		}
 	}
-	scan := "SELECT timestamp, uuid, event, distinct_id, properties, " + pp + " AS pp, " + p.installKey() +
-		" AS ik, toUnixTimestamp64Milli(timestamp) AS ms"
-	for _, c := range p.cols {
-		scan += ", " + c
+	return from, to
+}
+
+// allOf ANDs conditions, leaving out "true" and repeats.
+func allOf(parts ...string) string {
+	var out []string
+	for _, c := range parts {
+		if c != "true" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
 	}
-	// All history: the earliest event may be from any time before the
-	// range. The lower bound is the Unix epoch, so the statement is still
-	// bounded as every statement ttmon sends.
-	scan += " FROM events WHERE " + p.h.since(time.UnixMilli(0)) + " AND " + p.h.before(pq.Range.To) + " AND " + p.events(spec)
-	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp), tuple(timestamp, uuid)) AS e FROM (\n" +
-		scan + ") WHERE " + cond + " GROUP BY ik"
-	picked := "SELECT ik, tupleElement(e, 1) AS did, tupleElement(e, 2) AS ms, tupleElement(e, 3) AS fev, tupleElement(e, 4) AS fts, " +
-		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
-		p.h.val(pq.Range.From.UnixMilli())
-	src := source{event: "fev", ts: "fts", props: "fprops", person: "fpp"}
-	g := [2]string{"''", "''"}
-	for j, b := range spec.Refs() {
-		g[j] = p.groupExpr(b, pq.Range, src)
+	if len(out) == 0 {
+		return "true"
 	}
-	ver := "NULL"
-	if slices.Contains(spec.Columns, datasource.ColumnVersions) {
-		ver = p.h.value(src.props, p.m.VersionProperty)
-	}
-	x := p.hit(i, pq, "true", "false", g[0], g[1], p.bucketExpr(pq.Range, "ms"))
-	return "SELECT ik, did, ms, " + ver + " AS ver, " + x + " AS x FROM (\n" + picked + ")"
+	return strings.Join(out, " AND ")
 }
 
 // panesQuery writes the pane part: rows (tag, k, k2, b, v1..v8, vk, vn).
