@@ -9,7 +9,10 @@
 // Snapshot sends one statement that reads the window of events once and
 // returns tagged result sets with one column shape (tag, k, b, v1..v4):
 // totals, the previous window's installs, per-bucket series, timers by
-// local hour, versions and errors by version (see snapshotQuery). Drilldowns, Values, Properties and
+// local hour, versions and errors by version (see snapshotQuery). The
+// visible dashboard's panes (Query.Panes) are rows of the same statement
+// (statement, paneSQL): one more scan shared by all panes, and a branch
+// over all history per new-installations pane. Drilldowns, Values, Properties and
 // cohorts are one request each. Filters written without person./event. are
 // resolved against Properties, remembered for 10 minutes, so they add one
 // request per 10 minutes, not per poll. The adapter does not pace itself:
@@ -44,6 +47,13 @@
 //     that family; Snapshot.NotNarrowed names what a pane skipped.
 //   - A version is the person's latest heartbeat's, by argMax over
 //     (timestamp, uuid).
+//   - Panes follow datasource/pane.go. An installation key is install_id
+//     when set and not empty, else the person id; a user is that key and
+//     the distinct id. A rate's denominator counts heartbeats under the
+//     heartbeat family's filters without the pane's Where; a rate's group
+//     exists where it has events, with Value 0 when no installation shares
+//     its key. An installation's first event is argMin over timestamp and
+//     uuid. A group's versions leave out events without one.
 //
 // TestSameFiguresOnClickHouse holds these statements, run on ClickHouse
 // (chdb) over PostHog-shaped tables, to the embedded store's figures.

@@ -180,18 +180,23 @@ func (h *hq) bucket(r datasource.Range) string {
 // embedded store, so both backends put an event in the same hour, and any
 // zone works (including "Local", which has no IANA name to send).
 func (h *hq) hour(loc *time.Location, from, to time.Time) string {
+	return h.hourOf("timestamp", loc, from, to)
+}
+
+// hourOf is hour for the time in column ts.
+func (h *hq) hourOf(ts string, loc *time.Location, from, to time.Time) string {
 	ps := zonePeriods(loc, from, to)
 	off := h.val(int64(ps[len(ps)-1].off))
 	if len(ps) > 1 {
 		var b strings.Builder
 		b.WriteString("multiIf(")
 		for _, p := range ps[:len(ps)-1] {
-			b.WriteString("toUnixTimestamp(timestamp) < " + h.val(p.end) + ", " + h.val(int64(p.off)) + ", ")
+			b.WriteString("toUnixTimestamp(" + ts + ") < " + h.val(p.end) + ", " + h.val(int64(p.off)) + ", ")
 		}
 		b.WriteString(off + ")")
 		off = b.String()
 	}
-	return "intDiv((toUnixTimestamp(timestamp) + " + off + ") % 86400, 3600)"
+	return "intDiv((toUnixTimestamp(" + ts + ") + " + off + ") % 86400, 3600)"
 }
 
 // period is a stretch of constant UTC offset ending (exclusive) at end,

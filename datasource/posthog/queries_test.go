@@ -59,6 +59,22 @@ func everyQuery(t testing.TB) []generated {
 	add("snapshot 7d Asia/Kathmandu", snap(datasource.Query{Range: r, TZ: "Asia/Kathmandu"}))
 	add("snapshot without buckets", snap(datasource.Query{Range: datasource.Range{Name: "custom", From: r.From, To: r.To}}))
 
+	for _, d := range builtinDashboards(t) {
+		dq := datasource.Query{Range: r30, TZ: "Europe/Berlin", Filters: all.Filters}
+		dq.Panes, _ = d.Queries(r30, now)
+		add("dashboard "+d.Name, s.statement(dq, mustLoc(t, dq), dq.Filters, dq.Panes))
+	}
+	eq := datasource.Query{Range: r, TZ: "America/New_York", Filters: all.Filters, PanesOnly: true}
+	eq.Panes, _ = datasource.Dashboard{Panes: extraPanes()}.Queries(r, now)
+	add("extra panes", s.statement(eq, mustLoc(t, eq), eq.Filters, eq.Panes))
+	tp := datasource.PaneQuery{Range: r, Spec: datasource.PaneSpec{ID: "t", Events: []string{"ev " + tricky}, Measure: datasource.MeasureNewInstallations,
+		Breakdown: []string{"person.role " + tricky, "plan " + tricky}, Chart: datasource.ChartTable, Columns: datasource.Columns, Limit: 7}}
+	tp.Where = []datasource.Filter{{Scope: datasource.ScopeEvent, Key: "where " + tricky, Op: datasource.OpNeq, Values: []string{"v " + tricky}}}
+	scanned := tp
+	scanned.Spec.Measure = datasource.MeasureUsers
+	tq := datasource.Query{Range: r, Panes: []datasource.PaneQuery{tp, scanned}, PanesOnly: true}
+	add("panes with user text", s.statement(tq, time.UTC, nil, tq.Panes), "ev "+tricky, "role "+tricky, "plan "+tricky, "where "+tricky, "v "+tricky)
+
 	add("values event", valuesQuery(r, all.Filters, datasource.ScopeEvent, "error "+tricky, 50), "error "+tricky)
 	add("values person", valuesQuery(r, all.Filters, datasource.ScopePerson, "auth_method", 100))
 	add("properties", propertiesQuery(r.From, r.To))

@@ -157,17 +157,26 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 	if err != nil {
 		return nil, &datasource.Error{Kind: datasource.ErrQuery, Message: err.Error()}
 	}
-	fs, err := s.resolve(ctx, q.Filters)
+	fs, panes, err := s.resolvePanes(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.query(ctx, "ttmon.snapshot", s.snapshotQuery(q, loc, fs))
-	if err != nil {
-		return nil, err
-	}
-	snap, err := assemble(t, q.Range)
-	if err != nil {
-		return nil, s.bad(err)
+	snap := &datasource.Snapshot{}
+	if !q.PanesOnly || len(panes) > 0 {
+		t, err := s.query(ctx, "ttmon.snapshot", s.statement(q, loc, fs, panes))
+		if err != nil {
+			return nil, err
+		}
+		if !q.PanesOnly {
+			if snap, err = assemble(t, q.Range); err != nil {
+				return nil, s.bad(err)
+			}
+		}
+		if len(panes) > 0 {
+			if snap.Panes, err = s.assemblePanes(t, fs, panes); err != nil {
+				return nil, s.bad(err)
+			}
+		}
 	}
 	snap.NotNarrowed = s.o.mapping.NotNarrowed(fs)
 	snap.Source = s.Info()
@@ -192,6 +201,9 @@ func assemble(t *table, r datasource.Range) (*datasource.Snapshot, error) {
 		tag, _, err := str(row[ix[0]])
 		if err != nil {
 			return nil, fmt.Errorf("row %d: %w", i, err)
+		}
+		if tag == tagPane {
+			continue // assemblePanes reads them
 		}
 		k, kok, err := str(row[ix[1]])
 		if err != nil {

@@ -30,7 +30,10 @@ type Server struct {
 	Project string
 	// Scopes are the key's scopes (query:read, cohort:read).
 	Scopes []string
-	// Answer gives the columns and rows of a query's result.
+	// Answer gives the columns and rows of a query's result. An answer
+	// with the built-in figures' columns to a snapshot that also asks for
+	// dashboard panes gets the pane columns added (no pane rows: every
+	// pane zero), so fakes written before panes keep working.
 	Answer func(q Query) (cols []string, rows [][]any)
 	// Cohorts is what GET /api/projects/{id}/cohorts/ lists, two a page.
 	Cohorts []map[string]any
@@ -180,6 +183,7 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cols, rows := f.Answer(req.Body)
+	cols, rows = widen(req.Body, cols, rows)
 	types := make([][2]string, len(cols))
 	for i, c := range cols {
 		types[i] = [2]string{c, "String"}
@@ -192,6 +196,39 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		"is_cached": false, "hogql": req.Body.Query.Query,
 	})
 	reply(w, http.StatusOK, string(out))
+}
+
+// paneColumns are the columns a snapshot with dashboard panes has beyond
+// the built-in figures' (tag, k, b, v1..v4), with the value a built-in row
+// carries in each.
+var paneColumns = []struct {
+	name string
+	zero any
+}{{"k2", ""}, {"v5", 0}, {"v6", 0}, {"v7", 0}, {"v8", 0}, {"vk", []string{}}, {"vn", []int{}}}
+
+// widen gives an Answer written for the built-in figures alone the
+// columns a snapshot that also asks for panes returns, so a fake that
+// knows nothing of panes answers such a snapshot as PostHog would with no
+// pane rows (every pane zero).
+func widen(q Query, cols []string, rows [][]any) ([]string, [][]any) {
+	if !q.Has(" AS vn") || !slices.Contains(cols, "tag") || slices.Contains(cols, "vn") {
+		return cols, rows
+	}
+	cols = slices.Clone(cols)
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = slices.Clone(r)
+	}
+	for _, c := range paneColumns {
+		if slices.Contains(cols, c.name) {
+			continue
+		}
+		cols = append(cols, c.name)
+		for i := range out {
+			out[i] = append(out[i], c.zero)
+		}
+	}
+	return cols, out
 }
 
 // serveCohorts pages the cohort list two at a time, with absolute next
