@@ -21,8 +21,8 @@ import (
 )
 
 // BenchmarkIngestHTTP is the collector's ingest rate: posthog-go clients
-// (8, or TTMON_HTTP_CLIENTS; batches of 250; in a child process that builds its events before the
-// clock starts) post the simulated fleet's next days to /batch/ of a
+// (8, or TTMON_HTTP_CLIENTS; batches of 250; in a child process that
+// builds its events before the clock starts) post the simulated fleet's next days to /batch/ of a
 // collector whose store already holds 0, 1M, 3M or 10M events. An event
 // counts once its 200 came back, i.e. once it was committed. One op is
 // TTMON_HTTP_EVENTS events (default 300,000).
@@ -30,12 +30,16 @@ import (
 // clients=posthog-go runs the real clients; on one 2-core machine they
 // need as much CPU as the collector. clients=replay posts the bodies
 // posthog-go produced for the same events (recorded before the clock
-// starts) with plain HTTP: the collector's own capacity.
+// starts) with plain HTTP: the collector's own capacity. clients=otlp-json
+// and otlp-protobuf post the same fleet's events as TimeTracker 5.x
+// records to /v1/logs, pre-encoded in exports of 250 (the collector's
+// capacity for OTLP); clients=otlp-sdk sends them through OpenTelemetry Go
+// SDK exporters (protobuf) in the clients (otlpChild).
 //
 // Reported: events/s; cpu-% of the collector process (of 2 cores = 200%) and
 // of the clients; the collector's CPU time per event and the writer's time
-// in transactions per event (its inverse bounds the rate); VmHWM-MB, the collector process's peak RSS; disk-B/event
-// of the store afterwards.
+// in transactions per event (its inverse bounds the rate); VmHWM-MB, the
+// collector process's peak RSS; disk-B/event of the store afterwards.
 //
 //	TTMON_BENCH_LARGE=1 go test -run '^$' -bench IngestHTTP ./datasource/embedded/
 func BenchmarkIngestHTTP(b *testing.B) {
@@ -47,7 +51,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TTMON_HTTP_CLIENTS")); err == nil && v > 0 {
 		clients = v
 	}
-	for _, mode := range []string{"posthog-go", "replay"} {
+	for _, mode := range []string{"posthog-go", "replay", "otlp-json", "otlp-protobuf", "otlp-sdk"} {
 		for _, size := range append([]int{0}, embedded.BenchSizes()...) {
 			b.Run("clients="+mode+"/store="+sizeLabel(size), func(b *testing.B) {
 				for range b.N {
