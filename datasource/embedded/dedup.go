@@ -13,12 +13,6 @@ import (
 // more UUIDs than this keeps them all while it is written.
 var dedupMax = 1 << 20
 
-// dedupKey is one UUID in one hour of event time.
-type dedupKey struct {
-	hour int64
-	uuid [16]byte
-}
-
 // dedup decides whether a UUID is already stored in an hour of event time
 // (migrate3.go says why this is not an index). Per hour it keeps a set of
 // 64-bit fingerprints of the stored UUIDs, loaded from dedup_uuids the first
@@ -31,11 +25,11 @@ type dedup struct {
 	hours map[int64]*dedupHour
 	total int   // fingerprints held
 	group int64 // the transaction in progress, for forgetting hours
-	// Per transaction: what it stored (written at its end, and consulted
-	// first), and the full UUIDs of hours read to confirm a match.
-	fresh map[dedupKey]struct{}
-	pend  map[int64][]byte
-	full  map[int64]map[[16]byte]struct{}
+	// Per transaction: the UUIDs it stored, per hour (written at its end,
+	// and consulted first), and the full UUIDs of hours read to confirm a
+	// match.
+	pend map[int64][]byte
+	full map[int64]map[[16]byte]struct{}
 }
 
 type dedupHour struct {
@@ -60,7 +54,6 @@ func (d *dedup) purge() {
 // begin starts a transaction.
 func (d *dedup) begin() {
 	d.group++
-	d.fresh = map[dedupKey]struct{}{}
 	d.pend = map[int64][]byte{}
 	d.full = nil
 }
@@ -81,8 +74,10 @@ func (d *dedup) seen(w *writer, hour int64, u *[16]byte) (bool, error) {
 	if _, ok := hs.fps[uuidPrint(u)]; !ok {
 		return false, nil
 	}
-	if _, ok := d.fresh[dedupKey{hour, *u}]; ok {
-		return true, nil
+	for b := d.pend[hour]; len(b) >= 16; b = b[16:] {
+		if [16]byte(b) == *u {
+			return true, nil
+		}
 	}
 	all, err := d.fullHour(w, hour)
 	if err != nil {
@@ -99,7 +94,6 @@ func (d *dedup) add(hour int64, u *[16]byte) {
 		hs.fps[uuidPrint(u)] = struct{}{}
 		d.total++
 	}
-	d.fresh[dedupKey{hour, *u}] = struct{}{}
 	d.pend[hour] = append(d.pend[hour], u[:]...)
 }
 
