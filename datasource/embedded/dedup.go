@@ -2,23 +2,33 @@ package embedded
 
 import (
 	"cmp"
+	"database/sql"
 	"encoding/binary"
+	"errors"
 	"slices"
 )
 
 // dedupMax is how many UUID fingerprints the writer keeps across hours
-// before it forgets the hours it used least recently (~16 MB; an evicted
+// before it forgets the hours it used least recently (~20 MB; an evicted
 // hour is read again from dedup_uuids when an event of it comes). An hour
-// the open transaction uses is never forgotten, so a single hour holding
-// more UUIDs than this keeps them all while it is written.
+// the open transaction uses is not forgotten before the transaction ends.
 var dedupMax = 1 << 20
+
+// dedupHourMax is how many UUIDs an hour may hold before it is checked on
+// disk instead (dedup_big, an index of that hour's UUIDs), so memory stays
+// bounded however many events one hour of event time gets: 262,144 is 18
+// times a 10M-event month's hourly average. Such an hour costs each event
+// an index insert again, as schema 2 did for every hour.
+var dedupHourMax = 1 << 18
 
 // dedup decides whether a UUID is already stored in an hour of event time
 // (migrate3.go says why this is not an index). Per hour it keeps a set of
 // 64-bit fingerprints of the stored UUIDs, loaded from dedup_uuids the first
 // time the hour comes up; a fingerprint that matches is confirmed against
 // the full UUIDs, so two UUIDs that share one are never taken for each
-// other. Every transaction writes the UUIDs it stored, one blob per hour.
+// other. Every transaction writes the UUIDs it stored, one blob per hour;
+// an hour with more than dedupHourMax UUIDs has them in dedup_big too and
+// is looked up there.
 // Like the writer's other caches it trusts that no other process writes
 // the file; after a failed transaction it is purged.
 type dedup struct {
@@ -33,7 +43,8 @@ type dedup struct {
 }
 
 type dedupHour struct {
-	fps  map[uint64]struct{}
+	fps  map[uint64]struct{} // nil for a big hour
+	big  bool                // its UUIDs are in dedup_big
 	used int64
 }
 
@@ -71,6 +82,14 @@ func (d *dedup) seen(w *writer, hour int64, u *[16]byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if hs.big {
+		var one int
+		err := w.tx.selBig.QueryRow(hour, u[:]).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	if _, ok := hs.fps[uuidPrint(u)]; !ok {
 		return false, nil
 	}
@@ -87,14 +106,45 @@ func (d *dedup) seen(w *writer, hour int64, u *[16]byte) (bool, error) {
 	return ok, nil
 }
 
-// add records that this transaction stores u in hour, which seen has loaded.
-func (d *dedup) add(hour int64, u *[16]byte) {
+// add records that this transaction stores u in hour, which seen has
+// loaded.
+func (d *dedup) add(w *writer, hour int64, u *[16]byte) error {
+	d.pend[hour] = append(d.pend[hour], u[:]...)
 	hs := d.hours[hour]
+	if hs.big {
+		_, err := w.tx.insBig.Exec(hour, u[:])
+		return err
+	}
 	if _, ok := hs.fps[uuidPrint(u)]; !ok {
 		hs.fps[uuidPrint(u)] = struct{}{}
 		d.total++
 	}
-	d.pend[hour] = append(d.pend[hour], u[:]...)
+	if len(hs.fps) > dedupHourMax {
+		return d.toDisk(w, hour, hs)
+	}
+	return nil
+}
+
+// toDisk moves hour's UUIDs, committed and this transaction's, into
+// dedup_big and lets go of its set.
+func (d *dedup) toDisk(w *writer, hour int64, hs *dedupHour) error {
+	var err error
+	put := func(u *[16]byte) {
+		if err == nil {
+			_, err = w.tx.insBig.Exec(hour, u[:])
+		}
+	}
+	if e := d.eachStored(w, hour, put); e != nil {
+		return e
+	}
+	var u [16]byte
+	for b := d.pend[hour]; len(b) >= 16; b = b[16:] {
+		copy(u[:], b)
+		put(&u)
+	}
+	d.total -= len(hs.fps)
+	hs.fps, hs.big = nil, true
+	return err
 }
 
 // load returns hour's set, reading it from the file the first time.
@@ -104,6 +154,15 @@ func (d *dedup) load(w *writer, hour int64) (*dedupHour, error) {
 		return hs, nil
 	}
 	hs := &dedupHour{fps: map[uint64]struct{}{}, used: d.group}
+	var one int
+	switch err := w.tx.isBig.QueryRow(hour).Scan(&one); {
+	case err == nil:
+		hs.fps, hs.big = nil, true
+		d.hours[hour] = hs
+		return hs, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
 	err := d.eachStored(w, hour, func(u *[16]byte) {
 		if _, ok := hs.fps[uuidPrint(u)]; !ok {
 			hs.fps[uuidPrint(u)] = struct{}{}
@@ -114,6 +173,9 @@ func (d *dedup) load(w *writer, hour int64) (*dedupHour, error) {
 		return nil, err
 	}
 	d.hours[hour] = hs
+	if len(hs.fps) > dedupHourMax {
+		return hs, d.toDisk(w, hour, hs)
+	}
 	return hs, nil
 }
 

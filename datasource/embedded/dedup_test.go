@@ -72,3 +72,51 @@ func TestDedupConfirmsFingerprints(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestDedupBigHour: an hour with more UUIDs than the writer keeps in
+// memory for one hour moves to dedup_big, within a transaction or when it
+// is read back, and its duplicates are still found there.
+func TestDedupBigHour(t *testing.T) {
+	old := dedupHourMax
+	dedupHourMax = 4
+	t.Cleanup(func() { dedupHourMax = old })
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	s, err := Open(path, WithClock(func() time.Time { return clock0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	for i := range 10 {
+		evs = append(evs, Event{UUID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+			Name: "x", DistinctID: "d", Timestamp: at(7, i)})
+	}
+	// 3 then 7: the second transaction passes the limit halfway, and a
+	// UUID repeated after that is found on disk.
+	if r := mustIngest(t, s, evs[:3]...); r.Stored != 3 {
+		t.Fatalf("%+v", r)
+	}
+	if r := mustIngest(t, s, append(evs[3:], evs[1], evs[8])...); r.Stored != 7 || r.Duplicates != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if h := s.w.dd.hours[at(7, 0).UnixMilli()/3_600_000]; !h.big || h.fps != nil {
+		t.Fatalf("hour not moved to disk: %+v", h)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path, WithClock(func() time.Time { return clock0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fresh := Event{UUID: "00000000-0000-4000-8000-999999999999", Name: "x", DistinctID: "d", Timestamp: at(7, 30)}
+	if r := mustIngest(t, s, append(evs, fresh, fresh)...); r.Duplicates != len(evs)+1 || r.Stored != 1 {
+		t.Fatalf("after reopening: %+v", r)
+	}
+	// Read back with a higher limit it is still a disk hour.
+	dedupHourMax = 100
+	s.w.dd.purge()
+	if r := mustIngest(t, s, evs[4]); r.Duplicates != 1 {
+		t.Fatalf("%+v", r)
+	}
+}

@@ -257,7 +257,9 @@ func (w *writer) insert(pp *prepped, nameID, didID int64, ps uint32) (int64, out
 		return 0, 0, err
 	}
 	if pp.uid != nil {
-		w.dd.add(hour, &pp.uuid)
+		if err := w.dd.add(w, hour, &pp.uuid); err != nil {
+			return 0, 0, err
+		}
 	}
 	return id, outStored, nil
 }

@@ -16,6 +16,9 @@ import (
 //     the same hour is still a duplicate across restarts.
 //   - dedup_uuids_hour finds an hour's blobs: one entry per commit and
 //     hour, not per event.
+//   - dedup_big indexes the UUIDs of the hours that got more events than
+//     the writer keeps in memory for one hour (dedupHourMax), so memory
+//     stays bounded; only those hours pay an index entry per event.
 //
 // Existing stores get their UUIDs copied out of events, read through the
 // old index in (hour, uuid) order, before it is dropped.
@@ -23,6 +26,7 @@ func migrate3(tx *sql.Tx) error {
 	for _, s := range []string{
 		`CREATE TABLE dedup_uuids(id INTEGER PRIMARY KEY, hour INTEGER NOT NULL, uuids BLOB NOT NULL)`,
 		`CREATE INDEX dedup_uuids_hour ON dedup_uuids(hour)`,
+		`CREATE TABLE dedup_big(hour INTEGER NOT NULL, uuid BLOB NOT NULL, PRIMARY KEY(hour, uuid)) WITHOUT ROWID`,
 	} {
 		if _, err := tx.Exec(s); err != nil {
 			return err

@@ -133,6 +133,7 @@ type stmts struct {
 	updPerson, moveDids, delPerson                   *sql.Stmt
 	selGroup, upsGroup, addMeta, setMeta             *sql.Stmt
 	insPair, insKey, insChunk, insDedup              *sql.Stmt
+	selBig, insBig, isBig                            *sql.Stmt
 }
 
 var stmtSQL = map[string]string{
@@ -152,6 +153,9 @@ var stmtSQL = map[string]string{
 		VALUES(?, ?, ?, ?, ?, ?)`,
 	"selDedup": `SELECT uuids FROM dedup_uuids WHERE hour = ?`,
 	"insDedup": `INSERT INTO dedup_uuids(hour, uuids) VALUES(?, ?)`,
+	"selBig":   `SELECT 1 FROM dedup_big WHERE hour = ? AND uuid = ?`,
+	"insBig":   `INSERT OR IGNORE INTO dedup_big(hour, uuid) VALUES(?, ?)`,
+	"isBig":    `SELECT 1 FROM dedup_big WHERE hour = ? LIMIT 1`,
 	"insChunk": `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data) VALUES(?, ?, ?, ?, ?, ?)`,
 	"selGroup": `SELECT properties FROM groups WHERE type = ? AND key = ?`,
 	"upsGroup": `INSERT INTO groups(type, key, properties) VALUES(?, ?, ?)
@@ -170,6 +174,7 @@ func (s *stmts) fields() map[string]**sql.Stmt {
 		"insPair": &s.insPair, "insKey": &s.insKey, "insEvent": &s.insEvent, "selDedup": &s.selDedup,
 		"insChunk": &s.insChunk, "selGroup": &s.selGroup, "upsGroup": &s.upsGroup,
 		"addMeta": &s.addMeta, "setMeta": &s.setMeta, "insDedup": &s.insDedup,
+		"selBig": &s.selBig, "insBig": &s.insBig, "isBig": &s.isBig,
 	}
 }
 
