@@ -35,14 +35,16 @@ func migrate3(tx *sql.Tx) error {
 	if err := copyDedupKeys(tx); err != nil {
 		return err
 	}
-	_, err := tx.Exec(`DROP INDEX events_dedup`)
+	_, err := tx.Exec(`DROP INDEX IF EXISTS events_dedup`)
 	return err
 }
 
 // copyDedupKeys writes the stored UUIDs as dedup_uuids rows of at most
 // 4,096 UUIDs each, as it reads them.
 func copyDedupKeys(tx *sql.Tx) error {
-	rows, err := tx.Query(`SELECT ts / 3600000, uuid FROM events INDEXED BY events_dedup
+	// The old index serves this order (no sort); a file without it still
+	// migrates, sorting.
+	rows, err := tx.Query(`SELECT ts / 3600000, uuid FROM events
 		WHERE uuid IS NOT NULL ORDER BY ts / 3600000, uuid`)
 	if err != nil {
 		return err

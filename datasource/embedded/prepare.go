@@ -98,7 +98,7 @@ func (w *writer) prepareRest(ev *Event, pp *prepped) {
 	if ev.UUID != "" {
 		if u, err := uuid.Parse(ev.UUID); err == nil {
 			pp.uuid = u
-			pp.uid = u[:]
+			pp.uid = pp.uuid[:] // no copy of its own: pp lives as long as the request
 		}
 	}
 }
