@@ -9,10 +9,10 @@ import (
 )
 
 // dedupMax is how many UUID fingerprints the writer keeps across hours
-// before it forgets the hours it used least recently (~20 MB; an evicted
+// before it forgets the hours it used least recently (~10 MB; an evicted
 // hour is read again from dedup_uuids when an event of it comes). An hour
 // the open transaction uses is not forgotten before the transaction ends.
-var dedupMax = 1 << 20
+var dedupMax = 1 << 19
 
 // dedupHourMax is how many UUIDs an hour may hold before it is checked on
 // disk instead (dedup_big, an index of that hour's UUIDs), so memory stays
