@@ -234,3 +234,46 @@ func BenchmarkCatchUpIdle(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriterApply is the serial part of ingest alone: the writer's
+// transaction (interning, person updates, dedup, the events rows, commit)
+// for groups of 500 prepared events of the simulated fleet, on one
+// goroutine, into a store that starts empty. Its ns/event bounds what
+// one writer can commit per second; prepare and HTTP decoding run on the
+// callers' goroutines and are not in it.
+//
+//	go test -run '^$' -bench WriterApply -benchmem ./datasource/embedded/
+func BenchmarkWriterApply(b *testing.B) {
+	const group = 500
+	pool := benchEvents(b, 100_000)
+	var s *Store
+	var reqs []*ingestReq
+	// Prepared hashes hold per-store seeds: a new store, new requests.
+	fresh := func() {
+		s = openTest(b)
+		reqs = reqs[:0]
+		for i := 0; i < len(pool); i += group {
+			evs := pool[i:min(i+group, len(pool))]
+			reqs = append(reqs, &ingestReq{evs: evs, prep: s.w.prepare(evs)})
+		}
+	}
+	fresh()
+	results := make([]IngestResult, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	events := 0
+	for i := range b.N {
+		r := reqs[i%len(reqs)]
+		if i > 0 && i%len(reqs) == 0 {
+			// Another pass would only find duplicates: a new store.
+			b.StopTimer()
+			fresh()
+			b.StartTimer()
+		}
+		if err := s.w.apply([]*ingestReq{r}, results); err != nil {
+			b.Fatal(err)
+		}
+		events += len(r.evs)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}

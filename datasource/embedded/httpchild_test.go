@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +37,10 @@ const HTTPChildEnv = "TTMON_HTTP_CHILD"
 func httpChild() {
 	n, _ := strconv.Atoi(os.Getenv("TTMON_HTTP_EVENTS"))
 	clients, _ := strconv.Atoi(os.Getenv("TTMON_HTTP_CLIENTS"))
+	if mode := os.Getenv("TTMON_HTTP_MODE"); strings.HasPrefix(mode, "otlp-") {
+		otlpChild(mode, n, clients)
+		return
+	}
 	evs := make([]simulate.Event, 0, n)
 	for e := range fleetgen.Model().Backfill(fleetgen.End, fleetgen.End.Add(7*24*time.Hour)) {
 		evs = append(evs, e.Clone())

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -145,6 +144,7 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 	}
 	w.batchDirty = map[int64]*person{}
 	w.rows = w.rows[:0]
+	w.dd.begin()
 	var counts [3]int64
 	for i, req := range batch {
 		for j := range req.evs {
@@ -169,9 +169,13 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 	if err := w.addCounts(counts); err != nil {
 		return err
 	}
+	if err := w.dd.flush(w); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	w.dd.trim()
 	if w.handoff != nil && len(w.rows) > 0 {
 		w.handoff(w.rows)
 	}
@@ -237,22 +241,27 @@ func (w *writer) applyEvent(ev *Event, pp *prepped) (outcome, error) {
 // insert adds the events row unless its UUID is already stored in the
 // same hour (or, within a minute of the hour's edge, the neighbouring one).
 func (w *writer) insert(pp *prepped, nameID, didID int64, ps uint32) (int64, outcome, error) {
+	var hour int64
 	if pp.uid != nil {
-		if dup, err := w.dupNearEdge(pp.ts, pp.uid); err != nil || dup {
+		if dup, err := w.dup(pp); err != nil || dup {
 			return 0, outDuplicate, err
 		}
+		hour = pp.ts / 3_600_000
 	}
 	res, err := w.tx.insEvent.Exec(pp.ts, nameID, didID, ps, pp.uid, pp.pu)
 	if err != nil {
 		return 0, 0, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, 0, err
-	} else if n == 0 {
-		return 0, outDuplicate, nil
-	}
 	id, err := res.LastInsertId()
-	return id, outStored, err
+	if err != nil {
+		return 0, 0, err
+	}
+	if pp.uid != nil {
+		if err := w.dd.add(w, hour, &pp.uuid); err != nil {
+			return 0, 0, err
+		}
+	}
+	return id, outStored, nil
 }
 
 // dedupEdge is how close to an hour's edge an event must be for the
@@ -260,8 +269,13 @@ func (w *writer) insert(pp *prepped, nameID, didID int64, ps uint32) (int64, out
 // the same timestamp, give or take the clock-skew correction.
 const dedupEdge = 60_000
 
-func (w *writer) dupNearEdge(tsMs int64, uid any) (bool, error) {
-	h, m := tsMs/3_600_000, tsMs%3_600_000
+// dup reports whether the event's UUID is stored in its hour or, near the
+// hour's edge, in the neighbouring one.
+func (w *writer) dup(pp *prepped) (bool, error) {
+	h, m := pp.ts/3_600_000, pp.ts%3_600_000
+	if dup, err := w.dd.seen(w, h, &pp.uuid); err != nil || dup {
+		return dup, err
+	}
 	switch {
 	case m < dedupEdge && h > 0:
 		h--
@@ -270,12 +284,7 @@ func (w *writer) dupNearEdge(tsMs int64, uid any) (bool, error) {
 	default:
 		return false, nil
 	}
-	var one int
-	err := w.tx.selDup.QueryRow(h, uid).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
+	return w.dd.seen(w, h, &pp.uuid)
 }
 
 // addRow appends a stored event to the open chunk and saves the chunk

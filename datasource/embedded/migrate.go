@@ -13,6 +13,7 @@ import (
 var migrations = []func(*sql.Tx) error{
 	migrate1,
 	migrate2,
+	migrate3,
 }
 
 // migrate applies the missing migrations. The writer pool uses BEGIN

@@ -22,8 +22,9 @@ type prepped struct {
 	set   h128  // sum of the pairs' hashes
 	pairs []kvh // the event's own properties with their hashes
 	upd   personUpdate
-	pu    any // person_update column: JSON text or nil
-	uid   any // 16 bytes or nil
+	pu    any      // person_update column: JSON text or nil
+	uid   any      // 16 bytes or nil
+	uuid  [16]byte // uid's bytes
 }
 
 // prepare makes evs ready for the writer. It only reads state that never
@@ -96,7 +97,8 @@ func (w *writer) prepareRest(ev *Event, pp *prepped) {
 	}
 	if ev.UUID != "" {
 		if u, err := uuid.Parse(ev.UUID); err == nil {
-			pp.uid = u[:]
+			pp.uuid = u
+			pp.uid = pp.uuid[:] // no copy of its own: pp lives as long as the request
 		}
 	}
 }

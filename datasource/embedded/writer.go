@@ -34,6 +34,7 @@ type writer struct {
 	keys     *genCache[h128, struct{}]
 	tuples   map[index.Tuple]uint32
 	tupList  []*index.Tuple
+	dd       *dedup
 	warmed   bool
 	// batchDirty holds persons changed in the open transaction; they are
 	// written once at its end and cannot be evicted before that.
@@ -84,6 +85,7 @@ func newWriter(db *sql.DB, o options) (*writer, error) {
 	w.props = newGenCache[h128, psRef](o.propCache)
 	w.keys = newGenCache[h128, struct{}](4096)
 	w.tuples = map[index.Tuple]uint32{}
+	w.dd = newDedup()
 	if err := w.loadState(); err != nil {
 		st.close()
 		return nil, err
@@ -110,6 +112,7 @@ func (w *writer) reset() {
 	w.props.purge()
 	w.keys.purge()
 	w.resetTuples()
+	w.dd.purge()
 	w.warmed = false
 	if err := w.loadState(); err != nil {
 		w.log.Error("embedded: reload writer state", "err", err)
@@ -126,10 +129,11 @@ func (w *writer) nextSeq() int64 {
 // stmts are prepared once on the writer's only connection.
 type stmts struct {
 	insName, insDid, insPerson, insPropset, insEvent *sql.Stmt
-	selName, selDid, selPerson, selDup               *sql.Stmt
+	selName, selDid, selPerson, selDedup             *sql.Stmt
 	updPerson, moveDids, delPerson                   *sql.Stmt
 	selGroup, upsGroup, addMeta, setMeta             *sql.Stmt
-	insPair, insKey, insChunk                        *sql.Stmt
+	insPair, insKey, insChunk, insDedup              *sql.Stmt
+	selBig, insBig, isBig                            *sql.Stmt
 }
 
 var stmtSQL = map[string]string{
@@ -145,9 +149,13 @@ var stmtSQL = map[string]string{
 	"insPropset": `INSERT INTO propsets(pairs) VALUES(?)`,
 	"insPair":    `INSERT INTO pairs(key, value) VALUES(?, ?)`,
 	"insKey":     `INSERT OR IGNORE INTO prop_keys(key) VALUES(?)`,
-	"insEvent": `INSERT OR IGNORE INTO events(ts, name_id, did_id, propset_id, uuid, person_update)
+	"insEvent": `INSERT INTO events(ts, name_id, did_id, propset_id, uuid, person_update)
 		VALUES(?, ?, ?, ?, ?, ?)`,
-	"selDup":   `SELECT 1 FROM events WHERE ts / 3600000 = ? AND uuid = ?`,
+	"selDedup": `SELECT uuids FROM dedup_uuids WHERE hour = ?`,
+	"insDedup": `INSERT INTO dedup_uuids(hour, uuids) VALUES(?, ?)`,
+	"selBig":   `SELECT 1 FROM dedup_big WHERE hour = ? AND uuid = ?`,
+	"insBig":   `INSERT OR IGNORE INTO dedup_big(hour, uuid) VALUES(?, ?)`,
+	"isBig":    `SELECT 1 FROM dedup_big WHERE hour = ? LIMIT 1`,
 	"insChunk": `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data) VALUES(?, ?, ?, ?, ?, ?)`,
 	"selGroup": `SELECT properties FROM groups WHERE type = ? AND key = ?`,
 	"upsGroup": `INSERT INTO groups(type, key, properties) VALUES(?, ?, ?)
@@ -163,9 +171,10 @@ func (s *stmts) fields() map[string]**sql.Stmt {
 		"insName": &s.insName, "selName": &s.selName, "insDid": &s.insDid, "selDid": &s.selDid,
 		"insPerson": &s.insPerson, "selPerson": &s.selPerson, "updPerson": &s.updPerson,
 		"moveDids": &s.moveDids, "delPerson": &s.delPerson, "insPropset": &s.insPropset,
-		"insPair": &s.insPair, "insKey": &s.insKey, "insEvent": &s.insEvent, "selDup": &s.selDup,
+		"insPair": &s.insPair, "insKey": &s.insKey, "insEvent": &s.insEvent, "selDedup": &s.selDedup,
 		"insChunk": &s.insChunk, "selGroup": &s.selGroup, "upsGroup": &s.upsGroup,
-		"addMeta": &s.addMeta, "setMeta": &s.setMeta,
+		"addMeta": &s.addMeta, "setMeta": &s.setMeta, "insDedup": &s.insDedup,
+		"selBig": &s.selBig, "insBig": &s.insBig, "isBig": &s.isBig,
 	}
 }
 
