@@ -349,17 +349,17 @@ func TestRemoteSlowEndToEnd(t *testing.T) {
 	defer free()
 	var cancelled atomic.Int32
 	r := newRemote(t, "", 5*time.Second)
-	answer, _ := json.Marshal(func() map[string]any {
-		cols, rows := fleet(&r.gen)(posthogtest.Query{})
-		return map[string]any{"columns": cols, "results": rows}
-	}())
 	r.fake.Fail(func(w http.ResponseWriter, req *http.Request) {
+		var q posthogtest.Query
+		if err := json.NewDecoder(req.Body).Decode(&q); err != nil {
+			t.Errorf("the request's body: %v", err)
+		}
 		select {
 		case <-req.Context().Done():
 			cancelled.Add(1)
 		case <-release:
 			w.Header().Set("Content-Type", "application/json")
-			w.Write(answer)
+			w.Write(r.fake.AnswerJSON(q))
 		}
 	})
 	m, err := New(r.src, Options{TZ: "UTC", Profile: noStyle, Theme: "dark"})

@@ -8,6 +8,7 @@
 package posthogtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -157,6 +158,7 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	if h != nil {
+		r.Body = io.NopCloser(bytes.NewReader(raw)) // a fault handler may read it again
 		h(w, r)
 		return
 	}
@@ -182,8 +184,15 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, Body400("Expected a HogQLQuery"))
 		return
 	}
-	cols, rows := f.Answer(req.Body)
-	cols, rows = widen(req.Body, cols, rows)
+	reply(w, http.StatusOK, string(f.AnswerJSON(req.Body)))
+}
+
+// AnswerJSON is the body of a 200 answer to q, as PostHog writes it: the
+// rows of Answer, widened to every column the statement selects. A fault
+// handler that answers late writes this.
+func (f *Server) AnswerJSON(q Query) []byte {
+	cols, rows := f.Answer(q)
+	cols, rows = widen(q, cols, rows)
 	types := make([][2]string, len(cols))
 	for i, c := range cols {
 		types[i] = [2]string{c, "String"}
@@ -193,9 +202,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	out, _ := json.Marshal(map[string]any{
 		"results": rows, "columns": cols, "types": types, "hasMore": false, "limit": 50000, "offset": 0,
-		"is_cached": false, "hogql": req.Body.Query.Query,
+		"is_cached": false, "hogql": q.Query.Query,
 	})
-	reply(w, http.StatusOK, string(out))
+	return out
 }
 
 // paneColumns are the columns a snapshot with dashboard panes has beyond
