@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"time"
 	"unicode/utf8"
 
@@ -135,27 +134,6 @@ func New(src datasource.Source, o Options) (*Model, error) {
 	m.newComponents()
 	m.setDashboards(o)
 	return m, nil
-}
-
-// theme picks the palette without asking the terminal (see DarkFromEnv):
-// none for o.NoColor or an output without colour. NO_COLOR is not read
-// here: over SSH this process's environment is the server's, not the
-// viewer's (see Options.NoColor).
-func theme(o Options) common.Theme {
-	if o.NoColor || o.Profile <= colorprofile.ASCII {
-		return common.MonoTheme()
-	}
-	dark := common.DarkFromEnv(os.Getenv)
-	switch o.Theme {
-	case "dark":
-		dark = true
-	case "light":
-		dark = false
-	}
-	if dark {
-		return common.DarkTheme()
-	}
-	return common.LightTheme()
 }
 
 // query is what the next poll asks: the range resolved against now.

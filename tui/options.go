@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
@@ -12,6 +13,7 @@ import (
 	"github.com/ttmon/ttmon/cohort"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
+	"github.com/ttmon/ttmon/tui/common"
 )
 
 // Thresholds colour the error-rate pane by errors per active installation.
@@ -162,4 +164,25 @@ func (o Options) withDefaults() (Options, error) {
 		errs = append(errs, fmt.Errorf("theme %q: use dark or light", o.Theme))
 	}
 	return o, errors.Join(errs...)
+}
+
+// theme picks the palette without asking the terminal (see DarkFromEnv):
+// none for o.NoColor or an output without colour. NO_COLOR is not read
+// here: over SSH this process's environment is the server's, not the
+// viewer's (see Options.NoColor).
+func theme(o Options) common.Theme {
+	if o.NoColor || o.Profile <= colorprofile.ASCII {
+		return common.MonoTheme()
+	}
+	dark := common.DarkFromEnv(os.Getenv)
+	switch o.Theme {
+	case "dark":
+		dark = true
+	case "light":
+		dark = false
+	}
+	if dark {
+		return common.DarkTheme()
+	}
+	return common.LightTheme()
 }
