@@ -8,6 +8,7 @@ package datasource
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -234,10 +235,30 @@ type EventsQuery struct {
 	Limit int
 	// Names, when set, keeps only events of these names (a dashboard
 	// pane's events, expanded by Mapping.EventNames); Kind is then a
-	// family that holds them all, or KindAny. A Source that cannot
-	// narrow by name may ignore it: the drill views keep only these
-	// names of what they get.
+	// family that holds them all, or KindAny.
 	Names []string
+	// Category, when set, keeps only events whose name's first segment
+	// it is (BreakdownCategory's groups).
+	Category string
+	// Hours, when set, keeps only events in these local hours of day (in
+	// Query.TZ, BreakdownHour's groups).
+	//
+	// Names, Category and Hours narrow the query itself, so the newest
+	// Limit events are the newest of that group, not of the family (a
+	// rare group would otherwise come back empty).
+	Hours []int
+}
+
+// Keeps reports whether an event of name at local hour h (in the query's
+// zone) is one q asks for beyond its Kind and filters.
+func (q EventsQuery) Keeps(name string, h int) bool {
+	if q.Names != nil && !slices.Contains(q.Names, name) {
+		return false
+	}
+	if q.Category != "" && Category(name) != q.Category {
+		return false
+	}
+	return q.Hours == nil || slices.Contains(q.Hours, h)
 }
 
 // Event is one captured event as the drill views show it.

@@ -33,7 +33,8 @@ func NewEventsList(com *common.Common, keys KeyMap, title string, match groupMat
 		{title: "properties", min: 10, max: 400, flex: true},
 	}, nil)
 	m := fullMapping(com)
-	d.req.Events = &datasource.EventsQuery{Kind: kindOf(m, match.names), Names: match.names, Limit: groupEventsLimit}
+	d.req.Events = &datasource.EventsQuery{Kind: kindOf(m, match.names), Names: match.names, Category: match.category,
+		Hours: match.hours(), Limit: groupEventsLimit}
 	return d
 }
 

@@ -63,14 +63,19 @@ func newGroupMatch(m datasource.Mapping, spec datasource.PaneSpec, key []string)
 	return g
 }
 
+// hours is the EventsQuery.Hours of the match: nil for any hour.
+func (g groupMatch) hours() []int {
+	if g.hour < 0 {
+		return nil
+	}
+	return []int{g.hour}
+}
+
+// keep checks an event the source returned (the source narrows the query
+// the same way; this keeps a drill honest if one does not).
 func (g groupMatch) keep(ev datasource.Event, com *common.Common) bool {
-	if g.names != nil && !slices.Contains(g.names, ev.Name) {
-		return false
-	}
-	if g.category != "" && datasource.Category(ev.Name) != g.category {
-		return false
-	}
-	return g.hour < 0 || ev.Time.In(com.Loc).Hour() == g.hour
+	q := datasource.EventsQuery{Names: g.names, Category: g.category, Hours: g.hours()}
+	return q.Keeps(ev.Name, ev.Time.In(com.Loc).Hour())
 }
 
 // kindOf is the family that holds every name, KindAny when none does.

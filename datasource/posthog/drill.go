@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -186,7 +187,12 @@ func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]dataso
 		limit = 100
 	}
 	fs = s.o.mapping.FiltersFor(q.Kind, fs).Apply
-	t, err := s.query(ctx, "ttmon.events", s.eventsQuery(q.Query.Range, fs, q.Kind, limit))
+	loc, err := q.Query.Location()
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = limit
+	t, err := s.query(ctx, "ttmon.events", s.eventsQuery(q, loc, fs))
 	if err != nil {
 		return nil, err
 	}
@@ -222,13 +228,29 @@ func (s *Source) Events(ctx context.Context, q datasource.EventsQuery) ([]dataso
 	return out, nil
 }
 
-func (s *Source) eventsQuery(r datasource.Range, fs []datasource.Filter, k datasource.EventKind, limit int) *hq {
+// eventsQuery lists q's newest events: its range, the filters fs, its
+// family, and its names, category and hours (loc is its zone).
+func (s *Source) eventsQuery(q datasource.EventsQuery, loc *time.Location, fs []datasource.Filter) *hq {
 	h := newHQ()
+	r := q.Query.Range
 	h.add("SELECT toString(uuid) AS id, toUnixTimestamp64Milli(timestamp) AS ts, event, distinct_id, properties",
 		" FROM events WHERE ", h.where(r.From, r.To, fs))
-	if k != datasource.KindAny {
-		h.add(" AND ", h.family(s.o.mapping.Names(k)))
+	if q.Kind != datasource.KindAny {
+		h.add(" AND ", h.family(s.o.mapping.Names(q.Kind)))
 	}
-	h.add(" ORDER BY timestamp DESC, uuid DESC LIMIT ", h.val(int64(limit)))
+	if q.Names != nil {
+		h.add(" AND ", h.family(q.Names))
+	}
+	if q.Category != "" {
+		h.add(" AND (event = ", h.val(q.Category), " OR startsWith(event, ", h.val(q.Category+"."), "))")
+	}
+	if q.Hours != nil {
+		hours := make([]string, len(q.Hours))
+		for i, hr := range q.Hours {
+			hours[i] = h.val(int64(hr))
+		}
+		h.add(" AND ", h.hour(loc, r.From, r.To), " IN (", strings.Join(hours, ", "), ")")
+	}
+	h.add(" ORDER BY timestamp DESC, uuid DESC LIMIT ", h.val(int64(q.Limit)))
 	return h
 }

@@ -80,8 +80,11 @@ func everyQuery(t testing.TB) []generated {
 	add("properties", propertiesQuery(r.From, r.To))
 	add("check", checkQuery(r.From, r.To))
 	for _, k := range []datasource.EventKind{datasource.KindAny, datasource.KindHeartbeat, datasource.KindError, datasource.KindTimer} {
-		add("events "+k.String(), s.eventsQuery(r, all.Filters, k, 100))
+		add("events "+k.String(), s.eventsQuery(datasource.EventsQuery{Query: datasource.Query{Range: r}, Kind: k, Limit: 100}, time.UTC, all.Filters))
 	}
+	gq := datasource.EventsQuery{Query: datasource.Query{Range: r30, TZ: "America/New_York"}, Names: []string{"export.csv", "ev " + tricky},
+		Category: "export " + tricky, Hours: []int{0, 23}, Limit: 200}
+	add("events of a group", s.eventsQuery(gq, mustLoc(t, gq.Query), all.Filters), "ev "+tricky, "export "+tricky)
 	add("installations", s.installationsQuery(r, all.Filters, 1000))
 	bq := func(k datasource.EventKind, scope datasource.Scope, hour int) datasource.BreakdownQuery {
 		return datasource.BreakdownQuery{Query: datasource.Query{Range: r30, TZ: "America/New_York", Filters: all.Filters},
