@@ -321,12 +321,10 @@ dashboards:
 		t.Fatalf("text: exit %d %s\n%s", code, errs, text)
 	}
 
-	// TODO(embpanes merge): remove this skip; the embedded store answers
-	// Query.Panes once the embpanes branch is merged.
-	if doc.Panes[1].Figures == nil {
-		t.Skip("the embedded store does not answer Query.Panes yet (embpanes); the pane figures are not checked")
-	}
 	f := doc.Panes[1].Figures
+	if f == nil {
+		t.Fatalf("pane platforms has no figures: the embedded store did not answer it\n%s", out)
+	}
 	if f.Total != 3 || len(f.Groups) != 2 || f.Groups[0].Key[0] != "Linux" || f.Groups[0].Value != 2 || f.Groups[1].Value != 1 {
 		t.Errorf("platforms = %+v, want 3 installations: Linux 2, Windows 1", f)
 	}

@@ -126,14 +126,7 @@ func diffFleet(custom datasource.Range) ([]embedded.Event, []diffPerson) {
 // and persons into ClickHouse.
 func loadBoth(t *testing.T, ch *clickhouse, evs []embedded.Event, persons []diffPerson) *embedded.Store {
 	t.Helper()
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.WithClock(func() time.Time { return diffNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if res, err := st.Ingest(context.Background(), evs); err != nil || res.Stored != len(evs) {
-		t.Fatalf("embedded ingest: %+v %v", res, err)
-	}
+	st := loadEmbedded(t, evs)
 	for _, s := range schemaSQL {
 		ch.must(t, s)
 	}
@@ -165,6 +158,20 @@ func loadBoth(t *testing.T, ch *clickhouse, evs []embedded.Event, persons []diff
 	}
 	for table, rows := range map[string][]map[string]any{"raw_events": evRows, "person_distinct_ids": pdiRows, "persons": pRows} {
 		ch.must(t, "INSERT INTO "+table+" SELECT * FROM file('"+write(table+".jsonl", rows)+"', JSONEachRow)")
+	}
+	return st
+}
+
+// loadEmbedded ingests evs into a new embedded store.
+func loadEmbedded(t *testing.T, evs []embedded.Event) *embedded.Store {
+	t.Helper()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.WithClock(func() time.Time { return diffNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if res, err := st.Ingest(context.Background(), evs); err != nil || res.Stored != len(evs) {
+		t.Fatalf("embedded ingest: %+v %v", res, err)
 	}
 	return st
 }

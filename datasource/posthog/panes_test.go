@@ -21,25 +21,25 @@ func paneQueries(t testing.TB, specs []datasource.PaneSpec, r datasource.Range) 
 	return pqs
 }
 
-// TestPanesOnClickHouse runs the panes of both built-in dashboards
-// (config/dashboards.yaml) and panes covering every measure, breakdown,
-// column and chart on ClickHouse (the statement as PostHog's printer would
-// hand it over) over the differential data set, under cohorts and zones,
-// and compares every figure with a reference computed in Go from the same
-// events (refPane). Each dashboard is answered by one request. Then the
-// same queries go to the embedded store, whose Snapshot.Panes must be the
-// same (skipped while it answers no panes).
-func TestPanesOnClickHouse(t *testing.T) {
-	ch := startClickHouse(t)
-	custom := datasource.Range{Name: "custom", From: time.Date(2026, 3, 20, 6, 0, 0, 250e6, time.UTC),
-		To: time.Date(2026, 3, 21, 6, 0, 0, 250e6, time.UTC), Step: time.Hour}
-	evs, persons := paneFleet(custom)
-	st := loadBoth(t, ch, evs, persons)
-	fake := newFakePostHog(t)
-	answerFrom(t, fake, ch, nil)
-	s := testSource(t, fake.URL, WithClock(func() time.Time { return diffNow }))
-	ref := newRefData(evs, persons, s.o.mapping)
+// paneCase is one query of the pane tests with the reference's answer.
+type paneCase struct {
+	name      string
+	q         datasource.Query
+	panesOnly bool
+	want      []datasource.PaneFigures
+}
 
+// paneCustom is the custom range of the pane tests (not on a whole hour).
+var paneCustom = datasource.Range{Name: "custom", From: time.Date(2026, 3, 20, 6, 0, 0, 250e6, time.UTC),
+	To: time.Date(2026, 3, 21, 6, 0, 0, 250e6, time.UTC), Step: time.Hour}
+
+// paneCases are the queries of the pane tests: the panes of both built-in
+// dashboards (config/builtin/dashboards.yaml) and extraPanes, over the
+// presets and custom ranges, under cohorts and zones, each with the
+// answer refPane computes from the events. It checks that the data set
+// exercises every pane, Other of every measure, and NotNarrowed.
+func paneCases(t *testing.T, ref *refData) []paneCase {
+	t.Helper()
 	person := func(k string, op datasource.Op, vs ...string) datasource.Filter {
 		return datasource.Filter{Scope: datasource.ScopePerson, Key: k, Op: op, Values: vs}
 	}
@@ -67,14 +67,9 @@ func TestPanesOnClickHouse(t *testing.T) {
 		r, _ := datasource.ParseRange(name, diffNow)
 		ranges = append(ranges, r)
 	}
-	ranges = append(ranges, custom, datasource.Range{Name: "custom", From: custom.From, To: custom.To})
+	ranges = append(ranges, paneCustom, datasource.Range{Name: "custom", From: paneCustom.From, To: paneCustom.To})
 	zones := []string{"UTC", "Asia/Kathmandu", "Europe/Berlin", "America/New_York"}
-	ctx := context.Background()
-	type run struct {
-		q    datasource.Query
-		want []datasource.PaneFigures
-	}
-	var runs []run
+	var out []paneCase
 	nonzero := map[string]bool{}
 	for ri, r := range ranges {
 		for fi, fs := range cohorts {
@@ -84,38 +79,21 @@ func TestPanesOnClickHouse(t *testing.T) {
 			for _, set := range sets {
 				q := datasource.Query{Range: r, TZ: zones[(ri+fi)%len(zones)], Filters: fs,
 					Panes: paneQueries(t, set.specs, r), PanesOnly: set.panesOnly}
-				name := fmt.Sprintf("%s %s %s %v", set.name, r.Label(), q.TZ, datasource.FilterStrings(fs))
-				t.Run(name, func(t *testing.T) {
-					loc := mustLoc(t, q)
-					want := make([]datasource.PaneFigures, len(q.Panes))
-					for i, pq := range q.Panes {
-						want[i] = ref.refPane(pq, fs, loc)
-						if want[i].Total != 0 {
-							nonzero[pq.Spec.ID] = true
-						}
-						if want[i].OtherGroups > 0 && want[i].Other > 0 {
-							nonzero["other "+string(pq.Spec.EffectiveMeasure())] = true
-						}
-						if len(want[i].NotNarrowed) > 0 {
-							nonzero["not narrowed"] = true
-						}
+				c := paneCase{name: fmt.Sprintf("%s %s %s %v", set.name, r.Label(), q.TZ, datasource.FilterStrings(fs)),
+					q: q, panesOnly: set.panesOnly, want: make([]datasource.PaneFigures, len(q.Panes))}
+				loc := mustLoc(t, q)
+				for i, pq := range q.Panes {
+					w := ref.refPane(pq, fs, loc)
+					c.want[i] = w
+					nonzero[pq.Spec.ID] = nonzero[pq.Spec.ID] || w.Total != 0
+					if w.OtherGroups > 0 && w.Other > 0 {
+						nonzero["other "+string(pq.Spec.EffectiveMeasure())] = true
 					}
-					before := fake.Count()
-					got, err := s.Snapshot(ctx, q)
-					if err != nil {
-						t.Fatal(err)
+					if len(w.NotNarrowed) > 0 {
+						nonzero["not narrowed"] = true
 					}
-					if n := fake.Count() - before; n != 1 {
-						t.Errorf("%d requests for one snapshot", n)
-					}
-					samePanes(t, "ClickHouse", got.Panes, "reference", want)
-					if !set.panesOnly {
-						sameFigures(t, got, perFamily(t, st, s.o.mapping, q))
-					} else if got.Installs.Active != 0 || got.Totals.Events != 0 {
-						t.Errorf("PanesOnly answered built-in figures: %+v %+v", got.Totals, got.Installs)
-					}
-				})
-				runs = append(runs, run{q: q})
+				}
+				out = append(out, c)
 			}
 		}
 	}
@@ -131,21 +109,72 @@ func TestPanesOnClickHouse(t *testing.T) {
 			t.Errorf("no run has %s: the data set does not exercise it", k)
 		}
 	}
-	// The embedded store on the same data, the same queries.
-	t.Run("embedded", func(t *testing.T) {
-		probe, err := st.Snapshot(ctx, runs[0].q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(probe.Panes) == 0 {
-			t.Skip("the embedded store answers no Snapshot.Panes yet (issue 13, embpanes): nothing to compare with")
-		}
-		for _, r := range runs {
-			want, err := st.Snapshot(ctx, r.q)
+	return out
+}
+
+// TestPanesEmbedded runs the pane cases on the embedded store and
+// compares every figure with the reference (refPane); it needs no
+// ClickHouse. Each case is one Snapshot.
+func TestPanesEmbedded(t *testing.T) {
+	evs, persons := paneFleet(paneCustom)
+	st := loadEmbedded(t, evs)
+	ref := newRefData(evs, persons, datasource.DefaultMapping())
+	ctx := context.Background()
+	for _, c := range paneCases(t, ref) {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := st.Snapshot(ctx, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Snapshot(ctx, r.q)
+			samePanes(t, "embedded", got.Panes, "reference", c.want)
+			if c.panesOnly && (got.Installs.Active != 0 || got.Totals.Events != 0) {
+				t.Errorf("PanesOnly answered built-in figures: %+v %+v", got.Totals, got.Installs)
+			}
+		})
+	}
+}
+
+// TestPanesOnClickHouse runs the pane cases on ClickHouse (the statement
+// as PostHog's printer would hand it over) over the same events, one
+// request per Snapshot, and compares every figure with the reference, the
+// built-in figures with the embedded store's, and then every pane with
+// the embedded store's.
+func TestPanesOnClickHouse(t *testing.T) {
+	ch := startClickHouse(t)
+	evs, persons := paneFleet(paneCustom)
+	st := loadBoth(t, ch, evs, persons)
+	fake := newFakePostHog(t)
+	answerFrom(t, fake, ch, nil)
+	s := testSource(t, fake.URL, WithClock(func() time.Time { return diffNow }))
+	ref := newRefData(evs, persons, s.o.mapping)
+	ctx := context.Background()
+	cases := paneCases(t, ref)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := fake.Count()
+			got, err := s.Snapshot(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := fake.Count() - before; n != 1 {
+				t.Errorf("%d requests for one snapshot", n)
+			}
+			samePanes(t, "ClickHouse", got.Panes, "reference", c.want)
+			if !c.panesOnly {
+				sameFigures(t, got, perFamily(t, st, s.o.mapping, c.q))
+			} else if got.Installs.Active != 0 || got.Totals.Events != 0 {
+				t.Errorf("PanesOnly answered built-in figures: %+v %+v", got.Totals, got.Installs)
+			}
+		})
+	}
+	// The embedded store on the same data, the same queries.
+	t.Run("embedded", func(t *testing.T) {
+		for _, c := range cases {
+			want, err := st.Snapshot(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Snapshot(ctx, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}

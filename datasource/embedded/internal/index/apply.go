@@ -10,7 +10,7 @@ import (
 
 // appendEvent adds one event to its chunk, x.chunks[(id-1)/chunkSize].
 // x.mu must be held for writing.
-func (x *Index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
+func (x *Index) appendEvent(id, ts int64, kind uint16, name, did, ps, tup uint32) {
 	num := (id - 1) / chunkSize
 	x.chunks = grow(x.chunks, num)
 	c := x.chunks[num]
@@ -22,12 +22,12 @@ func (x *Index) appendEvent(id, ts int64, kind uint16, did, ps, tup uint32) {
 		}
 		x.chunks[num] = c
 	}
-	c.add(id, ts, kind, did, ps, tup)
+	c.add(id, ts, kind, name, did, ps, tup)
 	x.nEvents++
 }
 
 // add appends an event to c; ids must come in increasing order.
-func (c *chunk) add(id, ts int64, kind uint16, did, ps, tup uint32) {
+func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
 	i := len(c.sec)
 	if i == 0 {
 		c.firstID, c.minMs, c.maxMs = id, ts, ts
@@ -44,6 +44,7 @@ func (c *chunk) add(id, ts int64, kind uint16, did, ps, tup uint32) {
 	c.sec = append(c.sec, uint32(ts/1000))
 	c.msk = append(c.msk, uint16(ts%1000)|kind)
 	c.addKind(i, kind)
+	c.addName(i, name)
 	c.did = append(c.did, did)
 	c.ps = append(c.ps, ps)
 	c.tup = append(c.tup, tup)
@@ -61,6 +62,28 @@ func (c *chunk) addKind(i int, kind uint16) {
 	}
 	if kind&kTM != 0 {
 		c.tm = append(c.tm, uint16(i))
+	}
+}
+
+// addName lists offset i under its event name. Chunks filled event by
+// event find a name's list through nmLoc until they are full.
+func (c *chunk) addName(i int, name uint32) {
+	if c.nmLoc == nil {
+		c.nmLoc = map[uint32]uint16{}
+		for l, n := range c.nmTab {
+			c.nmLoc[n] = uint16(l)
+		}
+	}
+	l, ok := c.nmLoc[name]
+	if !ok {
+		l = uint16(len(c.nmTab))
+		c.nmLoc[name] = l
+		c.nmTab = append(c.nmTab, name)
+		c.nmOff = append(c.nmOff, nil)
+	}
+	c.nmOff[l] = append(c.nmOff[l], uint16(i))
+	if int64(i+1) >= chunkSize {
+		c.nmLoc = nil
 	}
 }
 
@@ -118,8 +141,12 @@ func (x *Index) tupleSlot(key string) int {
 
 // filters evaluates family k's filters of p; x.mu must be held.
 func (x *Index) filters(p *Plan, k datasource.EventKind) evalFilters {
+	return x.evalFam(p.filters(k))
+}
+
+// evalFam evaluates one list of filters split by scope; x.mu must be held.
+func (x *Index) evalFam(ff *FamFilters) evalFilters {
 	var f evalFilters
-	ff := p.filters(k)
 	if len(ff.personFs) > 0 {
 		f.didOK = x.personCache.didOK(x, ff.personKey, ff.personFs)
 	}

@@ -212,6 +212,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 			c.addKind(i, nameKind[name])
 		}
 	}
+	c.listNames(c.did)
 	r.column(c.did)
 	r.column(c.ps)
 	r.column(c.tup)
@@ -226,6 +227,35 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 		c.tup[i] = ids[t]
 	}
 	return c, nil
+}
+
+// listNames fills nmTab and nmOff from the chunk's name column: one
+// backing array, cut per name.
+func (c *chunk) listNames(names []uint32) {
+	loc := map[uint32]uint16{}
+	var counts []int
+	local := make([]uint16, len(names))
+	for i, n := range names {
+		l, ok := loc[n]
+		if !ok {
+			l = uint16(len(c.nmTab))
+			loc[n] = l
+			c.nmTab = append(c.nmTab, n)
+			counts = append(counts, 0)
+		}
+		local[i] = l
+		counts[l]++
+	}
+	all := make([]uint16, len(names))
+	c.nmOff = make([][]uint16, len(c.nmTab))
+	at := 0
+	for l, n := range counts {
+		c.nmOff[l] = all[at : at : at+n]
+		at += n
+	}
+	for i, l := range local {
+		c.nmOff[l] = append(c.nmOff[l], uint16(i))
+	}
 }
 
 func (r *blobReader) column(out []uint32) {

@@ -61,10 +61,16 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 // needProps waits until the chunks p's range needs are loaded, and loads
 // the event properties when p (or the caller: props) needs them.
 func (x *Index) needProps(ctx context.Context, p *Plan, props ...bool) error {
-	if err := x.WaitCover(ctx, p.prevFrom); err != nil {
+	return x.need(ctx, p, p.prevFrom, x.needsProps(p) || (len(props) > 0 && props[0]))
+}
+
+// need waits for the chunks from on, and loads the event properties when
+// props says so.
+func (x *Index) need(ctx context.Context, p *Plan, from int64, props bool) error {
+	if err := x.WaitCover(ctx, from); err != nil {
 		return err
 	}
-	if !x.needsProps(p) && (len(props) == 0 || !props[0]) {
+	if !props {
 		return nil
 	}
 	_, err := x.propsFor(ctx)

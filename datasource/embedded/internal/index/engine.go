@@ -29,6 +29,35 @@ func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 	return x.snapshot(ctx, p)
 }
 
+// snapshot answers the built-in figures (unless PanesOnly) and the panes
+// under one read lock, so both describe the same state of the index.
+func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
+	props, from := x.panesNeed(p)
+	if p.q.PanesOnly {
+		from = min(from, p.to)
+	} else {
+		props, from = props || x.needsProps(p), min(from, p.prevFrom)
+	}
+	if err := x.need(ctx, p, from, props); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	snap := &datasource.Snapshot{}
+	if !p.q.PanesOnly {
+		var err error
+		if snap, err = x.builtin(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	panes, err := x.panes(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	snap.Panes = panes
+	return snap, nil
+}
+
 // Values counts the values of one property in p's range.
 func (x *Index) Values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
 	return x.values(ctx, p, scope, key)

@@ -37,6 +37,13 @@ type chunk struct {
 	// (about 1.5 bytes per event), so a scan of a chunk inside the range
 	// visits each family in a tight loop instead of testing every event.
 	hb, er, tm []uint16
+	// nmTab lists the chunk's event names (event_names ids) and nmOff[l]
+	// the offsets of the events named nmTab[l], in order (2 bytes per
+	// event): a dashboard pane visits only the events of its names, and
+	// reads an event's name from the list it is on.
+	nmTab []uint32
+	nmOff [][]uint16
+	nmLoc map[uint32]uint16 // nmTab's inverse while add fills the chunk
 }
 
 func (c *chunk) id(i int) int64 {
@@ -97,6 +104,7 @@ type Index struct {
 	chunks     []*chunk
 	nEvents    int
 	nameKind   []uint16
+	names      []string // event_names.name by id
 	dids       []didEntry
 	didPerson  []uint32 // dids[i].person, dense for the hot loops
 	persons    []personEntry
@@ -115,6 +123,7 @@ type Index struct {
 	props   *propIndex // loaded on the first query that needs event properties
 	propsMu sync.Mutex // serialises loading and following props
 	psCache psFilterCache
+	der     *derived // columns the dashboard panes derive from props
 }
 
 // New returns an index over the store's reader pool db for Mapping m,
@@ -126,6 +135,7 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 		tups: []tupEntry{{}}, tupID: map[Tuple]uint32{}, tupPtr: map[*Tuple]uint32{},
 		eventKeys: map[string]bool{}, psTup: map[uint32]*Tuple{}}
 	x.res = newAttrResolver(x.keys)
+	x.der = newDerived()
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	for _, n := range m.Heartbeat {
 		x.kinds[n] |= kHB

@@ -156,7 +156,7 @@ func (x *Index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
 		if int(r.Name) < len(nameKind) {
 			k = nameKind[r.Name]
 		}
-		c.add(r.ID, r.TS, k, r.DID, r.PS, x.tupleID(r.Tup, true))
+		c.add(r.ID, r.TS, k, r.Name, r.DID, r.PS, x.tupleID(r.Tup, true))
 	}
 	x.mu.Unlock()
 	return c, nil
@@ -226,7 +226,7 @@ func (x *Index) addRows(rows []Row) {
 		if int(r.Name) < len(x.nameKind) {
 			k = x.nameKind[r.Name]
 		}
-		x.appendEvent(r.ID, r.TS, k, r.DID, r.PS, x.tupleID(r.Tup, true))
+		x.appendEvent(r.ID, r.TS, k, r.Name, r.DID, r.PS, x.tupleID(r.Tup, true))
 	}
 }
 

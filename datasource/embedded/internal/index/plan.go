@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -22,6 +23,12 @@ type Plan struct {
 	// written, the others as FiltersFor reads them.
 	fam         [4]FamFilters
 	notNarrowed datasource.NotNarrowed
+	// fs are the query's filters with their scopes resolved, and panes
+	// q.Panes with their Where resolved alike (datasource.ResolveScopes).
+	fs    []datasource.Filter
+	panes []datasource.PaneQuery
+	paneF []datasource.PaneFilters // per pane, Mapping.FiltersForPane
+	hbF   []datasource.Filter      // the heartbeat family's filters (rates' denominators)
 }
 
 // FamFilters is one family's filters split by scope, with keys that
@@ -70,23 +77,36 @@ func NewPlan(ctx context.Context, e Engine, m datasource.Mapping, q datasource.Q
 	if err != nil {
 		return nil, err
 	}
-	fs := q.Filters
-	for _, f := range fs {
+	all := slices.Clone(q.Filters)
+	for _, pq := range q.Panes {
+		all = append(all, pq.Where...)
+	}
+	for _, f := range all {
 		if f.Scope == datasource.ScopeCohort {
 			return nil, &datasource.Error{Kind: datasource.ErrQuery, Message: "cohort=" + f.Key + ": the embedded store has no PostHog cohorts; use property filters or a cohort from the config (c)"}
 		}
 	}
-	for _, f := range fs {
+	for _, f := range all {
 		if f.Scope == datasource.ScopeAuto {
 			props, err := e.Properties(ctx)
 			if err != nil {
 				return nil, err
 			}
-			fs = datasource.ResolveScopes(fs, props)
+			all = datasource.ResolveScopes(all, props)
 			break
 		}
 	}
-	p := &Plan{q: q, loc: loc, from: q.Range.From.UnixMilli(), to: q.Range.To.UnixMilli()}
+	fs := all[:len(q.Filters):len(q.Filters)]
+	p := &Plan{q: q, loc: loc, from: q.Range.From.UnixMilli(), to: q.Range.To.UnixMilli(), fs: fs}
+	p.panes = slices.Clone(q.Panes)
+	at := len(fs)
+	for i := range p.panes {
+		n := len(p.panes[i].Where)
+		p.panes[i].Where = all[at : at+n : at+n]
+		at += n
+		p.paneF = append(p.paneF, m.FiltersForPane(p.panes[i], fs))
+	}
+	p.hbF = m.FiltersFor(datasource.KindHeartbeat, fs).Apply
 	p.prevFrom = p.from - (p.to - p.from)
 	if q.Range.Step > 0 {
 		p.step = q.Range.Step.Milliseconds()
@@ -137,6 +157,22 @@ func (p *Plan) Buckets() int { return p.buckets }
 
 // Filters returns the filters family k applies.
 func (p *Plan) Filters(k datasource.EventKind) *FamFilters { return p.filters(k) }
+
+// QueryFilters are the query's filters with their scopes resolved.
+func (p *Plan) QueryFilters() []datasource.Filter { return p.fs }
+
+// Panes are the query's panes with their Where scopes resolved.
+func (p *Plan) Panes() []datasource.PaneQuery { return p.panes }
+
+// PaneFilters are pane i's filters (datasource.Mapping.FiltersForPane).
+func (p *Plan) PaneFilters(i int) datasource.PaneFilters { return p.paneF[i] }
+
+// HeartbeatFilters are the filters the heartbeat family applies, which a
+// per-installation rate's denominator reads.
+func (p *Plan) HeartbeatFilters() []datasource.Filter { return p.hbF }
+
+// Location is the query's zone.
+func (p *Plan) Location() *time.Location { return p.loc }
 
 // Person is the family's filters on person properties.
 func (f *FamFilters) Person() []datasource.Filter { return f.personFs }

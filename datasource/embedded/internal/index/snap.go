@@ -54,12 +54,9 @@ type snapPart struct {
 // A variable so the randomized test can take the parallel path.
 var parallelMin = 1 << 18
 
-func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
-	if err := x.needProps(ctx, p); err != nil {
-		return nil, err
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
+// builtin computes the four built-in figures; x.mu must be held for
+// reading.
+func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
 	f := x.snapFilters(p)
 	var todo []int
 	total := 0

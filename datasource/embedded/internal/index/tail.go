@@ -165,6 +165,8 @@ func (x *Index) applyTables(b *tailBatch) {
 	for _, n := range b.names {
 		x.nameKind = grow(x.nameKind, n.id)
 		x.nameKind[n.id] = x.kinds[n.name]
+		x.names = grow(x.names, n.id)
+		x.names[n.id] = n.name
 		x.lastName = n.id
 	}
 	for _, k := range b.keys {

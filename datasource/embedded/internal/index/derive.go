@@ -1,0 +1,211 @@
+package index
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// Columns derived from event properties for the dashboard panes. They are
+// built on the first pane query that needs them (after the property index)
+// and extended as events and propsets arrive; a propset and its event
+// never change, so nothing derived here is ever recomputed.
+//
+// A pane counts installations by their key (datasource.InstallKeyProperty,
+// else the person) and users by the pair (installation key, distinct id).
+// The person of a distinct id changes when persons merge, so what is
+// derived is only the install id: each event gets a user pair id when its
+// install id is set and not empty (0 otherwise: its key is its person, and
+// its user its distinct id), kept per chunk as a 2-byte local index into
+// the chunk's list of pairs.
+type derived struct {
+	mu      sync.Mutex
+	iidVals []string          // install ids; 0 is "none"
+	iidID   map[string]uint32 // inverse of iidVals
+	pairIID []uint32          // pair id -> install id; pair 0 is "none"
+	pairID  map[uint64]uint32 // install id << 32 | distinct id -> pair id
+	chunks  []*chunkPairs     // per chunk number
+	cols    map[string]*propCol
+}
+
+// chunkPairs is one chunk's user pairs: loc[i] indexes tab, which holds
+// pair ids (tab[0] = 0: no install id).
+type chunkPairs struct {
+	loc []uint16
+	tab []uint32
+	m   map[uint32]uint16 // tab's inverse while the chunk is not full
+}
+
+// pairView is what a pane scan reads of the derived pairs: a copy of the
+// slice headers taken under derived.mu, valid while x.mu is held.
+type pairView struct {
+	chunks  []chunkPairs
+	pairIID []uint32
+	nIID    uint32 // install keys below nIID are install ids, the rest persons
+	nPair   uint32 // user keys below nPair are pairs, the rest distinct ids
+}
+
+func newDerived() *derived {
+	return &derived{iidVals: []string{""}, iidID: map[string]uint32{}, pairIID: []uint32{0},
+		pairID: map[uint64]uint32{}, cols: map[string]*propCol{}}
+}
+
+// pairs derives the user pairs of every event in the chunks todo (by
+// number) and returns a view of them; x.mu must be held for reading and
+// the property index loaded.
+func (x *Index) pairs(todo []int) pairView {
+	d := x.der
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.chunks = grow(d.chunks, int64(len(x.chunks)-1))
+	missing := 0
+	for _, ci := range todo {
+		if cp := d.chunks[ci]; cp == nil || len(cp.loc) < len(x.chunks[ci].sec) {
+			missing += len(x.chunks[ci].sec)
+			if cp != nil {
+				missing -= len(cp.loc)
+			}
+		}
+	}
+	var iid func(ps uint32) uint32
+	if missing > 1<<16 {
+		// One pass over the propsets beats a lookup per event.
+		col := make([]uint32, x.props.count())
+		x.props.eachValue(datasource.InstallKeyProperty, 0, func(ps uint32, v string) { col[ps] = d.internIID(v, true) })
+		iid = func(ps uint32) uint32 { return col[ps] }
+	} else {
+		iid = func(ps uint32) uint32 { return d.internIID(x.props.value(ps, datasource.InstallKeyProperty)) }
+	}
+	v := pairView{chunks: make([]chunkPairs, len(x.chunks))}
+	for _, ci := range todo {
+		c := x.chunks[ci]
+		cp := d.chunks[ci]
+		if cp == nil {
+			cp = &chunkPairs{tab: []uint32{0}, m: map[uint32]uint16{0: 0}}
+			d.chunks[ci] = cp
+		}
+		for i := len(cp.loc); i < len(c.sec); i++ {
+			if int(c.ps[i]) >= x.props.count() {
+				break // a propset newer than the property index: next time
+			}
+			cp.loc = append(cp.loc, cp.local(d.pair(iid(c.ps[i]), c.did[i])))
+		}
+		if int64(len(cp.loc)) >= chunkSize {
+			cp.m = nil
+		}
+		v.chunks[ci] = chunkPairs{loc: cp.loc, tab: cp.tab}
+	}
+	v.pairIID = d.pairIID
+	v.nIID, v.nPair = uint32(len(d.iidVals)), uint32(len(d.pairIID))
+	return v
+}
+
+// internIID maps an install id to its number; 0 when it is missing or
+// empty, which makes the event's person its installation key.
+func (d *derived) internIID(v string, ok bool) uint32 {
+	if !ok || v == "" {
+		return 0
+	}
+	id, seen := d.iidID[v]
+	if !seen {
+		id = uint32(len(d.iidVals))
+		d.iidVals = append(d.iidVals, v)
+		d.iidID[v] = id
+	}
+	return id
+}
+
+// pair returns the user pair of (install id, distinct id); 0 without an
+// install id.
+func (d *derived) pair(iid, did uint32) uint32 {
+	if iid == 0 {
+		return 0
+	}
+	k := uint64(iid)<<32 | uint64(did)
+	id, ok := d.pairID[k]
+	if !ok {
+		id = uint32(len(d.pairIID))
+		d.pairIID = append(d.pairIID, iid)
+		d.pairID[k] = id
+	}
+	return id
+}
+
+// local returns the chunk's index of pair id.
+func (cp *chunkPairs) local(id uint32) uint16 {
+	if cp.m == nil {
+		cp.m = make(map[uint32]uint16, len(cp.tab))
+		for l, t := range cp.tab {
+			cp.m[t] = uint16(l)
+		}
+	}
+	l, ok := cp.m[id]
+	if !ok {
+		l = uint16(len(cp.tab))
+		cp.tab = append(cp.tab, id)
+		cp.m[id] = l
+	}
+	return l
+}
+
+// keys returns event i's installation key and user key: an install id
+// (below nIID) or nIID + its person; a pair (below nPair) or nPair + its
+// distinct id. Events not derived yet (a propset newer than the property
+// index, for one query) count under their person.
+func (v *pairView) keys(x *Index, ci int, c *chunk, i int) (inst, user uint32) {
+	cp := &v.chunks[ci]
+	if i < len(cp.loc) {
+		if p := cp.tab[cp.loc[i]]; p != 0 {
+			return v.pairIID[p], p
+		}
+	}
+	did := c.did[i]
+	return v.nIID + x.didPerson[did], v.nPair + did
+}
+
+// instKey is the installation key alone.
+func (v *pairView) instKey(x *Index, ci int, c *chunk, i int) uint32 {
+	cp := &v.chunks[ci]
+	if i < len(cp.loc) {
+		if p := cp.tab[cp.loc[i]]; p != 0 {
+			return v.pairIID[p]
+		}
+	}
+	return v.nIID + x.didPerson[c.did[i]]
+}
+
+// eachValue calls fn with every propset's value of key, where it is set
+// and not null.
+func (p *propIndex) eachValue(key string, first int, fn func(ps uint32, v string)) {
+	kid, ok := p.keyID[key]
+	if !ok {
+		return
+	}
+	p.eachPair(first, func(ps, pair uint32) {
+		if p.pairKey[pair] == kid && p.pairSet[pair] {
+			fn(ps, p.pairVal[pair])
+		}
+	})
+}
+
+// eachPair calls fn for every pair of the propsets from first on.
+func (p *propIndex) eachPair(first int, fn func(ps, pair uint32)) {
+	for ps := first; ps < p.count(); ps++ {
+		b := p.arena[p.off[ps]:p.off[ps+1]]
+		n, k := binary.Uvarint(b)
+		b = b[k:]
+		id := uint64(0)
+		for range n {
+			d, k := binary.Uvarint(b)
+			if k <= 0 {
+				break
+			}
+			b = b[k:]
+			id += d
+			if id < uint64(len(p.pairKey)) {
+				fn(uint32(ps), uint32(id))
+			}
+		}
+	}
+}
