@@ -34,10 +34,11 @@ func randFleet(r *rand.Rand, n int) []Event {
 		ev := Event{Name: names[r.IntN(len(names))], DistinctID: ids[r.IntN(len(ids))], Timestamp: ts, Properties: M{}}
 		for k, vals := range map[string][]any{
 			"app_version":       {"1.0.0", "1.1.0", "2.0.0-rc1", "2.0.0", "weird", nil, 3.0},
-			"platform":          {"Linux", "Windows", "Darwin", nil},
+			"platform":          {"Linux", "Windows", "Darwin", nil, "unknown"},
 			"deployment_method": {"docker", "native"},
 			"project_id":        {1.0, 2.0, 2.5, "1"},
 			"error_type":        {"DB", "Crash"},
+			"install_id":        {"i1", "i2", "x9", "", nil, 7.0},
 		} {
 			if r.IntN(3) > 0 {
 				ev.Properties[k] = vals[r.IntN(len(vals))]
