@@ -32,15 +32,9 @@ func randFleet(r *rand.Rand, n int) []Event {
 		}
 		last = ts
 		ev := Event{Name: names[r.IntN(len(names))], DistinctID: ids[r.IntN(len(ids))], Timestamp: ts, Properties: M{}}
-		for k, vals := range map[string][]any{
-			"app_version":       {"1.0.0", "1.1.0", "2.0.0-rc1", "2.0.0", "weird", nil, 3.0},
-			"platform":          {"Linux", "Windows", "Darwin", nil},
-			"deployment_method": {"docker", "native"},
-			"project_id":        {1.0, 2.0, 2.5, "1"},
-			"error_type":        {"DB", "Crash"},
-		} {
+		for _, kv := range randProps {
 			if r.IntN(3) > 0 {
-				ev.Properties[k] = vals[r.IntN(len(vals))]
+				ev.Properties[kv.k] = kv.vals[r.IntN(len(kv.vals))]
 			}
 		}
 		personProps(r, ev.Properties, pick)
@@ -63,6 +57,20 @@ func randFleet(r *rand.Rand, n int) []Event {
 		evs = append(evs, ev)
 	}
 	return evs
+}
+
+// randProps are randFleet's event properties and their values, in a
+// fixed order so that a seed always makes the same fleet.
+var randProps = []struct {
+	k    string
+	vals []any
+}{
+	{"app_version", []any{"1.0.0", "1.1.0", "2.0.0-rc1", "2.0.0", "weird", nil, 3.0}},
+	{"platform", []any{"Linux", "Windows", "Darwin", nil, "unknown"}},
+	{"deployment_method", []any{"docker", "native"}},
+	{"project_id", []any{1.0, 2.0, 2.5, "1"}},
+	{"error_type", []any{"DB", "Crash"}},
+	{"install_id", []any{"i1", "i2", "x9", "", nil, 7.0}},
 }
 
 func personProps(r *rand.Rand, p M, pick func(...any) any) {

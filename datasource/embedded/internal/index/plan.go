@@ -40,6 +40,10 @@ type FamFilters struct {
 	filterKey string // identifies eventFs
 }
 
+// NewFamFilters splits a list of filters by scope, for the SQL reference
+// engine's panes.
+func NewFamFilters(fs []datasource.Filter) FamFilters { return newFamFilters(fs) }
+
 func newFamFilters(fs []datasource.Filter) FamFilters {
 	var ff FamFilters
 	for _, f := range fs {

@@ -19,6 +19,20 @@ func (e *Engine) Snapshot(ctx context.Context, p *index.Plan) (*datasource.Snaps
 	}
 	defer tx.Rollback()
 	snap := &datasource.Snapshot{}
+	if !p.Query().PanesOnly {
+		if snap, err = e.builtin(ctx, tx, p); err != nil {
+			return nil, err
+		}
+	}
+	if snap.Panes, err = e.panes(ctx, tx, p); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// builtin computes the four built-in figures.
+func (e *Engine) builtin(ctx context.Context, tx *sql.Tx, p *index.Plan) (*datasource.Snapshot, error) {
+	snap := &datasource.Snapshot{}
 	r := p.Query().Range
 	snap.Installs.Series = r.EmptySeries()
 	snap.Errors.Series = r.EmptySeries()
@@ -55,7 +69,7 @@ func (e *Engine) Snapshot(ctx context.Context, p *index.Plan) (*datasource.Snaps
 		}
 	}
 	s = e.matching(p, p.From(), p.To()).add(`SELECT ttmon_hour(ts, ?), count(*) FROM m WHERE tm GROUP BY 1`, p.Query().TZ)
-	err = eachRow(ctx, tx, s, func(rows *sql.Rows) error {
+	err := eachRow(ctx, tx, s, func(rows *sql.Rows) error {
 		var h int
 		var n int64
 		if err := rows.Scan(&h, &n); err != nil {

@@ -1,0 +1,173 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// randPanes makes one to three valid panes over randFleet's names and
+// properties: every measure, special breakdown, column, chart, limit, own
+// range and Where filters of both scopes (some without a scope, which the
+// store resolves).
+func randPanes(t testing.TB, r *rand.Rand, qr datasource.Range) []datasource.PaneQuery {
+	t.Helper()
+	events := [][]string{{"*"}, {"@heartbeat"}, {"@errors"}, {"@timers"}, {"auth.login", "export.csv"},
+		{"telemetry.health", "auth.login"}, {"nope"}, {"@errors", "@heartbeat"}}
+	breakdowns := []string{"$event", "$category", "$hour", "app_version", "platform", "deployment_method",
+		"project_id", "event.error_type", "install_id", "person.role", "person.is_admin", "person.auth_method", "event.nope"}
+	charts := append([]datasource.Chart{""}, datasource.Charts...)
+	// Rates twice as often: they need events and heartbeats in range.
+	measures := append([]datasource.Measure{"", datasource.MeasurePerInstallation}, datasource.Measures...)
+	var out []datasource.PaneQuery
+	for len(out) < 1+r.IntN(3) {
+		spec := datasource.PaneSpec{ID: string(rune('a' + len(out))), Events: events[r.IntN(len(events))],
+			Measure: measures[r.IntN(len(measures))], Chart: charts[r.IntN(len(charts))],
+			Limit: r.IntN(4), Range: []string{"", "", "24h", "7d"}[r.IntN(4)]}
+		for range r.IntN(3) {
+			if b := breakdowns[r.IntN(len(breakdowns))]; !slices.Contains(spec.Breakdown, b) {
+				spec.Breakdown = append(spec.Breakdown, b)
+			}
+		}
+		if spec.EffectiveChart() == datasource.ChartTable {
+			for _, c := range datasource.Columns {
+				if r.IntN(2) == 0 {
+					spec.Columns = append(spec.Columns, c)
+				}
+			}
+		}
+		if spec.Validate() != nil {
+			continue
+		}
+		pq, err := datasource.ResolvePane(spec, qr, qr.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range r.IntN(3) {
+			pq.Where = append(pq.Where, randFilter(r))
+		}
+		out = append(out, pq)
+	}
+	return out
+}
+
+// samePanes fails with the first pane field the SQL engine (a) and the
+// index (b) disagree on.
+func samePanes(t testing.TB, what string, a, b []datasource.PaneFigures) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d panes from sql, %d from the index", what, len(a), len(b))
+	}
+	for i := range a {
+		av, bv := reflect.ValueOf(a[i]), reflect.ValueOf(b[i])
+		for f := range av.NumField() {
+			if !reflect.DeepEqual(av.Field(f).Interface(), bv.Field(f).Interface()) {
+				t.Fatalf("%s: pane %s (%+v) %s:\nsql:   %+v\nindex: %+v", what, a[i].ID, a[i].Range,
+					av.Type().Field(f).Name, av.Field(f).Interface(), bv.Field(f).Interface())
+			}
+		}
+	}
+}
+
+// TestPanesEnginesAgree is the oracle test of the dashboard panes: on
+// random data (merges, ties, missing, null and numeric values, install ids
+// empty or not) and random queries with random panes, the index must
+// answer exactly what the SQL engine answers. Chunks are tiny, the index
+// takes rows handed over by the writer for even seeds, scans on two
+// workers for some, and reads the saved blobs after reopening.
+func TestPanesEnginesAgree(t *testing.T) {
+	seeds, queries := []int{1, 2, 3, 4}, 24
+	if testing.Short() || raceOn {
+		seeds, queries = []int{2}, 24
+	}
+	seen := map[string]int{}
+	for _, seed := range seeds {
+		withChunkSize(t, int64(5+seed*7))
+		withParallelMin(t, []int{0, 1 << 18}[seed%2])
+		r := rand.New(rand.NewPCG(uint64(seed), 13))
+		s := openTest(t)
+		evs := randFleet(r, 500)
+		for i := 0; len(evs) > 0; i++ {
+			n := min(len(evs), 1+r.IntN(80))
+			mustIngest(t, s, evs[:n]...)
+			evs = evs[n:]
+			if i == 2 && seed%2 == 0 {
+				waitReady(t, s)
+			}
+			if i == 4 {
+				comparePanes(t, s, r, seed, 2, seen) // then more rows: the derived columns grow
+			}
+		}
+		comparePanes(t, s, r, seed, queries, seen)
+		path := s.Path()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path, WithClock(func() time.Time { return clock0 }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		comparePanes(t, s, r, seed, queries/2, seen)
+		s.Close()
+	}
+	for _, k := range []string{"total", "groups", "other", "rate", "new"} {
+		if seen[k] < 2 {
+			t.Errorf("panes with %s compared %d times: the random panes prove little (%v)", k, seen[k], seen)
+		}
+	}
+}
+
+// comparePanes runs random queries with panes on both engines; seen
+// counts the kinds of non-empty answer compared.
+func comparePanes(t *testing.T, s *Store, r *rand.Rand, seed, queries int, seen map[string]int) {
+	t.Helper()
+	en := engines(t, s)
+	ctx := context.Background()
+	for qi := range queries {
+		q := randQuery(r)
+		q.Panes, q.PanesOnly = randPanes(t, r, q.Range), r.IntN(3) == 0
+		var got [2]*datasource.Snapshot
+		for i, e := range en {
+			snap, err := s.snapshotOn(ctx, e.e, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = snap
+		}
+		what := fmt.Sprintf("seed %d query %d %v %s tz=%q", seed, qi, datasource.FilterStrings(q.Filters), q.Range.Label(), q.TZ)
+		samePanes(t, what, got[0].Panes, got[1].Panes)
+		for i, p := range got[0].Panes {
+			notePane(seen, q.Panes[i], p)
+		}
+		got[0].Panes, got[1].Panes, got[0].Took, got[1].Took = nil, nil, 0, 0
+		if !reflect.DeepEqual(got[0], got[1]) {
+			t.Fatalf("%s: built-in figures disagree\nsql:   %+v\nindex: %+v", what, got[0], got[1])
+		}
+	}
+}
+
+// notePane counts what a compared pane held.
+func notePane(seen map[string]int, pq datasource.PaneQuery, p datasource.PaneFigures) {
+	if p.Total == 0 {
+		return
+	}
+	seen["total"]++
+	if len(p.Groups) > 1 && p.Groups[1].Value > 0 {
+		seen["groups"]++
+	}
+	if p.Other > 0 {
+		seen["other"]++
+	}
+	if p.Num > 0 && p.Den > 0 {
+		seen["rate"]++
+	}
+	if pq.Spec.EffectiveMeasure() == datasource.MeasureNewInstallations {
+		seen["new"]++
+	}
+}
