@@ -108,6 +108,22 @@ func collect(t testing.TB, s *Store, e index.Engine, q datasource.Query, keys []
 		}
 		r.Events = append(r.Events, evs)
 	}
+	var hours []int
+	if hour >= 0 {
+		hours = []int{hour, (hour + 7) % 24}
+	}
+	for _, g := range []datasource.EventsQuery{ // a pane group's drill: names, category, hours
+		{Names: []string{"auth.login", "export.csv"}}, {Category: "timer"}, {Hours: hours},
+		{Kind: datasource.KindHeartbeat, Names: []string{"telemetry.health"}, Hours: hours},
+		{Names: []string{"export.csv", "$exception"}, Category: "export", Hours: hours}, {Names: []string{}},
+	} {
+		g.Query, g.Limit = q, 5
+		evs, err := s.eventsOn(ctx, e, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Events = append(r.Events, evs)
+	}
 	if r.Inst, err = s.installationsOn(ctx, e, datasource.InstallationsQuery{Query: q}); err != nil {
 		t.Fatal(err)
 	}

@@ -113,11 +113,10 @@ func (s *Store) eventsOn(ctx context.Context, e index.Engine, q datasource.Event
 	if err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
+	if q.Limit <= 0 {
+		q.Limit = 100
 	}
-	ids, err := e.EventIDs(ctx, p, q.Kind, limit)
+	ids, err := e.EventIDs(ctx, p, q)
 	if err != nil {
 		return nil, err
 	}

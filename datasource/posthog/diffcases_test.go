@@ -156,13 +156,22 @@ func sameDrills(t *testing.T, s *Source, st datasource.Source, m datasource.Mapp
 	if err1 != nil || err2 != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("installations: %v %v\nClickHouse %v\nembedded   %v", err1, err2, got, want)
 	}
-	for _, k := range []datasource.EventKind{datasource.KindError, datasource.KindHeartbeat} {
-		got, err1 := s.Events(ctx, datasource.EventsQuery{Query: q, Kind: k, Limit: 30})
-		want, err2 := st.Events(ctx, datasource.EventsQuery{Query: with(k), Kind: k, Limit: 30})
+	for _, eq := range []datasource.EventsQuery{
+		{Kind: datasource.KindError}, {Kind: datasource.KindHeartbeat},
+		{Names: []string{"auth.login", "export.csv"}}, {Category: "timer", Hours: []int{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23}}, // a pane group's drill
+	} {
+		k := eq.Kind
+		eq.Query, eq.Limit = q, 30
+		got, err1 := s.Events(ctx, eq)
+		eq.Query = with(k)
+		want, err2 := st.Events(ctx, eq)
+		if len(want) == 0 && len(q.Filters) == 0 {
+			t.Errorf("events %s %v %q %v: none in the data; the comparison proves nothing", k, eq.Names, eq.Category, eq.Hours)
+		}
 		if err1 != nil || err2 != nil || !slices.EqualFunc(got, want, func(a, b datasource.Event) bool {
 			return a.UUID == b.UUID && a.Time.Equal(b.Time) && a.Name == b.Name && a.DistinctID == b.DistinctID
 		}) {
-			t.Errorf("events %s: %v %v\nClickHouse %v\nembedded   %v", k, err1, err2, got, want)
+			t.Errorf("events %s %v %q %v: %v %v\nClickHouse %v\nembedded   %v", k, eq.Names, eq.Category, eq.Hours, err1, err2, got, want)
 		}
 	}
 }

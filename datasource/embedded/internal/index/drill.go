@@ -130,14 +130,16 @@ func (h *evHeap) Pop() any {
 	return v
 }
 
-func (x *Index) eventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error) {
+func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
 	if err := x.needProps(ctx, p); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	limit := q.Limit
 	h := &evHeap{}
-	err := x.scan(ctx, p, kind, -1, func(c *chunk, _, i int, ms int64) {
+	var err error
+	push := func(c *chunk, _, i int, ms int64) {
 		r := evRef{ms: ms, id: c.id(i)}
 		if h.Len() < limit {
 			heap.Push(h, r)
@@ -145,7 +147,12 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, kind datasource.EventKind
 			(*h)[0] = r
 			heap.Fix(h, 0)
 		}
-	})
+	}
+	if q.Names == nil && q.Category == "" && q.Hours == nil {
+		err = x.scan(ctx, p, q.Kind, -1, push)
+	} else {
+		err = x.scanNamed(ctx, p, q, push)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 type Engine interface {
 	Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error)
 	Values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error)
-	EventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error)
+	EventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error)
 	Installations(ctx context.Context, p *Plan) ([]datasource.Installation, error)
 	Breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error)
 	Properties(ctx context.Context) ([]datasource.Property, error)
@@ -63,10 +63,11 @@ func (x *Index) Values(ctx context.Context, p *Plan, scope datasource.Scope, key
 	return x.values(ctx, p, scope, key)
 }
 
-// EventIDs returns the ids of the newest limit events of kind in p's
-// range, newest first; the store fetches their rows.
-func (x *Index) EventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error) {
-	return x.eventIDs(ctx, p, kind, limit)
+// EventIDs returns the ids of the newest q.Limit events of q.Kind in p's
+// range, narrowed by q's names, category and hours, newest first; the
+// store fetches their rows.
+func (x *Index) EventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
+	return x.eventIDs(ctx, p, q)
 }
 
 // Installations lists the active installations in p's range.

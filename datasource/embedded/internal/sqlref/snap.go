@@ -124,16 +124,24 @@ func (e *Engine) Values(ctx context.Context, p *index.Plan, scope datasource.Sco
 	return index.CountsOf(m), err
 }
 
-func (e *Engine) EventIDs(ctx context.Context, p *index.Plan, kind datasource.EventKind, limit int) ([]int64, error) {
-	s := e.matching(p, p.From(), p.To()).add(`SELECT id FROM m WHERE `+kindCol(kind)+
-		` ORDER BY ts DESC, id DESC LIMIT ?`, limit)
+// EventIDs lists the family's matching events newest first, and keeps
+// the first q.Limit that have q's names, category and hours (checked in
+// Go on each event's name and ttmon_hour).
+func (e *Engine) EventIDs(ctx context.Context, p *index.Plan, q datasource.EventsQuery) ([]int64, error) {
+	s := e.matching(p, p.From(), p.To()).add(`SELECT m.id, n.name, ttmon_hour(m.ts, ?) FROM m
+		JOIN events ev ON ev.id = m.id JOIN event_names n ON n.id = ev.name_id WHERE `+kindCol(q.Kind)+
+		` ORDER BY m.ts DESC, m.id DESC`, p.Query().TZ)
 	var ids []int64
 	err := eachRow(ctx, e.db, s, func(r *sql.Rows) error {
 		var id int64
-		if err := r.Scan(&id); err != nil {
+		var name string
+		var hour int
+		if err := r.Scan(&id, &name, &hour); err != nil {
 			return err
 		}
-		ids = append(ids, id)
+		if len(ids) < q.Limit && q.Keeps(name, hour) {
+			ids = append(ids, id)
+		}
 		return nil
 	})
 	return ids, err
