@@ -50,6 +50,7 @@ type paneRun struct {
 	total                                acc
 	series                               []acc
 	first                                []firstHit // new installations: per installation key
+	stamps, denStamps                    []uint32   // per key: the bucket and group it was last counted in
 	bLo, bHi                             int64      // [bLo, bHi) is bucket b
 	b                                    int
 }

@@ -11,6 +11,17 @@ func (r *paneRun) reset() {
 	r.total, r.series, r.gi = acc{}, make([]acc, r.buckets), groupIndex{}
 	r.bLo, r.bHi, r.b = 0, 0, 0
 	r.first = nil
+	r.stamps, r.denStamps = nil, nil
+	instKeys, userKeys := int(r.pv.nIID)+len(r.x.persons), int(r.pv.nPair)+len(r.x.dids)
+	switch {
+	case r.distinct && r.byUser:
+		r.stamps = make([]uint32, userKeys)
+	case r.distinct:
+		r.stamps = make([]uint32, instKeys)
+	}
+	if r.rate {
+		r.denStamps = make([]uint32, instKeys)
+	}
 }
 
 // chunk counts what the pane reads of chunk ci.
@@ -142,39 +153,72 @@ func (r *paneRun) hit(cp *chunkPairs, c *chunk, i int, name uint32, ms int64, g 
 		}
 	}
 	b := r.bucket(ms)
-	if !r.covered {
-		r.total.n++
-		if r.distinct {
-			r.total.set.add(mk)
-		}
-	}
-	if b >= 0 {
-		s := &r.series[b]
-		s.n++
-		if r.distinct {
-			s.set.add(mk)
-		}
-	}
-	if len(r.comps) == 0 {
-		return
-	}
-	if g < 0 {
+	if len(r.comps) > 0 && g < 0 {
 		g = r.group(c, i, name, ms)
 	}
-	ga := r.gi.groups[g]
-	ga.n++
-	if r.distinct && !(r.line && r.covered) {
-		ga.set.add(mk)
+	if !r.covered {
+		r.total.n++
 	}
-	if r.line && b >= 0 {
-		s := &ga.series[b]
-		s.n++
-		if r.distinct {
-			s.set.add(mk)
+	if b >= 0 {
+		r.series[b].n++
+	}
+	var ga *groupAcc
+	if g >= 0 {
+		ga = r.gi.groups[g]
+		ga.n++
+		if r.line && b >= 0 {
+			ga.series[b].n++
 		}
 	}
-	if r.columns {
+	if r.distinct && !stamped(r.stamps, mk, b, g) {
+		r.addKey(&r.total.set, &r.series, ga, b, mk, false)
+	}
+	if r.columns && ga != nil {
 		r.column(ga, c, i, ms, inst, usr)
+	}
+}
+
+// stamped reports whether key k was counted in bucket b and group g
+// already, and notes it: a key comes back many times (an installation's
+// heartbeat every hour, a user's every action), and one compare is
+// cheaper than the sets it spares. Only buckets below 2^15 and groups
+// below 2^16 are noted.
+func stamped(st []uint32, k uint32, b int, g int32) bool {
+	if b < 0 || b >= 1<<15 || g >= 1<<16 || int(k) >= len(st) {
+		return false
+	}
+	s := (uint32(b)<<16 | uint32(g+1)) + 1
+	if st[k] == s {
+		return true
+	}
+	st[k] = s
+	return false
+}
+
+// addKey adds key k to the sets of the total (when the buckets do not
+// make it), bucket b, the group ga and its bucket; den says the
+// denominator's sets.
+func (r *paneRun) addKey(total *keySet, series *[]acc, ga *groupAcc, b int, k uint32, den bool) {
+	set := func(a *acc) *keySet {
+		if den {
+			return &a.den
+		}
+		return &a.set
+	}
+	if !r.covered {
+		total.add(k)
+	}
+	if b >= 0 {
+		set(&(*series)[b]).add(k)
+	}
+	if ga == nil {
+		return
+	}
+	if !(r.line && r.covered) {
+		set(&ga.acc).add(k)
+	}
+	if r.line && b >= 0 {
+		set(&ga.series[b]).add(k)
 	}
 }
 
@@ -205,21 +249,14 @@ func (r *paneRun) column(g *groupAcc, c *chunk, i int, ms int64, inst, usr uint3
 func (r *paneRun) denHit(cp *chunkPairs, c *chunk, i int, ms int64) {
 	inst, _ := r.keysOf(cp, c, i)
 	b := r.bucket(ms)
-	if !r.covered {
-		r.total.den.add(inst)
+	g := int32(-1)
+	var ga *groupAcc
+	if len(r.comps) > 0 {
+		g = r.group(c, i, 0, ms)
+		ga = r.gi.groups[g]
 	}
-	if b >= 0 {
-		r.series[b].den.add(inst)
-	}
-	if len(r.comps) == 0 {
-		return
-	}
-	g := r.gi.groups[r.group(c, i, 0, ms)]
-	if !(r.line && r.covered) {
-		g.den.add(inst)
-	}
-	if r.line && b >= 0 {
-		g.series[b].den.add(inst)
+	if !stamped(r.denStamps, inst, b, g) {
+		r.addKey(&r.total.den, &r.series, ga, b, inst, true)
 	}
 }
 
