@@ -132,6 +132,14 @@ func comparePanes(t *testing.T, s *Store, r *rand.Rand, seed, queries int, seen 
 	for qi := range queries {
 		q := randQuery(r)
 		q.Panes, q.PanesOnly = randPanes(t, r, q.Range), r.IntN(3) == 0
+		// The same new-installations pane in every query: its earliest
+		// events are kept between queries and brought up to date.
+		newPane, err := datasource.ResolvePane(datasource.PaneSpec{ID: "new", Events: []string{"@heartbeat", "auth.login"},
+			Measure: datasource.MeasureNewInstallations, Breakdown: []string{"platform"}, Chart: datasource.ChartLine}, q.Range, q.Range.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Panes = append(q.Panes, newPane)
 		var got [2]*datasource.Snapshot
 		for i, e := range en {
 			snap, err := s.snapshotOn(ctx, e.e, q)
@@ -170,4 +178,45 @@ func notePane(seen map[string]int, pq datasource.PaneQuery, p datasource.PaneFig
 	if pq.Spec.EffectiveMeasure() == datasource.MeasureNewInstallations {
 		seen["new"]++
 	}
+}
+
+// TestNewInstallationsKept follows one new-installations pane while data
+// arrives: the earliest events are kept between queries, so an event
+// that arrives late and earlier than the kept one must move it, a tie
+// goes to the event stored first, and a merge moves a distinct id's
+// events to another installation.
+func TestNewInstallationsKept(t *testing.T) {
+	s := openTest(t)
+	rg, err := datasource.ParseRange("24h", clock0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq, err := datasource.ResolvePane(datasource.PaneSpec{ID: "new", Events: []string{"@heartbeat"},
+		Measure: datasource.MeasureNewInstallations, Breakdown: []string{"platform"}}, rg, clock0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := datasource.Query{Range: rg, Panes: []datasource.PaneQuery{pq}, PanesOnly: true}
+	plat := func(did string, ts time.Time, p string) Event {
+		return Event{Name: "telemetry.health", DistinctID: did, Timestamp: ts, Properties: M{"platform": p}}
+	}
+	groups := func(want string) {
+		t.Helper()
+		snap := sameOnBoth(t, s, "snapshot", snapOn(s, q))
+		var got []string
+		for _, g := range snap.Panes[0].Groups {
+			got = append(got, fmt.Sprintf("%s=%g", g.Key[0], g.Value))
+		}
+		if fmt.Sprint(got) != want {
+			t.Fatalf("groups %v, want %s", got, want)
+		}
+	}
+	mustIngest(t, s, plat("a", at(10, 0), "Linux"), plat("a", at(10, 0), "Windows"), plat("b", at(12, 0), "Darwin"))
+	groups("[Darwin=1 Linux=1]") // a tie: the event stored first
+	mustIngest(t, s, plat("a", at(9, 0), "Windows"))
+	groups("[Darwin=1 Windows=1]") // a late event, earlier: it is a's first now
+	mustIngest(t, s, plat("b", clock0.Add(-48*time.Hour), "Darwin"))
+	groups("[Windows=1]") // b was there before the range
+	mustIngest(t, s, Event{Name: "$create_alias", DistinctID: "a", Timestamp: at(13, 0), Properties: M{"alias": "b"}})
+	groups("[]") // a and b are one person now, first seen two days ago
 }

@@ -149,32 +149,6 @@ func (cp *chunkPairs) local(id uint32) uint16 {
 	return l
 }
 
-// keys returns event i's installation key and user key: an install id
-// (below nIID) or nIID + its person; a pair (below nPair) or nPair + its
-// distinct id. Events not derived yet (a propset newer than the property
-// index, for one query) count under their person.
-func (v *pairView) keys(x *Index, ci int, c *chunk, i int) (inst, user uint32) {
-	cp := &v.chunks[ci]
-	if i < len(cp.loc) {
-		if p := cp.tab[cp.loc[i]]; p != 0 {
-			return v.pairIID[p], p
-		}
-	}
-	did := c.did[i]
-	return v.nIID + x.didPerson[did], v.nPair + did
-}
-
-// instKey is the installation key alone.
-func (v *pairView) instKey(x *Index, ci int, c *chunk, i int) uint32 {
-	cp := &v.chunks[ci]
-	if i < len(cp.loc) {
-		if p := cp.tab[cp.loc[i]]; p != 0 {
-			return v.pairIID[p]
-		}
-	}
-	return v.nIID + x.didPerson[c.did[i]]
-}
-
 // eachValue calls fn with every propset's value of key, where it is set
 // and not null.
 func (p *propIndex) eachValue(key string, first int, fn func(ps uint32, v string)) {

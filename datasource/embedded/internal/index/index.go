@@ -124,6 +124,9 @@ type Index struct {
 	propsMu sync.Mutex // serialises loading and following props
 	psCache psFilterCache
 	der     *derived // columns the dashboard panes derive from props
+
+	personCols  personColCache // person properties panes break down by
+	firstsCache firstsCache    // new-installations panes' earliest events
 }
 
 // New returns an index over the store's reader pool db for Mapping m,

@@ -13,16 +13,25 @@ type keySet struct {
 }
 
 func (s *keySet) add(k uint32) {
+	if p := int(k >> 12); p < len(s.pages) {
+		if pg := s.pages[p]; pg != nil {
+			pg[(k>>6)&63] |= 1 << (k & 63)
+			return
+		}
+	}
+	s.addPage(k)
+}
+
+// addPage adds k when its page is not there yet.
+func (s *keySet) addPage(k uint32) {
 	p := int(k >> 12)
 	if p >= len(s.pages) {
 		s.pages = append(s.pages, make([]*[64]uint64, p+1-len(s.pages))...)
 	}
-	pg := s.pages[p]
-	if pg == nil {
-		pg = new([64]uint64)
-		s.pages[p] = pg
+	if s.pages[p] == nil {
+		s.pages[p] = new([64]uint64)
 	}
-	pg[(k>>6)&63] |= 1 << (k & 63)
+	s.pages[p][(k>>6)&63] |= 1 << (k & 63)
 }
 
 func (s *keySet) count() int64 {
@@ -55,18 +64,17 @@ func (s *keySet) union(o *keySet) {
 	}
 }
 
-// acc is one measure over a set of events: their count, and the
-// installation keys, user keys and (for a rate) the active installations'
-// keys among them, as far as the pane needs each.
+// acc is one measure over a set of events: their count, the keys a
+// distinct measure counts (installations or users), and for a rate the
+// active installations' keys.
 type acc struct {
-	n              int64
-	inst, usr, den keySet
+	n        int64
+	set, den keySet
 }
 
 func (a *acc) union(o *acc) {
 	a.n += o.n
-	a.inst.union(&o.inst)
-	a.usr.union(&o.usr)
+	a.set.union(&o.set)
 	a.den.union(&o.den)
 }
 
@@ -75,9 +83,31 @@ func (a *acc) union(o *acc) {
 type groupAcc struct {
 	acc
 	key         [2]uint32 // component ids
-	first, last int64     // ms; first is 0 until an event is counted
+	inst, usr   keySet    // the installations and users columns
+	first, last int64     // ms, once n > 0
 	vers        map[uint32]int64
 	series      []acc
+}
+
+// merge adds o's counts to g.
+func (g *groupAcc) merge(o *groupAcc) {
+	if o.n > 0 {
+		if g.n == 0 || o.first < g.first {
+			g.first = o.first
+		}
+		if g.n == 0 || o.last > g.last {
+			g.last = o.last
+		}
+	}
+	g.acc.union(&o.acc)
+	g.inst.union(&o.inst)
+	g.usr.union(&o.usr)
+	for v, n := range o.vers {
+		g.vers[v] += n
+	}
+	for b := range g.series {
+		g.series[b].union(&o.series[b])
+	}
 }
 
 // groupIndex finds a group by its component ids: a slice for one

@@ -10,18 +10,37 @@ import (
 
 // value is the pane's measure over a.
 func (r *paneRun) value(a *acc) float64 {
-	switch r.meas {
-	case datasource.MeasureUsers:
-		return float64(a.usr.count())
-	case datasource.MeasureInstallations:
-		return float64(a.inst.count())
-	case datasource.MeasurePerInstallation:
+	switch {
+	case r.distinct:
+		return float64(a.set.count())
+	case r.rate:
 		if d := a.den.count(); d > 0 {
 			return float64(a.n) / float64(d)
 		}
 		return 0
 	}
 	return float64(a.n)
+}
+
+// settle turns per-bucket counts into the totals the scan left out when
+// the buckets cover the range: the total and a line's groups are the
+// buckets' sums and unions.
+func (r *paneRun) settle() {
+	if !r.covered {
+		return
+	}
+	for b := range r.series {
+		r.total.union(&r.series[b])
+	}
+	if !r.line {
+		return
+	}
+	for _, g := range r.gi.groups {
+		for b := range g.series {
+			g.set.union(&g.series[b].set)
+			g.den.union(&g.series[b].den)
+		}
+	}
 }
 
 // fill writes a's measure into a series.
@@ -33,6 +52,7 @@ func (r *paneRun) fill(ps []datasource.Point, as []acc) {
 
 // figures builds the pane's answer from what the scan counted.
 func (r *paneRun) figures() datasource.PaneFigures {
+	r.settle()
 	rg := r.pq.Range
 	out := datasource.PaneFigures{ID: r.pq.Spec.ID, Range: rg, Total: r.value(&r.total), Series: rg.EmptySeries(),
 		NotNarrowed: r.skipped}

@@ -2,6 +2,8 @@ package index
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -50,14 +52,7 @@ func (x *Index) components(p *Plan, spec datasource.PaneSpec, cols map[string]co
 			}
 		case b.Scope == datasource.ScopePerson:
 			c.kind = compPerson
-			c.dict = []string{datasource.Unknown}
-			ids := map[string]uint32{datasource.Unknown: 0}
-			c.person = make([]uint32, len(x.persons))
-			for pid := range x.persons {
-				if v, ok := x.persons[pid].props[b.Key]; ok {
-					c.person[pid] = internDict(&c.dict, ids, v)
-				}
-			}
+			c.person, c.dict = x.personCols.get(x, b.Key)
 		case x.tupleSlot(b.Key) >= 0:
 			c.kind = compTuple
 			slot := x.tupleSlot(b.Key)
@@ -102,4 +97,57 @@ func (c *component) label(x *Index, id uint32) string {
 		return c.col.vals[id]
 	}
 	return c.dict[id]
+}
+
+// personColCache keeps each person property a breakdown reads as an id
+// per person, between queries: reading 25,000 persons' property maps
+// costs milliseconds in cache misses, and the monitor asks every poll.
+// Like personFilterCache, a column re-reads only the persons changed
+// since (the index's person change log); it is copied before it changes,
+// so a query still reading the old one is not disturbed.
+type personColCache struct {
+	mu sync.Mutex
+	m  map[string]*personCol
+}
+
+type personCol struct {
+	pos  uint64 // position in the person change log
+	ids  []uint32
+	dict []string
+	idOf map[string]uint32
+}
+
+// get returns key's column and its values; x.mu must be held for reading.
+func (pc *personColCache) get(x *Index, key string) ([]uint32, []string) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.m == nil {
+		pc.m = map[string]*personCol{}
+	}
+	c := pc.m[key]
+	val := func(pid int) uint32 {
+		if v, ok := x.persons[pid].props[key]; ok {
+			return internDict(&c.dict, c.idOf, v)
+		}
+		return 0
+	}
+	if c == nil || c.pos < x.logBase {
+		if len(pc.m) >= 16 {
+			clear(pc.m)
+		}
+		c = &personCol{dict: []string{datasource.Unknown}, idOf: map[string]uint32{datasource.Unknown: 0}}
+		pc.m[key] = c
+	} else if changed := x.personLog[c.pos-x.logBase:]; len(changed) > 0 {
+		c.ids = slices.Clone(c.ids)
+		for _, pid := range changed {
+			if int(pid) < len(c.ids) {
+				c.ids[pid] = val(int(pid))
+			}
+		}
+	}
+	for pid := len(c.ids); pid < len(x.persons); pid++ {
+		c.ids = append(c.ids, val(pid))
+	}
+	c.pos = x.logBase + uint64(len(x.personLog))
+	return c.ids, c.dict
 }

@@ -2,8 +2,11 @@ package index
 
 import (
 	"context"
+	"errors"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -26,19 +29,30 @@ type paneRun struct {
 	to      int64
 	step    int64 // ms; 0 without a series
 	buckets int
-	names   []bool // by event_names id; nil: every event
+	names   []bool     // by event_names id; nil: every event
+	ff      FamFilters // the pane's filters
 	f, denF evalFilters
 	skipped []string
 	comps   []component
 	gi      groupIndex
 	ht      *hourTable
 	pv      *pairView
-	// what the measure and the columns read
-	keys, mInst, mUsr, gInst, gUsr, vers, seen, line bool
-	total                                            acc
-	series                                           []acc
-	bLo, bHi                                         int64 // [bLo, bHi) is bucket b
-	b                                                int
+	// distinct says the measure counts keys, users (byUser) or
+	// installations; needKeys that the scan reads keys; rate that it
+	// reads the denominator's heartbeats; columns that a table wants
+	// columns (colInst, colUsr, vers, first and last seen); line a
+	// series per group; covered that the buckets cover the range, so
+	// totals are the buckets' sums and unions; nameOnly that the group
+	// depends on the name alone, tupOnly on one tuple slot.
+	distinct, byUser, needKeys, rate     bool
+	columns, colInst, colUsr, vers, line bool
+	covered, nameOnly, tupOnly           bool
+	total                                acc
+	series                               []acc
+	first                                []firstHit // new installations: per installation key
+	stamps, denStamps                    []uint32   // per key: the bucket and group it was last counted in
+	bLo, bHi                             int64      // [bLo, bHi) is bucket b
+	b                                    int
 }
 
 // paneNeeds reports whether pane i reads event properties beyond the
@@ -97,8 +111,8 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 		}
 	}
 	pf := p.paneF[i]
-	ff := newFamFilters(pf.Apply)
-	r.f = x.evalFam(&ff)
+	r.ff = newFamFilters(pf.Apply)
+	r.f = x.evalFam(&r.ff)
 	if r.meas == datasource.MeasurePerInstallation {
 		hf := newFamFilters(p.hbF)
 		r.denF = x.evalFam(&hf)
@@ -106,14 +120,16 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 	if len(pf.Skipped) > 0 {
 		r.skipped = datasource.FilterStrings(pf.Skipped)
 	}
-	r.mInst = r.meas == datasource.MeasureInstallations
-	r.mUsr = r.meas == datasource.MeasureUsers
-	r.gInst = r.mInst || slices.Contains(spec.Columns, datasource.ColumnInstallations)
-	r.gUsr = r.mUsr || slices.Contains(spec.Columns, datasource.ColumnUsers)
-	r.keys = r.gInst || r.gUsr || r.meas == datasource.MeasurePerInstallation || r.meas == datasource.MeasureNewInstallations
+	r.distinct = r.meas == datasource.MeasureInstallations || r.meas == datasource.MeasureUsers
+	r.byUser = r.meas == datasource.MeasureUsers
+	r.rate = r.meas == datasource.MeasurePerInstallation
+	r.colInst = slices.Contains(spec.Columns, datasource.ColumnInstallations)
+	r.colUsr = slices.Contains(spec.Columns, datasource.ColumnUsers)
 	r.vers = slices.Contains(spec.Columns, datasource.ColumnVersions)
-	r.seen = slices.Contains(spec.Columns, datasource.ColumnFirstSeen) || slices.Contains(spec.Columns, datasource.ColumnLastSeen)
+	r.columns = len(spec.Columns) > 0
+	r.needKeys = r.distinct || r.colInst || r.colUsr || r.rate || r.meas == datasource.MeasureNewInstallations
 	r.line = spec.EffectiveChart() == datasource.ChartLine
+	r.covered = r.step > 0 && r.from+int64(r.buckets)*r.step == r.to
 	if slices.Contains(spec.Breakdown, datasource.BreakdownHour) {
 		r.ht = newHourTable(p.loc, r.from, r.to)
 	}
@@ -121,47 +137,110 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 }
 
 // panes computes every pane of p; x.mu must be held for reading, and the
-// property index loaded when panesNeed says so.
+// property index loaded when panesNeed says so. Every pane reads a chunk
+// while it is in the cache, and big scans run on two cores, each worker
+// with its own counts, merged at the end.
 func (x *Index) panes(ctx context.Context, p *Plan) ([]datasource.PaneFigures, error) {
 	if len(p.panes) == 0 {
 		return nil, nil
 	}
 	runs := make([]*paneRun, len(p.panes))
 	var keys []string
-	var todo []int
 	needPairs := false
+	_, lo := x.panesNeed(p)
+	hi := int64(math.MinInt64)
 	for i := range p.panes {
 		runs[i] = x.newPaneRun(p, i)
-		needPairs = needPairs || runs[i].keys
+		needPairs = needPairs || runs[i].needKeys
+		hi = max(hi, runs[i].to)
 		for _, b := range p.panes[i].Spec.Refs() {
 			if b.Special == "" && b.Scope == datasource.ScopeEvent && x.tupleSlot(b.Key) < 0 && !slices.Contains(keys, b.Key) {
 				keys = append(keys, b.Key)
 			}
 		}
 	}
+	var todo []int
+	total := 0
+	for ci, c := range x.chunks {
+		if c != nil && c.maxMs >= lo && c.minMs < hi {
+			todo = append(todo, ci)
+			total += len(c.sec)
+		}
+	}
 	var pv pairView
 	if needPairs {
-		_, from := x.panesNeed(p)
-		to := int64(math.MinInt64)
-		for _, r := range runs {
-			to = max(to, r.to)
-		}
-		for ci, c := range x.chunks {
-			if c != nil && c.maxMs >= from && c.minMs < to {
-				todo = append(todo, ci)
-			}
-		}
 		pv = x.pairs(todo)
 	}
 	cols := x.columns(keys)
+	for _, r := range runs {
+		r.pv = &pv
+		r.setComponents(x.components(p, r.pq.Spec, cols))
+		r.reset()
+		if r.meas == datasource.MeasureNewInstallations {
+			r.newInstalls()
+		}
+	}
+	if err := x.scanPanes(ctx, runs, todo, total); err != nil {
+		return nil, err
+	}
 	out := make([]datasource.PaneFigures, len(runs))
 	for i, r := range runs {
-		r.pv = &pv
-		r.comps = x.components(p, r.pq.Spec, cols)
-		if err := r.run(ctx); err != nil {
-			return nil, err
-		}
+		r.finishNew()
 		out[i] = r.figures()
 	}
 	return out, nil
+}
+
+// setComponents installs the breakdown's components and notes the
+// shapes the scan has shortcuts for.
+func (r *paneRun) setComponents(cs []component) {
+	r.comps = cs
+	r.nameOnly = len(cs) > 0
+	for _, c := range cs {
+		r.nameOnly = r.nameOnly && (c.kind == compEvent || c.kind == compCategory)
+	}
+	r.tupOnly = len(cs) == 1 && cs[0].kind == compTuple
+}
+
+// scanPanes runs every pane over the chunks todo, on two workers when
+// they hold enough events.
+func (x *Index) scanPanes(ctx context.Context, runs []*paneRun, todo []int, total int) error {
+	workers := 1
+	if total >= parallelMin {
+		workers = min(runtime.GOMAXPROCS(0), 2)
+	}
+	sets := make([][]*paneRun, workers)
+	sets[0] = runs
+	for w := 1; w < workers; w++ {
+		for _, r := range runs {
+			c := *r
+			c.reset()
+			sets[w] = append(sets[w], &c)
+		}
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := w; j < len(todo); j += workers {
+				if j%16 == w && ctx.Err() != nil {
+					errs[w] = ctx.Err()
+					return
+				}
+				ci := todo[j]
+				for _, r := range sets[w] {
+					r.chunk(ci, x.chunks[ci])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for w := 1; w < workers; w++ {
+		for i, r := range runs {
+			r.merge(sets[w][i])
+		}
+	}
+	return errors.Join(errs...)
 }

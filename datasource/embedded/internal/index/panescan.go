@@ -1,36 +1,51 @@
 package index
 
 import (
-	"context"
 	"math"
 
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// run scans the chunks of the pane's range.
-func (r *paneRun) run(ctx context.Context) error {
-	if r.meas == datasource.MeasureNewInstallations {
-		return r.runNew(ctx)
+// reset gives the run empty counts (a worker's copy starts so).
+func (r *paneRun) reset() {
+	r.total, r.series, r.gi = acc{}, make([]acc, r.buckets), groupIndex{}
+	r.bLo, r.bHi, r.b = 0, 0, 0
+	r.first = nil
+	r.stamps, r.denStamps = nil, nil
+	instKeys, userKeys := int(r.pv.nIID)+len(r.x.persons), int(r.pv.nPair)+len(r.x.dids)
+	switch {
+	case r.distinct && r.byUser:
+		r.stamps = make([]uint32, userKeys)
+	case r.distinct:
+		r.stamps = make([]uint32, instKeys)
 	}
-	for ci, c := range r.x.chunks {
-		if c == nil || c.maxMs < r.from || c.minMs >= r.to {
-			continue
-		}
-		if ci%16 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
+	if r.rate {
+		r.denStamps = make([]uint32, instKeys)
+	}
+}
+
+// chunk counts what the pane reads of chunk ci.
+func (r *paneRun) chunk(ci int, c *chunk) {
+	if r.meas != datasource.MeasureNewInstallations && c.maxMs >= r.from && c.minMs < r.to {
 		r.scanChunk(ci, c)
 	}
-	return nil
 }
 
 // scanChunk counts the chunk's events of the pane's names that pass its
 // filters, and for a rate the heartbeats of its denominator.
 func (r *paneRun) scanChunk(ci int, c *chunk) {
 	inside := c.minMs >= r.from && c.maxMs < r.to
+	var cp chunkPairs
+	if r.needKeys && ci < len(r.pv.chunks) {
+		cp = r.pv.chunks[ci]
+	}
 	for l, nm := range c.nmTab {
 		if r.names != nil && (int(nm) >= len(r.names) || !r.names[nm]) {
 			continue
+		}
+		g := int32(-1)
+		if r.nameOnly {
+			g = r.groupOf(r.nameKey(nm))
 		}
 		for _, o := range c.nmOff[l] {
 			i := int(o)
@@ -39,16 +54,16 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 				continue
 			}
 			if r.f.pass(c, i) {
-				r.hit(ci, c, i, nm, ms)
+				r.hit(&cp, c, i, nm, ms, g)
 			}
 		}
 	}
-	if r.meas == datasource.MeasurePerInstallation {
+	if r.rate {
 		for _, o := range c.hb {
 			i := int(o)
 			ms := c.ms(i)
 			if (inside || (ms >= r.from && ms < r.to)) && r.denF.pass(c, i) {
-				r.denHit(ci, c, i, ms)
+				r.denHit(&cp, c, i, ms)
 			}
 		}
 	}
@@ -62,45 +77,36 @@ type firstHit struct {
 	name uint32
 }
 
-// runNew counts each installation at its earliest matching event before
-// the range's end (over all history), when that event is in range.
-func (r *paneRun) runNew(ctx context.Context) error {
-	x := r.x
-	first := make([]firstHit, int(r.pv.nIID)+len(x.persons))
-	for k := range first {
-		first[k].ms = math.MaxInt64
+// newInstalls finds each installation's earliest matching event (see
+// firsts.go); finishNew counts those in range.
+func (r *paneRun) newInstalls() {
+	r.first = make([]firstHit, int(r.pv.nIID)+len(r.x.persons))
+	for k := range r.first {
+		r.first[k].ms = math.MaxInt64
 	}
-	for ci, c := range x.chunks {
-		if c == nil || c.minMs >= r.to {
-			continue
-		}
-		if ci%16 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		for l, nm := range c.nmTab {
-			if r.names != nil && (int(nm) >= len(r.names) || !r.names[nm]) {
-				continue
-			}
-			for _, o := range c.nmOff[l] {
-				i := int(o)
-				ms := c.ms(i)
-				if ms >= r.to || !r.f.pass(c, i) {
-					continue
-				}
-				pos := uint64(ci)<<32 | uint64(i)
-				if fh := &first[r.pv.instKey(x, ci, c, i)]; ms < fh.ms || (ms == fh.ms && pos < fh.pos) {
-					*fh = firstHit{ms: ms, pos: pos, name: nm}
-				}
-			}
-		}
-	}
-	for _, fh := range first {
+	r.runFirsts(&r.ff)
+}
+
+// finishNew counts each installation whose earliest event is in range,
+// at that event.
+func (r *paneRun) finishNew() {
+	for _, fh := range r.first {
 		if fh.ms >= r.from && fh.ms < r.to {
 			ci := int(fh.pos >> 32)
-			r.hit(ci, x.chunks[ci], int(uint32(fh.pos)), fh.name, fh.ms)
+			r.hit(&r.pv.chunks[ci], r.x.chunks[ci], int(uint32(fh.pos)), fh.name, fh.ms, -1)
 		}
 	}
-	return nil
+}
+
+// merge adds a worker's counts to r's.
+func (r *paneRun) merge(o *paneRun) {
+	r.total.union(&o.total)
+	for b := range r.series {
+		r.series[b].union(&o.series[b])
+	}
+	for _, og := range o.gi.groups {
+		r.gi.groups[r.groupOf(og.key)].merge(og)
+	}
 }
 
 // bucket returns the series index of ms (in range), or -1.
@@ -121,86 +127,166 @@ func (r *paneRun) bucket(ms int64) int {
 	return r.b
 }
 
-// hit counts one event of the pane.
-func (r *paneRun) hit(ci int, c *chunk, i int, name uint32, ms int64) {
-	var inst, usr uint32
-	if r.keys {
-		inst, usr = r.pv.keys(r.x, ci, c, i)
+// keysOf returns event i's installation key and user key: an install id
+// (below nIID) or nIID + its person; a pair (below nPair) or nPair + its
+// distinct id. An event not derived yet (its propset is newer than the
+// property index, for one query) counts under its person.
+func (r *paneRun) keysOf(cp *chunkPairs, c *chunk, i int) (inst, usr uint32) {
+	if i < len(cp.loc) {
+		if p := cp.tab[cp.loc[i]]; p != 0 {
+			return r.pv.pairIID[p], p
+		}
 	}
-	r.total.n++
-	r.measure(&r.total, inst, usr)
+	did := c.did[i]
+	return r.pv.nIID + r.x.didPerson[did], r.pv.nPair + did
+}
+
+// hit counts one event of the pane; g is its group when the name alone
+// decides it, else -1.
+func (r *paneRun) hit(cp *chunkPairs, c *chunk, i int, name uint32, ms int64, g int32) {
+	var inst, usr, mk uint32
+	if r.needKeys {
+		inst, usr = r.keysOf(cp, c, i)
+		mk = inst
+		if r.byUser {
+			mk = usr
+		}
+	}
 	b := r.bucket(ms)
+	if len(r.comps) > 0 && g < 0 {
+		g = r.group(c, i, name, ms)
+	}
+	if !r.covered {
+		r.total.n++
+	}
 	if b >= 0 {
 		r.series[b].n++
-		r.measure(&r.series[b], inst, usr)
 	}
-	if len(r.comps) == 0 {
+	var ga *groupAcc
+	if g >= 0 {
+		ga = r.gi.groups[g]
+		ga.n++
+		if r.line && b >= 0 {
+			ga.series[b].n++
+		}
+	}
+	if r.distinct && !stamped(r.stamps, mk, b, g) {
+		r.addKey(&r.total.set, &r.series, ga, b, mk, false)
+	}
+	if r.columns && ga != nil {
+		r.column(ga, c, i, ms, inst, usr)
+	}
+}
+
+// stamped reports whether key k was counted in bucket b and group g
+// already, and notes it: a key comes back many times (an installation's
+// heartbeat every hour, a user's every action), and one compare is
+// cheaper than the sets it spares. Only buckets below 2^15 and groups
+// below 2^16 are noted.
+func stamped(st []uint32, k uint32, b int, g int32) bool {
+	if b < 0 || b >= 1<<15 || g >= 1<<16 || int(k) >= len(st) {
+		return false
+	}
+	s := (uint32(b)<<16 | uint32(g+1)) + 1
+	if st[k] == s {
+		return true
+	}
+	st[k] = s
+	return false
+}
+
+// addKey adds key k to the sets of the total (when the buckets do not
+// make it), bucket b, the group ga and its bucket; den says the
+// denominator's sets.
+func (r *paneRun) addKey(total *keySet, series *[]acc, ga *groupAcc, b int, k uint32, den bool) {
+	set := func(a *acc) *keySet {
+		if den {
+			return &a.den
+		}
+		return &a.set
+	}
+	if !r.covered {
+		total.add(k)
+	}
+	if b >= 0 {
+		set(&(*series)[b]).add(k)
+	}
+	if ga == nil {
 		return
 	}
-	g := r.gi.groups[r.group(c, i, name, ms)]
-	g.n++
-	if r.gInst {
+	if !(r.line && r.covered) {
+		set(&ga.acc).add(k)
+	}
+	if r.line && b >= 0 {
+		set(&ga.series[b]).add(k)
+	}
+}
+
+// column adds an event to a table's columns.
+func (r *paneRun) column(g *groupAcc, c *chunk, i int, ms int64, inst, usr uint32) {
+	if r.colInst {
 		g.inst.add(inst)
 	}
-	if r.gUsr {
+	if r.colUsr {
 		g.usr.add(usr)
 	}
-	if r.seen {
-		if g.n == 1 || ms < g.first {
-			g.first = ms
-		}
-		if g.n == 1 || ms > g.last {
-			g.last = ms
-		}
+	if g.n == 1 || ms < g.first {
+		g.first = ms
+	}
+	if g.n == 1 || ms > g.last {
+		g.last = ms
 	}
 	if r.vers {
 		if v := r.x.tups[c.tup[i]].ver; v != 0 {
 			g.vers[v]++
 		}
 	}
-	if r.line && b >= 0 {
-		g.series[b].n++
-		r.measure(&g.series[b], inst, usr)
-	}
-}
-
-// measure adds the keys a distinct measure counts.
-func (r *paneRun) measure(a *acc, inst, usr uint32) {
-	if r.mInst {
-		a.inst.add(inst)
-	} else if r.mUsr {
-		a.usr.add(usr)
-	}
 }
 
 // denHit counts a heartbeat in a rate's denominator: its installation is
 // active in its bucket and in its group (by the heartbeat's properties; a
 // rate's breakdown is a property, validated by PaneSpec.Validate).
-func (r *paneRun) denHit(ci int, c *chunk, i int, ms int64) {
-	inst := r.pv.instKey(r.x, ci, c, i)
-	r.total.den.add(inst)
+func (r *paneRun) denHit(cp *chunkPairs, c *chunk, i int, ms int64) {
+	inst, _ := r.keysOf(cp, c, i)
 	b := r.bucket(ms)
-	if b >= 0 {
-		r.series[b].den.add(inst)
+	g := int32(-1)
+	var ga *groupAcc
+	if len(r.comps) > 0 {
+		g = r.group(c, i, 0, ms)
+		ga = r.gi.groups[g]
 	}
-	if len(r.comps) == 0 {
-		return
-	}
-	g := r.gi.groups[r.group(c, i, 0, ms)]
-	g.den.add(inst)
-	if r.line && b >= 0 {
-		g.series[b].den.add(inst)
+	if !stamped(r.denStamps, inst, b, g) {
+		r.addKey(&r.total.den, &r.series, ga, b, inst, true)
 	}
 }
 
 // group returns the event's group, created on first sight.
 func (r *paneRun) group(c *chunk, i int, name uint32, ms int64) int32 {
+	if r.tupOnly {
+		if v := r.comps[0].tup[c.tup[i]]; int(v) < len(r.gi.one) {
+			if g := r.gi.one[v]; g != 0 {
+				return g - 1
+			}
+		}
+	}
 	var key [2]uint32
 	for j := range r.comps {
 		key[j] = r.comps[j].id(r, c, i, name, ms)
 	}
-	return r.gi.find(len(r.comps), key, r.newGroup)
+	return r.groupOf(key)
 }
+
+// nameKey is the group key of events named name, when the name alone
+// decides it.
+func (r *paneRun) nameKey(name uint32) [2]uint32 {
+	var key [2]uint32
+	for j := range r.comps {
+		key[j] = r.comps[j].id(r, nil, 0, name, 0)
+	}
+	return key
+}
+
+func (r *paneRun) groupOf(key [2]uint32) int32 { return r.gi.find(len(r.comps), key, r.newGroup) }
 
 func (r *paneRun) newGroup(key [2]uint32) *groupAcc {
 	g := &groupAcc{key: key}
