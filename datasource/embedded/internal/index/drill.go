@@ -58,34 +58,66 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 	return nil
 }
 
-// needProps waits until the chunks p's range needs are loaded, and loads
-// the event properties when p (or the caller: props) needs them.
-func (x *Index) needProps(ctx context.Context, p *Plan, props ...bool) error {
-	if err := x.WaitCover(ctx, p.prevFrom); err != nil {
+// prepare readies the index for a query on p: it decodes the saved chunks
+// with events from from to the end of p's range, loads the persons'
+// properties when a person filter or a key of another scope than the
+// event's needs them, and the property index when an event filter or an event-scope key
+// beyond the Mapping's three (which the attribute tuples answer) needs it.
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, scope datasource.Scope, key string) error {
+	if err := x.cover(ctx, from, p.to); err != nil {
 		return err
 	}
-	if !x.needsProps(p) && (len(props) == 0 || !props[0]) {
+	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
+		if err := x.needPersons(ctx); err != nil {
+			return err
+		}
+	}
+	if !x.needsProps(p) && (scope != datasource.ScopeEvent || x.tupleSlot(key) >= 0) {
 		return nil
 	}
 	_, err := x.propsFor(ctx)
 	return err
 }
 
+// tupleValue is slot's value in interned tuple t; ok is false when the
+// property is missing or null.
+func (x *Index) tupleValue(t uint32, slot int) (string, bool) {
+	e := x.tups[t]
+	id := [3]uint32{e.ver, e.plat, e.dep}[slot]
+	return x.vals[id], id != 0
+}
+
 func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	if err := x.needProps(ctx, p, scope == datasource.ScopeEvent); err != nil {
+	if err := x.prepare(ctx, p, p.from, scope, key); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
 	if scope == datasource.ScopeEvent {
-		perPS := map[uint32]int64{}
-		err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) { perPS[c.ps[i]]++ })
+		// Events are counted per propset, or per attribute tuple when the
+		// tuple holds key, then per value.
+		slot := x.tupleSlot(key)
+		per := map[uint32]int64{}
+		err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
+			if slot >= 0 {
+				per[c.tup[i]]++
+			} else {
+				per[c.ps[i]]++
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
-		for ps, n := range perPS {
-			if v, ok := x.props.value(ps, key); ok && n > 0 {
+		for id, n := range per {
+			var v string
+			var ok bool
+			if slot >= 0 {
+				v, ok = x.tupleValue(id, slot)
+			} else {
+				v, ok = x.props.value(id, key)
+			}
+			if ok && n > 0 {
 				m[v] += n
 			}
 		}
@@ -125,7 +157,7 @@ func (h *evHeap) Pop() any {
 }
 
 func (x *Index) eventIDs(ctx context.Context, p *Plan, kind datasource.EventKind, limit int) ([]int64, error) {
-	if err := x.needProps(ctx, p); err != nil {
+	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -178,7 +210,7 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 }
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
-	if err := x.needProps(ctx, p); err != nil {
+	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -199,15 +231,24 @@ func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Instal
 }
 
 func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	if err := x.needProps(ctx, p, q.Scope == datasource.ScopeEvent); err != nil {
+	if err := x.prepare(ctx, p, p.from, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
-	personVal := func(pid uint32) string {
-		v, ok := x.persons[pid].props[q.Key]
-		return OrUnknown(v, ok)
+	slot := x.tupleSlot(q.Key)
+	// value is the group of an event with propset ps, tuple tup and
+	// person pid.
+	value := func(ps, tup, pid uint32) string {
+		switch {
+		case q.Scope != datasource.ScopeEvent:
+			v, ok := x.persons[pid].props[q.Key]
+			return OrUnknown(v, ok)
+		case slot >= 0:
+			return OrUnknown(x.tupleValue(tup, slot))
+		}
+		return OrUnknown(x.props.value(ps, q.Key))
 	}
 	if q.Kind == datasource.KindHeartbeat {
 		latest, err := x.latestPerPerson(ctx, p, q.Hour)
@@ -215,25 +256,20 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 			return nil, err
 		}
 		for pid, l := range latest {
-			if q.Scope == datasource.ScopeEvent {
-				m[OrUnknown(x.props.value(l.ps, q.Key))]++
-			} else {
-				m[personVal(pid)]++
-			}
+			m[value(l.ps, l.tup, pid)]++
 		}
 		return CountsOf(m), nil
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
-		if q.Scope == datasource.ScopeEvent {
-			m[OrUnknown(x.props.value(c.ps[i], q.Key))]++
-		} else {
-			m[personVal(x.didPerson[c.did[i]])]++
-		}
+		m[value(c.ps[i], c.tup[i], x.didPerson[c.did[i]])]++
 	})
 	return CountsOf(m), err
 }
 
 func (x *Index) properties(ctx context.Context) ([]datasource.Property, error) {
+	if err := x.needPersons(ctx); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	pk := x.personKeys
 	x.mu.RUnlock()

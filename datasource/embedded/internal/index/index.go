@@ -82,11 +82,11 @@ type Index struct {
 	loadErr   error
 	ctx       context.Context // cancelled by stop
 	cancel    context.CancelFunc
-	cov       coverage       // saved chunks still loading in the background
-	bg        sync.WaitGroup // the background loaders
+	coverMu   sync.Mutex // one chunk loader at a time (cover)
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
+	havePersons                           bool // persons' properties are loaded and followed
 	res                                   *attrResolver
 	psTup                                 map[uint32]*Tuple
 	pendMu                                sync.Mutex
@@ -95,7 +95,9 @@ type Index struct {
 
 	mu         sync.RWMutex // guards everything below
 	chunks     []*chunk
-	nEvents    int
+	nEvents    int                  // events in chunks
+	saved      map[int64]savedEntry // saved chunks not decoded yet
+	nSaved     int                  // events in them
 	nameKind   []uint16
 	dids       []didEntry
 	didPerson  []uint32 // dids[i].person, dense for the hot loops
@@ -162,7 +164,6 @@ func (x *Index) Stop() {
 	if x.started.Load() {
 		<-x.loaded
 	}
-	x.bg.Wait()
 }
 
 // Wait starts the index if needed and waits for its first load.
@@ -176,95 +177,27 @@ func (x *Index) Wait(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether everything is loaded, saved chunks included.
+// Ready reports whether the first load is done, so queries are answered
+// (each decodes the saved chunks its range needs on its way).
 func (x *Index) Ready() bool {
 	select {
 	case <-x.loaded:
-		return x.loadErr == nil && x.cov.complete()
+		return x.loadErr == nil
 	default:
 		return false
 	}
 }
 
-// coverage tracks the saved chunks loading in the background, newest
-// first. A query starting at from needs every chunk whose newest event is
-// at or after from; those are loaded once floor < from.
-type coverage struct {
-	mu      sync.Mutex
-	order   []savedEntry // by maxMs, newest first
-	done    []bool
-	next    int           // order[:next] are loaded
-	changed chan struct{} // closed and replaced whenever next moves
-	err     error
-}
+// Cover loads every saved chunk with events in [from, to); queries do
+// this themselves, for their own range.
+func (x *Index) Cover(ctx context.Context, from, to int64) error { return x.cover(ctx, from, to) }
 
-func (c *coverage) start(order []savedEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.order, c.done, c.changed = order, make([]bool, len(order)), make(chan struct{})
-}
-
-func (c *coverage) finish(k int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.done[k] = true
-	moved := false
-	for c.next < len(c.order) && c.done[c.next] {
-		c.next++
-		moved = true
-	}
-	if moved {
-		close(c.changed)
-		c.changed = make(chan struct{})
-	}
-}
-
-func (c *coverage) fail(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err == nil {
-		c.err = err
-		close(c.changed)
-		c.changed = make(chan struct{})
-	}
-}
-
-func (c *coverage) complete() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.next == len(c.order)
-}
-
-// WaitCover waits until every chunk a query starting at from needs is
-// loaded.
-func (x *Index) WaitCover(ctx context.Context, from int64) error {
-	for {
-		c := &x.cov
-		c.mu.Lock()
-		err, ch := c.err, c.changed
-		ready := c.next == len(c.order) || c.order[c.next].maxMs < from
-		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		if ready {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-x.ctx.Done():
-			return x.ctx.Err()
-		}
-	}
-}
-
-// EventCount is how many events the index holds.
+// EventCount is how many events the index covers, in decoded chunks or in
+// saved ones it has not needed yet.
 func (x *Index) EventCount() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.nEvents
+	return x.nEvents + x.nSaved
 }
 
 // Offer receives rows the in-process writer has just committed. It runs on

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,13 +9,14 @@ import (
 	"sync/atomic"
 )
 
-// load builds the index in two steps. First, in one read transaction, the
-// small tables and the events that are in no saved chunk (the open one,
-// or all of them in a store an older ttmon wrote); queries may start then.
-// Then the saved chunks, newest first, in the background on two cores; a
-// query waits only for the chunks its range needs (waitCover), so the
-// first 24h Snapshot of a 10M-event store does not wait for the month.
-// Chunks read row by row are saved afterwards, so the next open is fast.
+// load reads, in one read transaction, the small tables, the directory
+// of saved chunks (their bounds, not their contents) and the events that
+// are in no saved chunk (the open one, or all of them in a store an older
+// ttmon wrote). Saved chunks are decoded later, when a query's range
+// first needs them (cover), so a 24h Snapshot of a 30-day store decodes a
+// day of it and a process that asks once (`ttmon snapshot`) holds only
+// that. Chunks read row by row are saved afterwards, so the next open is
+// fast.
 func (x *Index) load(ctx context.Context) error {
 	x.tailMu.Lock()
 	defer x.tailMu.Unlock()
@@ -58,23 +58,29 @@ func (x *Index) load(ctx context.Context) error {
 	x.lastEvent = maxID
 	_ = tx.Rollback()
 	x.save(ctx, toSave)
-	x.loadSavedLater(dir)
+	x.mu.Lock()
+	x.saved = dir
+	for _, e := range dir {
+		x.nSaved += e.n
+	}
+	x.mu.Unlock()
 	return nil
 }
 
-// savedEntry is a saved chunk's time bounds.
+// savedEntry is a saved chunk's time bounds and size.
 type savedEntry struct {
 	num          int64
 	minMs, maxMs int64
+	n            int
 }
 
 // savedChunks lists the saved chunks of this format below maxID.
 func savedChunks(ctx context.Context, tx *sql.Tx, maxID int64) (map[int64]savedEntry, error) {
 	dir := map[int64]savedEntry{}
-	err := rowsOf(ctx, tx, `SELECT id, min_ms, max_ms FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ?`,
+	err := rowsOf(ctx, tx, `SELECT id, min_ms, max_ms, n FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ?`,
 		[]any{chunkFormat, chunkSize, maxID}, func(r *sql.Rows) error {
 			var e savedEntry
-			err := r.Scan(&e.num, &e.minMs, &e.maxMs)
+			err := r.Scan(&e.num, &e.minMs, &e.maxMs, &e.n)
 			dir[e.num] = e
 			return err
 		})
@@ -87,43 +93,70 @@ func (x *Index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64)
 	return readRowsTx(ctx, tx, x.res, num*chunkSize+1, min((num+1)*chunkSize, maxID), x.psTup)
 }
 
-// loadSavedLater decodes the saved chunks, newest first, with two workers,
-// moving the coverage floor as the newest ones arrive.
-func (x *Index) loadSavedLater(dir map[int64]savedEntry) {
-	order := make([]savedEntry, 0, len(dir))
-	for _, e := range dir {
-		order = append(order, e)
+// cover decodes the saved chunks with events in [from, to) that are not
+// loaded yet, on up to two cores. Loading is serialised (coverMu), so two
+// queries never decode one chunk twice; queries that need nothing new
+// pass through on a read lock.
+func (x *Index) cover(ctx context.Context, from, to int64) error {
+	if len(x.missing(from, to)) == 0 {
+		return nil
 	}
-	slices.SortFunc(order, func(a, b savedEntry) int { return cmp.Compare(b.maxMs, a.maxMs) })
-	x.cov.start(order)
-	nameKind := slices.Clone(x.nameKind) // the workers must not share the growing slice
+	x.coverMu.Lock()
+	defer x.coverMu.Unlock()
+	todo := x.missing(from, to)
+	if len(todo) == 0 {
+		return nil
+	}
+	x.mu.RLock()
+	nameKind := slices.Clone(x.nameKind)
+	x.mu.RUnlock()
 	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), 2) {
-		x.bg.Add(1)
+	errs := make(chan error, 2)
+	for range min(runtime.GOMAXPROCS(0), 2, len(todo)) {
 		go func() {
-			defer x.bg.Done()
 			for {
 				k := int(next.Add(1) - 1)
-				if k >= len(order) || x.ctx.Err() != nil {
+				if k >= len(todo) {
+					errs <- nil
 					return
 				}
-				c, err := x.loadSaved(order[k].num, nameKind)
+				if err := ctx.Err(); err != nil {
+					errs <- err
+					return
+				}
+				c, err := x.loadSaved(ctx, todo[k].num, nameKind)
 				if err != nil {
-					x.cov.fail(err)
+					errs <- err
 					return
 				}
-				x.addChunk(order[k].num, c)
-				x.cov.finish(k)
+				x.addChunk(todo[k], c)
 			}
 		}()
 	}
+	var err error
+	for range min(runtime.GOMAXPROCS(0), 2, len(todo)) {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
+// missing lists the saved chunks with events in [from, to) not loaded yet.
+func (x *Index) missing(from, to int64) []savedEntry {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []savedEntry
+	for _, e := range x.saved {
+		if e.maxMs >= from && e.minMs < to {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // loadSaved decodes saved chunk num. A blob made for other Mapping
 // properties is rebuilt from the events table and left as it is; a corrupt
 // one is rebuilt and replaced.
-func (x *Index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
-	ctx := x.ctx
+func (x *Index) loadSaved(ctx context.Context, num int64, nameKind []uint16) (*chunk, error) {
 	var blob []byte
 	if err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&blob); err != nil {
 		return nil, err
@@ -208,13 +241,15 @@ func (x *Index) internVal(v string) uint32 {
 	return id
 }
 
-// addChunk installs a loaded chunk as chunk num.
-func (x *Index) addChunk(num int64, c *chunk) {
+// addChunk installs the chunk decoded for saved entry e.
+func (x *Index) addChunk(e savedEntry, c *chunk) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.chunks = grow(x.chunks, num)
-	x.chunks[num] = c
+	x.chunks = grow(x.chunks, e.num)
+	x.chunks[e.num] = c
 	x.nEvents += len(c.sec)
+	delete(x.saved, e.num)
+	x.nSaved -= e.n
 }
 
 // addRows appends events read from SQLite or handed over by the writer.

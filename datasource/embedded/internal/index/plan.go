@@ -99,6 +99,17 @@ func NewPlan(ctx context.Context, e Engine, m datasource.Mapping, q datasource.Q
 	return p, nil
 }
 
+// hasPersonFilters reports whether some family filters on person
+// properties.
+func (p *Plan) hasPersonFilters() bool {
+	for _, f := range p.fam {
+		if len(f.personFs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // bucket returns the series index of ms, or -1.
 func (p *Plan) bucket(ms int64) int {
 	if p.step <= 0 || ms < p.from {

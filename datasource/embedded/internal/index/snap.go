@@ -55,7 +55,7 @@ type snapPart struct {
 var parallelMin = 1 << 18
 
 func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
-	if err := x.needProps(ctx, p); err != nil {
+	if err := x.prepare(ctx, p, p.prevFrom, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()

@@ -100,8 +100,8 @@ func (x *Index) tail(ctx context.Context, upto int64) error {
 // loadStep bounds how many events one catch-up transaction reads.
 const loadStep = 1 << 17
 
-// readTables fetches what changed in names, prop_keys, persons and
-// distinct ids since the cursors.
+// readTables fetches what changed in names, prop_keys, distinct ids and,
+// once a query has needed them (havePersons), persons since the cursors.
 func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) {
 	b := &tailBatch{lastKey: x.lastKey}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&b.seq); err != nil {
@@ -125,14 +125,25 @@ func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 		})
 	}
 	if err == nil && b.seq != x.lastSeq {
-		err = x.readPersons(ctx, tx, b)
+		if x.havePersons {
+			err = x.readPersons(ctx, tx, b, x.lastSeq)
+		}
+		if err == nil {
+			err = x.readDIDs(ctx, tx, b)
+		}
 	}
 	return b, err
 }
 
-func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+// readPersons reads the persons changed after seq; from 0, the whole
+// table in its own order (the seq index would cost a row lookup each).
+func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq int64) error {
 	in := jsonfast.Interner{}
-	err := rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{x.lastSeq}, func(r *sql.Rows) error {
+	q, args := `SELECT id, properties FROM persons WHERE seq > ?`, []any{seq}
+	if seq == 0 {
+		q, args = `SELECT id, properties FROM persons`, nil
+	}
+	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
 			id    int64
 			props decodedProps
@@ -143,10 +154,15 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 		b.persons = append(b.persons, v)
 		return err
 	})
-	if err != nil {
-		return err
+}
+
+// readDIDs reads the distinct ids changed since the cursor, in id order.
+func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	q, args := `SELECT id, person_id, distinct_id FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
+	if x.lastSeq == 0 {
+		q, args = `SELECT id, person_id, distinct_id FROM distinct_ids ORDER BY id`, nil
 	}
-	return rowsOf(ctx, tx, `SELECT id, person_id, distinct_id FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}, func(r *sql.Rows) error {
+	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
 			id, person int64
 			str        string
@@ -155,6 +171,32 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 		b.dids = append(b.dids, v)
 		return err
 	})
+}
+
+// needPersons loads every person's properties the first time a query
+// needs them (a person filter, a person-scope key, the property list);
+// catch-ups follow them from then on. A process that never filters on a
+// person (`ttmon snapshot` without a cohort) does not read them.
+func (x *Index) needPersons(ctx context.Context) error {
+	x.tailMu.Lock()
+	defer x.tailMu.Unlock()
+	if x.havePersons {
+		return nil
+	}
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Persons newer than the distinct ids are harmless: the next catch-up
+	// reads both from the older cursor again.
+	b := &tailBatch{seq: x.lastSeq, lastKey: x.lastKey}
+	if err := x.readPersons(ctx, tx, b, 0); err != nil {
+		return err
+	}
+	x.applyTables(b)
+	x.havePersons = true
+	return nil
 }
 
 // applyTables adds one batch of table changes under the write lock.
