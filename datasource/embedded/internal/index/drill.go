@@ -41,7 +41,7 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		for i := range c.sec {
+		for i := range c.len() {
 			ms := c.ms(i)
 			if ms < p.from || ms >= p.to || (mask != 0 && c.msk[i]&mask == 0) {
 				continue
@@ -61,8 +61,8 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 // prepare readies the index for a query on p: it decodes the saved chunks
 // with events from from to the end of p's range, loads the persons'
 // properties when a person filter or a key of another scope than the
-// event's needs them, and the property index when an event filter or an event-scope key
-// beyond the Mapping's three (which the attribute tuples answer) needs it.
+// event's needs them, and evaluates the event filters the attribute
+// tuples cannot answer (from the postings of their keys).
 func (x *Index) prepare(ctx context.Context, p *Plan, from int64, scope datasource.Scope, key string) error {
 	if err := x.cover(ctx, from, p.to); err != nil {
 		return err
@@ -72,11 +72,16 @@ func (x *Index) prepare(ctx context.Context, p *Plan, from int64, scope datasour
 			return err
 		}
 	}
-	if !x.needsProps(p) && (scope != datasource.ScopeEvent || x.tupleSlot(key) >= 0) {
-		return nil
+	return x.prepareEvents(ctx, p, from)
+}
+
+// eventKey returns how to read event property key: nil when the
+// attribute tuples hold it (tupleSlot), else its pairs for p's range.
+func (x *Index) eventKey(ctx context.Context, p *Plan, key string) (*keyCols, error) {
+	if x.tupleSlot(key) >= 0 {
+		return nil, nil
 	}
-	_, err := x.propsFor(ctx)
-	return err
+	return x.keyColumns(ctx, key, p.from, p.to)
 }
 
 // tupleValue is slot's value in interned tuple t; ok is false when the
@@ -91,38 +96,12 @@ func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key
 	if err := x.prepare(ctx, p, p.from, scope, key); err != nil {
 		return nil, err
 	}
+	if scope == datasource.ScopeEvent {
+		return x.eventValues(ctx, p, key)
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
-	if scope == datasource.ScopeEvent {
-		// Events are counted per propset, or per attribute tuple when the
-		// tuple holds key, then per value.
-		slot := x.tupleSlot(key)
-		per := map[uint32]int64{}
-		err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
-			if slot >= 0 {
-				per[c.tup[i]]++
-			} else {
-				per[c.ps[i]]++
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		for id, n := range per {
-			var v string
-			var ok bool
-			if slot >= 0 {
-				v, ok = x.tupleValue(id, slot)
-			} else {
-				v, ok = x.props.value(id, key)
-			}
-			if ok && n > 0 {
-				m[v] += n
-			}
-		}
-		return CountsOf(m), nil
-	}
 	seen := make([]bool, len(x.persons))
 	err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
 		seen[x.didPerson[c.did[i]]] = true
@@ -194,15 +173,15 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, kind datasource.EventKind
 func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {
 	out := map[uint32]*latestHB{}
 	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
-		did, ps, tup := c.did[i], c.ps[i], c.tup[i]
+		did, tup := c.did[i], c.tupOf(i)
 		pid := x.didPerson[did]
 		pos := uint64(ci)<<32 | uint64(i)
 		l := out[pid]
 		if l == nil {
-			l = &latestHB{ms: ms, pos: pos, ps: ps, did: did, tup: tup}
+			l = &latestHB{ms: ms, pos: pos, did: did, tup: tup}
 			out[pid] = l
 		} else if l.better(ms, pos) {
-			l.ms, l.pos, l.ps, l.did, l.tup = ms, pos, ps, did, tup
+			l.ms, l.pos, l.did, l.tup = ms, pos, did, tup
 		}
 		l.n++
 	})
@@ -211,6 +190,9 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
 	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
+		return nil, err
+	}
+	if err := x.needDIDStrs(ctx); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -234,13 +216,19 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 	if err := x.prepare(ctx, p, p.from, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
+	var kc *keyCols
+	if q.Scope == datasource.ScopeEvent {
+		var err error
+		if kc, err = x.eventKey(ctx, p, q.Key); err != nil {
+			return nil, err
+		}
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
 	slot := x.tupleSlot(q.Key)
-	// value is the group of an event with propset ps, tuple tup and
-	// person pid.
-	value := func(ps, tup, pid uint32) string {
+	// value is the group of event i of c, whose tuple is tup and person pid.
+	value := func(c *chunk, i int, tup, pid uint32) string {
 		switch {
 		case q.Scope != datasource.ScopeEvent:
 			v, ok := x.persons[pid].props[q.Key]
@@ -248,21 +236,67 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 		case slot >= 0:
 			return OrUnknown(x.tupleValue(tup, slot))
 		}
-		return OrUnknown(x.props.value(ps, q.Key))
+		return OrUnknown(kc.value(c, i))
 	}
 	if q.Kind == datasource.KindHeartbeat {
 		latest, err := x.latestPerPerson(ctx, p, q.Hour)
 		if err != nil {
 			return nil, err
 		}
-		for pid, l := range latest {
-			m[value(l.ps, l.tup, pid)]++
+		pids := make([]uint32, 0, len(latest))
+		for pid := range latest {
+			pids = append(pids, pid)
 		}
-		return CountsOf(m), nil
+		// In chunk order, so each chunk's pairs are decoded once.
+		slices.SortFunc(pids, func(a, b uint32) int { return cmp.Compare(latest[a].pos, latest[b].pos) })
+		for _, pid := range pids {
+			l := latest[pid]
+			m[value(x.chunks[l.pos>>32], int(l.pos&(1<<32-1)), l.tup, pid)]++
+		}
+		return CountsOf(m), kcErr(kc)
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
-		m[value(c.ps[i], c.tup[i], x.didPerson[c.did[i]])]++
+		m[value(c, i, c.tupOf(i), x.didPerson[c.did[i]])]++
 	})
+	if err == nil {
+		err = kcErr(kc)
+	}
+	return CountsOf(m), err
+}
+
+func kcErr(kc *keyCols) error {
+	if kc == nil {
+		return nil
+	}
+	return kc.err
+}
+
+// eventValues counts the events in p's range that pass p's filters per
+// value of event property key (missing values are not listed).
+func (x *Index) eventValues(ctx context.Context, p *Plan, key string) ([]datasource.ValueCount, error) {
+	kc, err := x.eventKey(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	slot := x.tupleSlot(key)
+	m := map[string]int64{}
+	err = x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
+		var v string
+		var ok bool
+		if slot >= 0 {
+			v, ok = x.tupleValue(c.tupOf(i), slot)
+		} else {
+			v, ok = kc.value(c, i)
+		}
+		if ok {
+			m[v]++
+		}
+	})
+	if err == nil {
+		err = kcErr(kc)
+	}
 	return CountsOf(m), err
 }
 

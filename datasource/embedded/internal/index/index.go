@@ -9,45 +9,6 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// Family flags live in the top bits of chunk.msk; the low 10 bits hold the
-// millisecond part of the timestamp.
-const (
-	kHB    uint16 = 1 << 10
-	kER    uint16 = 1 << 11
-	kTM    uint16 = 1 << 12
-	msMask uint16 = 1<<10 - 1
-)
-
-// chunk is 18 bytes per event: the columns every figure needs and nothing
-// else. Names are reduced to family flags (the Mapping is fixed per Store),
-// persons are reached through the distinct id, the Mapping's properties
-// through the interned attribute tuple, everything else through the
-// propset. Chunks cover fixed id ranges (chunkSize), so each keeps its time
-// bounds and a 24h query skips most of a 30-day store.
-type chunk struct {
-	sec          []uint32 // unix seconds
-	msk          []uint16 // ms | family flags
-	did          []uint32 // distinct_ids.id
-	ps           []uint32 // propsets.id
-	tup          []uint32 // index.tups id
-	firstID      int64
-	ids          []int64 // nil while the events' ids are firstID+i
-	minMs, maxMs int64
-	// hb, er and tm list the offsets of the heartbeats, errors and timers
-	// (about 1.5 bytes per event), so a scan of a chunk inside the range
-	// visits each family in a tight loop instead of testing every event.
-	hb, er, tm []uint16
-}
-
-func (c *chunk) id(i int) int64 {
-	if c.ids == nil {
-		return c.firstID + int64(i)
-	}
-	return c.ids[i]
-}
-
-func (c *chunk) ms(i int) int64 { return int64(c.sec[i])*1000 + int64(c.msk[i]&msMask) }
-
 // tupEntry is an attribute tuple as ids into index.vals (0 = missing).
 type tupEntry struct{ ver, plat, dep uint32 }
 
@@ -87,6 +48,7 @@ type Index struct {
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
 	havePersons                           bool // persons' properties are loaded and followed
+	haveDIDStrs                           bool // distinct ids' strings are loaded and followed
 	res                                   *attrResolver
 	psTup                                 map[uint32]*Tuple
 	pendMu                                sync.Mutex
@@ -107,16 +69,14 @@ type Index struct {
 	tups       []tupEntry
 	tupID      map[Tuple]uint32
 	tupPtr     map[*Tuple]uint32
-	eventKeys  map[string]bool
-	personKeys map[string]bool // nil when persons changed since computed
+	eventKeys  map[string]uint32 // event property keys (prop_keys) and their ids
+	personKeys map[string]bool   // nil when persons changed since computed
 
 	personLog   []uint32 // persons changed, for personCache
 	logBase     uint64   // entries dropped from the front of personLog
 	personCache personFilterCache
 
-	props   *propIndex // loaded on the first query that needs event properties
-	propsMu sync.Mutex // serialises loading and following props
-	psCache psFilterCache
+	ev evProps // event properties beyond the Mapping's, read as queries need them
 }
 
 // New returns an index over the store's reader pool db for Mapping m,
@@ -126,7 +86,7 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 	x := &Index{db: db, m: m, keys: TupleKeys(m), kinds: map[string]uint16{}, log: log,
 		loaded: make(chan struct{}), vals: []string{datasource.Unknown}, valID: map[string]uint32{},
 		tups: []tupEntry{{}}, tupID: map[Tuple]uint32{}, tupPtr: map[*Tuple]uint32{},
-		eventKeys: map[string]bool{}, psTup: map[uint32]*Tuple{}}
+		eventKeys: map[string]uint32{}, psTup: map[uint32]*Tuple{}}
 	x.res = newAttrResolver(x.keys)
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	for _, n := range m.Heartbeat {
@@ -138,7 +98,8 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 	for _, n := range m.Timers {
 		x.kinds[n] |= kTM
 	}
-	x.psCache.m = map[string][]bool{}
+	x.ev = evProps{flips: map[string]*flipSet{}, vals: map[string]*keyValues{}, sets: map[uint32][]uint32{},
+		bits: map[string]*bitsResult{}}
 	x.personCache.m = map[string]*personResult{}
 	return x
 }

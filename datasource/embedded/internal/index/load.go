@@ -4,9 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"runtime"
-	"slices"
-	"sync/atomic"
 )
 
 // load reads, in one read transaction, the small tables, the directory
@@ -93,96 +90,47 @@ func (x *Index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64)
 	return readRowsTx(ctx, tx, x.res, num*chunkSize+1, min((num+1)*chunkSize, maxID), x.psTup)
 }
 
-// cover decodes the saved chunks with events in [from, to) that are not
-// loaded yet, on up to two cores. Loading is serialised (coverMu), so two
-// queries never decode one chunk twice; queries that need nothing new
-// pass through on a read lock.
-func (x *Index) cover(ctx context.Context, from, to int64) error {
-	if len(x.missing(from, to)) == 0 {
-		return nil
-	}
-	x.coverMu.Lock()
-	defer x.coverMu.Unlock()
-	todo := x.missing(from, to)
-	if len(todo) == 0 {
-		return nil
-	}
-	x.mu.RLock()
-	nameKind := slices.Clone(x.nameKind)
-	x.mu.RUnlock()
-	var next atomic.Int64
-	errs := make(chan error, 2)
-	for range min(runtime.GOMAXPROCS(0), 2, len(todo)) {
-		go func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(todo) {
-					errs <- nil
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs <- err
-					return
-				}
-				c, err := x.loadSaved(ctx, todo[k].num, nameKind)
-				if err != nil {
-					errs <- err
-					return
-				}
-				x.addChunk(todo[k], c)
-			}
-		}()
-	}
-	var err error
-	for range min(runtime.GOMAXPROCS(0), 2, len(todo)) {
-		err = errors.Join(err, <-errs)
-	}
-	return err
-}
-
-// missing lists the saved chunks with events in [from, to) not loaded yet.
-func (x *Index) missing(from, to int64) []savedEntry {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	var out []savedEntry
-	for _, e := range x.saved {
-		if e.maxMs >= from && e.minMs < to {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// loadSaved decodes saved chunk num. A blob made for other Mapping
-// properties is rebuilt from the events table and left as it is; a corrupt
-// one is rebuilt and replaced.
+// loadSaved decodes saved chunk num. A blob of another format, or one
+// that does not decode, is rebuilt from the events table and saved again;
+// one made for other Mapping properties is rebuilt and left as it is.
 func (x *Index) loadSaved(ctx context.Context, num int64, nameKind []uint16) (*chunk, error) {
+	var format int
 	var blob []byte
-	if err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&blob); err != nil {
+	err := x.db.QueryRowContext(ctx, `SELECT format, data FROM index_chunks WHERE id = ?`, num).Scan(&format, &blob)
+	if err != nil {
 		return nil, err
 	}
-	c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples)
-	if err == nil {
-		return c, nil
+	if format == chunkFormat {
+		var c *chunk
+		if c, err = decodeChunk(blob, num, x.keys, nameKind, x.internTuples); err == nil {
+			return c, nil
+		}
 	}
-	tx, err2 := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err2 != nil {
-		return nil, err2
+	return x.rebuild(ctx, num, nameKind, !errors.Is(err, errOtherKeys))
+}
+
+// rebuild reads chunk num from the events table, and saves it again when
+// save is set (not for a blob made for other Mapping properties, which
+// another reader may still use).
+func (x *Index) rebuild(ctx context.Context, num int64, nameKind []uint16, save bool) (*chunk, error) {
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
 	}
 	defer tx.Rollback()
 	a := newAttrResolver(x.keys)
 	if err := a.refresh(ctx, tx); err != nil {
 		return nil, err
 	}
-	rows, err2 := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
-	if err2 != nil {
-		return nil, err2
+	rows, err := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
+	if err != nil {
+		return nil, err
 	}
 	tx.Rollback()
-	if !errors.Is(err, errOtherKeys) {
+	if save {
 		x.save(ctx, []*chunkRows{rowsChunk(num, rows)})
 	}
-	c = &chunk{firstID: num*chunkSize + 1}
+	c := &chunk{firstID: num*chunkSize + 1}
 	x.mu.Lock()
 	for _, r := range rows {
 		var k uint16
@@ -241,17 +189,6 @@ func (x *Index) internVal(v string) uint32 {
 	return id
 }
 
-// addChunk installs the chunk decoded for saved entry e.
-func (x *Index) addChunk(e savedEntry, c *chunk) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.chunks = grow(x.chunks, e.num)
-	x.chunks[e.num] = c
-	x.nEvents += len(c.sec)
-	delete(x.saved, e.num)
-	x.nSaved -= e.n
-}
-
 // addRows appends events read from SQLite or handed over by the writer.
 func (x *Index) addRows(rows []Row) {
 	x.mu.Lock()
@@ -275,17 +212,54 @@ func rowsChunk(num int64, rows []Row) *chunkRows {
 	return c
 }
 
-// save writes chunks the load had to read row by row: missing, corrupt or
-// of another format. Failing (a read-only file) only costs the next open
-// the same work.
+// save writes chunks the load had to read row by row (missing, corrupt or
+// of another format) with their postings, read from the tables. Failing
+// (a read-only file) only costs the next open the same work.
 func (x *Index) save(ctx context.Context, cs []*chunkRows) {
 	for _, c := range cs {
-		b := c.blob(x.keys)
-		_, err := x.db.ExecContext(ctx, `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data)
-			VALUES(?, ?, ?, ?, ?, ?)`, b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
-		if err != nil {
+		if err := x.saveRows(ctx, c); err != nil {
 			x.log("embedded: could not save an index chunk", "chunk", c.num, "err", err)
 			return
 		}
 	}
+}
+
+func (x *Index) saveRows(ctx context.Context, c *chunkRows) error {
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var pb postingsBuilder
+	first := c.num*chunkSize + 1
+	if err := readPostingsInto(ctx, tx, &pb, first, first+int64(c.len())-1, nil); err != nil {
+		return err
+	}
+	if err := SaveBlob(ctx, tx, c.blob(x.keys, pb.postings())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// SaveBlob writes b and its postings through ex, the caller's transaction:
+// a chunk of the current format is never saved without its postings.
+func SaveBlob(ctx context.Context, ex execer, b Blob) error {
+	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data)
+		VALUES(?, ?, ?, ?, ?, ?)`, b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
+	if err != nil {
+		return err
+	}
+	_, err = ex.ExecContext(ctx, `DELETE FROM index_postings WHERE key_id IN (SELECT id FROM prop_keys) AND chunk = ?`, b.Num)
+	for _, p := range b.Postings {
+		if err != nil {
+			return err
+		}
+		_, err = ex.ExecContext(ctx, `INSERT INTO index_postings(chunk, key_id, data) VALUES(?, ?, ?)`, b.Num, p.Key, p.Data)
+	}
+	return err
+}
+
+// execer is what writes need of a *sql.DB or *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

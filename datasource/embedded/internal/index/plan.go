@@ -22,6 +22,10 @@ type Plan struct {
 	// written, the others as FiltersFor reads them.
 	fam         [4]FamFilters
 	notNarrowed datasource.NotNarrowed
+	// evOK holds, per list of event filters the tuples cannot answer
+	// (filterListKey), a bitset of the passing events per chunk number;
+	// the index fills it before it scans (prepareEvents).
+	evOK map[string][][]uint64
 }
 
 // FamFilters is one family's filters split by scope, with keys that

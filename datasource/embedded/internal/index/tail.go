@@ -14,7 +14,10 @@ type tailBatch struct {
 		id   int64
 		name string
 	}
-	keys    []string
+	keys []struct {
+		id  uint32
+		key string
+	}
 	lastKey int64
 	persons []struct {
 		id    int64
@@ -60,7 +63,7 @@ func (x *Index) CatchUp(ctx context.Context) error {
 		x.addRows(pend)
 		x.lastEvent = pend[len(pend)-1].ID
 	}
-	return nil
+	return x.settle(ctx)
 }
 
 // tail reads the small tables' changes and the events up to upto, a step
@@ -118,9 +121,13 @@ func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 	})
 	if err == nil {
 		err = rowsOf(ctx, tx, `SELECT id, key FROM prop_keys WHERE id > ? ORDER BY id`, []any{x.lastKey}, func(r *sql.Rows) error {
-			var k string
-			err := r.Scan(&b.lastKey, &k)
+			var k struct {
+				id  uint32
+				key string
+			}
+			err := r.Scan(&k.id, &k.key)
 			b.keys = append(b.keys, k)
+			b.lastKey = int64(k.id)
 			return err
 		})
 	}
@@ -156,11 +163,16 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq i
 	})
 }
 
-// readDIDs reads the distinct ids changed since the cursor, in id order.
+// readDIDs reads the distinct ids changed since the cursor, in id order;
+// their strings only once a query has needed them (haveDIDStrs).
 func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
-	q, args := `SELECT id, person_id, distinct_id FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
+	cols := `id, person_id, ''`
+	if x.haveDIDStrs {
+		cols = `id, person_id, distinct_id`
+	}
+	q, args := `SELECT `+cols+` FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
 	if x.lastSeq == 0 {
-		q, args = `SELECT id, person_id, distinct_id FROM distinct_ids ORDER BY id`, nil
+		q, args = `SELECT `+cols+` FROM distinct_ids ORDER BY id`, nil
 	}
 	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
@@ -171,6 +183,44 @@ func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
 		b.dids = append(b.dids, v)
 		return err
 	})
+}
+
+// needDIDStrs reads every distinct id's string the first time a query
+// shows them (Installations); catch-ups read them from then on.
+func (x *Index) needDIDStrs(ctx context.Context) error {
+	x.tailMu.Lock()
+	defer x.tailMu.Unlock()
+	if x.haveDIDStrs {
+		return nil
+	}
+	type entry struct {
+		id  int64
+		str string
+	}
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var all []entry
+	err = rowsOf(ctx, tx, `SELECT id, distinct_id FROM distinct_ids`, nil, func(r *sql.Rows) error {
+		var e entry
+		err := r.Scan(&e.id, &e.str)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range all {
+		if e.id < int64(len(x.dids)) { // newer ones come with the next catch-up
+			x.dids[e.id].str = e.str
+		}
+	}
+	x.haveDIDStrs = true
+	return nil
 }
 
 // needPersons loads every person's properties the first time a query
@@ -210,7 +260,7 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.lastName = n.id
 	}
 	for _, k := range b.keys {
-		x.eventKeys[k] = true
+		x.eventKeys[k.key] = k.id
 	}
 	x.lastKey = b.lastKey
 	if len(x.personLog) > 1<<16 {
