@@ -184,7 +184,7 @@ func BenchmarkFirstEventFilter(b *testing.B) {
 // afterwards, in MiB: the index, with the store's caches and buffers.
 func loadAll(b *testing.B, s *Store) float64 {
 	waitReady(b, s)
-	if err := s.idx.WaitCover(context.Background(), math.MinInt64); err != nil {
+	if err := s.idx.Cover(context.Background(), math.MinInt64, math.MaxInt64); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()

@@ -74,9 +74,10 @@
 // process that only ingests never holds it. Event ids are dense, so chunk c
 // holds ids c*16,384+1 .. (c+1)*16,384; the writer saves each full chunk
 // as a compact blob (index_chunks, ~10 bytes per event) in the transaction
-// that fills it. Opening, the index reads the small tables and the rows
-// after the last saved chunk, then decodes the saved chunks newest first
-// in the background; a query waits only for the chunks its range needs.
+// that fills it. Opening, the index reads the small tables (persons'
+// properties only once a query filters on them) and the rows after the
+// last saved chunk; a saved chunk is decoded when a query's range first
+// needs it, so a process that asks once decodes only its range.
 // Blobs are derived data: a missing, corrupt or older-format blob is
 // rebuilt from the events table and saved again, and one saved for other
 // Mapping properties is rebuilt in memory and left alone. Person merges do

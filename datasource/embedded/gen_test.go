@@ -75,17 +75,21 @@ func benchCacheDir(tb testing.TB) string {
 
 var fingerprint = sync.OnceValue(fleetgen.Fingerprint)
 
-// benchCounts is the natural month's counts, cached next to the stores.
-func benchCounts(tb testing.TB) fleetgen.Counts {
-	path := filepath.Join(benchCacheDir(tb), "counts-"+fingerprint()+".json")
-	var c fleetgen.Counts
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil && c.Total > 0 {
-		return c
+// benchPlan is the exact plan for size events, cached next to the stores.
+func benchPlan(tb testing.TB, size int) fleetgen.Plan {
+	tb.Helper()
+	path := filepath.Join(benchCacheDir(tb), fmt.Sprintf("plan-%s-%s.json", fingerprint(), sizeName(size)))
+	var p fleetgen.Plan
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &p) == nil && p.Events == int64(size) {
+		return p
 	}
-	c = fleetgen.Count()
-	b, _ := json.Marshal(c)
+	p, err := fleetgen.PlanExact(int64(size))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, _ := json.Marshal(p)
 	_ = os.WriteFile(path, b, 0o644)
-	return c
+	return p
 }
 
 // benchPath generates (once) and returns the cached store of size events.
@@ -102,9 +106,12 @@ func benchPath(tb testing.TB, size int) string {
 		_ = os.Remove(p)
 	}
 	start := time.Now()
-	n, err := generate(tb, path, fleetgen.PlanFor(benchCounts(tb), int64(size)))
+	n, err := generate(tb, path, benchPlan(tb, size))
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if n != size {
+		tb.Fatalf("fleetgen made %d events for a data set named %s; refusing to cache it", n, sizeName(size))
 	}
 	if err := os.WriteFile(path+".done", nil, 0o644); err != nil {
 		tb.Fatal(err)
@@ -170,7 +177,7 @@ func benchStore(tb testing.TB, size int, opts ...Option) *Store {
 // benchmarks that need TimeTracker-shaped traffic without a store.
 func benchEvents(tb testing.TB, n int) []Event {
 	out := make([]Event, 0, n)
-	for e := range fleetgen.Events(fleetgen.PlanFor(benchCounts(tb), 1_000_000)) {
+	for e := range fleetgen.Events(benchPlan(tb, 1_000_000)) {
 		out = append(out, Event(e))
 		if len(out) == n {
 			break

@@ -130,8 +130,8 @@ func (w *writer) apply(batch []*ingestReq, results []IngestResult) (err error) {
 			tx.Rollback()
 		}
 	}()
-	w.tx = newTxStmts(tx, w.stmts)
-	defer func() { w.tx = nil }()
+	w.tx, w.sqlTx = newTxStmts(tx, w.stmts), tx
+	defer func() { w.tx, w.sqlTx = nil, nil }()
 	if !w.warmed {
 		// Only a process that writes pays for these, on its first write.
 		if err := w.warm(tx); err != nil {
@@ -224,7 +224,7 @@ func (w *writer) applyEvent(ev *Event, pp *prepped) (outcome, error) {
 		return out, err
 	}
 	row := index.Row{ID: id, TS: pp.ts, Name: uint32(nameID), DID: uint32(did.id), PS: ps.id, Tup: w.tupList[ps.tup]}
-	if err := w.addRow(row); err != nil {
+	if err := w.addRow(row, ps.kps); err != nil {
 		return 0, err
 	}
 	if err := w.special(ev, did, pp.ts); err != nil {
@@ -287,18 +287,18 @@ func (w *writer) dup(pp *prepped) (bool, error) {
 	return w.dd.seen(w, h, &pp.uuid)
 }
 
-// addRow appends a stored event to the open chunk and saves the chunk
-// once its last id is stored.
-func (w *writer) addRow(r index.Row) error {
+// addRow appends a stored event with its propset's properties (kps) to
+// the open chunk and saves the chunk with its postings once its last id
+// is stored.
+func (w *writer) addRow(r index.Row, kps string) error {
 	if w.handoff != nil {
 		w.rows = append(w.rows, r)
 	}
-	b, full := w.open.Add(r)
+	b, full := w.open.Add(r, kps)
 	if !full {
 		return nil
 	}
-	_, err := w.tx.insChunk.Exec(b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
-	return err
+	return index.SaveBlob(context.Background(), w.sqlTx, b)
 }
 
 // updatePerson applies an event's $set/$set_once/$unset to its person,

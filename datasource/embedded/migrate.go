@@ -14,6 +14,7 @@ var migrations = []func(*sql.Tx) error{
 	migrate1,
 	migrate2,
 	migrate3,
+	migrate4,
 }
 
 // migrate applies the missing migrations. The writer pool uses BEGIN

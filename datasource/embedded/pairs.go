@@ -71,8 +71,12 @@ type genCache[K comparable, V any] struct {
 	cur, prev map[K]V
 }
 
+// newGenCache starts empty and small: Open makes the writer's caches in
+// every process, and one that only reads (`ttmon snapshot`) must not pay
+// for 2^18 preallocated entries (tens of MB touched). A generation that
+// filled up is replaced by one sized for size entries.
 func newGenCache[K comparable, V any](size int) *genCache[K, V] {
-	return &genCache[K, V]{size: size, cur: make(map[K]V, size)}
+	return &genCache[K, V]{size: size, cur: map[K]V{}}
 }
 
 func (c *genCache[K, V]) get(k K) (V, bool) {
@@ -94,7 +98,7 @@ func (c *genCache[K, V]) put(k K, v V) {
 }
 
 func (c *genCache[K, V]) purge() {
-	c.cur, c.prev = make(map[K]V, c.size), nil
+	c.cur, c.prev = map[K]V{}, nil
 }
 
 // h128 is a 128-bit hash: the writer's caches are keyed by it instead of

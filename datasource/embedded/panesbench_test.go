@@ -40,7 +40,7 @@ func dashboardQuery(tb testing.TB, d datasource.Dashboard, span string, cohort b
 // Snapshot with its built-in figures and every pane, on the generated
 // stores (TTMON_BENCH_SIZES), for 24h and 30d, without filters and with
 // the two-condition person cohort of BenchmarkSnapshot. The first query
-// (property index, derived columns) is not timed: BenchmarkFirstDashboard.
+// (chunks decoded, user pairs derived) is not timed: BenchmarkFirstDashboard.
 //
 //	go test -run '^$' -bench Dashboard -benchmem ./datasource/embedded/
 func BenchmarkDashboard(b *testing.B) {
@@ -79,8 +79,8 @@ func BenchmarkDashboard(b *testing.B) {
 }
 
 // BenchmarkFirstDashboard is the one-off cost of the first dashboard
-// refresh in a process (health, 24h): it loads the property index and
-// derives the user pairs and the breakdowns' columns.
+// refresh in a process (health, 24h): it reads the postings of the day's
+// chunks and derives the user pairs.
 //
 //	go test -run '^$' -bench FirstDashboard -benchmem ./datasource/embedded/
 func BenchmarkFirstDashboard(b *testing.B) {

@@ -12,11 +12,14 @@ import (
 	"github.com/ttmon/ttmon/datasource/embedded/internal/propset"
 )
 
-// psRef is an interned propset: its row id and its attribute tuple (an
-// index into writer.tupList).
+// psRef is an interned propset: its row id, its attribute tuple (an index
+// into writer.tupList) and its properties as the chunk postings list them
+// (index.EncodeKeyPairs), so a set found again by its hash needs no pair
+// lookups to be posted.
 type psRef struct {
 	id  uint32
 	tup uint32
+	kps string
 }
 
 // errUnencodable marks properties that cannot be written as JSON
@@ -39,7 +42,7 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 	if r, ok := w.props.get(pp.set); ok {
 		return r, nil
 	}
-	ids := w.pairIDs[:0]
+	ids, kps := w.pairIDs[:0], w.kps[:0]
 	var t index.Tuple
 	for _, p := range pp.pairs {
 		id, err := w.pair(p)
@@ -47,6 +50,13 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 			return psRef{}, err
 		}
 		ids = append(ids, id)
+		key, err := w.keyID(p.k)
+		if err != nil {
+			return psRef{}, err
+		}
+		if key != 0 {
+			kps = append(kps, index.KeyPair{Key: key, Pair: id})
+		}
 		for i, ak := range w.attrKeys {
 			if p.k == ak {
 				v, ok := datasource.ValueString(p.v)
@@ -54,7 +64,7 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 			}
 		}
 	}
-	w.pairIDs = ids
+	w.pairIDs, w.kps = ids, kps
 	w.blob = propset.Append(w.blob[:0], ids)
 	res, err := w.tx.insPropset.Exec(w.blob)
 	if err != nil {
@@ -64,7 +74,7 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 	if err != nil {
 		return psRef{}, err
 	}
-	r := psRef{id: uint32(id), tup: w.tupleID(t)}
+	r := psRef{id: uint32(id), tup: w.tupleID(t), kps: index.EncodeKeyPairs(kps)}
 	w.props.put(pp.set, r)
 	return r, nil
 }
@@ -108,14 +118,34 @@ func (w *writer) pair(p kvh) (uint32, error) {
 // noteKey records that key has a non-null value somewhere.
 func (w *writer) noteKey(k string) error {
 	h := w.h.str(k)
-	if _, ok := w.keys.get(h); ok {
+	if id, ok := w.keys.get(h); ok && id != 0 {
 		return nil
 	}
 	if _, err := w.tx.insKey.Exec(k); err != nil {
 		return err
 	}
-	w.keys.put(h, struct{}{})
+	var id uint32
+	if err := w.tx.selKey.QueryRow(k).Scan(&id); err != nil {
+		return err
+	}
+	w.keys.put(h, id)
 	return nil
+}
+
+// keyID is key's prop_keys id, 0 while it has only had null values (such
+// pairs are not posted: nothing tells them from a missing property).
+func (w *writer) keyID(k string) (uint32, error) {
+	h := w.h.str(k)
+	if id, ok := w.keys.get(h); ok {
+		return id, nil
+	}
+	var id uint32
+	err := w.tx.selKey.QueryRow(k).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	w.keys.put(h, id)
+	return id, nil
 }
 
 // tupleID interns t. The table is reset when it grows large (clients may
@@ -140,18 +170,73 @@ func (w *writer) resetTuples() {
 	w.props.purge()
 }
 
-// warm fills the caches with the newest pairs and propsets and every
-// known key, so a restarted collector does not store each recent pair and
+// warm fills the caches with every known key, the newest pairs and
+// propsets, so a restarted collector does not store each recent pair and
 // set again. It runs before the first write, not at Open: a process that
 // only reads never pays for it.
 func (w *writer) warm(tx *sql.Tx) error {
-	type known struct {
-		h    h128
-		slot int
-		v    string
-		ok   bool
+	keyIDs := map[string]uint32{}
+	err := eachRowTx(tx, `SELECT id, key FROM prop_keys`, nil, func(r *sql.Rows) error {
+		var id uint32
+		var k string
+		err := r.Scan(&id, &k)
+		keyIDs[k] = id
+		w.keys.put(w.h.str(k), id)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	pairs := map[uint32]known{}
+	pairs, err := w.warmPairs(tx, keyIDs)
+	if err != nil {
+		return err
+	}
+	var ids []uint32
+	var kps []index.KeyPair
+	return eachRowTx(tx, `SELECT id, pairs FROM propsets ORDER BY id DESC LIMIT ?`, []any{w.props.size}, func(r *sql.Rows) error {
+		var id uint32
+		var blob []byte
+		if err := r.Scan(&id, &blob); err != nil {
+			return err
+		}
+		ids, _ = propset.Decode(ids[:0], blob)
+		kps = kps[:0]
+		var set h128
+		var t index.Tuple
+		for _, pid := range ids {
+			kn, ok := pairs[pid]
+			if !ok {
+				return nil
+			}
+			set.add(kn.h)
+			if kn.slot >= 0 {
+				t.Set(kn.slot, kn.v, kn.ok)
+			}
+			if kn.key != 0 {
+				kps = append(kps, index.KeyPair{Key: kn.key, Pair: pid})
+			}
+		}
+		set.add(h128{uint64(len(ids)), 1})
+		if _, ok := w.props.get(set); !ok {
+			w.props.put(set, psRef{id: id, tup: w.tupleID(t), kps: index.EncodeKeyPairs(kps)})
+		}
+		return nil
+	})
+}
+
+// knownPair is a pair warm read: its hash, its key's prop_keys id, and its
+// value when its key is one of the Mapping's (slot >= 0).
+type knownPair struct {
+	h    h128
+	key  uint32
+	slot int
+	v    string
+	ok   bool
+}
+
+// warmPairs fills the pair cache with the newest pairs and returns them.
+func (w *writer) warmPairs(tx *sql.Tx, keyIDs map[string]uint32) (map[uint32]knownPair, error) {
+	pairs := map[uint32]knownPair{}
 	err := eachRowTx(tx, `SELECT id, key, value FROM pairs ORDER BY id DESC LIMIT ?`, []any{w.pairs.size}, func(r *sql.Rows) error {
 		var id uint32
 		var k string
@@ -167,7 +252,7 @@ func (w *writer) warm(tx *sql.Tx) error {
 		if err != nil {
 			return nil
 		}
-		kn := known{h: h, slot: -1}
+		kn := knownPair{h: h, key: keyIDs[k], slot: -1}
 		for i, ak := range w.attrKeys {
 			if k == ak {
 				kn.slot = i
@@ -178,44 +263,7 @@ func (w *writer) warm(tx *sql.Tx) error {
 		w.pairs.put(h, id)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	var ids []uint32
-	err = eachRowTx(tx, `SELECT id, pairs FROM propsets ORDER BY id DESC LIMIT ?`, []any{w.props.size}, func(r *sql.Rows) error {
-		var id uint32
-		var blob []byte
-		if err := r.Scan(&id, &blob); err != nil {
-			return err
-		}
-		ids, _ = propset.Decode(ids[:0], blob)
-		var set h128
-		var t index.Tuple
-		for _, pid := range ids {
-			kn, ok := pairs[pid]
-			if !ok {
-				return nil
-			}
-			set.add(kn.h)
-			if kn.slot >= 0 {
-				t.Set(kn.slot, kn.v, kn.ok)
-			}
-		}
-		set.add(h128{uint64(len(ids)), 1})
-		if _, ok := w.props.get(set); !ok {
-			w.props.put(set, psRef{id: id, tup: w.tupleID(t)})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return eachRowTx(tx, `SELECT key FROM prop_keys`, nil, func(r *sql.Rows) error {
-		var k string
-		err := r.Scan(&k)
-		w.keys.put(w.h.str(k), struct{}{})
-		return err
-	})
+	return pairs, err
 }
 
 func eachRowTx(tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {

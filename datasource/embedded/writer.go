@@ -20,7 +20,8 @@ import (
 type writer struct {
 	db       *sql.DB
 	stmts    *stmts
-	tx       *stmts // statements bound to the open transaction
+	tx       *stmts  // statements bound to the open transaction
+	sqlTx    *sql.Tx // the open transaction
 	now      func() time.Time
 	log      *slog.Logger
 	attrKeys [3]string
@@ -31,7 +32,7 @@ type writer struct {
 	persons  *lru.LRU[int64, *person]
 	pairs    *genCache[h128, uint32]
 	props    *genCache[h128, psRef]
-	keys     *genCache[h128, struct{}]
+	keys     *genCache[h128, uint32] // prop_keys ids; 0: not listed (only null values so far)
 	tuples   map[index.Tuple]uint32
 	tupList  []*index.Tuple
 	dd       *dedup
@@ -47,6 +48,7 @@ type writer struct {
 	// scratch buffers, reused per event
 	kvs     []kvh
 	pairIDs []uint32
+	kps     []index.KeyPair
 	kv      []byte
 	blob    []byte
 	// groups counts transactions started; tests use it to know the writer
@@ -83,7 +85,7 @@ func newWriter(db *sql.DB, o options) (*writer, error) {
 	w.persons, _ = lru.NewLRU[int64, *person](1<<15, nil)
 	w.pairs = newGenCache[h128, uint32](1 << 17)
 	w.props = newGenCache[h128, psRef](o.propCache)
-	w.keys = newGenCache[h128, struct{}](4096)
+	w.keys = newGenCache[h128, uint32](4096)
 	w.tuples = map[index.Tuple]uint32{}
 	w.dd = newDedup()
 	if err := w.loadState(); err != nil {
@@ -132,7 +134,7 @@ type stmts struct {
 	selName, selDid, selPerson, selDedup             *sql.Stmt
 	updPerson, moveDids, delPerson                   *sql.Stmt
 	selGroup, upsGroup, addMeta, setMeta             *sql.Stmt
-	insPair, insKey, insChunk, insDedup              *sql.Stmt
+	insPair, insKey, selKey, insDedup                *sql.Stmt
 	selBig, insBig, isBig                            *sql.Stmt
 }
 
@@ -149,6 +151,7 @@ var stmtSQL = map[string]string{
 	"insPropset": `INSERT INTO propsets(pairs) VALUES(?)`,
 	"insPair":    `INSERT INTO pairs(key, value) VALUES(?, ?)`,
 	"insKey":     `INSERT OR IGNORE INTO prop_keys(key) VALUES(?)`,
+	"selKey":     `SELECT id FROM prop_keys WHERE key = ?`,
 	"insEvent": `INSERT INTO events(ts, name_id, did_id, propset_id, uuid, person_update)
 		VALUES(?, ?, ?, ?, ?, ?)`,
 	"selDedup": `SELECT uuids FROM dedup_uuids WHERE hour = ?`,
@@ -156,7 +159,6 @@ var stmtSQL = map[string]string{
 	"selBig":   `SELECT 1 FROM dedup_big WHERE hour = ? AND uuid = ?`,
 	"insBig":   `INSERT OR IGNORE INTO dedup_big(hour, uuid) VALUES(?, ?)`,
 	"isBig":    `SELECT 1 FROM dedup_big WHERE hour = ? LIMIT 1`,
-	"insChunk": `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data) VALUES(?, ?, ?, ?, ?, ?)`,
 	"selGroup": `SELECT properties FROM groups WHERE type = ? AND key = ?`,
 	"upsGroup": `INSERT INTO groups(type, key, properties) VALUES(?, ?, ?)
 		ON CONFLICT(type, key) DO UPDATE SET properties = excluded.properties`,
@@ -171,8 +173,8 @@ func (s *stmts) fields() map[string]**sql.Stmt {
 		"insName": &s.insName, "selName": &s.selName, "insDid": &s.insDid, "selDid": &s.selDid,
 		"insPerson": &s.insPerson, "selPerson": &s.selPerson, "updPerson": &s.updPerson,
 		"moveDids": &s.moveDids, "delPerson": &s.delPerson, "insPropset": &s.insPropset,
-		"insPair": &s.insPair, "insKey": &s.insKey, "insEvent": &s.insEvent, "selDedup": &s.selDedup,
-		"insChunk": &s.insChunk, "selGroup": &s.selGroup, "upsGroup": &s.upsGroup,
+		"insPair": &s.insPair, "insKey": &s.insKey, "selKey": &s.selKey, "insEvent": &s.insEvent, "selDedup": &s.selDedup,
+		"selGroup": &s.selGroup, "upsGroup": &s.upsGroup,
 		"addMeta": &s.addMeta, "setMeta": &s.setMeta, "insDedup": &s.insDedup,
 		"selBig": &s.selBig, "insBig": &s.insBig, "isBig": &s.isBig,
 	}

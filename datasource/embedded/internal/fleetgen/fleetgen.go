@@ -7,16 +7,19 @@
 // simulator's shapes (working hours, hourly health pings, upgrades, error
 // bursts) and changes only volume:
 //
-//   - below the natural count, every event is kept with one probability,
-//     decided by a hash of its UUID, except $create_alias, $groupidentify,
-//     telemetry.install and telemetry.update, which are always kept so that
-//     persons merge and versions move as in the full month;
-//   - above it, user actions (timers, page views, logins, exports, errors,
-//     projects, tasks, reports, ...) get a "twin" with the probability
-//     that makes up the difference: the same event by the same user 1 s
-//     to 10 min later, with its own UUID, as if users were that much
-//     busier. Installations' heartbeats keep
-//     their hourly rhythm.
+//   - below the natural count, the events with the lowest UUID hashes are
+//     kept, as many as the target needs, except $create_alias,
+//     $groupidentify, telemetry.install and telemetry.update, which are
+//     always kept so that persons merge and versions move as in the full
+//     month;
+//   - above it, the user actions (timers, page views, logins, exports,
+//     errors, projects, tasks, reports, ...) with the lowest twin hashes
+//     get a "twin": the same event by the same user 1 s to 10 min later,
+//     with its own UUID, as if users were that much busier.
+//     Installations' heartbeats keep their hourly rhythm.
+//
+// A data set has exactly the size it is named for: PlanExact finds the
+// thresholds that give it, or refuses.
 //
 // Everything is deterministic: the same target gives the same events.
 package fleetgen
@@ -26,7 +29,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource/simulate"
@@ -34,7 +41,7 @@ import (
 
 // Version names the scaling rules below; bump it when they change. Changes
 // to the simulator itself show up in Fingerprint.
-const Version = 2
+const Version = 3
 
 // Fleet size and window, fixed by the benchmark's definition.
 const (
@@ -81,50 +88,77 @@ func Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-// Counts is what one pass over the natural month found; Plan needs it.
-type Counts struct {
-	// Total events, Kept the ones thinning never drops, Twinnable the user
-	// actions that can be twinned.
-	Total, Kept, Twinnable int64
+// Plan is how a target is reached exactly: a thinnable event is kept when
+// its hash is below KeepBelow, and a user action gets a twin when its
+// twin hash is below TwinBelow. The thresholds are the target's order
+// statistics over the natural month, so Events yields exactly Events
+// events.
+type Plan struct {
+	Events    int64
+	KeepBelow uint64
+	TwinBelow uint64
 }
 
-// Count makes one pass over the natural month (about 45 s).
-func Count() Counts {
-	var c Counts
+// PlanExact makes one pass over the natural month (about 45 s) and returns
+// the plan that yields exactly target events, or an error when no plan
+// can: fewer events than those thinning never drops, more than every user
+// action twinned, or two events with the same hash at the threshold.
+func PlanExact(target int64) (Plan, error) {
+	var kept, total int64
+	var thin, twin []uint64
 	for e := range Model().Backfill(Start, End) {
-		c.Total++
+		total++
+		h := binary.LittleEndian.Uint64(e.UUID[:8])
 		switch {
 		case alwaysKept(e.Name):
-			c.Kept++
-		case twinnable(e.Name):
-			c.Twinnable++
+			kept++
+		default:
+			thin = append(thin, h)
+		}
+		if twinnable(e.Name) {
+			twin = append(twin, mix(h))
 		}
 	}
-	return c
-}
-
-// Plan is how a target is reached: the probability of keeping a thinnable
-// event and the probability of twinning a user action.
-type Plan struct {
-	Keep, Twin float64
-}
-
-// PlanFor scales the natural month c to about target events.
-func PlanFor(c Counts, target int64) Plan {
-	if target <= c.Total {
-		return Plan{Keep: float64(max(target-c.Kept, 0)) / float64(max(c.Total-c.Kept, 1))}
+	p := Plan{Events: target, KeepBelow: math.MaxUint64}
+	switch {
+	case target < kept:
+		return p, fmt.Errorf("fleetgen: %d events is fewer than the %d the month always keeps", target, kept)
+	case target <= total:
+		below, err := nth(thin, int(target-kept))
+		p.KeepBelow = below
+		return p, err
+	case target-total > int64(len(twin)):
+		return p, fmt.Errorf("fleetgen: %d events is more than the month with every user action twinned (%d)", target, total+int64(len(twin)))
 	}
-	return Plan{Keep: 1, Twin: min(float64(target-c.Total)/float64(max(c.Twinnable, 1)), 1)}
+	below, err := nth(twin, int(target-total))
+	p.TwinBelow = below
+	return p, err
+}
+
+// nth returns the threshold below which exactly k of hs lie.
+func nth(hs []uint64, k int) (uint64, error) {
+	slices.Sort(hs)
+	switch {
+	case k == len(hs):
+		if k > 0 && hs[k-1] == math.MaxUint64 {
+			return 0, errors.New("fleetgen: a hash at the top of the range; no exact plan")
+		}
+		return math.MaxUint64, nil
+	case k > 0 && hs[k-1] == hs[k]:
+		return 0, errors.New("fleetgen: two events share the threshold's hash; no exact plan")
+	}
+	return hs[k], nil
 }
 
 // Events yields the scaled month in timestamp order (twins excepted, which
-// trail their original by up to 10 minutes).
+// trail their original by up to 10 minutes): p.Events events when p comes
+// from PlanExact.
 func Events(p Plan) iter.Seq[Event] {
 	return func(yield func(Event) bool) {
 		for e := range Model().Backfill(Start, End) {
 			u := e.UUID
 			h := binary.LittleEndian.Uint64(u[:8])
-			if !alwaysKept(e.Name) && p.Keep < 1 && unit(h) >= p.Keep {
+			if !alwaysKept(e.Name) && h >= p.KeepBelow {
 				continue
 			}
 			ev := Event{UUID: u.String(), Name: e.Name, DistinctID: e.DistinctID,
@@ -132,7 +166,7 @@ func Events(p Plan) iter.Seq[Event] {
 			if !yield(ev) {
 				return
 			}
-			if p.Twin > 0 && twinnable(e.Name) && unit(mix(h)) < p.Twin {
+			if twinnable(e.Name) && mix(h) < p.TwinBelow {
 				twin := ev
 				twin.Properties = e.PostHogProperties()
 				t := mix(mix(h))
@@ -175,9 +209,6 @@ var featureEvents = func() map[string]bool {
 	}
 	return m
 }()
-
-// unit maps a hash to [0, 1).
-func unit(h uint64) float64 { return float64(h>>11) / (1 << 53) }
 
 // mix is SplitMix64's finaliser.
 func mix(x uint64) uint64 {

@@ -1,91 +1,11 @@
 package index
 
 import (
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
 )
-
-// appendEvent adds one event to its chunk, x.chunks[(id-1)/chunkSize].
-// x.mu must be held for writing.
-func (x *Index) appendEvent(id, ts int64, kind uint16, name, did, ps, tup uint32) {
-	num := (id - 1) / chunkSize
-	x.chunks = grow(x.chunks, num)
-	c := x.chunks[num]
-	if c == nil {
-		c = &chunk{
-			sec: make([]uint32, 0, chunkSize), msk: make([]uint16, 0, chunkSize),
-			did: make([]uint32, 0, chunkSize), ps: make([]uint32, 0, chunkSize),
-			tup: make([]uint32, 0, chunkSize), firstID: id,
-		}
-		x.chunks[num] = c
-	}
-	c.add(id, ts, kind, name, did, ps, tup)
-	x.nEvents++
-}
-
-// add appends an event to c; ids must come in increasing order.
-func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
-	i := len(c.sec)
-	if i == 0 {
-		c.firstID, c.minMs, c.maxMs = id, ts, ts
-	}
-	if c.ids == nil && id != c.firstID+int64(i) {
-		c.ids = make([]int64, i, chunkSize)
-		for j := range c.ids {
-			c.ids[j] = c.firstID + int64(j)
-		}
-	}
-	if c.ids != nil {
-		c.ids = append(c.ids, id)
-	}
-	c.sec = append(c.sec, uint32(ts/1000))
-	c.msk = append(c.msk, uint16(ts%1000)|kind)
-	c.addKind(i, kind)
-	c.addName(i, name)
-	c.did = append(c.did, did)
-	c.ps = append(c.ps, ps)
-	c.tup = append(c.tup, tup)
-	c.minMs = min(c.minMs, ts)
-	c.maxMs = max(c.maxMs, ts)
-}
-
-// addKind lists offset i under the families kind flags.
-func (c *chunk) addKind(i int, kind uint16) {
-	if kind&kHB != 0 {
-		c.hb = append(c.hb, uint16(i))
-	}
-	if kind&kER != 0 {
-		c.er = append(c.er, uint16(i))
-	}
-	if kind&kTM != 0 {
-		c.tm = append(c.tm, uint16(i))
-	}
-}
-
-// addName lists offset i under its event name. Chunks filled event by
-// event find a name's list through nmLoc until they are full.
-func (c *chunk) addName(i int, name uint32) {
-	if c.nmLoc == nil {
-		c.nmLoc = map[uint32]uint16{}
-		for l, n := range c.nmTab {
-			c.nmLoc[n] = uint16(l)
-		}
-	}
-	l, ok := c.nmLoc[name]
-	if !ok {
-		l = uint16(len(c.nmTab))
-		c.nmLoc[name] = l
-		c.nmTab = append(c.nmTab, name)
-		c.nmOff = append(c.nmOff, nil)
-	}
-	c.nmOff[l] = append(c.nmOff[l], uint16(i))
-	if int64(i+1) >= chunkSize {
-		c.nmLoc = nil
-	}
-}
 
 // matchProps reports whether props pass every filter.
 func matchProps(props decodedProps, fs []datasource.Filter) bool {
@@ -100,24 +20,26 @@ func matchProps(props decodedProps, fs []datasource.Filter) bool {
 
 // evalFilters is one family's filters evaluated once per person (expanded
 // to distinct ids), once per attribute tuple (filters on the Mapping's
-// version, platform and deployment properties) and once per propset (other
-// event properties); nil means "no filter of that kind".
+// version, platform and deployment properties) and once per chunk for
+// other event properties (a bitset of the passing events per chunk
+// number, from the postings); nil means "no filter of that kind".
 type evalFilters struct {
-	didOK, tupOK, psOK []bool
+	didOK, tupOK []bool
+	evOK         [][]uint64
 }
 
 // pass reports whether event i of c passes the filters.
 func (f *evalFilters) pass(c *chunk, i int) bool {
-	return (f.didOK == nil || f.didOK[c.did[i]]) && (f.tupOK == nil || f.tupOK[c.tup[i]]) &&
-		(f.psOK == nil || f.psOK[c.ps[i]])
+	return (f.didOK == nil || f.didOK[c.did[i]]) && (f.tupOK == nil || f.tupOK[c.tupOf(i)]) &&
+		(f.evOK == nil || evBit(f.evOK, c.num(), i))
 }
 
 // none reports whether no filter applies.
-func (f *evalFilters) none() bool { return f.didOK == nil && f.tupOK == nil && f.psOK == nil }
+func (f *evalFilters) none() bool { return f.didOK == nil && f.tupOK == nil && f.evOK == nil }
 
 // splitTuple separates the event filters an attribute tuple answers (their
 // key is one of the Mapping's three properties) from the rest, which need
-// the property index.
+// the postings.
 func (x *Index) splitTuple(fs []datasource.Filter) (tup, rest []datasource.Filter) {
 	for _, f := range fs {
 		if x.tupleSlot(f.Key) >= 0 {
@@ -141,11 +63,12 @@ func (x *Index) tupleSlot(key string) int {
 
 // filters evaluates family k's filters of p; x.mu must be held.
 func (x *Index) filters(p *Plan, k datasource.EventKind) evalFilters {
-	return x.evalFam(p.filters(k))
+	return x.evalFam(p, p.filters(k))
 }
 
-// evalFam evaluates one list of filters split by scope; x.mu must be held.
-func (x *Index) evalFam(ff *FamFilters) evalFilters {
+// evalFam evaluates one list of filters split by scope, the event filters
+// from p's bitsets (prepareEvents); x.mu must be held.
+func (x *Index) evalFam(p *Plan, ff *FamFilters) evalFilters {
 	var f evalFilters
 	if len(ff.personFs) > 0 {
 		f.didOK = x.personCache.didOK(x, ff.personKey, ff.personFs)
@@ -155,7 +78,7 @@ func (x *Index) evalFam(ff *FamFilters) evalFilters {
 		f.tupOK = x.tupleOK(tup)
 	}
 	if len(rest) > 0 {
-		f.psOK = x.psCache.get(datasource.FilterStrings(rest), rest, x.props)
+		f.evOK = p.evOK[filterListKey(rest)]
 	}
 	return f
 }
@@ -177,17 +100,6 @@ func (x *Index) tupleOK(fs []datasource.Filter) []bool {
 		}
 	}
 	return ok
-}
-
-// needsProps reports whether some family of p filters on event properties
-// that only the property index holds.
-func (x *Index) needsProps(p *Plan) bool {
-	for k := range p.fam {
-		if _, rest := x.splitTuple(p.fam[k].eventFs); len(rest) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // personFilterCache keeps person-filter results between queries: reading
@@ -234,29 +146,6 @@ func (c *personFilterCache) didOK(x *Index, key string, fs []datasource.Filter) 
 		out[did] = r.ok[pid]
 	}
 	return out
-}
-
-// psFilterCache keeps event-filter results per propset between queries:
-// propsets never change, so a result only needs extending as new ones
-// arrive. The TUI re-asks the same filters every poll.
-type psFilterCache struct {
-	mu sync.Mutex
-	m  map[string][]bool
-}
-
-func (c *psFilterCache) get(keys []string, fs []datasource.Filter, p *propIndex) []bool {
-	key := strings.Join(keys, "\x00")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ok := c.m[key]
-	for i := len(ok); i < p.count(); i++ {
-		ok = append(ok, p.match(uint32(i), fs))
-	}
-	if len(c.m) >= 64 {
-		clear(c.m)
-	}
-	c.m[key] = ok
-	return ok
 }
 
 // hourTable gives the local hour of day without time.In per event: one

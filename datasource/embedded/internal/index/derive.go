@@ -1,16 +1,14 @@
 package index
 
 import (
-	"encoding/binary"
 	"sync"
-
-	"github.com/ttmon/ttmon/datasource"
 )
 
 // Columns derived from event properties for the dashboard panes. They are
-// built on the first pane query that needs them (after the property index)
-// and extended as events and propsets arrive; a propset and its event
-// never change, so nothing derived here is ever recomputed.
+// built on the first pane query that needs them, from the install ids
+// preparePanes reads (postings, or the propsets of chunks built from
+// rows), and extended as events arrive; an event never changes, so
+// nothing derived here is ever recomputed.
 //
 // A pane counts installations by their key (datasource.InstallKeyProperty,
 // else the person) and users by the pair (installation key, distinct id).
@@ -26,7 +24,6 @@ type derived struct {
 	pairIID []uint32          // pair id -> install id; pair 0 is "none"
 	pairID  map[uint64]uint32 // install id << 32 | distinct id -> pair id
 	chunks  []*chunkPairs     // per chunk number
-	cols    map[string]*propCol
 }
 
 // chunkPairs is one chunk's user pairs: loc[i] indexes tab, which holds
@@ -48,35 +45,17 @@ type pairView struct {
 
 func newDerived() *derived {
 	return &derived{iidVals: []string{""}, iidID: map[string]uint32{}, pairIID: []uint32{0},
-		pairID: map[uint64]uint32{}, cols: map[string]*propCol{}}
+		pairID: map[uint64]uint32{}}
 }
 
 // pairs derives the user pairs of every event in the chunks todo (by
-// number) and returns a view of them; x.mu must be held for reading and
-// the property index loaded.
-func (x *Index) pairs(todo []int) pairView {
+// number) whose install ids iid holds (preparePanes read them) and returns
+// a view of them; x.mu must be held for reading.
+func (x *Index) pairs(todo []int, iid map[int64]*keyCol) pairView {
 	d := x.der
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.chunks = grow(d.chunks, int64(len(x.chunks)-1))
-	missing := 0
-	for _, ci := range todo {
-		if cp := d.chunks[ci]; cp == nil || len(cp.loc) < len(x.chunks[ci].sec) {
-			missing += len(x.chunks[ci].sec)
-			if cp != nil {
-				missing -= len(cp.loc)
-			}
-		}
-	}
-	var iid func(ps uint32) uint32
-	if missing > 1<<16 {
-		// One pass over the propsets beats a lookup per event.
-		col := make([]uint32, x.props.count())
-		x.props.eachValue(datasource.InstallKeyProperty, 0, func(ps uint32, v string) { col[ps] = d.internIID(v, true) })
-		iid = func(ps uint32) uint32 { return col[ps] }
-	} else {
-		iid = func(ps uint32) uint32 { return d.internIID(x.props.value(ps, datasource.InstallKeyProperty)) }
-	}
 	v := pairView{chunks: make([]chunkPairs, len(x.chunks))}
 	for _, ci := range todo {
 		c := x.chunks[ci]
@@ -85,11 +64,12 @@ func (x *Index) pairs(todo []int) pairView {
 			cp = &chunkPairs{tab: []uint32{0}, m: map[uint32]uint16{0: 0}}
 			d.chunks[ci] = cp
 		}
-		for i := len(cp.loc); i < len(c.sec); i++ {
-			if int(c.ps[i]) >= x.props.count() {
-				break // a propset newer than the property index: next time
+		// Events past what was read (arrived since) count under their
+		// person for this query, and are derived by the next.
+		if col := iid[int64(ci)]; col != nil {
+			for i := len(cp.loc); i < min(c.len(), col.n); i++ {
+				cp.loc = append(cp.loc, cp.local(d.pair(col.get(i), c.did[i])))
 			}
-			cp.loc = append(cp.loc, cp.local(d.pair(iid(c.ps[i]), c.did[i])))
 		}
 		if int64(len(cp.loc)) >= chunkSize {
 			cp.m = nil
@@ -147,39 +127,4 @@ func (cp *chunkPairs) local(id uint32) uint16 {
 		cp.m[id] = l
 	}
 	return l
-}
-
-// eachValue calls fn with every propset's value of key, where it is set
-// and not null.
-func (p *propIndex) eachValue(key string, first int, fn func(ps uint32, v string)) {
-	kid, ok := p.keyID[key]
-	if !ok {
-		return
-	}
-	p.eachPair(first, func(ps, pair uint32) {
-		if p.pairKey[pair] == kid && p.pairSet[pair] {
-			fn(ps, p.pairVal[pair])
-		}
-	})
-}
-
-// eachPair calls fn for every pair of the propsets from first on.
-func (p *propIndex) eachPair(first int, fn func(ps, pair uint32)) {
-	for ps := first; ps < p.count(); ps++ {
-		b := p.arena[p.off[ps]:p.off[ps+1]]
-		n, k := binary.Uvarint(b)
-		b = b[k:]
-		id := uint64(0)
-		for range n {
-			d, k := binary.Uvarint(b)
-			if k <= 0 {
-				break
-			}
-			b = b[k:]
-			id += d
-			if id < uint64(len(p.pairKey)) {
-				fn(uint32(ps), uint32(id))
-			}
-		}
-	}
 }

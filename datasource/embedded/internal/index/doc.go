@@ -20,10 +20,11 @@
 // blobs instead of rows. Tuple and TupleKeys are the attribute tuple both
 // sides intern per propset.
 //
-// Catch-up. A query calls Wait (the first load: the small tables, the rows
-// after the last saved chunk, then the saved chunks in the background,
-// newest first) and CatchUp (the handed-over rows, or rows another process
-// wrote read by id, and names, persons and distinct ids by the store-wide
-// change counter), then runs on the index as an Engine. WaitCover waits
-// for the saved chunks a range needs.
+// Catch-up. A query calls Wait (the first load: the small tables and the
+// rows after the last saved chunk) and CatchUp (the handed-over rows, or
+// rows another process wrote read by id, and names, persons and distinct
+// ids by the store-wide change counter), then runs on the index as an
+// Engine, which decodes the saved chunks its range needs and loads
+// persons' properties when it filters on them. Cover decodes a range's
+// chunks ahead of a query.
 package index

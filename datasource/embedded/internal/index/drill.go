@@ -41,7 +41,7 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		for i := range c.sec {
+		for i := range c.len() {
 			ms := c.ms(i)
 			if ms < p.from || ms >= p.to || (mask != 0 && c.msk[i]&mask == 0) {
 				continue
@@ -58,45 +58,50 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 	return nil
 }
 
-// needProps waits until the chunks p's range needs are loaded, and loads
-// the event properties when p (or the caller: props) needs them.
-func (x *Index) needProps(ctx context.Context, p *Plan, props ...bool) error {
-	return x.need(ctx, p, p.prevFrom, x.needsProps(p) || (len(props) > 0 && props[0]))
-}
-
-// need waits for the chunks from on, and loads the event properties when
-// props says so.
-func (x *Index) need(ctx context.Context, p *Plan, from int64, props bool) error {
-	if err := x.WaitCover(ctx, from); err != nil {
+// prepare readies the index for a query on p: it decodes the saved chunks
+// with events from from to the end of p's range, loads the persons'
+// properties when a person filter or a key of another scope than the
+// event's needs them, and evaluates the event filters the attribute
+// tuples cannot answer (from the postings of their keys).
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, scope datasource.Scope, key string) error {
+	if err := x.cover(ctx, from, p.to); err != nil {
 		return err
 	}
-	if !props {
-		return nil
+	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
+		if err := x.needPersons(ctx); err != nil {
+			return err
+		}
 	}
-	_, err := x.propsFor(ctx)
-	return err
+	return x.prepareEvents(ctx, p, from)
+}
+
+// eventKey returns how to read event property key: nil when the
+// attribute tuples hold it (tupleSlot), else its pairs for p's range.
+func (x *Index) eventKey(ctx context.Context, p *Plan, key string) (*keyCols, error) {
+	if x.tupleSlot(key) >= 0 {
+		return nil, nil
+	}
+	return x.keyColumns(ctx, key, p.from, p.to)
+}
+
+// tupleValue is slot's value in interned tuple t; ok is false when the
+// property is missing or null.
+func (x *Index) tupleValue(t uint32, slot int) (string, bool) {
+	e := x.tups[t]
+	id := [3]uint32{e.ver, e.plat, e.dep}[slot]
+	return x.vals[id], id != 0
 }
 
 func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	if err := x.needProps(ctx, p, scope == datasource.ScopeEvent); err != nil {
+	if err := x.prepare(ctx, p, p.from, scope, key); err != nil {
 		return nil, err
+	}
+	if scope == datasource.ScopeEvent {
+		return x.eventValues(ctx, p, key)
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
-	if scope == datasource.ScopeEvent {
-		perPS := map[uint32]int64{}
-		err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) { perPS[c.ps[i]]++ })
-		if err != nil {
-			return nil, err
-		}
-		for ps, n := range perPS {
-			if v, ok := x.props.value(ps, key); ok && n > 0 {
-				m[v] += n
-			}
-		}
-		return CountsOf(m), nil
-	}
 	seen := make([]bool, len(x.persons))
 	err := x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
 		seen[x.didPerson[c.did[i]]] = true
@@ -131,14 +136,13 @@ func (h *evHeap) Pop() any {
 }
 
 func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
-	if err := x.needProps(ctx, p); err != nil {
+	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	limit := q.Limit
 	h := &evHeap{}
-	var err error
 	push := func(c *chunk, _, i int, ms int64) {
 		r := evRef{ms: ms, id: c.id(i)}
 		if h.Len() < limit {
@@ -148,6 +152,7 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery)
 			heap.Fix(h, 0)
 		}
 	}
+	var err error
 	if q.Names == nil && q.Category == "" && q.Hours == nil {
 		err = x.scan(ctx, p, q.Kind, -1, push)
 	} else {
@@ -175,15 +180,15 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery)
 func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {
 	out := map[uint32]*latestHB{}
 	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
-		did, ps, tup := c.did[i], c.ps[i], c.tup[i]
+		did, tup := c.did[i], c.tupOf(i)
 		pid := x.didPerson[did]
 		pos := uint64(ci)<<32 | uint64(i)
 		l := out[pid]
 		if l == nil {
-			l = &latestHB{ms: ms, pos: pos, ps: ps, did: did, tup: tup}
+			l = &latestHB{ms: ms, pos: pos, did: did, tup: tup}
 			out[pid] = l
 		} else if l.better(ms, pos) {
-			l.ms, l.pos, l.ps, l.did, l.tup = ms, pos, ps, did, tup
+			l.ms, l.pos, l.did, l.tup = ms, pos, did, tup
 		}
 		l.n++
 	})
@@ -191,7 +196,10 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 }
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
-	if err := x.needProps(ctx, p); err != nil {
+	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
+		return nil, err
+	}
+	if err := x.needDIDStrs(ctx); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -212,41 +220,97 @@ func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Instal
 }
 
 func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	if err := x.needProps(ctx, p, q.Scope == datasource.ScopeEvent); err != nil {
+	if err := x.prepare(ctx, p, p.from, q.Scope, q.Key); err != nil {
 		return nil, err
+	}
+	var kc *keyCols
+	if q.Scope == datasource.ScopeEvent {
+		var err error
+		if kc, err = x.eventKey(ctx, p, q.Key); err != nil {
+			return nil, err
+		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
-	personVal := func(pid uint32) string {
-		v, ok := x.persons[pid].props[q.Key]
-		return OrUnknown(v, ok)
+	slot := x.tupleSlot(q.Key)
+	// value is the group of event i of c, whose tuple is tup and person pid.
+	value := func(c *chunk, i int, tup, pid uint32) string {
+		switch {
+		case q.Scope != datasource.ScopeEvent:
+			v, ok := x.persons[pid].props[q.Key]
+			return OrUnknown(v, ok)
+		case slot >= 0:
+			return OrUnknown(x.tupleValue(tup, slot))
+		}
+		return OrUnknown(kc.value(c, i))
 	}
 	if q.Kind == datasource.KindHeartbeat {
 		latest, err := x.latestPerPerson(ctx, p, q.Hour)
 		if err != nil {
 			return nil, err
 		}
-		for pid, l := range latest {
-			if q.Scope == datasource.ScopeEvent {
-				m[OrUnknown(x.props.value(l.ps, q.Key))]++
-			} else {
-				m[personVal(pid)]++
-			}
+		pids := make([]uint32, 0, len(latest))
+		for pid := range latest {
+			pids = append(pids, pid)
 		}
-		return CountsOf(m), nil
+		// In chunk order, so each chunk's pairs are decoded once.
+		slices.SortFunc(pids, func(a, b uint32) int { return cmp.Compare(latest[a].pos, latest[b].pos) })
+		for _, pid := range pids {
+			l := latest[pid]
+			m[value(x.chunks[l.pos>>32], int(l.pos&(1<<32-1)), l.tup, pid)]++
+		}
+		return CountsOf(m), kcErr(kc)
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
-		if q.Scope == datasource.ScopeEvent {
-			m[OrUnknown(x.props.value(c.ps[i], q.Key))]++
+		m[value(c, i, c.tupOf(i), x.didPerson[c.did[i]])]++
+	})
+	if err == nil {
+		err = kcErr(kc)
+	}
+	return CountsOf(m), err
+}
+
+func kcErr(kc *keyCols) error {
+	if kc == nil {
+		return nil
+	}
+	return kc.err
+}
+
+// eventValues counts the events in p's range that pass p's filters per
+// value of event property key (missing values are not listed).
+func (x *Index) eventValues(ctx context.Context, p *Plan, key string) ([]datasource.ValueCount, error) {
+	kc, err := x.eventKey(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	slot := x.tupleSlot(key)
+	m := map[string]int64{}
+	err = x.scan(ctx, p, datasource.KindAny, -1, func(c *chunk, _, i int, _ int64) {
+		var v string
+		var ok bool
+		if slot >= 0 {
+			v, ok = x.tupleValue(c.tupOf(i), slot)
 		} else {
-			m[personVal(x.didPerson[c.did[i]])]++
+			v, ok = kc.value(c, i)
+		}
+		if ok {
+			m[v]++
 		}
 	})
+	if err == nil {
+		err = kcErr(kc)
+	}
 	return CountsOf(m), err
 }
 
 func (x *Index) properties(ctx context.Context) ([]datasource.Property, error) {
+	if err := x.needPersons(ctx); err != nil {
+		return nil, err
+	}
 	x.mu.RLock()
 	pk := x.personKeys
 	x.mu.RUnlock()

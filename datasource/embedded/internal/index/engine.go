@@ -32,25 +32,24 @@ func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 // snapshot answers the built-in figures (unless PanesOnly) and the panes
 // under one read lock, so both describe the same state of the index.
 func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
-	props, from := x.panesNeed(p)
-	if p.q.PanesOnly {
-		from = min(from, p.to)
-	} else {
-		props, from = props || x.needsProps(p), min(from, p.prevFrom)
+	if !p.q.PanesOnly {
+		if err := x.prepare(ctx, p, p.prevFrom, datasource.ScopeAuto, ""); err != nil {
+			return nil, err
+		}
 	}
-	if err := x.need(ctx, p, from, props); err != nil {
+	pp, err := x.preparePanes(ctx, p)
+	if err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	snap := &datasource.Snapshot{}
 	if !p.q.PanesOnly {
-		var err error
 		if snap, err = x.builtin(ctx, p); err != nil {
 			return nil, err
 		}
 	}
-	panes, err := x.panes(ctx, p)
+	panes, err := x.panes(ctx, p, pp)
 	if err != nil {
 		return nil, err
 	}

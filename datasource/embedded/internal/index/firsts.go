@@ -55,7 +55,7 @@ func (r *paneRun) signature(nf *FamFilters) string {
 
 // runFirsts fills r.first from the kept earliest events, brought up to
 // date first; x.mu must be held for reading.
-func (r *paneRun) runFirsts(ff *FamFilters) {
+func (r *paneRun) runFirsts(p *Plan, ff *FamFilters) {
 	x := r.x
 	nf := FamFilters{eventFs: ff.eventFs, filterKey: ff.filterKey}
 	sig := r.signature(&nf)
@@ -73,7 +73,7 @@ func (r *paneRun) runFirsts(ff *FamFilters) {
 		fs = &firsts{}
 		fc.m[sig] = fs
 	}
-	fs.update(r, x.evalFam(&nf))
+	fs.update(r, x.evalFam(p, &nf))
 	r.fold(fs)
 }
 
@@ -85,11 +85,13 @@ func (fs *firsts) update(r *paneRun, f evalFilters) {
 	fs.byPair = growFirsts(fs.byPair, len(r.pv.pairIID))
 	fs.byDid = growFirsts(fs.byDid, len(x.dids))
 	for ci, c := range x.chunks {
-		if c == nil || ci >= len(r.pv.chunks) {
+		// A chunk after the range, or one the query's bitsets may not
+		// cover in full, is left for a later query.
+		if c == nil || ci >= len(r.pv.chunks) || ci >= len(r.lens) || c.minMs >= r.to {
 			continue
 		}
 		cp := &r.pv.chunks[ci]
-		upto := min(len(c.sec), len(cp.loc))
+		upto := min(c.len(), len(cp.loc), r.lens[ci])
 		from := fs.done[ci]
 		if from >= upto {
 			continue

@@ -1,5 +1,10 @@
 package index
 
+import (
+	"context"
+	"database/sql"
+)
+
 // Lag is how many committed rows the writer has handed over (Offer) that
 // the next catch-up has yet to apply; held is false until the first query
 // starts the index. A queue that overflowed (its rows are re-read from the
@@ -16,13 +21,13 @@ func (x *Index) Lag() (rows int, held bool) {
 	return len(x.pending), true
 }
 
-// PropsLoaded reports whether the property index (event properties other
-// than the Mapping's) has been loaded; tests check that a query did not
-// need it.
-func (x *Index) PropsLoaded() bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.props != nil
+// EventPropsRead reports whether a query has read event properties other
+// than the Mapping's (pairs, postings or propsets); tests check that a
+// query did not need them.
+func (x *Index) EventPropsRead() bool {
+	x.ev.mu.Lock()
+	defer x.ev.mu.Unlock()
+	return len(x.ev.flips) > 0 || len(x.ev.vals) > 0 || len(x.ev.sets) > 0
 }
 
 // maxPending bounds the rows queued for the index (about 40 MB).
@@ -54,4 +59,64 @@ func SetParallelMin(n int) (restore func()) {
 	old := parallelMin
 	parallelMin = n
 	return func() { parallelMin = old }
+}
+
+// WriteFormat2 rewrites every saved chunk of db in format 2, from the
+// events table, and drops the postings, as a ttmon before schema 4 left
+// the file, so a test can run migration 4 on it.
+func WriteFormat2(ctx context.Context, db *sql.DB, keys [3]string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var nums []int64
+	err = rowsOf(ctx, tx, `SELECT id FROM index_chunks`, nil, func(r *sql.Rows) error {
+		var n int64
+		err := r.Scan(&n)
+		nums = append(nums, n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a := newAttrResolver(keys)
+	if err := a.refresh(ctx, tx); err != nil {
+		return err
+	}
+	for _, num := range nums {
+		rows, err := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE index_chunks SET format = ?, data = ? WHERE id = ?`,
+			format2, encodeChunk2(rowsChunk(num, rows), keys), num)
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE index_postings`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// upgradeFail, when at least 0, makes UpgradeChunks fail before that
+// chunk: a test interrupts migration 4 halfway.
+var upgradeFail int64 = -1
+
+// SetUpgradeFail makes migration 4 fail before chunk n (-1: never).
+func SetUpgradeFail(n int64) (restore func()) {
+	old := upgradeFail
+	upgradeFail = n
+	return func() { upgradeFail = old }
+}
+
+// DecodedEvents is how many events the decoded chunks hold (EventCount
+// adds the saved chunks not decoded yet); tests check that a query
+// decoded only the chunks of its range.
+func (x *Index) DecodedEvents() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.nEvents
 }

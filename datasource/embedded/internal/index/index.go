@@ -9,52 +9,6 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// Family flags live in the top bits of chunk.msk; the low 10 bits hold the
-// millisecond part of the timestamp.
-const (
-	kHB    uint16 = 1 << 10
-	kER    uint16 = 1 << 11
-	kTM    uint16 = 1 << 12
-	msMask uint16 = 1<<10 - 1
-)
-
-// chunk is 18 bytes per event: the columns every figure needs and nothing
-// else. Names are reduced to family flags (the Mapping is fixed per Store),
-// persons are reached through the distinct id, the Mapping's properties
-// through the interned attribute tuple, everything else through the
-// propset. Chunks cover fixed id ranges (chunkSize), so each keeps its time
-// bounds and a 24h query skips most of a 30-day store.
-type chunk struct {
-	sec          []uint32 // unix seconds
-	msk          []uint16 // ms | family flags
-	did          []uint32 // distinct_ids.id
-	ps           []uint32 // propsets.id
-	tup          []uint32 // index.tups id
-	firstID      int64
-	ids          []int64 // nil while the events' ids are firstID+i
-	minMs, maxMs int64
-	// hb, er and tm list the offsets of the heartbeats, errors and timers
-	// (about 1.5 bytes per event), so a scan of a chunk inside the range
-	// visits each family in a tight loop instead of testing every event.
-	hb, er, tm []uint16
-	// nmTab lists the chunk's event names (event_names ids) and nmOff[l]
-	// the offsets of the events named nmTab[l], in order (2 bytes per
-	// event): a dashboard pane visits only the events of its names, and
-	// reads an event's name from the list it is on.
-	nmTab []uint32
-	nmOff [][]uint16
-	nmLoc map[uint32]uint16 // nmTab's inverse while add fills the chunk
-}
-
-func (c *chunk) id(i int) int64 {
-	if c.ids == nil {
-		return c.firstID + int64(i)
-	}
-	return c.ids[i]
-}
-
-func (c *chunk) ms(i int) int64 { return int64(c.sec[i])*1000 + int64(c.msk[i]&msMask) }
-
 // tupEntry is an attribute tuple as ids into index.vals (0 = missing).
 type tupEntry struct{ ver, plat, dep uint32 }
 
@@ -89,11 +43,12 @@ type Index struct {
 	loadErr   error
 	ctx       context.Context // cancelled by stop
 	cancel    context.CancelFunc
-	cov       coverage       // saved chunks still loading in the background
-	bg        sync.WaitGroup // the background loaders
+	coverMu   sync.Mutex // one chunk loader at a time (cover)
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
+	havePersons                           bool // persons' properties are loaded and followed
+	haveDIDStrs                           bool // distinct ids' strings are loaded and followed
 	res                                   *attrResolver
 	psTup                                 map[uint32]*Tuple
 	pendMu                                sync.Mutex
@@ -102,7 +57,9 @@ type Index struct {
 
 	mu         sync.RWMutex // guards everything below
 	chunks     []*chunk
-	nEvents    int
+	nEvents    int                  // events in chunks
+	saved      map[int64]savedEntry // saved chunks not decoded yet
+	nSaved     int                  // events in them
 	nameKind   []uint16
 	names      []string // event_names.name by id
 	dids       []didEntry
@@ -113,18 +70,16 @@ type Index struct {
 	tups       []tupEntry
 	tupID      map[Tuple]uint32
 	tupPtr     map[*Tuple]uint32
-	eventKeys  map[string]bool
-	personKeys map[string]bool // nil when persons changed since computed
+	eventKeys  map[string]uint32 // event property keys (prop_keys) and their ids
+	personKeys map[string]bool   // nil when persons changed since computed
 
 	personLog   []uint32 // persons changed, for personCache
 	logBase     uint64   // entries dropped from the front of personLog
 	personCache personFilterCache
 
-	props   *propIndex // loaded on the first query that needs event properties
-	propsMu sync.Mutex // serialises loading and following props
-	psCache psFilterCache
-	der     *derived // columns the dashboard panes derive from props
+	ev evProps // event properties beyond the Mapping's, read as queries need them
 
+	der         *derived       // what the dashboard panes derive from event properties
 	personCols  personColCache // person properties panes break down by
 	firstsCache firstsCache    // new-installations panes' earliest events
 }
@@ -136,7 +91,7 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 	x := &Index{db: db, m: m, keys: TupleKeys(m), kinds: map[string]uint16{}, log: log,
 		loaded: make(chan struct{}), vals: []string{datasource.Unknown}, valID: map[string]uint32{},
 		tups: []tupEntry{{}}, tupID: map[Tuple]uint32{}, tupPtr: map[*Tuple]uint32{},
-		eventKeys: map[string]bool{}, psTup: map[uint32]*Tuple{}}
+		eventKeys: map[string]uint32{}, psTup: map[uint32]*Tuple{}}
 	x.res = newAttrResolver(x.keys)
 	x.der = newDerived()
 	x.ctx, x.cancel = context.WithCancel(context.Background())
@@ -149,7 +104,8 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 	for _, n := range m.Timers {
 		x.kinds[n] |= kTM
 	}
-	x.psCache.m = map[string][]bool{}
+	x.ev = evProps{flips: map[string]*flipSet{}, vals: map[string]*keyValues{}, sets: map[uint32][]uint32{},
+		bits: map[string]*bitsResult{}}
 	x.personCache.m = map[string]*personResult{}
 	return x
 }
@@ -175,7 +131,6 @@ func (x *Index) Stop() {
 	if x.started.Load() {
 		<-x.loaded
 	}
-	x.bg.Wait()
 }
 
 // Wait starts the index if needed and waits for its first load.
@@ -189,95 +144,27 @@ func (x *Index) Wait(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether everything is loaded, saved chunks included.
+// Ready reports whether the first load is done, so queries are answered
+// (each decodes the saved chunks its range needs on its way).
 func (x *Index) Ready() bool {
 	select {
 	case <-x.loaded:
-		return x.loadErr == nil && x.cov.complete()
+		return x.loadErr == nil
 	default:
 		return false
 	}
 }
 
-// coverage tracks the saved chunks loading in the background, newest
-// first. A query starting at from needs every chunk whose newest event is
-// at or after from; those are loaded once floor < from.
-type coverage struct {
-	mu      sync.Mutex
-	order   []savedEntry // by maxMs, newest first
-	done    []bool
-	next    int           // order[:next] are loaded
-	changed chan struct{} // closed and replaced whenever next moves
-	err     error
-}
+// Cover loads every saved chunk with events in [from, to); queries do
+// this themselves, for their own range.
+func (x *Index) Cover(ctx context.Context, from, to int64) error { return x.cover(ctx, from, to) }
 
-func (c *coverage) start(order []savedEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.order, c.done, c.changed = order, make([]bool, len(order)), make(chan struct{})
-}
-
-func (c *coverage) finish(k int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.done[k] = true
-	moved := false
-	for c.next < len(c.order) && c.done[c.next] {
-		c.next++
-		moved = true
-	}
-	if moved {
-		close(c.changed)
-		c.changed = make(chan struct{})
-	}
-}
-
-func (c *coverage) fail(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err == nil {
-		c.err = err
-		close(c.changed)
-		c.changed = make(chan struct{})
-	}
-}
-
-func (c *coverage) complete() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.next == len(c.order)
-}
-
-// WaitCover waits until every chunk a query starting at from needs is
-// loaded.
-func (x *Index) WaitCover(ctx context.Context, from int64) error {
-	for {
-		c := &x.cov
-		c.mu.Lock()
-		err, ch := c.err, c.changed
-		ready := c.next == len(c.order) || c.order[c.next].maxMs < from
-		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		if ready {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-x.ctx.Done():
-			return x.ctx.Err()
-		}
-	}
-}
-
-// EventCount is how many events the index holds.
+// EventCount is how many events the index covers, in decoded chunks or in
+// saved ones it has not needed yet.
 func (x *Index) EventCount() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.nEvents
+	return x.nEvents + x.nSaved
 }
 
 // Offer receives rows the in-process writer has just committed. It runs on

@@ -1,22 +1,19 @@
 package index
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
-	"runtime"
-	"slices"
-	"sync/atomic"
 )
 
-// load builds the index in two steps. First, in one read transaction, the
-// small tables and the events that are in no saved chunk (the open one,
-// or all of them in a store an older ttmon wrote); queries may start then.
-// Then the saved chunks, newest first, in the background on two cores; a
-// query waits only for the chunks its range needs (waitCover), so the
-// first 24h Snapshot of a 10M-event store does not wait for the month.
-// Chunks read row by row are saved afterwards, so the next open is fast.
+// load reads, in one read transaction, the small tables, the directory
+// of saved chunks (their bounds, not their contents) and the events that
+// are in no saved chunk (the open one, or all of them in a store an older
+// ttmon wrote). Saved chunks are decoded later, when a query's range
+// first needs them (cover), so a 24h Snapshot of a 30-day store decodes a
+// day of it and a process that asks once (`ttmon snapshot`) holds only
+// that. Chunks read row by row are saved afterwards, so the next open is
+// fast.
 func (x *Index) load(ctx context.Context) error {
 	x.tailMu.Lock()
 	defer x.tailMu.Unlock()
@@ -58,23 +55,29 @@ func (x *Index) load(ctx context.Context) error {
 	x.lastEvent = maxID
 	_ = tx.Rollback()
 	x.save(ctx, toSave)
-	x.loadSavedLater(dir)
+	x.mu.Lock()
+	x.saved = dir
+	for _, e := range dir {
+		x.nSaved += e.n
+	}
+	x.mu.Unlock()
 	return nil
 }
 
-// savedEntry is a saved chunk's time bounds.
+// savedEntry is a saved chunk's time bounds and size.
 type savedEntry struct {
 	num          int64
 	minMs, maxMs int64
+	n            int
 }
 
 // savedChunks lists the saved chunks of this format below maxID.
 func savedChunks(ctx context.Context, tx *sql.Tx, maxID int64) (map[int64]savedEntry, error) {
 	dir := map[int64]savedEntry{}
-	err := rowsOf(ctx, tx, `SELECT id, min_ms, max_ms FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ?`,
+	err := rowsOf(ctx, tx, `SELECT id, min_ms, max_ms, n FROM index_chunks WHERE format = ? AND (id + 1) * ? <= ?`,
 		[]any{chunkFormat, chunkSize, maxID}, func(r *sql.Rows) error {
 			var e savedEntry
-			err := r.Scan(&e.num, &e.minMs, &e.maxMs)
+			err := r.Scan(&e.num, &e.minMs, &e.maxMs, &e.n)
 			dir[e.num] = e
 			return err
 		})
@@ -87,69 +90,47 @@ func (x *Index) readChunkRows(ctx context.Context, tx *sql.Tx, num, maxID int64)
 	return readRowsTx(ctx, tx, x.res, num*chunkSize+1, min((num+1)*chunkSize, maxID), x.psTup)
 }
 
-// loadSavedLater decodes the saved chunks, newest first, with two workers,
-// moving the coverage floor as the newest ones arrive.
-func (x *Index) loadSavedLater(dir map[int64]savedEntry) {
-	order := make([]savedEntry, 0, len(dir))
-	for _, e := range dir {
-		order = append(order, e)
-	}
-	slices.SortFunc(order, func(a, b savedEntry) int { return cmp.Compare(b.maxMs, a.maxMs) })
-	x.cov.start(order)
-	nameKind := slices.Clone(x.nameKind) // the workers must not share the growing slice
-	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), 2) {
-		x.bg.Add(1)
-		go func() {
-			defer x.bg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(order) || x.ctx.Err() != nil {
-					return
-				}
-				c, err := x.loadSaved(order[k].num, nameKind)
-				if err != nil {
-					x.cov.fail(err)
-					return
-				}
-				x.addChunk(order[k].num, c)
-				x.cov.finish(k)
-			}
-		}()
-	}
-}
-
-// loadSaved decodes saved chunk num. A blob made for other Mapping
-// properties is rebuilt from the events table and left as it is; a corrupt
-// one is rebuilt and replaced.
-func (x *Index) loadSaved(num int64, nameKind []uint16) (*chunk, error) {
-	ctx := x.ctx
+// loadSaved decodes saved chunk num. A blob of another format, or one
+// that does not decode, is rebuilt from the events table and saved again;
+// one made for other Mapping properties is rebuilt and left as it is.
+func (x *Index) loadSaved(ctx context.Context, num int64, nameKind []uint16) (*chunk, error) {
+	var format int
 	var blob []byte
-	if err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ?`, num).Scan(&blob); err != nil {
+	err := x.db.QueryRowContext(ctx, `SELECT format, data FROM index_chunks WHERE id = ?`, num).Scan(&format, &blob)
+	if err != nil {
 		return nil, err
 	}
-	c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples)
-	if err == nil {
-		return c, nil
+	if format == chunkFormat {
+		var c *chunk
+		if c, err = decodeChunk(blob, num, x.keys, nameKind, x.internTuples); err == nil {
+			return c, nil
+		}
 	}
-	tx, err2 := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err2 != nil {
-		return nil, err2
+	return x.rebuild(ctx, num, nameKind, !errors.Is(err, errOtherKeys))
+}
+
+// rebuild reads chunk num from the events table, and saves it again when
+// save is set (not for a blob made for other Mapping properties, which
+// another reader may still use).
+func (x *Index) rebuild(ctx context.Context, num int64, nameKind []uint16, save bool) (*chunk, error) {
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
 	}
 	defer tx.Rollback()
 	a := newAttrResolver(x.keys)
 	if err := a.refresh(ctx, tx); err != nil {
 		return nil, err
 	}
-	rows, err2 := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
-	if err2 != nil {
-		return nil, err2
+	rows, err := readRowsTx(ctx, tx, a, num*chunkSize+1, (num+1)*chunkSize, nil)
+	if err != nil {
+		return nil, err
 	}
 	tx.Rollback()
-	if !errors.Is(err, errOtherKeys) {
+	if save {
 		x.save(ctx, []*chunkRows{rowsChunk(num, rows)})
 	}
-	c = &chunk{firstID: num*chunkSize + 1}
+	c := &chunk{firstID: num*chunkSize + 1}
 	x.mu.Lock()
 	for _, r := range rows {
 		var k uint16
@@ -208,15 +189,6 @@ func (x *Index) internVal(v string) uint32 {
 	return id
 }
 
-// addChunk installs a loaded chunk as chunk num.
-func (x *Index) addChunk(num int64, c *chunk) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.chunks = grow(x.chunks, num)
-	x.chunks[num] = c
-	x.nEvents += len(c.sec)
-}
-
 // addRows appends events read from SQLite or handed over by the writer.
 func (x *Index) addRows(rows []Row) {
 	x.mu.Lock()
@@ -240,17 +212,54 @@ func rowsChunk(num int64, rows []Row) *chunkRows {
 	return c
 }
 
-// save writes chunks the load had to read row by row: missing, corrupt or
-// of another format. Failing (a read-only file) only costs the next open
-// the same work.
+// save writes chunks the load had to read row by row (missing, corrupt or
+// of another format) with their postings, read from the tables. Failing
+// (a read-only file) only costs the next open the same work.
 func (x *Index) save(ctx context.Context, cs []*chunkRows) {
 	for _, c := range cs {
-		b := c.blob(x.keys)
-		_, err := x.db.ExecContext(ctx, `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data)
-			VALUES(?, ?, ?, ?, ?, ?)`, b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
-		if err != nil {
+		if err := x.saveRows(ctx, c); err != nil {
 			x.log("embedded: could not save an index chunk", "chunk", c.num, "err", err)
 			return
 		}
 	}
+}
+
+func (x *Index) saveRows(ctx context.Context, c *chunkRows) error {
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var pb postingsBuilder
+	first := c.num*chunkSize + 1
+	if err := readPostingsInto(ctx, tx, &pb, first, first+int64(c.len())-1, nil); err != nil {
+		return err
+	}
+	if err := SaveBlob(ctx, tx, c.blob(x.keys, pb.postings())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// SaveBlob writes b and its postings through ex, the caller's transaction:
+// a chunk of the current format is never saved without its postings.
+func SaveBlob(ctx context.Context, ex execer, b Blob) error {
+	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO index_chunks(id, format, min_ms, max_ms, n, data)
+		VALUES(?, ?, ?, ?, ?, ?)`, b.Num, b.Format, b.MinMs, b.MaxMs, b.N, b.Data)
+	if err != nil {
+		return err
+	}
+	_, err = ex.ExecContext(ctx, `DELETE FROM index_postings WHERE key_id IN (SELECT id FROM prop_keys) AND chunk = ?`, b.Num)
+	for _, p := range b.Postings {
+		if err != nil {
+			return err
+		}
+		_, err = ex.ExecContext(ctx, `INSERT INTO index_postings(chunk, key_id, data) VALUES(?, ?, ?)`, b.Num, p.Key, p.Data)
+	}
+	return err
+}
+
+// execer is what writes need of a *sql.DB or *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

@@ -14,10 +14,11 @@ import (
 // Dashboard panes (datasource/pane.go is the contract). Each pane is one
 // scan of the chunks its range covers, over the events of its names only
 // (a chunk lists each name's offsets), with the pane's filters evaluated
-// as the built-in figures' are: once per person, tuple and propset.
-// Installation and user keys come from the derived pairs (derive.go), a
-// breakdown's values from the tuple, a derived column (propcol.go), the
-// person or the name. Distinct counts are bitsets over the keys, so a
+// as the built-in figures' are: once per person and tuple, and per chunk
+// from the postings for other event properties (p.evOK). Installation and
+// user keys come from the derived pairs (derive.go), a breakdown's values
+// from the tuple, a column read from the postings of the panes' range
+// (panesprep.go), the person or the name. Distinct counts are bitsets over the keys, so a
 // total over the range is distinct over the range, not a sum of buckets.
 
 // paneRun is one pane being computed.
@@ -37,6 +38,7 @@ type paneRun struct {
 	gi      groupIndex
 	ht      *hourTable
 	pv      *pairView
+	lens    []int // each chunk's events when the query was prepared
 	// distinct says the measure counts keys, users (byUser) or
 	// installations; needKeys that the scan reads keys; rate that it
 	// reads the denominator's heartbeats; columns that a table wants
@@ -53,45 +55,6 @@ type paneRun struct {
 	stamps, denStamps                    []uint32   // per key: the bucket and group it was last counted in
 	bLo, bHi                             int64      // [bLo, bHi) is bucket b
 	b                                    int
-}
-
-// paneNeeds reports whether pane i reads event properties beyond the
-// Mapping's (install keys, a breakdown, a filter), and the earliest time
-// it reads.
-func (x *Index) paneNeeds(p *Plan, i int) (props bool, from int64) {
-	pq := p.panes[i]
-	from = pq.Range.From.UnixMilli()
-	m := pq.Spec.EffectiveMeasure()
-	if m == datasource.MeasureNewInstallations {
-		from = math.MinInt64
-	}
-	if m != datasource.MeasureEvents || slices.Contains(pq.Spec.Columns, datasource.ColumnInstallations) ||
-		slices.Contains(pq.Spec.Columns, datasource.ColumnUsers) {
-		props = true
-	}
-	for _, b := range pq.Spec.Refs() {
-		if b.Special == "" && b.Scope == datasource.ScopeEvent && x.tupleSlot(b.Key) < 0 {
-			props = true
-		}
-	}
-	if ev := newFamFilters(p.paneF[i].Apply).eventFs; len(ev) > 0 {
-		if _, rest := x.splitTuple(ev); len(rest) > 0 {
-			props = true
-		}
-	}
-	return props, from
-}
-
-// panesNeed is paneNeeds over every pane: whether any needs the property
-// index, and the earliest time any reads.
-func (x *Index) panesNeed(p *Plan) (props bool, from int64) {
-	from = math.MaxInt64
-	for i := range p.panes {
-		pr, f := x.paneNeeds(p, i)
-		props = props || pr
-		from = min(from, f)
-	}
-	return props, from
 }
 
 // newPaneRun prepares pane i of p; x.mu must be held for reading.
@@ -112,10 +75,10 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 	}
 	pf := p.paneF[i]
 	r.ff = newFamFilters(pf.Apply)
-	r.f = x.evalFam(&r.ff)
+	r.f = x.evalFam(p, &r.ff)
 	if r.meas == datasource.MeasurePerInstallation {
 		hf := newFamFilters(p.hbF)
-		r.denF = x.evalFam(&hf)
+		r.denF = x.evalFam(p, &hf)
 	}
 	if len(pf.Skipped) > 0 {
 		r.skipped = datasource.FilterStrings(pf.Skipped)
@@ -136,48 +99,41 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 	return r
 }
 
-// panes computes every pane of p; x.mu must be held for reading, and the
-// property index loaded when panesNeed says so. Every pane reads a chunk
-// while it is in the cache, and big scans run on two cores, each worker
-// with its own counts, merged at the end.
-func (x *Index) panes(ctx context.Context, p *Plan) ([]datasource.PaneFigures, error) {
+// panes computes every pane of p from what preparePanes read (pp); x.mu
+// must be held for reading. Every pane reads a chunk while it is in the
+// cache, and big scans run on two cores, each worker with its own counts,
+// merged at the end.
+func (x *Index) panes(ctx context.Context, p *Plan, pp *panePrep) ([]datasource.PaneFigures, error) {
 	if len(p.panes) == 0 {
 		return nil, nil
 	}
 	runs := make([]*paneRun, len(p.panes))
-	var keys []string
 	needPairs := false
-	_, lo := x.panesNeed(p)
-	hi := int64(math.MinInt64)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range p.panes {
 		runs[i] = x.newPaneRun(p, i)
 		needPairs = needPairs || runs[i].needKeys
-		hi = max(hi, runs[i].to)
-		for _, b := range p.panes[i].Spec.Refs() {
-			if b.Special == "" && b.Scope == datasource.ScopeEvent && x.tupleSlot(b.Key) < 0 && !slices.Contains(keys, b.Key) {
-				keys = append(keys, b.Key)
-			}
-		}
+		from, to := paneSpan(p.panes[i])
+		lo, hi = min(lo, from), max(hi, to)
 	}
 	var todo []int
 	total := 0
 	for ci, c := range x.chunks {
 		if c != nil && c.maxMs >= lo && c.minMs < hi {
 			todo = append(todo, ci)
-			total += len(c.sec)
+			total += c.len()
 		}
 	}
 	var pv pairView
 	if needPairs {
-		pv = x.pairs(todo)
+		pv = x.pairs(todo, pp.iid)
 	}
-	cols := x.columns(keys)
 	for _, r := range runs {
-		r.pv = &pv
-		r.setComponents(x.components(p, r.pq.Spec, cols))
+		r.pv, r.lens = &pv, pp.lens
+		r.setComponents(x.components(p, r.pq.Spec, pp.cols))
 		r.reset()
 		if r.meas == datasource.MeasureNewInstallations {
-			r.newInstalls()
+			r.newInstalls(p)
 		}
 	}
 	if err := x.scanPanes(ctx, runs, todo, total); err != nil {

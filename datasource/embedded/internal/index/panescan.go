@@ -79,12 +79,12 @@ type firstHit struct {
 
 // newInstalls finds each installation's earliest matching event (see
 // firsts.go); finishNew counts those in range.
-func (r *paneRun) newInstalls() {
+func (r *paneRun) newInstalls(p *Plan) {
 	r.first = make([]firstHit, int(r.pv.nIID)+len(r.x.persons))
 	for k := range r.first {
 		r.first[k].ms = math.MaxInt64
 	}
-	r.runFirsts(&r.ff)
+	r.runFirsts(p, &r.ff)
 }
 
 // finishNew counts each installation whose earliest event is in range,
@@ -129,8 +129,8 @@ func (r *paneRun) bucket(ms int64) int {
 
 // keysOf returns event i's installation key and user key: an install id
 // (below nIID) or nIID + its person; a pair (below nPair) or nPair + its
-// distinct id. An event not derived yet (its propset is newer than the
-// property index, for one query) counts under its person.
+// distinct id. An event not derived yet (it arrived after the query read
+// the install ids, for one query) counts under its person.
 func (r *paneRun) keysOf(cp *chunkPairs, c *chunk, i int) (inst, usr uint32) {
 	if i < len(cp.loc) {
 		if p := cp.tab[cp.loc[i]]; p != 0 {
@@ -237,7 +237,7 @@ func (r *paneRun) column(g *groupAcc, c *chunk, i int, ms int64, inst, usr uint3
 		g.last = ms
 	}
 	if r.vers {
-		if v := r.x.tups[c.tup[i]].ver; v != 0 {
+		if v := r.x.tups[c.tupOf(i)].ver; v != 0 {
 			g.vers[v]++
 		}
 	}
@@ -263,7 +263,7 @@ func (r *paneRun) denHit(cp *chunkPairs, c *chunk, i int, ms int64) {
 // group returns the event's group, created on first sight.
 func (r *paneRun) group(c *chunk, i int, name uint32, ms int64) int32 {
 	if r.tupOnly {
-		if v := r.comps[0].tup[c.tup[i]]; int(v) < len(r.gi.one) {
+		if v := r.comps[0].tup[c.tupOf(i)]; int(v) < len(r.gi.one) {
 			if g := r.gi.one[v]; g != 0 {
 				return g - 1
 			}
@@ -312,9 +312,9 @@ func (k *component) id(r *paneRun, c *chunk, i int, name uint32, ms int64) uint3
 	case compHour:
 		return uint32(r.ht.hour(ms))
 	case compTuple:
-		return k.tup[c.tup[i]]
+		return k.tup[c.tupOf(i)]
 	case compProp:
-		return k.col.get(c.ps[i])
+		return k.col.get(c, i)
 	}
 	if pid := r.x.didPerson[c.did[i]]; int(pid) < len(k.person) {
 		return k.person[pid]

@@ -23,6 +23,10 @@ type Plan struct {
 	// written, the others as FiltersFor reads them.
 	fam         [4]FamFilters
 	notNarrowed datasource.NotNarrowed
+	// evOK holds, per list of event filters the tuples cannot answer
+	// (filterListKey), a bitset of the passing events per chunk number;
+	// the index fills it before it scans (prepareEvents).
+	evOK map[string][][]uint64
 	// fs are the query's filters with their scopes resolved, and panes
 	// q.Panes with their Where resolved alike (datasource.ResolveScopes).
 	fs    []datasource.Filter
@@ -121,6 +125,17 @@ func NewPlan(ctx context.Context, e Engine, m datasource.Mapping, q datasource.Q
 	}
 	p.notNarrowed = m.NotNarrowed(fs)
 	return p, nil
+}
+
+// hasPersonFilters reports whether some family filters on person
+// properties.
+func (p *Plan) hasPersonFilters() bool {
+	for _, f := range p.fam {
+		if len(f.personFs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // bucket returns the series index of ms, or -1.

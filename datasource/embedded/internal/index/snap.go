@@ -12,11 +12,11 @@ import (
 // latestHB is a person's latest heartbeat seen so far. pos orders events
 // like their ids (chunk index, then offset), which breaks timestamp ties.
 type latestHB struct {
-	ms      int64
-	pos     uint64
-	ps, did uint32
-	tup     uint32
-	n       int64 // heartbeats counted
+	ms  int64
+	pos uint64 // chunk<<32 | offset
+	did uint32
+	tup uint32
+	n   int64 // heartbeats counted
 }
 
 // better reports whether an event at (ms, pos) is later than l.
@@ -55,7 +55,7 @@ type snapPart struct {
 var parallelMin = 1 << 18
 
 // builtin computes the four built-in figures; x.mu must be held for
-// reading.
+// reading, and p prepared from p.prevFrom.
 func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
 	f := x.snapFilters(p)
 	var todo []int
@@ -63,7 +63,7 @@ func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, err
 	for ci, c := range x.chunks {
 		if c != nil && c.maxMs >= p.prevFrom && c.minMs < p.to {
 			todo = append(todo, ci)
-			total += len(c.sec)
+			total += c.len()
 		}
 	}
 	workers := 1
@@ -178,11 +178,11 @@ func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 // inRange adds an unfiltered chunk that lies inside the range.
 func (s *scanState) inRange(ci int, c *chunk) {
 	part, didPerson := s.part, s.x.didPerson
-	part.events += int64(len(c.sec))
+	part.events += int64(c.len())
 	for _, o := range c.hb {
 		i := int(o)
 		ms := c.ms(i)
-		s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 	}
 	for _, o := range c.er {
 		i := int(o)
@@ -197,10 +197,17 @@ func (s *scanState) inRange(ci int, c *chunk) {
 // test comes first, and most events stop there.
 func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 	f := s.f.any
-	part, didOK, tupOK, psOK, didPerson := s.part, f.didOK, f.tupOK, f.psOK, s.x.didPerson
-	ps, tup, msk := c.ps[:len(c.did)], c.tup[:len(c.did)], c.msk[:len(c.did)]
+	part, didOK, tupOK, didPerson := s.part, f.didOK, f.tupOK, s.x.didPerson
+	var evOK []uint64
+	if f.evOK != nil {
+		evOK = []uint64{} // a chunk without bitsets: none passes
+		if c.num() < int64(len(f.evOK)) && f.evOK[c.num()] != nil {
+			evOK = f.evOK[c.num()]
+		}
+	}
+	tup, msk, tupIDs := c.tup[:len(c.did)], c.msk[:len(c.did)], c.tupIDs
 	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tup[i]]) || (psOK != nil && !psOK[ps[i]]) {
+		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tupIDs[tup[i]]]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
 		part.events++
@@ -210,7 +217,7 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 		}
 		ms := c.ms(i)
 		if k&kHB != 0 {
-			s.heartbeat(didPerson[d], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[d], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -235,7 +242,7 @@ func (s *scanState) inPrevious(c *chunk) {
 // previous range) event by event.
 func (s *scanState) acrossEdge(ci int, c *chunk) {
 	p, part := s.p, s.part
-	for i := range c.sec {
+	for i := range c.len() {
 		k := c.msk[i]
 		ms := c.ms(i)
 		if ms < p.prevFrom || ms >= p.to || !s.pass(c, i) {
@@ -249,7 +256,7 @@ func (s *scanState) acrossEdge(ci int, c *chunk) {
 		}
 		part.events++
 		if k&kHB != 0 {
-			s.heartbeat(s.x.didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(s.x.didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -264,7 +271,7 @@ func (s *scanState) acrossEdge(ci int, c *chunk) {
 // time alone, and only the families' offsets are visited.
 func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 	p, part, didPerson := s.p, s.part, s.x.didPerson
-	for i := range c.sec {
+	for i := range c.len() {
 		if ms := c.ms(i); ms >= p.from && ms < p.to {
 			part.events++
 		}
@@ -273,7 +280,7 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 		i := int(o)
 		switch ms := c.ms(i); {
 		case ms >= p.from && ms < p.to:
-			s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
 			part.mark[didPerson[c.did[i]]] |= 2
 		}
@@ -310,7 +317,7 @@ func (s *scanState) errorEvent(c *chunk, i int, ms int64) {
 	if b := s.bucket(ms); b >= 0 {
 		part.errSeries[b]++
 	}
-	part.errVal[s.x.tups[c.tup[i]].ver]++
+	part.errVal[s.x.tups[c.tupOf(i)].ver]++
 }
 
 func (s *scanState) timer(ms int64) {

@@ -55,7 +55,7 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 		}
 		switch ms := c.ms(i); {
 		case in(ms):
-			s.heartbeat(didPerson[c.did[i]], c.tup[i], ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
 			part.mark[didPerson[c.did[i]]] |= 2
 		}
@@ -80,7 +80,7 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 // written; a person filter alone (a cohort) gets a loop of its own.
 func (s *scanState) countAll(c *chunk, inside bool) int64 {
 	p, all, n := s.p, &s.f.any, int64(0)
-	if inside && all.tupOK == nil && all.psOK == nil && all.didOK != nil {
+	if inside && all.tupOK == nil && all.evOK == nil && all.didOK != nil {
 		ok := all.didOK
 		for _, d := range c.did {
 			if ok[d] {
@@ -89,7 +89,7 @@ func (s *scanState) countAll(c *chunk, inside bool) int64 {
 		}
 		return n
 	}
-	for i := range c.sec {
+	for i := range c.len() {
 		if all.pass(c, i) {
 			if ms := c.ms(i); inside || (ms >= p.from && ms < p.to) {
 				n++

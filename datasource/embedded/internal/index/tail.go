@@ -14,7 +14,10 @@ type tailBatch struct {
 		id   int64
 		name string
 	}
-	keys    []string
+	keys []struct {
+		id  uint32
+		key string
+	}
 	lastKey int64
 	persons []struct {
 		id    int64
@@ -60,7 +63,7 @@ func (x *Index) CatchUp(ctx context.Context) error {
 		x.addRows(pend)
 		x.lastEvent = pend[len(pend)-1].ID
 	}
-	return nil
+	return x.settle(ctx)
 }
 
 // tail reads the small tables' changes and the events up to upto, a step
@@ -100,8 +103,8 @@ func (x *Index) tail(ctx context.Context, upto int64) error {
 // loadStep bounds how many events one catch-up transaction reads.
 const loadStep = 1 << 17
 
-// readTables fetches what changed in names, prop_keys, persons and
-// distinct ids since the cursors.
+// readTables fetches what changed in names, prop_keys, distinct ids and,
+// once a query has needed them (havePersons), persons since the cursors.
 func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) {
 	b := &tailBatch{lastKey: x.lastKey}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq'), 0)`).Scan(&b.seq); err != nil {
@@ -118,21 +121,36 @@ func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 	})
 	if err == nil {
 		err = rowsOf(ctx, tx, `SELECT id, key FROM prop_keys WHERE id > ? ORDER BY id`, []any{x.lastKey}, func(r *sql.Rows) error {
-			var k string
-			err := r.Scan(&b.lastKey, &k)
+			var k struct {
+				id  uint32
+				key string
+			}
+			err := r.Scan(&k.id, &k.key)
 			b.keys = append(b.keys, k)
+			b.lastKey = int64(k.id)
 			return err
 		})
 	}
 	if err == nil && b.seq != x.lastSeq {
-		err = x.readPersons(ctx, tx, b)
+		if x.havePersons {
+			err = x.readPersons(ctx, tx, b, x.lastSeq)
+		}
+		if err == nil {
+			err = x.readDIDs(ctx, tx, b)
+		}
 	}
 	return b, err
 }
 
-func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+// readPersons reads the persons changed after seq; from 0, the whole
+// table in its own order (the seq index would cost a row lookup each).
+func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq int64) error {
 	in := jsonfast.Interner{}
-	err := rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{x.lastSeq}, func(r *sql.Rows) error {
+	q, args := `SELECT id, properties FROM persons WHERE seq > ?`, []any{seq}
+	if seq == 0 {
+		q, args = `SELECT id, properties FROM persons`, nil
+	}
+	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
 			id    int64
 			props decodedProps
@@ -143,10 +161,20 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 		b.persons = append(b.persons, v)
 		return err
 	})
-	if err != nil {
-		return err
+}
+
+// readDIDs reads the distinct ids changed since the cursor, in id order;
+// their strings only once a query has needed them (haveDIDStrs).
+func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	cols := `id, person_id, ''`
+	if x.haveDIDStrs {
+		cols = `id, person_id, distinct_id`
 	}
-	return rowsOf(ctx, tx, `SELECT id, person_id, distinct_id FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}, func(r *sql.Rows) error {
+	q, args := `SELECT `+cols+` FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
+	if x.lastSeq == 0 {
+		q, args = `SELECT `+cols+` FROM distinct_ids ORDER BY id`, nil
+	}
+	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
 			id, person int64
 			str        string
@@ -155,6 +183,70 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error
 		b.dids = append(b.dids, v)
 		return err
 	})
+}
+
+// needDIDStrs reads every distinct id's string the first time a query
+// shows them (Installations); catch-ups read them from then on.
+func (x *Index) needDIDStrs(ctx context.Context) error {
+	x.tailMu.Lock()
+	defer x.tailMu.Unlock()
+	if x.haveDIDStrs {
+		return nil
+	}
+	type entry struct {
+		id  int64
+		str string
+	}
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var all []entry
+	err = rowsOf(ctx, tx, `SELECT id, distinct_id FROM distinct_ids`, nil, func(r *sql.Rows) error {
+		var e entry
+		err := r.Scan(&e.id, &e.str)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range all {
+		if e.id < int64(len(x.dids)) { // newer ones come with the next catch-up
+			x.dids[e.id].str = e.str
+		}
+	}
+	x.haveDIDStrs = true
+	return nil
+}
+
+// needPersons loads every person's properties the first time a query
+// needs them (a person filter, a person-scope key, the property list);
+// catch-ups follow them from then on. A process that never filters on a
+// person (`ttmon snapshot` without a cohort) does not read them.
+func (x *Index) needPersons(ctx context.Context) error {
+	x.tailMu.Lock()
+	defer x.tailMu.Unlock()
+	if x.havePersons {
+		return nil
+	}
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Persons newer than the distinct ids are harmless: the next catch-up
+	// reads both from the older cursor again.
+	b := &tailBatch{seq: x.lastSeq, lastKey: x.lastKey}
+	if err := x.readPersons(ctx, tx, b, 0); err != nil {
+		return err
+	}
+	x.applyTables(b)
+	x.havePersons = true
+	return nil
 }
 
 // applyTables adds one batch of table changes under the write lock.
@@ -170,7 +262,7 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.lastName = n.id
 	}
 	for _, k := range b.keys {
-		x.eventKeys[k] = true
+		x.eventKeys[k.key] = k.id
 	}
 	x.lastKey = b.lastKey
 	if len(x.personLog) > 1<<16 {

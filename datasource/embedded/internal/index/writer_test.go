@@ -1,6 +1,7 @@
 package index
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -21,7 +22,7 @@ func TestOpenChunkSavesWhenFull(t *testing.T) {
 	oc := NewOpenChunk(keys)
 	for i := range 4 {
 		id := int64(i + 1)
-		b, full := oc.Add(Row{ID: id, TS: 1_000_000 + 1500*id, Name: uint32(i % 2), DID: uint32(10 + i), PS: uint32(20 + i), Tup: tups[i]})
+		b, full := oc.Add(Row{ID: id, TS: 1_000_000 + 1500*id, Name: uint32(i % 2), DID: uint32(10 + i), PS: uint32(20 + i), Tup: tups[i]}, EncodeKeyPairs([]KeyPair{{Key: 1, Pair: uint32(i % 2)}}))
 		if full != (i == 3) {
 			t.Fatalf("id %d: full %v", id, full)
 		}
@@ -48,12 +49,19 @@ func TestOpenChunkSavesWhenFull(t *testing.T) {
 		}
 		for k := range 4 {
 			if c.id(k) != int64(k+1) || c.ms(k) != 1_000_000+1500*int64(k+1) || c.did[k] != uint32(10+k) ||
-				c.ps[k] != uint32(20+k) || c.tup[k] != map[bool]uint32{true: 1, false: 2}[tups[k] == docker] {
+				c.tupOf(k) != map[bool]uint32{true: 1, false: 2}[tups[k] == docker] {
 				t.Fatalf("event %d decoded wrong", k)
 			}
 		}
 		if len(c.hb) != 2 || c.hb[0] != 1 || c.hb[1] != 3 {
 			t.Fatalf("heartbeat offsets %v, want [1 3]", c.hb)
+		}
+		// Every event carries key 1, pair i%2: offsets 0 and 2, then 1 and 3.
+		posted := map[uint32][]uint16{}
+		if len(b.Postings) != 1 || b.Postings[0].Key != 1 || !eachPosting(b.Postings[0].Data, 4, func(pair uint32, offs []uint16) {
+			posted[pair] = append([]uint16(nil), offs...)
+		}) || fmt.Sprint(posted) != "map[0:[0 2] 1:[1 3]]" {
+			t.Fatalf("postings %+v: %v", b.Postings, posted)
 		}
 	}
 }
@@ -66,7 +74,7 @@ func TestOpenChunkSkipsAForeignStart(t *testing.T) {
 	oc := NewOpenChunk(TupleKeys(datasource.DefaultMapping()))
 	tup := &Tuple{}
 	for id := int64(3); id <= 8; id++ {
-		_, full := oc.Add(Row{ID: id, TS: id, Tup: tup})
+		_, full := oc.Add(Row{ID: id, TS: id, Tup: tup}, "")
 		if full != (id == 8) {
 			t.Fatalf("id %d: full %v", id, full)
 		}

@@ -93,8 +93,11 @@ func gen(dir string, target int64) error {
 		os.Remove(filepath.Join(dir, f))
 	}
 	start := time.Now()
-	counts := fleetgen.Count()
-	fmt.Fprintf(os.Stderr, "natural month: %d events (%v)\n", counts.Total, time.Since(start).Round(time.Second))
+	plan, err := fleetgen.PlanExact(target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "plan for %d events (%v)\n", target, time.Since(start).Round(time.Second))
 	st, err := embedded.Open(filepath.Join(dir, "events.db"))
 	if err != nil {
 		return err
@@ -106,7 +109,7 @@ func gen(dir string, target int64) error {
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
 	ps := newPersons()
-	n, err := fill(st, w, ps, fleetgen.PlanFor(counts, target))
+	n, err := fill(st, w, ps, plan)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -118,6 +121,9 @@ func gen(dir string, target int64) error {
 	}
 	if err != nil {
 		return err
+	}
+	if int64(n) != plan.Events {
+		return fmt.Errorf("the plan made %d events, not %d: refusing the data set", n, plan.Events)
 	}
 	if err := ps.write(filepath.Join(dir, "persons.ndjson")); err != nil {
 		return err

@@ -1,0 +1,219 @@
+package index
+
+// Family flags live in the top bits of chunk.msk; the low 10 bits hold the
+// millisecond part of the timestamp.
+const (
+	kHB    uint16 = 1 << 10
+	kER    uint16 = 1 << 11
+	kTM    uint16 = 1 << 12
+	msMask uint16 = 1<<10 - 1
+)
+
+// chunk holds the events of one id range (chunkSize ids) in columns of
+// what every figure needs: about 10 bytes per event. Names are reduced to
+// family flags (the Mapping is fixed per Store), persons are reached
+// through the distinct id, the Mapping's properties through the chunk's
+// attribute tuples, everything else through the property postings (or the
+// propset, in chunks built from rows). Each chunk keeps its time bounds,
+// so a 24h query skips most of a 30-day store.
+type chunk struct {
+	// Event i is at (base+sec[i])*1000 + msk[i]&msMask unix ms. sec is
+	// nil in a chunk that spans more than 65,535 s (a small store's
+	// month); wide holds its seconds instead, which may be negative when
+	// events came out of order.
+	base int64
+	sec  []uint16
+	wide []int32
+	msk  []uint16 // ms | family flags
+	did  []uint32 // distinct_ids.id
+	// tup[i] indexes tupIDs, the chunk's attribute tuples as the index's
+	// tuple ids (index.tups): a chunk holds a few dozen.
+	tup    []uint16
+	tupIDs []uint32
+	tupLoc map[uint32]uint16 // tupIDs' inverse while add fills the chunk
+	// ps is each event's propsets.id, kept only in chunks built from rows
+	// (the events after the last saved chunk); nil in a decoded one.
+	// rowsOnly marks a full one whose saved blob the index cannot use.
+	ps           []uint32
+	rowsOnly     bool
+	firstID      int64
+	ids          []int64 // nil while the events' ids are firstID+i
+	minMs, maxMs int64
+	// hb, er and tm list the offsets of the heartbeats, errors and timers
+	// (about 1.5 bytes per event), so a scan of a chunk inside the range
+	// visits each family in a tight loop instead of testing every event.
+	hb, er, tm []uint16
+	// nmTab lists the chunk's event names (event_names ids) and nmOff[l]
+	// the offsets of the events named nmTab[l], in order (2 bytes per
+	// event): a dashboard pane visits only the events of its names, and
+	// reads an event's name from the list it is on.
+	nmTab []uint32
+	nmOff [][]uint16
+	nmLoc map[uint32]uint16 // nmTab's inverse while add fills the chunk
+}
+
+// len is the number of events in c.
+func (c *chunk) len() int { return len(c.msk) }
+
+func (c *chunk) id(i int) int64 {
+	if c.ids == nil {
+		return c.firstID + int64(i)
+	}
+	return c.ids[i]
+}
+
+func (c *chunk) ms(i int) int64 {
+	if c.sec == nil {
+		return (c.base+int64(c.wide[i]))*1000 + int64(c.msk[i]&msMask)
+	}
+	return (c.base+int64(c.sec[i]))*1000 + int64(c.msk[i]&msMask)
+}
+
+// tupOf is event i's attribute tuple as the index's tuple id.
+func (c *chunk) tupOf(i int) uint32 { return c.tupIDs[c.tup[i]] }
+
+// add appends an event to c; ids must come in increasing order. tup is the
+// index's tuple id.
+func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
+	i := c.len()
+	if i == 0 {
+		c.firstID, c.minMs, c.maxMs = id, ts, ts
+		c.base, c.wide = floorDiv(ts, 1000), nil
+		c.sec = make([]uint16, 0, 64)
+	}
+	if c.ids == nil && id != c.firstID+int64(i) {
+		c.ids = make([]int64, i, chunkSize)
+		for j := range c.ids {
+			c.ids[j] = c.firstID + int64(j)
+		}
+	}
+	if c.ids != nil {
+		c.ids = append(c.ids, id)
+	}
+	c.addTime(ts)
+	c.msk = append(c.msk, uint16(ts-floorDiv(ts, 1000)*1000)|kind)
+	c.addKind(i, kind)
+	c.addName(i, name)
+	c.did = append(c.did, did)
+	c.ps = append(c.ps, ps)
+	c.tup = append(c.tup, c.localTuple(tup))
+	c.minMs = min(c.minMs, ts)
+	c.maxMs = max(c.maxMs, ts)
+	if int64(c.len()) >= chunkSize {
+		c.tupLoc, c.nmLoc = nil, nil
+	}
+}
+
+// addTime appends ts's seconds, widening the column when they leave what
+// 16 bits hold.
+func (c *chunk) addTime(ts int64) {
+	s := floorDiv(ts, 1000) - c.base
+	if c.sec != nil && (s < 0 || s > 1<<16-1) {
+		c.wide = make([]int32, len(c.sec), cap(c.sec))
+		for j, v := range c.sec {
+			c.wide[j] = int32(v)
+		}
+		c.sec = nil
+	}
+	if c.sec != nil {
+		c.sec = append(c.sec, uint16(s))
+	} else {
+		c.wide = append(c.wide, int32(s))
+	}
+}
+
+// localTuple maps an index tuple id to its place in c.tupIDs.
+func (c *chunk) localTuple(tup uint32) uint16 {
+	if c.tupLoc == nil {
+		c.tupLoc = make(map[uint32]uint16, len(c.tupIDs))
+		for l, t := range c.tupIDs {
+			c.tupLoc[t] = uint16(l)
+		}
+	}
+	l, ok := c.tupLoc[tup]
+	if !ok {
+		l = uint16(len(c.tupIDs))
+		c.tupIDs = append(c.tupIDs, tup)
+		c.tupLoc[tup] = l
+	}
+	return l
+}
+
+// addKind lists offset i under the families kind flags.
+func (c *chunk) addKind(i int, kind uint16) {
+	if kind&kHB != 0 {
+		c.hb = append(c.hb, uint16(i))
+	}
+	if kind&kER != 0 {
+		c.er = append(c.er, uint16(i))
+	}
+	if kind&kTM != 0 {
+		c.tm = append(c.tm, uint16(i))
+	}
+}
+
+// addName lists offset i under its event name. Chunks filled event by
+// event find a name's list through nmLoc until they are full.
+func (c *chunk) addName(i int, name uint32) {
+	if c.nmLoc == nil {
+		c.nmLoc = make(map[uint32]uint16, len(c.nmTab))
+		for l, n := range c.nmTab {
+			c.nmLoc[n] = uint16(l)
+		}
+	}
+	l, ok := c.nmLoc[name]
+	if !ok {
+		l = uint16(len(c.nmTab))
+		c.nmLoc[name] = l
+		c.nmTab = append(c.nmTab, name)
+		c.nmOff = append(c.nmOff, nil)
+	}
+	c.nmOff[l] = append(c.nmOff[l], uint16(i))
+}
+
+// listNames fills nmTab and nmOff from a decoded chunk's names (local[i]
+// indexes names): one backing array, cut per name.
+func (c *chunk) listNames(names []uint32, local []uint16) {
+	counts := make([]int, len(names))
+	for _, l := range local {
+		counts[l]++
+	}
+	all := make([]uint16, len(local))
+	c.nmTab = make([]uint32, 0, len(names))
+	c.nmOff = make([][]uint16, 0, len(names))
+	at := 0
+	for l, n := range counts {
+		if n == 0 {
+			continue
+		}
+		c.nmTab = append(c.nmTab, names[l])
+		c.nmOff = append(c.nmOff, all[at:at:at+n])
+		at += n
+	}
+	slot := make([]int, len(names)) // names[l]'s place in nmTab
+	k := 0
+	for l, n := range counts {
+		slot[l] = k
+		if n > 0 {
+			k++
+		}
+	}
+	for i, l := range local {
+		s := slot[l]
+		c.nmOff[s] = append(c.nmOff[s], uint16(i))
+	}
+}
+
+// appendEvent adds one event to its chunk, x.chunks[(id-1)/chunkSize].
+// x.mu must be held for writing.
+func (x *Index) appendEvent(id, ts int64, kind uint16, name, did, ps, tup uint32) {
+	num := (id - 1) / chunkSize
+	x.chunks = grow(x.chunks, num)
+	c := x.chunks[num]
+	if c == nil {
+		c = &chunk{firstID: id}
+		x.chunks[num] = c
+	}
+	c.add(id, ts, kind, name, did, ps, tup)
+	x.nEvents++
+}

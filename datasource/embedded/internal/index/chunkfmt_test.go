@@ -1,0 +1,156 @@
+package index
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// randRows makes a chunk's worth of rows: timestamps spread over span ms
+// (out of order, some before 1970), names and tuples drawn from nNames
+// and nTups.
+func randRows(r *rand.Rand, n int, span int64, nNames, nTups int) *chunkRows {
+	tups := make([]*Tuple, nTups)
+	for i := range tups {
+		tups[i] = &Tuple{}
+		if i%5 != 0 {
+			tups[i].Set(i%3, fmt.Sprintf("v%d", i), true)
+		}
+	}
+	rows := &chunkRows{}
+	rows.reset(0)
+	for i := range n {
+		rows.add(Row{ID: int64(i + 1), TS: r.Int64N(span) - span/3, Name: uint32(r.IntN(nNames)),
+			DID: r.Uint32(), PS: r.Uint32N(1 << 30), Tup: tups[r.IntN(nTups)]})
+	}
+	return rows
+}
+
+// TestChunkFormatRoundTrip: a blob decodes to the rows it was made from,
+// whatever widths its columns need (seconds past 16 bits, more than 256
+// names or tuples), with the families from the names.
+func TestChunkFormatRoundTrip(t *testing.T) {
+	t.Cleanup(SetChunkSize(2000))
+	keys := [3]string{"a", "b", "c"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		span          int64
+		names, tuples int
+	}{{60_000_000, 3, 4}, {10_000, 300, 2}, {1 << 40, 2, 400}, {1, 1, 1}} {
+		rows := randRows(r, 1+r.IntN(2000), tc.span, tc.names, tc.tuples)
+		nameKind := make([]uint16, tc.names)
+		for i := range nameKind {
+			nameKind[i] = []uint16{0, kHB, kER, kTM, kHB | kER}[i%5]
+		}
+		var got []Tuple
+		c, err := decodeChunk(encodeChunk(rows, keys), 0, keys, nameKind, func(ts []Tuple) []uint32 {
+			got = ts
+			ids := make([]uint32, len(ts))
+			for i := range ids {
+				ids[i] = uint32(i)
+			}
+			return ids
+		})
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		hb := 0
+		for i := range rows.len() {
+			kind := nameKind[rows.name[i]]
+			if c.ms(i) != rows.ts[i] || c.did[i] != rows.did[i] ||
+				got[c.tupOf(i)] != *rows.tup[i] || c.msk[i]&^msMask != kind {
+				t.Fatalf("%+v: event %d decoded wrong", tc, i)
+			}
+			if kind&kHB != 0 {
+				if int(c.hb[hb]) != i {
+					t.Fatalf("%+v: heartbeat list %v", tc, c.hb)
+				}
+				hb++
+			}
+			if c.ms(i) < c.minMs || c.ms(i) > c.maxMs {
+				t.Fatalf("%+v: event %d outside the bounds", tc, i)
+			}
+		}
+		if hb != len(c.hb) {
+			t.Fatalf("%+v: %d heartbeats listed, %d in the chunk", tc, len(c.hb), hb)
+		}
+		checkNames(t, c, rows.name)
+	}
+}
+
+// checkNames holds c's name lists to the names of its events: each event
+// listed once, under its name, in order.
+func checkNames(t *testing.T, c *chunk, names []uint32) {
+	t.Helper()
+	seen := 0
+	for l, nm := range c.nmTab {
+		prev := -1
+		for _, o := range c.nmOff[l] {
+			if int(o) <= prev || names[o] != nm {
+				t.Fatalf("name list %d (%d) holds offset %d (named %d) after %d", l, nm, o, names[o], prev)
+			}
+			prev = int(o)
+			seen++
+		}
+	}
+	if seen != len(names) {
+		t.Fatalf("name lists hold %d events, the chunk %d", seen, len(names))
+	}
+}
+
+// TestChunkFormatRejects: a truncated or altered blob is an error, never a
+// panic or a wrong chunk.
+func TestChunkFormatRejects(t *testing.T) {
+	t.Cleanup(SetChunkSize(100))
+	keys := [3]string{"a", "b", "c"}
+	b := encodeChunk(randRows(rand.New(rand.NewPCG(3, 4)), 100, 1e6, 3, 3), keys)
+	mapTups := func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) }
+	for k := range len(b) {
+		if _, err := decodeChunk(b[:k], 0, keys, nil, mapTups); err == nil {
+			t.Fatalf("a blob cut at %d of %d bytes decoded", k, len(b))
+		}
+	}
+	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, mapTups); err != errOtherKeys {
+		t.Fatalf("other keys: %v", err)
+	}
+}
+
+// TestChunkAddWidens: a chunk filled event by event keeps 16-bit seconds
+// until an event falls outside them (earlier than its first, or more than
+// 18 h later), then widens without changing any time.
+func TestChunkAddWidens(t *testing.T) {
+	c := &chunk{}
+	ts := []int64{5_000_500, 5_001_000, 65_000_000, 4_000_999, -7_000_001, 1 << 40}
+	for i, v := range ts {
+		c.add(int64(i+1), v, 0, 0, 1, 1, uint32(i%2))
+		if wide := c.sec == nil; wide != (i >= 3) {
+			t.Fatalf("after %d events: wide %v", i+1, wide)
+		}
+	}
+	for i, v := range ts {
+		if c.ms(i) != v || c.tupOf(i) != uint32(i%2) {
+			t.Fatalf("event %d: %d, want %d", i, c.ms(i), v)
+		}
+	}
+	if c.minMs != -7_000_001 || c.maxMs != 1<<40 {
+		t.Fatalf("bounds %d %d", c.minMs, c.maxMs)
+	}
+}
+
+// TestFormat2Converts: a blob an older ttmon saved reads back as the rows
+// it was made from, which migration 4 saves again in the current format.
+func TestFormat2Converts(t *testing.T) {
+	t.Cleanup(SetChunkSize(500))
+	keys := [3]string{"a", "b", "c"}
+	rows := randRows(rand.New(rand.NewPCG(5, 6)), 500, 1e9, 7, 9)
+	got, gotKeys, err := decodeRows2(encodeChunk2(rows, keys), 0)
+	if err != nil || gotKeys != keys {
+		t.Fatal(err, gotKeys)
+	}
+	for i := range rows.len() {
+		if got.ts[i] != rows.ts[i] || got.name[i] != rows.name[i] || got.did[i] != rows.did[i] ||
+			got.ps[i] != rows.ps[i] || *got.tup[i] != *rows.tup[i] {
+			t.Fatalf("event %d read back wrong", i)
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"runtime"
+	"slices"
+	"sync/atomic"
+)
+
+// cover decodes the saved chunks with events in [from, to) that are not
+// loaded yet, on up to two cores, reading runs of consecutive chunks with
+// one statement each. Loading is serialised (coverMu), so two queries
+// never decode one chunk twice; queries that need nothing new pass
+// through on a read lock.
+func (x *Index) cover(ctx context.Context, from, to int64) error {
+	if len(x.missing(from, to)) == 0 {
+		return nil
+	}
+	x.coverMu.Lock()
+	defer x.coverMu.Unlock()
+	todo := x.missing(from, to)
+	if len(todo) == 0 {
+		return nil
+	}
+	slices.SortFunc(todo, func(a, b savedEntry) int { return int(a.num - b.num) })
+	var runs [][]savedEntry
+	for len(todo) > 0 {
+		k := 1
+		for k < len(todo) && k < runMax && todo[k].num == todo[k-1].num+1 {
+			k++
+		}
+		runs = append(runs, todo[:k])
+		todo = todo[k:]
+	}
+	x.mu.RLock()
+	nameKind := slices.Clone(x.nameKind)
+	x.mu.RUnlock()
+	var next atomic.Int64
+	workers := min(runtime.GOMAXPROCS(0), 2, len(runs))
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(runs) {
+					errs <- nil
+					return
+				}
+				if err := x.loadRun(ctx, runs[k], nameKind); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+	for range workers {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
+// runMax bounds the chunks one statement reads, so both workers get a
+// share of a month.
+const runMax = 16
+
+// missing lists the saved chunks with events in [from, to) not loaded yet.
+func (x *Index) missing(from, to int64) []savedEntry {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []savedEntry
+	for _, e := range x.saved {
+		if e.maxMs >= from && e.minMs < to {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// loadRun decodes run, chunks with consecutive numbers, from one
+// statement's rows, without copying the blobs out of SQLite. A chunk that
+// is not in the current format, or does not decode, takes loadSaved's way
+// afterwards.
+func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16) error {
+	rows, err := x.db.QueryContext(ctx, `SELECT id, format, data FROM index_chunks WHERE id BETWEEN ? AND ?`,
+		run[0].num, run[len(run)-1].num)
+	if err != nil {
+		return err
+	}
+	done := map[int64]bool{}
+	for rows.Next() {
+		var num int64
+		var format int
+		var blob sql.RawBytes
+		if err := rows.Scan(&num, &format, &blob); err != nil {
+			rows.Close()
+			return err
+		}
+		k := int(num - run[0].num)
+		if format != chunkFormat || k < 0 || k >= len(run) {
+			continue
+		}
+		if c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples); err == nil {
+			x.addChunk(run[k], c)
+			done[num] = true
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, e := range run {
+		if done[e.num] || ctx.Err() != nil {
+			continue
+		}
+		c, err := x.loadSaved(ctx, e.num, nameKind)
+		if err != nil {
+			return err
+		}
+		x.addChunk(e, c)
+	}
+	return ctx.Err()
+}
+
+// addChunk installs the chunk decoded for saved entry e.
+func (x *Index) addChunk(e savedEntry, c *chunk) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.chunks = grow(x.chunks, e.num)
+	x.chunks[e.num] = c
+	x.nEvents += c.len()
+	delete(x.saved, e.num)
+	x.nSaved -= e.n
+}
+
+// settle replaces the full chunks built from rows by their saved blobs,
+// once the writer (or the load) has saved them, so their propsets are no
+// longer needed: the postings answer for them. A chunk whose blob does
+// not decode (made for other Mapping properties) stays as it is and is
+// not tried again. x.tailMu is held.
+func (x *Index) settle(ctx context.Context) error {
+	var full []int64
+	x.mu.RLock()
+	for _, c := range x.chunks {
+		if c != nil && !c.posted() && !c.rowsOnly && int64(c.len()) == chunkSize && c.ids == nil {
+			full = append(full, c.num())
+		}
+	}
+	nameKind := slices.Clone(x.nameKind)
+	x.mu.RUnlock()
+	settled := false
+	for _, num := range full {
+		var blob []byte
+		err := x.db.QueryRowContext(ctx, `SELECT data FROM index_chunks WHERE id = ? AND format = ?`, num, chunkFormat).Scan(&blob)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not saved (yet, or by a process that cannot write)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples)
+		x.mu.Lock()
+		if err != nil {
+			x.chunks[num].rowsOnly = true
+		} else {
+			x.chunks[num] = c
+			settled = true
+		}
+		x.mu.Unlock()
+	}
+	if settled {
+		x.dropSets()
+	}
+	return nil
+}

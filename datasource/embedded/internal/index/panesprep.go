@@ -1,0 +1,328 @@
+package index
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/ttmon/ttmon/datasource"
+)
+
+// What the dashboard panes read of the store beyond the chunks' columns is
+// prepared before the index is locked, as for the built-in figures
+// (prepare): the saved chunks of the panes' ranges are decoded, persons'
+// properties loaded when a pane filters or breaks down by them, the event
+// filters the tuples cannot answer evaluated into p.evOK (from the
+// postings of their keys), and the event properties a pane reads per event
+// (the install id of its installation keys, a breakdown's property) read
+// from the postings of the chunks in its range only. A new-installations
+// pane reads all history, which defines it.
+
+// panePrep is what preparePanes read for the panes of one query.
+type panePrep struct {
+	// iid holds, per chunk number, the install id number (derived.iidVals)
+	// of each event of the chunks whose user pairs were not derived yet,
+	// up to the events there were then.
+	iid map[int64]*keyCol
+	// cols holds each breakdown property's column over its panes' ranges.
+	cols map[string]colView
+	// lens holds each chunk's events when the preparation began: the
+	// filters' bitsets and the install ids cover at least those.
+	lens []int
+}
+
+// paneSpan is the time pane i reads: its range, or from the beginning for
+// new installations.
+func paneSpan(pq datasource.PaneQuery) (from, to int64) {
+	from, to = pq.Range.From.UnixMilli(), pq.Range.To.UnixMilli()
+	if pq.Spec.EffectiveMeasure() == datasource.MeasureNewInstallations {
+		from = math.MinInt64
+	}
+	return from, to
+}
+
+// propKeys are the event properties pane i breaks down by that the tuples
+// do not hold.
+func (x *Index) propKeys(pq datasource.PaneQuery) []string {
+	var keys []string
+	for _, b := range pq.Spec.Refs() {
+		if b.Special == "" && b.Scope == datasource.ScopeEvent && x.tupleSlot(b.Key) < 0 && !slices.Contains(keys, b.Key) {
+			keys = append(keys, b.Key)
+		}
+	}
+	return keys
+}
+
+// panesPersons reports whether some pane filters or breaks down by person
+// properties.
+func panesPersons(p *Plan) bool {
+	for i, pq := range p.panes {
+		fs := p.paneF[i].Apply
+		if pq.Spec.EffectiveMeasure() == datasource.MeasurePerInstallation {
+			fs = append(slices.Clone(fs), p.hbF...)
+		}
+		if len(newFamFilters(fs).personFs) > 0 {
+			return true
+		}
+		for _, b := range pq.Spec.Refs() {
+			if b.Special == "" && b.Scope == datasource.ScopePerson {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// needsKeys reports whether pane pq reads installation or user keys.
+func needsKeys(pq datasource.PaneQuery) bool {
+	m := pq.Spec.EffectiveMeasure()
+	return m != datasource.MeasureEvents || slices.Contains(pq.Spec.Columns, datasource.ColumnInstallations) ||
+		slices.Contains(pq.Spec.Columns, datasource.ColumnUsers)
+}
+
+// preparePanes readies the index for p's panes (see above).
+func (x *Index) preparePanes(ctx context.Context, p *Plan) (*panePrep, error) {
+	pp := &panePrep{cols: map[string]colView{}}
+	if len(p.panes) == 0 {
+		return pp, nil
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	keyLo, keyHi := int64(math.MaxInt64), int64(math.MinInt64) // installation keys
+	lists := evLists{}
+	spans := map[string][2]int64{}
+	for i, pq := range p.panes {
+		from, to := paneSpan(pq)
+		lo, hi = min(lo, from), max(hi, to)
+		x.addList(lists, newFamFilters(p.paneF[i].Apply).eventFs, from, to)
+		if pq.Spec.EffectiveMeasure() == datasource.MeasurePerInstallation {
+			x.addList(lists, newFamFilters(p.hbF).eventFs, from, to)
+		}
+		if needsKeys(pq) {
+			keyLo, keyHi = min(keyLo, from), max(keyHi, to)
+		}
+		for _, k := range x.propKeys(pq) {
+			s, ok := spans[k]
+			if !ok {
+				s = [2]int64{from, to}
+			}
+			spans[k] = [2]int64{min(s[0], from), max(s[1], to)}
+		}
+	}
+	if err := x.cover(ctx, lo, hi); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	pp.lens = make([]int, len(x.chunks))
+	for ci, c := range x.chunks {
+		if c != nil {
+			pp.lens[ci] = c.len()
+		}
+	}
+	x.mu.RUnlock()
+	if panesPersons(p) {
+		if err := x.needPersons(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if keyLo <= keyHi {
+		var err error
+		if pp.iid, err = x.installIDs(ctx, keyLo, keyHi); err != nil {
+			return nil, err
+		}
+	}
+	if err := x.evalLists(ctx, p, lists); err != nil {
+		return nil, err
+	}
+	for k, s := range spans {
+		col, err := x.propColumn(ctx, k, s[0], s[1])
+		if err != nil {
+			return nil, err
+		}
+		pp.cols[k] = col
+	}
+	return pp, nil
+}
+
+// installIDs reads the install ids of the events in [from, to) whose
+// user pairs are not derived yet, numbered by derived.internIID.
+func (x *Index) installIDs(ctx context.Context, from, to int64) (map[int64]*keyCol, error) {
+	d := x.der
+	pick := func(c *chunk) bool {
+		if c.maxMs < from || c.minMs >= to {
+			return false
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		num := c.num()
+		return num >= int64(len(d.chunks)) || d.chunks[num] == nil || len(d.chunks[num].loc) < c.len()
+	}
+	return x.keyColumnsOf(ctx, datasource.InstallKeyProperty, pick, func(v pairVal) uint32 {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.internIID(v.v, v.ok)
+	})
+}
+
+// colView is one event property's value per event for the chunks a query
+// reads, by chunk number: an id into vals, 0 when the property is missing
+// or null, or reads "unknown" (all three are the group
+// datasource.Unknown).
+type colView struct {
+	cols []*keyCol
+	vals []string
+}
+
+// get is the value id of event i of c.
+func (v *colView) get(c *chunk, i int) uint32 {
+	if num := c.num(); num < int64(len(v.cols)) && v.cols[num] != nil {
+		return v.cols[num].get(i)
+	}
+	return 0
+}
+
+// keyCol is one key's ids on the events of one chunk that carry it: an id
+// per event when at least one in eight does, else the offsets that do
+// (ascending) with their ids, so a rare key (new_version, only on
+// updates) costs its own events. n is how many events were read.
+type keyCol struct {
+	n     int
+	dense []uint32
+	offs  []uint16
+	ids   []uint32
+}
+
+func (k *keyCol) get(i int) uint32 {
+	if k.dense != nil {
+		if i < len(k.dense) {
+			return k.dense[i]
+		}
+		return 0
+	}
+	if j, ok := slices.BinarySearch(k.offs, uint16(i)); ok && i < k.n {
+		return k.ids[j]
+	}
+	return 0
+}
+
+// newKeyCol makes the column of n events from entries (offset<<32 | id,
+// ids not 0, in any order); entries is sorted when the column is sparse.
+func newKeyCol(n int, entries []uint64) *keyCol {
+	k := &keyCol{n: n}
+	if len(entries)*8 >= n {
+		k.dense = make([]uint32, n)
+		for _, e := range entries {
+			k.dense[e>>32] = uint32(e)
+		}
+		return k
+	}
+	slices.Sort(entries)
+	k.offs, k.ids = make([]uint16, len(entries)), make([]uint32, len(entries))
+	for j, e := range entries {
+		k.offs[j], k.ids[j] = uint16(e>>32), uint32(e)
+	}
+	return k
+}
+
+// propColumn reads key's values on the events of the chunks in [from,
+// to).
+func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (colView, error) {
+	v := colView{vals: []string{datasource.Unknown}}
+	ids := map[string]uint32{datasource.Unknown: 0}
+	byNum, err := x.keyColumnsOf(ctx, key, func(c *chunk) bool { return c.maxMs >= from && c.minMs < to },
+		func(pv pairVal) uint32 {
+			if !pv.ok {
+				return 0
+			}
+			return internDict(&v.vals, ids, pv.v)
+		})
+	if err != nil {
+		return v, err
+	}
+	for num, col := range byNum {
+		v.cols = grow(v.cols, num)
+		v.cols[num] = col
+	}
+	return v, nil
+}
+
+// keyColumnsOf reads key's pairs on the events of the chunks pick selects
+// (called under x.mu), from their postings or, for chunks built from rows,
+// their propsets, and returns per chunk number a column of idOf(the
+// event's value), 0 where the event does not carry key. idOf runs with
+// x.ev.mu held, once per pair and chunk.
+func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk) bool,
+	idOf func(pairVal) uint32) (map[int64]*keyCol, error) {
+	x.tailMu.Lock() // chunks built from rows do not grow meanwhile
+	defer x.tailMu.Unlock()
+	kv, err := x.valuesFor(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	type rowChunk struct {
+		num int64
+		ps  []uint32
+	}
+	var posted []int64
+	postedN := map[int64]int{}
+	var rowCs []rowChunk
+	var rowPS []uint32
+	x.mu.RLock()
+	for _, c := range x.chunks {
+		if c == nil || !pick(c) {
+			continue
+		}
+		if c.posted() {
+			posted = append(posted, c.num())
+			postedN[c.num()] = c.len()
+		} else {
+			rowCs = append(rowCs, rowChunk{c.num(), c.ps[:c.len():c.len()]})
+			rowPS = append(rowPS, c.ps...)
+		}
+	}
+	x.mu.RUnlock()
+	out := map[int64]*keyCol{}
+	if len(posted) == 0 && len(rowCs) == 0 {
+		return out, nil
+	}
+	data, err := x.postingsOf(ctx, key, posted)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.loadSets(ctx, rowPS); err != nil {
+		return nil, err
+	}
+	x.ev.mu.Lock()
+	defer x.ev.mu.Unlock()
+	var es []uint64
+	for _, num := range posted {
+		es = es[:0]
+		ok := eachPosting(data[num], postedN[num], func(pair uint32, offs []uint16) {
+			if pv, ok := kv.val[pair]; ok {
+				if id := idOf(pv); id != 0 {
+					for _, o := range offs {
+						es = append(es, uint64(o)<<32|uint64(id))
+					}
+				}
+			}
+		})
+		if !ok {
+			return nil, errBadPostings
+		}
+		out[num] = newKeyCol(postedN[num], es)
+	}
+	for _, rc := range rowCs {
+		es = es[:0]
+		for j, ps := range rc.ps {
+			for _, pr := range x.ev.sets[ps] {
+				if pv, ok := kv.val[pr]; ok {
+					if id := idOf(pv); id != 0 {
+						es = append(es, uint64(j)<<32|uint64(id))
+					}
+					break
+				}
+			}
+		}
+		out[rc.num] = newKeyCol(len(rc.ps), es)
+	}
+	return out, nil
+}

@@ -1,0 +1,167 @@
+package index
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// Postings say which events of a chunk carry which property value: for
+// each event property key (prop_keys.id) that occurs in the chunk, the
+// pairs (pairs.id, a key with one value) of that key, each with the
+// offsets of the events whose propset holds it. They are saved with the
+// chunk's blob, one index_postings row per key, so an event filter reads
+// the postings of its key for the chunks of its range instead of every
+// propset of the store. A pair whose value is null is listed like any
+// other; a reader treats it as not set, as filters do.
+//
+// Encoding of one key's postings (uvarints): the number of pairs, then per
+// pair in ascending id order the id as a delta from the previous one, the
+// number of events, and their offsets as deltas from the previous one
+// (the first from 0).
+
+// KeyPair is one property of a propset as postings list it.
+type KeyPair struct {
+	Key  uint32 // prop_keys.id
+	Pair uint32 // pairs.id
+}
+
+// EncodeKeyPairs packs a propset's properties into the compact string the
+// writer keeps per cached propset and hands to OpenChunk.Add.
+func EncodeKeyPairs(kps []KeyPair) string {
+	b := binary.AppendUvarint(nil, uint64(len(kps)))
+	for _, kp := range kps {
+		b = binary.AppendUvarint(b, uint64(kp.Key))
+		b = binary.AppendUvarint(b, uint64(kp.Pair))
+	}
+	return string(b)
+}
+
+// eachKeyPair calls fn for each property packed by EncodeKeyPairs; it
+// stops at a malformed string.
+func eachKeyPair(s string, fn func(key, pair uint32)) {
+	b := []byte(s)
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return
+	}
+	b = b[k:]
+	for range n {
+		key, k1 := binary.Uvarint(b)
+		if k1 <= 0 {
+			return
+		}
+		pair, k2 := binary.Uvarint(b[k1:])
+		if k2 <= 0 {
+			return
+		}
+		b = b[k1+k2:]
+		fn(uint32(key), uint32(pair))
+	}
+}
+
+// Posting is one key's postings in one chunk, as index_postings holds them.
+type Posting struct {
+	Key  uint32
+	Data []byte
+}
+
+// postingsBuilder collects a chunk's postings event by event.
+type postingsBuilder struct {
+	byKey map[uint32][]uint64 // key -> pair<<16 | offset, in the order added
+}
+
+func (p *postingsBuilder) reset() { p.byKey = map[uint32][]uint64{} }
+
+// add records that the event at offset carries pair of key.
+func (p *postingsBuilder) add(offset int, key, pair uint32) {
+	if p.byKey == nil {
+		p.reset()
+	}
+	p.byKey[key] = append(p.byKey[key], uint64(pair)<<16|uint64(offset))
+}
+
+// addPacked records the properties packed in kps (EncodeKeyPairs).
+func (p *postingsBuilder) addPacked(offset int, kps string) {
+	eachKeyPair(kps, func(key, pair uint32) { p.add(offset, key, pair) })
+}
+
+// postings encodes what was added, one Posting per key in ascending key
+// order.
+func (p *postingsBuilder) postings() []Posting {
+	keys := make([]uint32, 0, len(p.byKey))
+	for k := range p.byKey {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]Posting, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Posting{Key: k, Data: encodePostings(p.byKey[k])})
+	}
+	return out
+}
+
+// encodePostings writes entries (pair<<16 | offset) as one key's postings.
+func encodePostings(es []uint64) []byte {
+	slices.Sort(es)
+	es = slices.Compact(es)
+	var b []byte
+	pairs := 0
+	for i := range es {
+		if i == 0 || es[i]>>16 != es[i-1]>>16 {
+			pairs++
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(pairs))
+	prevPair := uint64(0)
+	for i := 0; i < len(es); {
+		pair := es[i] >> 16
+		j := i
+		for j < len(es) && es[j]>>16 == pair {
+			j++
+		}
+		b = binary.AppendUvarint(b, pair-prevPair)
+		b = binary.AppendUvarint(b, uint64(j-i))
+		prevOff := uint64(0)
+		for _, e := range es[i:j] {
+			off := e & 0xffff
+			b = binary.AppendUvarint(b, off-prevOff)
+			prevOff = off
+		}
+		prevPair, i = pair, j
+	}
+	return b
+}
+
+// eachPosting calls fn for each pair of one key's postings with the
+// offsets of its events (a buffer fn must not keep); no data is no pairs.
+// It returns false for data it cannot read, or offsets at or past n.
+func eachPosting(data []byte, n int, fn func(pair uint32, offs []uint16)) bool {
+	if len(data) == 0 {
+		return true
+	}
+	r := &blobReader{b: data}
+	pairs := r.uvarint()
+	var offs []uint16
+	pair := uint64(0)
+	for range pairs {
+		pair += r.uvarint()
+		cnt := r.uvarint()
+		if r.err != nil || cnt > uint64(n) {
+			return false
+		}
+		offs = offs[:0]
+		off := uint64(0)
+		for range cnt {
+			off += r.uvarint()
+			if off >= uint64(n) {
+				return false
+			}
+			offs = append(offs, uint16(off))
+		}
+		if r.err != nil || pair > 1<<32-1 {
+			return false
+		}
+		fn(uint32(pair), offs)
+	}
+	return r.err == nil
+}
