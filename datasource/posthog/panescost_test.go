@@ -25,30 +25,7 @@ func TestDashboardCostOnClickHouse(t *testing.T) {
 	}
 	ch := startClickHouse(t)
 	now := time.Date(2026, 3, 29, 12, 30, 0, 0, time.UTC)
-	ch.must(t, `CREATE TABLE events (uuid UUID, event String, distinct_id String, properties String,
-		timestamp DateTime64(6, 'UTC'), person_id UUID, person_properties String) ENGINE = MergeTree
-		PARTITION BY toYYYYMM(timestamp) ORDER BY (toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`)
-	// 5,000 installations send the heartbeats (20 %, one install event
-	// each at most) and updates; 20,000 users (user ids repeat per
-	// installation) the errors, timers, logins, exports and projects, with
-	// install_id; over the 60 days a 30d snapshot reads.
-	start := time.Now()
-	ch.must(t, fmt.Sprintf(`INSERT INTO events SELECT generateUUIDv4(number),
-		multiIf(r < 20, if(r %% 2 = 0, 'telemetry.health', 'base_telemetry.heartbeat'), r < 21, 'telemetry.update',
-			r < 25, 'error_occurred', r < 60, 'timer.started', r < 75, 'auth.login', r < 85, 'export.csv', r < 90, 'export.excel',
-			r < 95, 'project.created', 'timer.stopped'),
-		if(r < 21, concat('inst-', toString(p)), toString(p %% 50)),
-		concat('{"app_version":"4.', toString(h %% 11), '.0","deployment_method":"', if(p %% 2 = 0, 'docker', 'native'),
-			'","platform":"', ['Linux', 'Windows', 'Darwin'][p %% 3 + 1], '","auth_method":"', ['local', 'oidc', 'ldap'][h %% 3 + 1],
-			'","old_version":"4.', toString(h %% 10), '.0","new_version":"4.', toString(h %% 10 + 1), '.0"',
-			if(r < 21, '', concat(',"install_id":"inst-', toString(p %% 5000), '"')), '}'),
-		fromUnixTimestamp64Milli(toInt64(%d - cityHash64(number, 2) %% 5184000000)),
-		toUUID(concat('00000000-0000-4000-', if(r < 21, '8', '9'), '000-', leftPad(toString(p), 12, '0'))),
-		concat('{"deployment_method":"', if(p %% 2 = 0, 'docker', 'native'), '","is_admin":', if(p %% 7 = 0, 'true', 'false'),
-			',"role":"', if(p %% 7 = 0, 'admin', 'user'), '"}')
-		FROM (SELECT number, cityHash64(number) %% 100 AS r, cityHash64(number, 1) AS h,
-			if(r < 21, h %% 5000, h %% 20000) AS p FROM numbers(%d))`, now.UnixMilli(), n))
-	t.Logf("loaded %d events in %v", n, time.Since(start).Round(time.Millisecond))
+	loadDashboardData(t, ch, now, n)
 	s := testSource(t, "http://127.0.0.1:1")
 	t.Logf("| dashboard | range | statement | rows read | rows in the table | time (best of 5) |")
 	for _, d := range builtinDashboards(t) {
@@ -76,4 +53,33 @@ func TestDashboardCostOnClickHouse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadDashboardData fills ch's events with n events over the 60 days
+// before now, shaped like PostHog's events with persons on events.
+func loadDashboardData(t testing.TB, ch *clickhouse, now time.Time, n int) {
+	ch.must(t, `CREATE TABLE events (uuid UUID, event String, distinct_id String, properties String,
+		timestamp DateTime64(6, 'UTC'), person_id UUID, person_properties String) ENGINE = MergeTree
+		PARTITION BY toYYYYMM(timestamp) ORDER BY (toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))`)
+	// 5,000 installations send the heartbeats (20 %, one install event
+	// each at most) and updates; 20,000 users (user ids repeat per
+	// installation) the errors, timers, logins, exports and projects, with
+	// install_id; over the 60 days a 30d snapshot reads.
+	start := time.Now()
+	ch.must(t, fmt.Sprintf(`INSERT INTO events SELECT generateUUIDv4(number),
+		multiIf(r < 20, if(r %% 2 = 0, 'telemetry.health', 'base_telemetry.heartbeat'), r < 21, 'telemetry.update',
+			r < 25, 'error_occurred', r < 60, 'timer.started', r < 75, 'auth.login', r < 85, 'export.csv', r < 90, 'export.excel',
+			r < 95, 'project.created', 'timer.stopped'),
+		if(r < 21, concat('inst-', toString(p)), toString(p %% 50)),
+		concat('{"app_version":"4.', toString(h %% 11), '.0","deployment_method":"', if(p %% 2 = 0, 'docker', 'native'),
+			'","platform":"', ['Linux', 'Windows', 'Darwin'][p %% 3 + 1], '","auth_method":"', ['local', 'oidc', 'ldap'][h %% 3 + 1],
+			'","old_version":"4.', toString(h %% 10), '.0","new_version":"4.', toString(h %% 10 + 1), '.0"',
+			if(r < 21, '', concat(',"install_id":"inst-', toString(p %% 5000), '"')), '}'),
+		fromUnixTimestamp64Milli(toInt64(%d - cityHash64(number, 2) %% 5184000000)),
+		toUUID(concat('00000000-0000-4000-', if(r < 21, '8', '9'), '000-', leftPad(toString(p), 12, '0'))),
+		concat('{"deployment_method":"', if(p %% 2 = 0, 'docker', 'native'), '","is_admin":', if(p %% 7 = 0, 'true', 'false'),
+			',"role":"', if(p %% 7 = 0, 'admin', 'user'), '"}')
+		FROM (SELECT number, cityHash64(number) %% 100 AS r, cityHash64(number, 1) AS h,
+			if(r < 21, h %% 5000, h %% 20000) AS p FROM numbers(%d))`, now.UnixMilli(), n))
+	t.Logf("loaded %d events in %v", n, time.Since(start).Round(time.Millisecond))
 }

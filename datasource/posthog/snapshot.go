@@ -37,10 +37,13 @@ const (
 // It reads events once. HogQL inlines a CTE at every use, so the earlier
 // form (a CTE of matching events, then one UNION ALL branch per result
 // set) scanned the window six times. Here one scan flags each event (which
-// families' filters it passes, bucket, hour) and groups it by person
-// (figSQL.perPerson); one more aggregate folds the persons into a single
-// row of totals and per-key sums (figSQL.fold), and arrayJoin spreads that
-// row into the tagged rows assemble reads.
+// families' filters it passes, bucket, hour) and groups heartbeats by
+// person, other events in one group (figSQL.perPerson); one more
+// aggregate folds the groups into a single row of totals and per-key sums
+// (figSQL.fold), and arrayJoin spreads that row into the tagged rows
+// assemble reads. Only heartbeats need a group per person (installations
+// active, their latest version); a group per person for every event was
+// 20 % slower on chdb at 30d.
 func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []datasource.Filter) *hq {
 	h := newHQ()
 	r := q.Range
@@ -66,12 +69,13 @@ func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []data
 		" tupleElement(o, 5) AS v2, tupleElement(o, 6) AS v3, tupleElement(o, 7) AS v4 FROM (\n",
 		"SELECT arrayJoin(", f.rows(row), ") AS o FROM (\n",
 		"SELECT ", f.fold(), " FROM (\n",
-		"SELECT ", f.perPerson(), " FROM (\n", flagged, ") GROUP BY person_id))\n) LIMIT ", strconv.Itoa(maxRows))
+		"SELECT ", f.perPerson(), " FROM (\n", flagged, ") GROUP BY if(hb, person_id, ", zeroUUID, ")))\n) LIMIT ", strconv.Itoa(maxRows))
 	return h
 }
 
 // figSQL is the built-in figures' part of a statement: the scan's
-// columns and flags, the aggregate per person and the fold into one row.
+// columns and flags, the aggregate per person (heartbeats; other events
+// in one group) and the fold into one row.
 // Its aggregates read these columns: tot, hb, er, tm (the event is of that
 // family and passes its filters; tot: any event passing the filters as
 // written), cur (in the window, not the previous one), sver (the version
@@ -161,8 +165,9 @@ func (f *figSQL) scope() string {
 	return w
 }
 
-// perPerson is the figures' aggregates per person. A version is a
-// sumMap key, which cannot be NULL: unknown versions are counted apart.
+// perPerson is the figures' aggregates per person (a group of
+// heartbeats) or for the group of other events. A version is a sumMap
+// key, which cannot be NULL: unknown versions are counted apart.
 func (f *figSQL) perPerson() string {
 	out := "countIf(tot AND cur) AS n_tot, countIf(er AND cur) AS n_er, countIf(tm AND cur) AS n_tm, " +
 		"countIf(hb AND cur) > 0 AS hb_cur, countIf(hb AND NOT cur) > 0 AS hb_prev, " +
