@@ -24,6 +24,7 @@ func (x *Index) appendEvent(id, ts int64, kind uint16, name, did, ps, tup uint32
 	}
 	c.add(id, ts, kind, name, did, ps, tup)
 	x.nEvents++
+	x.maxPS = max(x.maxPS, ps)
 }
 
 // add appends an event to c; ids must come in increasing order.

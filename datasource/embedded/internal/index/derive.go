@@ -27,6 +27,7 @@ type derived struct {
 	pairID  map[uint64]uint32 // install id << 32 | distinct id -> pair id
 	chunks  []*chunkPairs     // per chunk number
 	cols    map[string]*propCol
+	gen     uint64 // bumped when cols is cleared: value ids change
 }
 
 // chunkPairs is one chunk's user pairs: loc[i] indexes tab, which holds

@@ -103,6 +103,7 @@ type Index struct {
 	mu         sync.RWMutex // guards everything below
 	chunks     []*chunk
 	nEvents    int
+	maxPS      uint32 // the highest propset id of an event
 	nameKind   []uint16
 	names      []string // event_names.name by id
 	dids       []didEntry
@@ -125,6 +126,8 @@ type Index struct {
 	psCache psFilterCache
 	der     *derived // columns the dashboard panes derive from props
 
+	touched     touchLog       // when the events added since each query fell
+	paneCache   paneCache      // panes' finished buckets
 	personCols  personColCache // person properties panes break down by
 	firstsCache firstsCache    // new-installations panes' earliest events
 }

@@ -215,18 +215,25 @@ func (x *Index) addChunk(num int64, c *chunk) {
 	x.chunks = grow(x.chunks, num)
 	x.chunks[num] = c
 	x.nEvents += len(c.sec)
+	for _, ps := range c.ps {
+		x.maxPS = max(x.maxPS, ps)
+	}
+	x.touched.begin()
+	x.touched.span(c.minMs, c.maxMs)
 }
 
 // addRows appends events read from SQLite or handed over by the writer.
 func (x *Index) addRows(rows []Row) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.touched.begin()
 	for _, r := range rows {
 		var k uint16
 		if int(r.Name) < len(x.nameKind) {
 			k = x.nameKind[r.Name]
 		}
 		x.appendEvent(r.ID, r.TS, k, r.Name, r.DID, r.PS, x.tupleID(r.Tup, true))
+		x.touched.span(r.TS, r.TS)
 	}
 }
 

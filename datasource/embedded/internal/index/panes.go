@@ -34,25 +34,29 @@ type paneRun struct {
 	f, denF evalFilters
 	skipped []string
 	comps   []component
-	gi      groupIndex
 	ht      *hourTable
 	pv      *pairView
 	// distinct says the measure counts keys, users (byUser) or
 	// installations; needKeys that the scan reads keys; rate that it
 	// reads the denominator's heartbeats; columns that a table wants
 	// columns (colInst, colUsr, vers, first and last seen); line a
-	// series per group; covered that the buckets cover the range, so
-	// totals are the buckets' sums and unions; nameOnly that the group
-	// depends on the name alone, tupOnly on one tuple slot.
+	// series per group; covered that the buckets cover the range;
+	// nameOnly that the group depends on the name alone, tupOnly on one
+	// tuple slot.
 	distinct, byUser, needKeys, rate     bool
 	columns, colInst, colUsr, vers, line bool
 	covered, nameOnly, tupOnly           bool
-	total                                acc
-	series                               []acc
-	first                                []firstHit // new installations: per installation key
-	stamps, denStamps                    []uint32   // per key: the bucket and group it was last counted in
-	bLo, bHi                             int64      // [bLo, bHi) is bucket b
-	b                                    int
+	// cells holds the counts per bucket, and last outside every bucket;
+	// want, when set, says which cells the scan counts (the others come
+	// from the cache).
+	cells             []cell
+	want              []bool
+	first             []firstHit // new installations: per installation key
+	stamps, denStamps stamps
+	sig               string // the kept cells' signature (panecache.go)
+	skip              bool   // every cell came from the cache
+	bLo, bHi          int64  // [bLo, bHi) is bucket b
+	b                 int
 }
 
 // paneNeeds reports whether pane i reads event properties beyond the
@@ -103,7 +107,6 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 	if pq.Range.Step > 0 {
 		r.step, r.buckets = pq.Range.Step.Milliseconds(), pq.Range.Buckets()
 	}
-	r.series = make([]acc, r.buckets)
 	if names := x.m.EventNames(spec); names != nil {
 		r.names = make([]bool, len(x.names))
 		for id, n := range x.names {
@@ -144,23 +147,41 @@ func (x *Index) panes(ctx context.Context, p *Plan) ([]datasource.PaneFigures, e
 	if len(p.panes) == 0 {
 		return nil, nil
 	}
-	runs := make([]*paneRun, len(p.panes))
+	runs, todo, total, keep := x.prepare(p)
+	if err := x.scanPanes(ctx, runs, todo, total); err != nil {
+		return nil, err
+	}
+	out := make([]datasource.PaneFigures, len(runs))
+	for i, r := range runs {
+		if keep {
+			x.paneCache.store(r, r.sig)
+		}
+		r.finishNew()
+		out[i] = r.figures()
+	}
+	return out, nil
+}
+
+// prepare readies every pane of p: its filters, the chunks any reads with
+// their user pairs, the breakdowns' columns, and the kept cells. keep says
+// whether what is counted now may be kept: not while some event's
+// propset is newer than the property index (its values are not derived).
+func (x *Index) prepare(p *Plan) (runs []*paneRun, todo []int, total int, keep bool) {
 	var keys []string
 	needPairs := false
 	_, lo := x.panesNeed(p)
 	hi := int64(math.MinInt64)
 	for i := range p.panes {
-		runs[i] = x.newPaneRun(p, i)
-		needPairs = needPairs || runs[i].needKeys
-		hi = max(hi, runs[i].to)
+		r := x.newPaneRun(p, i)
+		runs = append(runs, r)
+		needPairs = needPairs || r.needKeys
+		hi = max(hi, r.to)
 		for _, b := range p.panes[i].Spec.Refs() {
 			if b.Special == "" && b.Scope == datasource.ScopeEvent && x.tupleSlot(b.Key) < 0 && !slices.Contains(keys, b.Key) {
 				keys = append(keys, b.Key)
 			}
 		}
 	}
-	var todo []int
-	total := 0
 	for ci, c := range x.chunks {
 		if c != nil && c.maxMs >= lo && c.minMs < hi {
 			todo = append(todo, ci)
@@ -172,23 +193,18 @@ func (x *Index) panes(ctx context.Context, p *Plan) ([]datasource.PaneFigures, e
 		pv = x.pairs(todo)
 	}
 	cols := x.columns(keys)
-	for _, r := range runs {
+	keep = x.props == nil || int64(x.maxPS) < int64(x.props.count())
+	for i, r := range runs {
 		r.pv = &pv
 		r.setComponents(x.components(p, r.pq.Spec, cols))
 		r.reset()
+		r.sig = r.signature(p, i)
+		x.paneCache.load(r, r.sig)
 		if r.meas == datasource.MeasureNewInstallations {
 			r.newInstalls()
 		}
 	}
-	if err := x.scanPanes(ctx, runs, todo, total); err != nil {
-		return nil, err
-	}
-	out := make([]datasource.PaneFigures, len(runs))
-	for i, r := range runs {
-		r.finishNew()
-		out[i] = r.figures()
-	}
-	return out, nil
+	return runs, todo, total, keep
 }
 
 // setComponents installs the breakdown's components and notes the
@@ -231,7 +247,9 @@ func (x *Index) scanPanes(ctx context.Context, runs []*paneRun, todo []int, tota
 				}
 				ci := todo[j]
 				for _, r := range sets[w] {
-					r.chunk(ci, x.chunks[ci])
+					if !r.skip {
+						r.chunk(ci, x.chunks[ci])
+					}
 				}
 			}
 		}()

@@ -24,6 +24,7 @@ type propCol struct {
 
 // colView is a propCol as one query reads it.
 type colView struct {
+	gen          uint64 // the generation of the ids
 	sparse       bool
 	dense, ps, v []uint32
 	vals         []string
@@ -77,6 +78,7 @@ func (x *Index) columns(keys []string) map[string]colView {
 	}
 	if missing && len(d.cols)+len(keys) > maxCols {
 		clear(d.cols)
+		d.gen++
 	}
 	p := x.props
 	for _, k := range keys {
@@ -88,7 +90,7 @@ func (x *Index) columns(keys []string) map[string]colView {
 		} else if c.upto < p.count() {
 			c.extend(p, k)
 		}
-		out[k] = colView{sparse: c.sparse, dense: c.dense, ps: c.ps, v: c.v, vals: c.vals}
+		out[k] = colView{gen: d.gen, sparse: c.sparse, dense: c.dense, ps: c.ps, v: c.v, vals: c.vals}
 	}
 	return out
 }
