@@ -34,10 +34,10 @@ func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	// range. The lower bound is the Unix epoch, so the statement is still
 	// bounded as every statement ttmon sends.
 	scan += " FROM events WHERE " + p.h.since(time.UnixMilli(0)) + " AND " + p.h.before(pq.Range.To) + " AND " + p.events(spec)
-	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp), tuple(timestamp, uuid)) AS e FROM (\n" +
+	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp, uuid), tuple(timestamp, uuid)) AS e FROM (\n" +
 		scan + ") WHERE " + cond + " GROUP BY ik"
 	picked := "SELECT ik, tupleElement(e, 1) AS did, tupleElement(e, 2) AS ms, tupleElement(e, 3) AS fev, tupleElement(e, 4) AS fts, " +
-		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
+		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp, tupleElement(e, 7) AS fuid FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
 		p.h.val(pq.Range.From.UnixMilli())
 	src := source{event: "fev", ts: "fts", props: "fprops", person: "fpp"}
 	g := [2]string{"''", "''"}

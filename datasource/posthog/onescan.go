@@ -91,14 +91,14 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"arraySort(y -> tuple(-tupleElement(y, 1), tupleElement(y, 2), tupleElement(y, 3)), " +
 		"groupArrayIf(tuple(val, g1, g2, n, ents, dents), kind = " + g + " AND n > 0)) AS ranked FROM (\n" + agg + ") GROUP BY pane, lim"
 	split := "SELECT pane, " + figCols + "prows, arrayMap(y -> tuple(tupleElement(y, 2), tupleElement(y, 3)), arraySlice(ranked, 1, lim)) AS tops, " +
-		"arraySlice(ranked, lim + 1) AS rest FROM (\n" + rank + ")"
+		"arraySlice(ranked, lim + 1) AS rest, " + noStrings + " AS ns, " + noCounts + " AS nc FROM (\n" + rank + ")"
 	rows := "arrayConcat(arrayFilter(y -> tupleElement(y, 6) NOT IN (" + g + ", " + gs + ") OR " +
 		"has(tops, tuple(tupleElement(y, 2), tupleElement(y, 3))), prows), [" + p.otherRow() + "])"
 	if p.fig != nil {
-		row := func(tag, k, b string, v ...string) string {
-			return "tuple('" + tag + "', " + k + ", '', " + b + ", " + strings.Join(v, ", ") + ", 0, 0, 0, 0, " + noStrings + ", " + noCounts + ")"
-		}
-		rows = "if(pane = " + p.figN + ", " + p.fig.rows(row) + ", " + rows + ")"
+		// The figures' rows, (tag, k, b, v1..v4), in the answer's shape.
+		rows = "if(pane = " + p.figN + ", arrayMap(y -> tuple(tupleElement(y, 1), tupleElement(y, 2), '', tupleElement(y, 3), " +
+			"tupleElement(y, 4), tupleElement(y, 5), tupleElement(y, 6), tupleElement(y, 7), 0, 0, 0, 0, ns, nc), " +
+			p.fig.rows(figRow) + "), " + rows + ")"
 	}
 	out := "SELECT arrayJoin(" + rows + ") AS o FROM (\n" + split + ")"
 	sel := make([]string, len(answerCols))
@@ -111,11 +111,12 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 // answerCols are the columns of a statement with panes.
 var answerCols = []string{"tag", "k", "k2", "b", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "vk", "vn"}
 
-// otherRow is rowOther as a row of the answer.
+// otherRow is rowOther as a row of the answer (ns, nc: noStrings,
+// noCounts).
 func (p *paneSQL) otherRow() string {
 	return "tuple('" + tagPane + "', '', '', -1, pane, " + strconv.Itoa(rowOther) + ", arraySum(arrayMap(y -> tupleElement(y, 4), rest)), " +
 		"length(arrayDistinct(arrayFlatten(arrayMap(y -> tupleElement(y, 5), rest)))), length(rest), " +
-		"length(arrayDistinct(arrayFlatten(arrayMap(y -> tupleElement(y, 6), rest)))), 0, 0, " + noStrings + ", " + noCounts + ")"
+		"length(arrayDistinct(arrayFlatten(arrayMap(y -> tupleElement(y, 6), rest)))), 0, 0, ns, nc)"
 }
 
 // Empty arrays with an element type, for rows without versions: a bare []
@@ -192,8 +193,7 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 	figs := ""
 	if p.fig != nil {
 		f := p.fig.flags
-		figs = ", person_id AS s_pid, sord AS s_ord, sver AS s_ver, bk AS s_bk, hr AS s_hr, cur AS s_cur, " +
-			f[0] + " AS s_tot, " + f[1] + " AS s_hb, " + f[2] + " AS s_er, " + f[3] + " AS s_tm"
+		figs = ", person_id, sord, sver, bk, hr, cur, " + f[0] + " AS ftot, " + f[1] + " AS fhb, " + f[2] + " AS fer, " + f[3] + " AS ftm"
 	}
 	return "SELECT ik, distinct_id AS did, ms, ver" + figs + ", arrayJoin(arrayFilter(x -> tupleElement(x, 2) OR tupleElement(x, 3), [" +
 		strings.Join(hits, ", ") + "])) AS x FROM (\n" + scan + ")"
@@ -252,14 +252,14 @@ func anyOf(a, b string) string {
 	return "(" + a + ") OR (" + b + ")"
 }
 
-// figNone is what a new-installations branch has in the figures' columns
-// of mainHits (nothing: figFan reads them for the figures' hits alone).
+// figNone is what a new-installations branch has in the figures'
+// columns of mainHits (nothing: figFan reads them for the figures' hits
+// alone). fuid is its first event's uuid.
 func (p *paneSQL) figNone() string {
 	if p.fig == nil {
 		return ""
 	}
-	return ", " + zeroUUID + " AS s_pid, tuple(fts, " + zeroUUID + ") AS s_ord, NULL AS s_ver, 0 AS s_bk, 0 AS s_hr, " +
-		"false AS s_cur, false AS s_tot, false AS s_hb, false AS s_er, false AS s_tm"
+	return ", fuid, tuple(fts, fuid), NULL, 0, 0, false, false, false, false, false"
 }
 
 // figFan is the fan-out's columns for the figures' aggregates
@@ -272,8 +272,8 @@ func (p *paneSQL) figFan() string {
 		return ""
 	}
 	f := "pane = " + p.figN
-	return ", if(" + f + " AND s_hb, s_pid, " + zeroUUID + ") AS pid, s_ord AS sord, s_ver AS sver, s_bk AS bk, s_hr AS hr, s_cur AS cur, " +
-		f + " AND s_tot AS tot, " + f + " AND s_hb AS hb, " + f + " AND s_er AS er, " + f + " AND s_tm AS tm"
+	return ", sord, sver, bk, hr, cur, if(" + f + " AND fhb, person_id, " + zeroUUID + ") AS pid, " +
+		f + " AND ftot AS tot, " + f + " AND fhb AS hb, " + f + " AND fer AS er, " + f + " AND ftm AS tm"
 }
 
 // scanBounds is the union of the ranges the shared scan serves: the

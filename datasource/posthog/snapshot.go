@@ -62,12 +62,9 @@ func (s *Source) snapshotQuery(q datasource.Query, loc *time.Location, fs []data
 	scan += " FROM events WHERE " + h.where(r.Previous().From, r.To, nil) + " AND " + f.scope()
 	flagged := "SELECT person_id, sord, sver, bk, hr, cur, " + f.flags[0] + " AS tot, " + f.flags[1] + " AS hb, " +
 		f.flags[2] + " AS er, " + f.flags[3] + " AS tm FROM (\n" + scan + ")"
-	row := func(tag, k, b string, v ...string) string {
-		return "tuple('" + tag + "', " + k + ", " + b + ", " + strings.Join(v, ", ") + ")"
-	}
 	h.add("SELECT tupleElement(o, 1) AS tag, tupleElement(o, 2) AS k, tupleElement(o, 3) AS b, tupleElement(o, 4) AS v1,",
 		" tupleElement(o, 5) AS v2, tupleElement(o, 6) AS v3, tupleElement(o, 7) AS v4 FROM (\n",
-		"SELECT arrayJoin(", f.rows(row), ") AS o FROM (\n",
+		"SELECT arrayJoin(", f.rows(figRow), ") AS o FROM (\n",
 		"SELECT ", f.fold(), " FROM (\n",
 		"SELECT ", f.perPerson(), " FROM (\n", flagged, ") GROUP BY if(hb, person_id, ", zeroUUID, ")))\n) LIMIT ", strconv.Itoa(maxRows))
 	return h
@@ -201,8 +198,13 @@ func (f *figSQL) fold() string {
 		"countIf(hb_cur AND tupleElement(lv, 1) IS NULL) AS lv_unk, sumMap(er_v, arrayMap(x -> 1, er_v)) AS ev_by, sum(er_unk) AS ev_unk"
 }
 
+// figRow is one of the figures' result rows: (tag, k, b, v1..v4).
+func figRow(tag, k, b string, v ...string) string {
+	return "tuple('" + tag + "', " + k + ", " + b + ", " + strings.Join(v, ", ") + ")"
+}
+
 // rows is the array of the figures' result rows, each written by row
-// (tag, k, b, v1..v4): totals, the previous window, buckets (three rows
+// (figRow): totals, the previous window, buckets (three rows
 // each: installations, errors, timers; assemble adds them), hours,
 // versions and errors by version.
 func (f *figSQL) rows(row func(tag, k, b string, v ...string) string) string {
