@@ -59,7 +59,7 @@ func randPanes(t testing.TB, r *rand.Rand, qr datasource.Range) []datasource.Pan
 
 // samePanes fails with the first pane field the SQL engine (a) and the
 // index (b) disagree on.
-func samePanes(t testing.TB, what string, a, b []datasource.PaneFigures) {
+func samePanes(t testing.TB, what string, a, b []datasource.PaneFigures, spec func(i int) any) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("%s: %d panes from sql, %d from the index", what, len(a), len(b))
@@ -68,8 +68,8 @@ func samePanes(t testing.TB, what string, a, b []datasource.PaneFigures) {
 		av, bv := reflect.ValueOf(a[i]), reflect.ValueOf(b[i])
 		for f := range av.NumField() {
 			if !reflect.DeepEqual(av.Field(f).Interface(), bv.Field(f).Interface()) {
-				t.Fatalf("%s: pane %s (%+v) %s:\nsql:   %+v\nindex: %+v", what, a[i].ID, a[i].Range,
-					av.Type().Field(f).Name, av.Field(f).Interface(), bv.Field(f).Interface())
+				t.Fatalf("%s: pane %s (%+v) %s:\nsql:   %+v\nindex: %+v\npane: %+v", what, a[i].ID, a[i].Range,
+					av.Type().Field(f).Name, av.Field(f).Interface(), bv.Field(f).Interface(), spec(i))
 			}
 		}
 	}
@@ -149,7 +149,7 @@ func comparePanes(t *testing.T, s *Store, r *rand.Rand, seed, queries int, seen 
 			got[i] = snap
 		}
 		what := fmt.Sprintf("seed %d query %d %v %s tz=%q", seed, qi, datasource.FilterStrings(q.Filters), q.Range.Label(), q.TZ)
-		samePanes(t, what, got[0].Panes, got[1].Panes)
+		samePanes(t, what, got[0].Panes, got[1].Panes, func(i int) any { return q.Panes[i] })
 		for i, p := range got[0].Panes {
 			notePane(seen, q.Panes[i], p)
 		}
@@ -219,4 +219,53 @@ func TestNewInstallationsKept(t *testing.T) {
 	groups("[Windows=1]") // b was there before the range
 	mustIngest(t, s, Event{Name: "$create_alias", DistinctID: "a", Timestamp: at(13, 0), Properties: M{"alias": "b"}})
 	groups("[]") // a and b are one person now, first seen two days ago
+}
+
+// TestPaneCacheFollowsData asks the same panes again and again while
+// events (late ones too), person updates and merges arrive, under the same
+// few cohorts, and holds the index to the SQL engine each time: a kept
+// bucket must be counted again when an event lands in it or a person
+// input it read changed. It fails unless kept buckets were reused.
+func TestPaneCacheFollowsData(t *testing.T) {
+	withChunkSize(t, 23)
+	r := rand.New(rand.NewPCG(5, 8))
+	s := openTest(t)
+	specs := []datasource.PaneSpec{
+		{ID: "users", Events: []string{"*"}, Measure: datasource.MeasureUsers, Breakdown: []string{"$category"}, Chart: datasource.ChartLine},
+		{ID: "inst", Events: []string{"@heartbeat"}, Measure: datasource.MeasureInstallations, Breakdown: []string{"platform"}},
+		{ID: "rate", Events: []string{"@errors"}, Measure: datasource.MeasurePerInstallation, Breakdown: []string{"app_version"}},
+		{ID: "roles", Events: []string{"*"}, Breakdown: []string{"person.role", "$event"}, Chart: datasource.ChartTable,
+			Columns: datasource.Columns, Limit: 3},
+		{ID: "hours", Events: []string{"@timers"}, Measure: datasource.MeasureUsers, Breakdown: []string{"$hour"}},
+		{ID: "errs", Events: []string{"@errors"}, Breakdown: []string{"error_type"}, Where: []string{"platform != Windows"}},
+	}
+	cohorts := [][]datasource.Filter{nil,
+		{{Scope: datasource.ScopePerson, Key: "role", Op: datasource.OpEq, Values: []string{"admin"}}},
+		{{Scope: datasource.ScopePerson, Key: "deployment_method", Op: datasource.OpEq, Values: []string{"docker"}},
+			{Scope: datasource.ScopeEvent, Key: "app_version", Op: datasource.OpNeq, Values: []string{"1.0.0"}}}}
+	now := time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)
+	rg, err := datasource.ParseRange("7d", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pqs, err := datasource.Dashboard{Name: "d", Panes: specs}.Queries(rg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := randFleet(r, 900)
+	for round := 0; len(evs) > 0; round++ {
+		n := min(len(evs), 20+r.IntN(60))
+		mustIngest(t, s, evs[:n]...)
+		evs = evs[n:]
+		for ci, fs := range cohorts {
+			q := datasource.Query{Range: rg, TZ: "Asia/Kolkata", Filters: fs, Panes: pqs, PanesOnly: ci > 0}
+			snap := sameOnBoth(t, s, fmt.Sprintf("round %d cohort %d", round, ci), snapOn(s, q))
+			for i, p := range snap.Panes {
+				notePane(map[string]int{}, q.Panes[i], p)
+			}
+		}
+	}
+	if h := s.idx.PaneCacheHits(); h < 100 {
+		t.Errorf("%d kept buckets reused: the test does not exercise the cache", h)
+	}
 }

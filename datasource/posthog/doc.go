@@ -11,8 +11,9 @@
 // totals, the previous window's installs, per-bucket series, timers by
 // local hour, versions and errors by version (see snapshotQuery). The
 // visible dashboard's panes (Query.Panes) are rows of the same statement
-// (statement, paneSQL): one more scan shared by all panes, and a branch
-// over all history per new-installations pane. Drilldowns, Values, Properties and
+// (statement, paneSQL), read in the same scan as the figures, with a
+// branch over all history per new-installations pane (the one other read
+// of events). Drilldowns, Values, Properties and
 // cohorts are one request each. Filters written without person./event. are
 // resolved against Properties, remembered for 10 minutes, so they add one
 // request per 10 minutes, not per poll. The adapter does not pace itself:

@@ -15,7 +15,7 @@ import (
 // breakdown is read from the first events' properties afterwards.
 func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	save, saveName := p.cols, p.name
-	p.cols, p.name = nil, map[string]string{}
+	p.cols, p.name = nil, map[string]*scanCol{}
 	defer func() { p.cols, p.name = save, saveName }()
 	spec := pq.Spec
 	cond := p.conds(p.paneFilters(pq))
@@ -28,16 +28,16 @@ func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 	scan := "SELECT timestamp, uuid, event, distinct_id, properties, " + pp + " AS pp, " + p.installKey() +
 		" AS ik, toUnixTimestamp64Milli(timestamp) AS ms"
 	for _, c := range p.cols {
-		scan += ", " + c
+		scan += ", " + c.String()
 	}
 	// All history: the earliest event may be from any time before the
 	// range. The lower bound is the Unix epoch, so the statement is still
 	// bounded as every statement ttmon sends.
 	scan += " FROM events WHERE " + p.h.since(time.UnixMilli(0)) + " AND " + p.h.before(pq.Range.To) + " AND " + p.events(spec)
-	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp), tuple(timestamp, uuid)) AS e FROM (\n" +
+	first := "SELECT ik, argMin(tuple(distinct_id, ms, event, timestamp, properties, pp, uuid), tuple(timestamp, uuid)) AS e FROM (\n" +
 		scan + ") WHERE " + cond + " GROUP BY ik"
 	picked := "SELECT ik, tupleElement(e, 1) AS did, tupleElement(e, 2) AS ms, tupleElement(e, 3) AS fev, tupleElement(e, 4) AS fts, " +
-		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
+		"tupleElement(e, 5) AS fprops, tupleElement(e, 6) AS fpp, tupleElement(e, 7) AS fuid FROM (\n" + first + ") WHERE tupleElement(e, 2) >= " +
 		p.h.val(pq.Range.From.UnixMilli())
 	src := source{event: "fev", ts: "fts", props: "fprops", person: "fpp"}
 	g := [2]string{"''", "''"}
@@ -49,5 +49,5 @@ func (p *paneSQL) newHits(i int, pq datasource.PaneQuery) string {
 		ver = p.h.value(src.props, p.m.VersionProperty)
 	}
 	x := p.hit(i, pq, "true", "false", g[0], g[1], p.bucketExpr(pq.Range, "ms"))
-	return "SELECT ik, did, ms, " + ver + " AS ver, " + x + " AS x FROM (\n" + picked + ")"
+	return "SELECT ik, did, ms, " + ver + " AS ver" + p.figNone() + ", " + x + " AS x FROM (\n" + picked + ")"
 }

@@ -61,7 +61,8 @@ func paneCases(t *testing.T, ref *refData) []paneCase {
 	for _, d := range builtinDashboards(t) {
 		sets = append(sets, set{name: d.Name, specs: d.Panes})
 	}
-	sets = append(sets, set{name: "extra", specs: extraPanes(), panesOnly: true})
+	sets = append(sets, set{name: "extra", specs: extraPanes(), panesOnly: true},
+		set{name: "extra with figures", specs: extraPanes()}) // own ranges in the figures' scan
 	var ranges []datasource.Range
 	for _, name := range []string{"24h", "30d", "1h"} {
 		r, _ := datasource.ParseRange(name, diffNow)
@@ -77,6 +78,9 @@ func paneCases(t *testing.T, ref *refData) []paneCase {
 				continue
 			}
 			for _, set := range sets {
+				if set.name == "extra with figures" && (ri+fi)%2 == 1 { // runtime
+					continue
+				}
 				q := datasource.Query{Range: r, TZ: zones[(ri+fi)%len(zones)], Filters: fs,
 					Panes: paneQueries(t, set.specs, r), PanesOnly: set.panesOnly}
 				c := paneCase{name: fmt.Sprintf("%s %s %s %v", set.name, r.Label(), q.TZ, datasource.FilterStrings(fs)),

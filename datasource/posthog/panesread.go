@@ -34,29 +34,6 @@ func (s *Source) resolvePanes(ctx context.Context, q datasource.Query) ([]dataso
 	return fs, panes, nil
 }
 
-// statement is the Snapshot's one statement: the built-in figures
-// (snapshotQuery) and the panes, as one UNION ALL of rows with the same
-// columns. Without panes it is snapshotQuery's alone.
-func (s *Source) statement(q datasource.Query, loc *time.Location, fs []datasource.Filter, panes []datasource.PaneQuery) *hq {
-	if len(panes) == 0 {
-		return s.snapshotQuery(q, loc, fs)
-	}
-	h := newHQ()
-	var builtin string
-	if !q.PanesOnly {
-		h = s.snapshotQuery(q, loc, fs)
-		builtin = h.String()
-		h.b.Reset()
-	}
-	h.add("SELECT tag, k, k2, b, v1, v2, v3, v4, v5, v6, v7, v8, vk, vn FROM (\n")
-	if builtin != "" {
-		h.add("SELECT tag, k, '' AS k2, b, v1, v2, v3, v4, 0 AS v5, 0 AS v6, 0 AS v7, 0 AS v8, ", noStrings, " AS vk, ",
-			noCounts, " AS vn FROM (\n", builtin, ")\nUNION ALL\n")
-	}
-	h.add(s.panesQuery(h, loc, fs, panes), "\n) LIMIT ", strconv.Itoa(maxRows))
-	return h
-}
-
 // paneRow is one decoded pane row.
 type paneRow struct {
 	pane, kind   int

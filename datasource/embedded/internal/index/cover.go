@@ -132,6 +132,8 @@ func (x *Index) addChunk(e savedEntry, c *chunk) {
 	x.nEvents += c.len()
 	delete(x.saved, e.num)
 	x.nSaved -= e.n
+	x.touched.begin() // a pane's kept cells of its span are counted again
+	x.touched.span(c.minMs, c.maxMs)
 }
 
 // settle replaces the full chunks built from rows by their saved blobs,

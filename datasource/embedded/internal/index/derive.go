@@ -19,11 +19,13 @@ import (
 // the chunk's list of pairs.
 type derived struct {
 	mu      sync.Mutex
-	iidVals []string          // install ids; 0 is "none"
-	iidID   map[string]uint32 // inverse of iidVals
-	pairIID []uint32          // pair id -> install id; pair 0 is "none"
-	pairID  map[uint64]uint32 // install id << 32 | distinct id -> pair id
-	chunks  []*chunkPairs     // per chunk number
+	iidVals []string            // install ids; 0 is "none"
+	iidID   map[string]uint32   // inverse of iidVals
+	pairIID []uint32            // pair id -> install id; pair 0 is "none"
+	pairID  map[uint64]uint32   // install id << 32 | distinct id -> pair id
+	chunks  []*chunkPairs       // per chunk number
+	dicts   map[string]*valDict // breakdown properties' value ids (panesprep.go)
+	gen     uint64              // bumped when dicts is cleared: value ids change
 }
 
 // chunkPairs is one chunk's user pairs: loc[i] indexes tab, which holds
@@ -45,7 +47,7 @@ type pairView struct {
 
 func newDerived() *derived {
 	return &derived{iidVals: []string{""}, iidID: map[string]uint32{}, pairIID: []uint32{0},
-		pairID: map[uint64]uint32{}}
+		pairID: map[uint64]uint32{}, dicts: map[string]*valDict{}}
 }
 
 // pairs derives the user pairs of every event in the chunks todo (by

@@ -42,9 +42,9 @@ type firsts struct {
 // distinct id).
 const maxFirsts = 8
 
-// signature names what a new-installations pane's kept events depend on:
+// firstsSig names what a new-installations pane's kept events depend on:
 // its names and its filters on event properties.
-func (r *paneRun) signature(nf *FamFilters) string {
+func (r *paneRun) firstsSig(nf *FamFilters) string {
 	names := slices.Clone(r.x.m.EventNames(r.pq.Spec))
 	slices.Sort(names)
 	if names == nil {
@@ -58,7 +58,7 @@ func (r *paneRun) signature(nf *FamFilters) string {
 func (r *paneRun) runFirsts(p *Plan, ff *FamFilters) {
 	x := r.x
 	nf := FamFilters{eventFs: ff.eventFs, filterKey: ff.filterKey}
-	sig := r.signature(&nf)
+	sig := r.firstsSig(&nf)
 	fc := &x.firstsCache
 	fc.mu.Lock()
 	defer fc.mu.Unlock()

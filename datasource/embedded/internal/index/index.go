@@ -80,6 +80,8 @@ type Index struct {
 	ev evProps // event properties beyond the Mapping's, read as queries need them
 
 	der         *derived       // what the dashboard panes derive from event properties
+	touched     touchLog       // when the events added since each query fell
+	paneCache   paneCache      // panes' finished buckets
 	personCols  personColCache // person properties panes break down by
 	firstsCache firstsCache    // new-installations panes' earliest events
 }

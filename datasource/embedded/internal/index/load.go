@@ -193,12 +193,14 @@ func (x *Index) internVal(v string) uint32 {
 func (x *Index) addRows(rows []Row) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.touched.begin()
 	for _, r := range rows {
 		var k uint16
 		if int(r.Name) < len(x.nameKind) {
 			k = x.nameKind[r.Name]
 		}
 		x.appendEvent(r.ID, r.TS, k, r.Name, r.DID, r.PS, x.tupleID(r.Tup, true))
+		x.touched.span(r.TS, r.TS)
 	}
 }
 

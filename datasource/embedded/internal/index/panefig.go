@@ -2,6 +2,7 @@ package index
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -22,63 +23,54 @@ func (r *paneRun) value(a *acc) float64 {
 	return float64(a.n)
 }
 
-// settle turns per-bucket counts into the totals the scan left out when
-// the buckets cover the range: the total and a line's groups are the
-// buckets' sums and unions.
-func (r *paneRun) settle() {
-	if !r.covered {
-		return
-	}
-	for b := range r.series {
-		r.total.union(&r.series[b])
-	}
-	if !r.line {
-		return
-	}
-	for _, g := range r.gi.groups {
-		for b := range g.series {
-			g.set.union(&g.series[b].set)
-			g.den.union(&g.series[b].den)
-		}
-	}
-}
-
-// fill writes a's measure into a series.
-func (r *paneRun) fill(ps []datasource.Point, as []acc) {
-	for b := range ps {
-		ps[b].V = r.value(&as[b])
-	}
-}
-
-// figures builds the pane's answer from what the scan counted.
+// figures folds the cells into the pane's answer.
 func (r *paneRun) figures() datasource.PaneFigures {
-	r.settle()
 	rg := r.pq.Range
-	out := datasource.PaneFigures{ID: r.pq.Spec.ID, Range: rg, Total: r.value(&r.total), Series: rg.EmptySeries(),
-		NotNarrowed: r.skipped}
-	if r.meas == datasource.MeasurePerInstallation {
-		out.Num, out.Den = r.total.n, r.total.den.count()
+	var total acc
+	for b := range r.cells {
+		total.union(&r.cells[b].acc)
 	}
-	r.fill(out.Series, r.series)
+	out := datasource.PaneFigures{ID: r.pq.Spec.ID, Range: rg, Total: r.value(&total), Series: rg.EmptySeries(),
+		NotNarrowed: r.skipped}
+	if r.rate {
+		out.Num, out.Den = total.n, total.den.count()
+	}
+	for b := range out.Series {
+		out.Series[b].V = r.value(&r.cells[b].acc)
+	}
 	if len(r.comps) == 0 {
 		return out
 	}
+	n := len(r.comps)
+	var gi groupIndex
+	for b := range r.cells {
+		for _, g := range r.cells[b].gi.groups {
+			gi.groups[gi.find(n, g.key)].merge(g)
+		}
+	}
 	if r.comps[0].kind == compHour {
 		for h := range uint32(24) {
-			if g := r.gi.lookup(h); g >= 0 {
-				out.Groups = append(out.Groups, r.group1(r.gi.groups[g]))
-			} else {
-				out.Groups = append(out.Groups, r.group1(r.newGroup([2]uint32{h})))
+			g := gi.lookup(1, [2]uint32{h})
+			if g == nil {
+				g = &groupCell{key: [2]uint32{h}}
 			}
+			out.Groups = append(out.Groups, r.group1(g))
 		}
 		return out
 	}
+	r.rank(&out, gi.groups)
+	return out
+}
+
+// rank orders the groups, keeps the top Limit and sums the rest into
+// Other.
+func (r *paneRun) rank(out *datasource.PaneFigures, groups []*groupCell) {
 	type ranked struct {
-		g   *groupAcc
+		g   *groupCell
 		out datasource.Group
 	}
 	var all []ranked
-	for _, g := range r.gi.groups {
+	for _, g := range groups {
 		if g.n > 0 { // a rate's group needs events, not only active installations
 			all = append(all, ranked{g: g, out: r.group1(g)})
 		}
@@ -102,22 +94,23 @@ func (r *paneRun) figures() datasource.PaneFigures {
 		}
 		out.Other, out.OtherGroups = r.value(&rest), len(all)-lim
 	}
-	return out
 }
 
-// group1 turns one group's counts into its Group.
-func (r *paneRun) group1(g *groupAcc) datasource.Group {
+// group1 turns one group's counts over the range into its Group.
+func (r *paneRun) group1(g *groupCell) datasource.Group {
 	out := datasource.Group{Value: r.value(&g.acc)}
 	for j := range r.comps {
 		out.Key = append(out.Key, r.comps[j].label(r.x, g.key[j]))
 	}
-	if r.meas == datasource.MeasurePerInstallation {
+	if r.rate {
 		out.Num, out.Den = g.n, g.den.count()
 	}
 	if r.line {
 		out.Series = r.pq.Range.EmptySeries()
-		if g.series != nil {
-			r.fill(out.Series, g.series)
+		for b := range out.Series {
+			if cg := r.cells[b].gi.lookup(len(r.comps), g.key); cg != nil {
+				out.Series[b].V = r.value(&cg.acc)
+			}
 		}
 	}
 	for _, c := range r.pq.Spec.Columns {
@@ -142,21 +135,18 @@ func (r *paneRun) group1(g *groupAcc) datasource.Group {
 }
 
 // versions lists the version values of a group, most events first, then
-// by value.
+// by value (an id of Index.vals is one value).
 func (r *paneRun) versions(m map[uint32]int64) []string {
-	var out []string
-	for v := range m {
-		out = append(out, r.x.vals[v])
-	}
-	count := map[string]int64{}
-	for v, n := range m {
-		count[r.x.vals[v]] += n
-	}
-	slices.SortFunc(out, func(a, b string) int {
-		if c := cmp.Compare(count[b], count[a]); c != 0 {
+	ids := slices.Collect(maps.Keys(m))
+	slices.SortFunc(ids, func(a, b uint32) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(r.x.vals[a], r.x.vals[b])
 	})
+	var out []string
+	for _, id := range ids {
+		out = append(out, r.x.vals[id])
+	}
 	return out
 }

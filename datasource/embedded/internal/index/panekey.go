@@ -25,6 +25,7 @@ const (
 
 type component struct {
 	kind   compKind
+	gen    uint64   // the generation of the ids (compProp, compPerson)
 	tup    []uint32 // compTuple: tuple id -> id into Index.vals
 	col    colView  // compProp
 	person []uint32 // compPerson: person id -> id into dict
@@ -52,7 +53,7 @@ func (x *Index) components(p *Plan, spec datasource.PaneSpec, cols map[string]co
 			}
 		case b.Scope == datasource.ScopePerson:
 			c.kind = compPerson
-			c.person, c.dict = x.personCols.get(x, b.Key)
+			c.person, c.dict, c.gen = x.personCols.get(x, b.Key)
 		case x.tupleSlot(b.Key) >= 0:
 			c.kind = compTuple
 			slot := x.tupleSlot(b.Key)
@@ -68,6 +69,7 @@ func (x *Index) components(p *Plan, spec datasource.PaneSpec, cols map[string]co
 		default:
 			c.kind = compProp
 			c.col = cols[b.Key]
+			c.gen = c.col.gen
 		}
 		out = append(out, c)
 	}
@@ -106,8 +108,9 @@ func (c *component) label(x *Index, id uint32) string {
 // since (the index's person change log); it is copied before it changes,
 // so a query still reading the old one is not disturbed.
 type personColCache struct {
-	mu sync.Mutex
-	m  map[string]*personCol
+	mu  sync.Mutex
+	m   map[string]*personCol
+	gen uint64 // bumped when m is cleared: ids change
 }
 
 type personCol struct {
@@ -118,7 +121,7 @@ type personCol struct {
 }
 
 // get returns key's column and its values; x.mu must be held for reading.
-func (pc *personColCache) get(x *Index, key string) ([]uint32, []string) {
+func (pc *personColCache) get(x *Index, key string) ([]uint32, []string, uint64) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if pc.m == nil {
@@ -134,6 +137,7 @@ func (pc *personColCache) get(x *Index, key string) ([]uint32, []string) {
 	if c == nil || c.pos < x.logBase {
 		if len(pc.m) >= 16 {
 			clear(pc.m)
+			pc.gen++
 		}
 		c = &personCol{dict: []string{datasource.Unknown}, idOf: map[string]uint32{datasource.Unknown: 0}}
 		pc.m[key] = c
@@ -149,5 +153,5 @@ func (pc *personColCache) get(x *Index, key string) ([]uint32, []string) {
 		c.ids = append(c.ids, val(pid))
 	}
 	c.pos = x.logBase + uint64(len(x.personLog))
-	return c.ids, c.dict
+	return c.ids, c.dict, pc.gen
 }

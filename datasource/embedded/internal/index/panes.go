@@ -35,7 +35,6 @@ type paneRun struct {
 	f, denF evalFilters
 	skipped []string
 	comps   []component
-	gi      groupIndex
 	ht      *hourTable
 	pv      *pairView
 	lens    []int // each chunk's events when the query was prepared
@@ -43,18 +42,23 @@ type paneRun struct {
 	// installations; needKeys that the scan reads keys; rate that it
 	// reads the denominator's heartbeats; columns that a table wants
 	// columns (colInst, colUsr, vers, first and last seen); line a
-	// series per group; covered that the buckets cover the range, so
-	// totals are the buckets' sums and unions; nameOnly that the group
-	// depends on the name alone, tupOnly on one tuple slot.
+	// series per group; covered that the buckets cover the range;
+	// nameOnly that the group depends on the name alone, tupOnly on one
+	// tuple slot.
 	distinct, byUser, needKeys, rate     bool
 	columns, colInst, colUsr, vers, line bool
 	covered, nameOnly, tupOnly           bool
-	total                                acc
-	series                               []acc
-	first                                []firstHit // new installations: per installation key
-	stamps, denStamps                    []uint32   // per key: the bucket and group it was last counted in
-	bLo, bHi                             int64      // [bLo, bHi) is bucket b
-	b                                    int
+	// cells holds the counts per bucket, and last outside every bucket;
+	// want, when set, says which cells the scan counts (the others come
+	// from the cache).
+	cells             []cell
+	want              []bool
+	first             []firstHit // new installations: per installation key
+	stamps, denStamps stamps
+	sig               string // the kept cells' signature (panecache.go)
+	skip              bool   // every cell came from the cache
+	bLo, bHi          int64  // [bLo, bHi) is bucket b
+	b                 int
 }
 
 // newPaneRun prepares pane i of p; x.mu must be held for reading.
@@ -66,7 +70,6 @@ func (x *Index) newPaneRun(p *Plan, i int) *paneRun {
 	if pq.Range.Step > 0 {
 		r.step, r.buckets = pq.Range.Step.Milliseconds(), pq.Range.Buckets()
 	}
-	r.series = make([]acc, r.buckets)
 	if names := x.m.EventNames(spec); names != nil {
 		r.names = make([]bool, len(x.names))
 		for id, n := range x.names {
@@ -107,44 +110,59 @@ func (x *Index) panes(ctx context.Context, p *Plan, pp *panePrep) ([]datasource.
 	if len(p.panes) == 0 {
 		return nil, nil
 	}
-	runs := make([]*paneRun, len(p.panes))
+	runs, todo, total, keep := x.paneRuns(p, pp)
+	if err := x.scanPanes(ctx, runs, todo, total); err != nil {
+		return nil, err
+	}
+	out := make([]datasource.PaneFigures, len(runs))
+	for i, r := range runs {
+		if keep {
+			x.paneCache.store(r, r.sig)
+		}
+		r.finishNew()
+		out[i] = r.figures()
+	}
+	return out, nil
+}
+
+// paneRuns readies every pane of p: its filters, the chunks any reads with
+// their user pairs, the breakdowns' columns, and the kept cells. keep says
+// whether what is counted now may be kept: not when a chunk grew since
+// preparePanes read the install ids, the columns and the filters' bitsets
+// (its new events are not derived).
+func (x *Index) paneRuns(p *Plan, pp *panePrep) (runs []*paneRun, todo []int, total int, keep bool) {
 	needPairs := false
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range p.panes {
-		runs[i] = x.newPaneRun(p, i)
-		needPairs = needPairs || runs[i].needKeys
+		r := x.newPaneRun(p, i)
+		runs = append(runs, r)
+		needPairs = needPairs || r.needKeys
 		from, to := paneSpan(p.panes[i])
 		lo, hi = min(lo, from), max(hi, to)
 	}
-	var todo []int
-	total := 0
+	keep = true
 	for ci, c := range x.chunks {
 		if c != nil && c.maxMs >= lo && c.minMs < hi {
 			todo = append(todo, ci)
 			total += c.len()
+			keep = keep && ci < len(pp.lens) && c.len() == pp.lens[ci]
 		}
 	}
 	var pv pairView
 	if needPairs {
 		pv = x.pairs(todo, pp.iid)
 	}
-	for _, r := range runs {
+	for i, r := range runs {
 		r.pv, r.lens = &pv, pp.lens
 		r.setComponents(x.components(p, r.pq.Spec, pp.cols))
 		r.reset()
+		r.sig = r.signature(p, i)
+		x.paneCache.load(r, r.sig)
 		if r.meas == datasource.MeasureNewInstallations {
 			r.newInstalls(p)
 		}
 	}
-	if err := x.scanPanes(ctx, runs, todo, total); err != nil {
-		return nil, err
-	}
-	out := make([]datasource.PaneFigures, len(runs))
-	for i, r := range runs {
-		r.finishNew()
-		out[i] = r.figures()
-	}
-	return out, nil
+	return runs, todo, total, keep
 }
 
 // setComponents installs the breakdown's components and notes the
@@ -187,7 +205,9 @@ func (x *Index) scanPanes(ctx context.Context, runs []*paneRun, todo []int, tota
 				}
 				ci := todo[j]
 				for _, r := range sets[w] {
-					r.chunk(ci, x.chunks[ci])
+					if !r.skip {
+						r.chunk(ci, x.chunks[ci])
+					}
 				}
 			}
 		}()

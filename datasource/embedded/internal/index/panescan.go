@@ -8,25 +8,25 @@ import (
 
 // reset gives the run empty counts (a worker's copy starts so).
 func (r *paneRun) reset() {
-	r.total, r.series, r.gi = acc{}, make([]acc, r.buckets), groupIndex{}
+	r.cells = make([]cell, r.buckets+1)
 	r.bLo, r.bHi, r.b = 0, 0, 0
 	r.first = nil
-	r.stamps, r.denStamps = nil, nil
-	instKeys, userKeys := int(r.pv.nIID)+len(r.x.persons), int(r.pv.nPair)+len(r.x.dids)
+	nInst, nUser := int(r.pv.nIID), int(r.pv.nPair)
+	r.stamps, r.denStamps = stamps{}, stamps{}
 	switch {
 	case r.distinct && r.byUser:
-		r.stamps = make([]uint32, userKeys)
+		r.stamps = stamps{lo: make([]uint32, nUser), hi: make([]uint32, len(r.x.dids))}
 	case r.distinct:
-		r.stamps = make([]uint32, instKeys)
+		r.stamps = stamps{lo: make([]uint32, nInst), hi: make([]uint32, len(r.x.persons))}
 	}
 	if r.rate {
-		r.denStamps = make([]uint32, instKeys)
+		r.denStamps = stamps{lo: make([]uint32, nInst), hi: make([]uint32, len(r.x.persons))}
 	}
 }
 
 // chunk counts what the pane reads of chunk ci.
 func (r *paneRun) chunk(ci int, c *chunk) {
-	if r.meas != datasource.MeasureNewInstallations && c.maxMs >= r.from && c.minMs < r.to {
+	if r.meas != datasource.MeasureNewInstallations && c.maxMs >= r.from && c.minMs < r.to && r.wants(c) {
 		r.scanChunk(ci, c)
 	}
 }
@@ -34,7 +34,7 @@ func (r *paneRun) chunk(ci int, c *chunk) {
 // scanChunk counts the chunk's events of the pane's names that pass its
 // filters, and for a rate the heartbeats of its denominator.
 func (r *paneRun) scanChunk(ci int, c *chunk) {
-	inside := c.minMs >= r.from && c.maxMs < r.to
+	inside := c.minMs >= r.from && c.maxMs < r.to && r.want == nil
 	var cp chunkPairs
 	if r.needKeys && ci < len(r.pv.chunks) {
 		cp = r.pv.chunks[ci]
@@ -43,18 +43,19 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 		if r.names != nil && (int(nm) >= len(r.names) || !r.names[nm]) {
 			continue
 		}
-		g := int32(-1)
+		var key *[2]uint32
 		if r.nameOnly {
-			g = r.groupOf(r.nameKey(nm))
+			k := r.nameKey(nm)
+			key = &k
 		}
 		for _, o := range c.nmOff[l] {
 			i := int(o)
 			ms := c.ms(i)
-			if !inside && (ms < r.from || ms >= r.to) {
+			if !inside && !r.in(ms) {
 				continue
 			}
 			if r.f.pass(c, i) {
-				r.hit(&cp, c, i, nm, ms, g)
+				r.hit(&cp, c, i, nm, ms, key)
 			}
 		}
 	}
@@ -62,11 +63,34 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 		for _, o := range c.hb {
 			i := int(o)
 			ms := c.ms(i)
-			if (inside || (ms >= r.from && ms < r.to)) && r.denF.pass(c, i) {
+			if (inside || r.in(ms)) && r.denF.pass(c, i) {
 				r.denHit(&cp, c, i, ms)
 			}
 		}
 	}
+}
+
+// in reports whether ms is in the range and in a bucket the scan counts.
+func (r *paneRun) in(ms int64) bool {
+	if ms < r.from || ms >= r.to {
+		return false
+	}
+	return r.want == nil || r.want[r.cellOf(ms)]
+}
+
+// wants reports whether the chunk may hold events of a bucket the scan
+// counts.
+func (r *paneRun) wants(c *chunk) bool {
+	if r.want == nil {
+		return true
+	}
+	lo, hi := r.cellOf(max(c.minMs, r.from)), r.cellOf(min(c.maxMs, r.to-1))
+	for b := lo; b <= hi && b < len(r.want); b++ {
+		if r.want[b] {
+			return true
+		}
+	}
+	return false
 }
 
 // firstHit is an installation's earliest matching event so far; pos is
@@ -91,46 +115,45 @@ func (r *paneRun) newInstalls(p *Plan) {
 // at that event.
 func (r *paneRun) finishNew() {
 	for _, fh := range r.first {
-		if fh.ms >= r.from && fh.ms < r.to {
+		if fh.ms >= r.from && fh.ms < r.to && (r.want == nil || r.want[r.cellOf(fh.ms)]) {
 			ci := int(fh.pos >> 32)
-			r.hit(&r.pv.chunks[ci], r.x.chunks[ci], int(uint32(fh.pos)), fh.name, fh.ms, -1)
+			r.hit(&r.pv.chunks[ci], r.x.chunks[ci], int(uint32(fh.pos)), fh.name, fh.ms, nil)
 		}
 	}
 }
 
 // merge adds a worker's counts to r's.
 func (r *paneRun) merge(o *paneRun) {
-	r.total.union(&o.total)
-	for b := range r.series {
-		r.series[b].union(&o.series[b])
-	}
-	for _, og := range o.gi.groups {
-		r.gi.groups[r.groupOf(og.key)].merge(og)
+	for b := range r.cells {
+		if r.want == nil || r.want[b] { // a kept cell is only read
+			r.cells[b].merge(&o.cells[b], len(r.comps))
+		}
 	}
 }
 
-// bucket returns the series index of ms (in range), or -1.
-func (r *paneRun) bucket(ms int64) int {
+// cellOf returns the cell of ms (in range): its bucket, or the last cell
+// when no bucket holds it.
+func (r *paneRun) cellOf(ms int64) int {
 	if ms >= r.bLo && ms < r.bHi {
 		return r.b
 	}
 	if r.step <= 0 {
-		return -1
+		return r.buckets
 	}
-	r.b = int((ms - r.from) / r.step)
-	if r.b >= r.buckets {
-		r.b, r.bLo, r.bHi = -1, 0, 0
-		return -1
+	b := int((ms - r.from) / r.step)
+	if b >= r.buckets {
+		return r.buckets
 	}
-	r.bLo = r.from + int64(r.b)*r.step
+	r.b = b
+	r.bLo = r.from + int64(b)*r.step
 	r.bHi = r.bLo + r.step
-	return r.b
+	return b
 }
 
 // keysOf returns event i's installation key and user key: an install id
-// (below nIID) or nIID + its person; a pair (below nPair) or nPair + its
-// distinct id. An event not derived yet (it arrived after the query read
-// the install ids, for one query) counts under its person.
+// or hiKey | its person; a pair or hiKey | its distinct id. An event not
+// derived yet (it arrived after the query read the install ids, for one
+// query) counts under its person.
 func (r *paneRun) keysOf(cp *chunkPairs, c *chunk, i int) (inst, usr uint32) {
 	if i < len(cp.loc) {
 		if p := cp.tab[cp.loc[i]]; p != 0 {
@@ -138,12 +161,12 @@ func (r *paneRun) keysOf(cp *chunkPairs, c *chunk, i int) (inst, usr uint32) {
 		}
 	}
 	did := c.did[i]
-	return r.pv.nIID + r.x.didPerson[did], r.pv.nPair + did
+	return hiKey | r.x.didPerson[did], hiKey | did
 }
 
-// hit counts one event of the pane; g is its group when the name alone
-// decides it, else -1.
-func (r *paneRun) hit(cp *chunkPairs, c *chunk, i int, name uint32, ms int64, g int32) {
+// hit counts one event of the pane; key is its group key when the name
+// alone decides it.
+func (r *paneRun) hit(cp *chunkPairs, c *chunk, i int, name uint32, ms int64, key *[2]uint32) {
 	var inst, usr, mk uint32
 	if r.needKeys {
 		inst, usr = r.keysOf(cp, c, i)
@@ -152,78 +175,72 @@ func (r *paneRun) hit(cp *chunkPairs, c *chunk, i int, name uint32, ms int64, g 
 			mk = usr
 		}
 	}
-	b := r.bucket(ms)
-	if len(r.comps) > 0 && g < 0 {
-		g = r.group(c, i, name, ms)
+	b := r.cellOf(ms)
+	cl := &r.cells[b]
+	cl.n++
+	var g *groupCell
+	gid := int32(-1)
+	if len(r.comps) > 0 {
+		gid = r.group(cl, c, i, name, ms, key)
+		g = cl.gi.groups[gid]
+		g.n++
 	}
-	if !r.covered {
-		r.total.n++
-	}
-	if b >= 0 {
-		r.series[b].n++
-	}
-	var ga *groupAcc
-	if g >= 0 {
-		ga = r.gi.groups[g]
-		ga.n++
-		if r.line && b >= 0 {
-			ga.series[b].n++
+	if r.distinct && !r.stamps.seen(mk, b, gid) {
+		cl.set.add(mk)
+		if g != nil {
+			g.set.add(mk)
 		}
 	}
-	if r.distinct && !stamped(r.stamps, mk, b, g) {
-		r.addKey(&r.total.set, &r.series, ga, b, mk, false)
-	}
-	if r.columns && ga != nil {
-		r.column(ga, c, i, ms, inst, usr)
+	if r.columns && g != nil {
+		r.column(g, c, i, ms, inst, usr)
 	}
 }
 
-// stamped reports whether key k was counted in bucket b and group g
-// already, and notes it: a key comes back many times (an installation's
-// heartbeat every hour, a user's every action), and one compare is
-// cheaper than the sets it spares. Only buckets below 2^15 and groups
-// below 2^16 are noted.
-func stamped(st []uint32, k uint32, b int, g int32) bool {
-	if b < 0 || b >= 1<<15 || g >= 1<<16 || int(k) >= len(st) {
+// denHit counts a heartbeat in a rate's denominator: its installation is
+// active in its bucket and in its group (by the heartbeat's properties; a
+// rate's breakdown is a property, validated by PaneSpec.Validate).
+func (r *paneRun) denHit(cp *chunkPairs, c *chunk, i int, ms int64) {
+	inst, _ := r.keysOf(cp, c, i)
+	b := r.cellOf(ms)
+	cl := &r.cells[b]
+	gid := int32(-1)
+	if len(r.comps) > 0 {
+		gid = r.group(cl, c, i, 0, ms, nil)
+	}
+	if !r.denStamps.seen(inst, b, gid) {
+		cl.den.add(inst)
+		if gid >= 0 {
+			cl.gi.groups[gid].den.add(inst)
+		}
+	}
+}
+
+// stamps note per key the cell and group it was last counted in: a key
+// comes back many times (an installation's heartbeat every hour, a
+// user's every action), and one compare is cheaper than the sets it
+// spares. lo is by install id or pair, hi by person or distinct id.
+type stamps struct{ lo, hi []uint32 }
+
+// seen reports whether key k was counted in cell b and group g already,
+// and notes it. Only cells below 2^15 and groups below 2^16 are noted.
+func (st *stamps) seen(k uint32, b int, g int32) bool {
+	s := st.lo
+	if k >= hiKey {
+		s, k = st.hi, k-hiKey
+	}
+	if b >= 1<<15 || g >= 1<<16 || int(k) >= len(s) {
 		return false
 	}
-	s := (uint32(b)<<16 | uint32(g+1)) + 1
-	if st[k] == s {
+	v := (uint32(b)<<16 | uint32(g+1)) + 1
+	if s[k] == v {
 		return true
 	}
-	st[k] = s
+	s[k] = v
 	return false
 }
 
-// addKey adds key k to the sets of the total (when the buckets do not
-// make it), bucket b, the group ga and its bucket; den says the
-// denominator's sets.
-func (r *paneRun) addKey(total *keySet, series *[]acc, ga *groupAcc, b int, k uint32, den bool) {
-	set := func(a *acc) *keySet {
-		if den {
-			return &a.den
-		}
-		return &a.set
-	}
-	if !r.covered {
-		total.add(k)
-	}
-	if b >= 0 {
-		set(&(*series)[b]).add(k)
-	}
-	if ga == nil {
-		return
-	}
-	if !(r.line && r.covered) {
-		set(&ga.acc).add(k)
-	}
-	if r.line && b >= 0 {
-		set(&ga.series[b]).add(k)
-	}
-}
-
 // column adds an event to a table's columns.
-func (r *paneRun) column(g *groupAcc, c *chunk, i int, ms int64, inst, usr uint32) {
+func (r *paneRun) column(g *groupCell, c *chunk, i int, ms int64, inst, usr uint32) {
 	if r.colInst {
 		g.inst.add(inst)
 	}
@@ -238,42 +255,31 @@ func (r *paneRun) column(g *groupAcc, c *chunk, i int, ms int64, inst, usr uint3
 	}
 	if r.vers {
 		if v := r.x.tups[c.tupOf(i)].ver; v != 0 {
+			if g.vers == nil {
+				g.vers = map[uint32]int64{}
+			}
 			g.vers[v]++
 		}
 	}
 }
 
-// denHit counts a heartbeat in a rate's denominator: its installation is
-// active in its bucket and in its group (by the heartbeat's properties; a
-// rate's breakdown is a property, validated by PaneSpec.Validate).
-func (r *paneRun) denHit(cp *chunkPairs, c *chunk, i int, ms int64) {
-	inst, _ := r.keysOf(cp, c, i)
-	b := r.bucket(ms)
-	g := int32(-1)
-	var ga *groupAcc
-	if len(r.comps) > 0 {
-		g = r.group(c, i, 0, ms)
-		ga = r.gi.groups[g]
+// group returns the event's group in cell cl, created on first sight.
+func (r *paneRun) group(cl *cell, c *chunk, i int, name uint32, ms int64, key *[2]uint32) int32 {
+	if key != nil {
+		return cl.gi.find(len(r.comps), *key)
 	}
-	if !stamped(r.denStamps, inst, b, g) {
-		r.addKey(&r.total.den, &r.series, ga, b, inst, true)
-	}
-}
-
-// group returns the event's group, created on first sight.
-func (r *paneRun) group(c *chunk, i int, name uint32, ms int64) int32 {
 	if r.tupOnly {
-		if v := r.comps[0].tup[c.tupOf(i)]; int(v) < len(r.gi.one) {
-			if g := r.gi.one[v]; g != 0 {
+		if v := r.comps[0].tup[c.tupOf(i)]; int(v) < len(cl.gi.one) {
+			if g := cl.gi.one[v]; g != 0 {
 				return g - 1
 			}
 		}
 	}
-	var key [2]uint32
+	var k [2]uint32
 	for j := range r.comps {
-		key[j] = r.comps[j].id(r, c, i, name, ms)
+		k[j] = r.comps[j].id(r, c, i, name, ms)
 	}
-	return r.groupOf(key)
+	return cl.gi.find(len(r.comps), k)
 }
 
 // nameKey is the group key of events named name, when the name alone
@@ -284,19 +290,6 @@ func (r *paneRun) nameKey(name uint32) [2]uint32 {
 		key[j] = r.comps[j].id(r, nil, 0, name, 0)
 	}
 	return key
-}
-
-func (r *paneRun) groupOf(key [2]uint32) int32 { return r.gi.find(len(r.comps), key, r.newGroup) }
-
-func (r *paneRun) newGroup(key [2]uint32) *groupAcc {
-	g := &groupAcc{key: key}
-	if r.line {
-		g.series = make([]acc, r.buckets)
-	}
-	if r.vers {
-		g.vers = map[uint32]int64{}
-	}
-	return g
 }
 
 // id is the component's value for event i of c.

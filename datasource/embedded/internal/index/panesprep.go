@@ -168,6 +168,7 @@ func (x *Index) installIDs(ctx context.Context, from, to int64) (map[int64]*keyC
 // or null, or reads "unknown" (all three are the group
 // datasource.Unknown).
 type colView struct {
+	gen  uint64 // the generation of the ids (derived.gen)
 	cols []*keyCol
 	vals []string
 }
@@ -223,17 +224,41 @@ func newKeyCol(n int, entries []uint64) *keyCol {
 	return k
 }
 
+// valDict numbers one breakdown property's values for as long as the
+// index keeps it, so the group keys of kept cells (panecache.go) stay
+// valid; derived.gen changes when the dicts are dropped.
+type valDict struct {
+	vals []string // only grows: a view of it stays valid
+	ids  map[string]uint32
+}
+
+// maxDicts bounds the properties numbered.
+const maxDicts = 16
+
 // propColumn reads key's values on the events of the chunks in [from,
 // to).
 func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (colView, error) {
-	v := colView{vals: []string{datasource.Unknown}}
-	ids := map[string]uint32{datasource.Unknown: 0}
+	d := x.der
+	d.mu.Lock()
+	vd := d.dicts[key]
+	if vd == nil {
+		if len(d.dicts) >= maxDicts {
+			clear(d.dicts)
+			d.gen++
+		}
+		vd = &valDict{vals: []string{datasource.Unknown}, ids: map[string]uint32{datasource.Unknown: 0}}
+		d.dicts[key] = vd
+	}
+	v := colView{gen: d.gen}
+	d.mu.Unlock()
 	byNum, err := x.keyColumnsOf(ctx, key, func(c *chunk) bool { return c.maxMs >= from && c.minMs < to },
 		func(pv pairVal) uint32 {
 			if !pv.ok {
 				return 0
 			}
-			return internDict(&v.vals, ids, pv.v)
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			return internDict(&vd.vals, vd.ids, pv.v)
 		})
 	if err != nil {
 		return v, err
@@ -242,6 +267,9 @@ func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (col
 		v.cols = grow(v.cols, num)
 		v.cols[num] = col
 	}
+	d.mu.Lock()
+	v.vals = vd.vals
+	d.mu.Unlock()
 	return v, nil
 }
 
