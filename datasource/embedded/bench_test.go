@@ -190,6 +190,38 @@ func BenchmarkFirstEventFilter(b *testing.B) {
 	}
 }
 
+// BenchmarkSwitchRange is a running monitor's first 30d Snapshot after
+// it has shown 24h: the saved chunks of the rest of the month are decoded
+// on the way (without, or with the cohort).
+//
+//	go test -run '^$' -bench SwitchRange ./datasource/embedded/
+func BenchmarkSwitchRange(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range benchSizes() {
+		for _, cohort := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/cohort=%v", sizeName(size), cohort), func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := s.Snapshot(ctx, benchQuery("24h", cohort)); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					if _, err := s.Snapshot(ctx, benchQuery("30d", cohort)); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					s.Close()
+					b.StartTimer()
+				}
+			})
+		}
+	}
+}
+
 // loadAll builds s's index completely and returns the Go heap in use
 // afterwards, in MiB: the index, with the store's caches and buffers.
 // index-B/event is what loading added, per event.
