@@ -67,35 +67,43 @@
 //
 // # Reading
 //
-// Queries are answered by an in-memory column index: per event 18 bytes
-// (time, family flags, distinct id, propset, and an attribute tuple: the
-// Mapping's version, platform and deployment values) plus offset lists of
-// the heartbeats, errors and timers. It is built on the first query, so a
-// process that only ingests never holds it. Event ids are dense, so chunk c
-// holds ids c*16,384+1 .. (c+1)*16,384; the writer saves each full chunk
-// as a compact blob (index_chunks, ~10 bytes per event) in the transaction
-// that fills it. Opening, the index reads the small tables (persons'
-// properties only once a query filters on them) and the rows after the
-// last saved chunk; a saved chunk is decoded when a query's range first
-// needs it, so a process that asks once decodes only its range.
-// Blobs are derived data: a missing, corrupt or older-format blob is
-// rebuilt from the events table and saved again, and one saved for other
-// Mapping properties is rebuilt in memory and left alone. Person merges do
-// not touch blobs: the distinct id to person mapping is kept apart.
+// Queries are answered by an in-memory column index: per event about 11
+// bytes (time as 16-bit seconds after the chunk's base and milliseconds
+// with the family flags, distinct id, and an index into the chunk's
+// attribute tuples: the Mapping's version, platform and deployment
+// values) plus offset lists of the heartbeats, errors and timers. It is
+// built on the first query, so a process that only ingests never holds
+// it. Event ids are dense, so chunk c holds ids c*16,384+1 ..
+// (c+1)*16,384; the writer saves each full chunk, in the transaction that
+// fills it, as a blob of fixed-width columns (index_chunks, 10 bytes per
+// event) with its property postings (index_postings: per event property
+// key, which of the chunk's events carry which pair, ~14 bytes per event
+// in all). Opening, the index reads the small tables (persons' properties
+// and distinct ids' strings only once a query needs them) and the rows
+// after the last saved chunk; a saved chunk is decoded when a query's
+// range first needs it, so a process that asks once decodes only its
+// range. Blobs are derived data: a missing, corrupt or older-format blob
+// is rebuilt from the events table and saved again with its postings, and
+// one saved for other Mapping properties is rebuilt in memory and left
+// alone. Person merges do not touch blobs: the distinct id to person
+// mapping is kept apart.
 //
 // Afterwards the index follows the file: rows the writer commits in the same
 // process are handed to it directly, rows another process writes are read
 // by id, and names, persons and distinct ids by a store-wide change
 // counter, so a TUI next to `ttmon collect` sees new data on its next
-// query. Filters are evaluated once per person (cached between queries,
-// re-evaluated for changed persons), once per attribute tuple (filters on
-// the Mapping's three properties, so they need no property index) and
-// once per propset, never per event. When the families read the filters
-// differently, each family is scanned from its offset list under its own.
-// A Snapshot scans chunks on two cores; a chunk inside the range is read
-// family by family from its offset lists. Event properties other than the
-// Mapping's (event filters, event-scope values and breakdowns) are loaded,
-// compact, on the first query that needs them (about 1.5 s at 10M events).
+// query; once such a chunk is saved, the index swaps it for the saved
+// blob. Filters are evaluated once per person (cached between queries,
+// re-evaluated for changed persons; a person's properties are kept as
+// their JSON and read a key at a time), once per attribute tuple (filters
+// on the Mapping's three properties) and, for any other event property,
+// once per chunk from the postings of its key into a bitset of passing
+// events (kept between queries), never by reading propsets. When the
+// families read the filters differently, each family is scanned from its
+// offset list under its own. A Snapshot scans chunks on two cores; a
+// chunk inside the range is read family by family from its offset lists.
+// Event-scope values and breakdowns read their key's postings for the
+// range the same way (the Mapping's three from the tuples).
 //
 // The SQL reference engine (internal/sqlref) computes every figure with
 // plain SQL over the tables (a view shows propsets as JSON objects). It is

@@ -74,7 +74,8 @@ func (w *writer) propset(pp *prepped) (psRef, error) {
 	if err != nil {
 		return psRef{}, err
 	}
-	r := psRef{id: uint32(id), tup: w.tupleID(t), kps: index.EncodeKeyPairs(kps)}
+	w.kv = index.AppendKeyPairs(w.kv[:0], kps)
+	r := psRef{id: uint32(id), tup: w.tupleID(t), kps: string(w.kv)}
 	w.props.put(pp.set, r)
 	return r, nil
 }

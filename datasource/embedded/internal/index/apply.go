@@ -7,17 +7,6 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// matchProps reports whether props pass every filter.
-func matchProps(props decodedProps, fs []datasource.Filter) bool {
-	for _, f := range fs {
-		v, ok := props[f.Key]
-		if !f.Match(v, ok) {
-			return false
-		}
-	}
-	return true
-}
-
 // evalFilters is one family's filters evaluated once per person (expanded
 // to distinct ids), once per attribute tuple (filters on the Mapping's
 // version, platform and deployment properties) and once per chunk for
@@ -122,7 +111,15 @@ type personResult struct {
 func (c *personFilterCache) didOK(x *Index, key string, fs []datasource.Filter) []bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	eval := func(pid int) bool { return x.persons[pid].dids > 0 && matchProps(x.persons[pid].props, fs) }
+	var pr propsReader
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.Key
+	}
+	vals, set := make([]string, len(fs)), make([]bool, len(fs))
+	eval := func(pid int) bool {
+		return x.persons[pid].dids > 0 && pr.match(x.persons[pid].props, fs, keys, vals, set)
+	}
 	r := c.m[key]
 	if r == nil || r.pos < x.logBase {
 		if len(c.m) >= 64 {

@@ -171,9 +171,9 @@ func (c *chunk) addName(i int, name uint32) {
 	c.nmOff[l] = append(c.nmOff[l], uint16(i))
 }
 
-// listNames fills nmTab and nmOff from a decoded chunk's names (local[i]
-// indexes names): one backing array, cut per name.
-func (c *chunk) listNames(names []uint32, local []uint16) {
+// listNames fills c's nmTab and nmOff from a decoded chunk's names
+// (local[i] indexes names): one backing array, cut per name.
+func listNames[T uint8 | uint16](c *chunk, names []uint32, local []T) {
 	counts := make([]int, len(names))
 	for _, l := range local {
 		counts[l]++

@@ -12,8 +12,8 @@ import (
 //	format, n, the three tuple keys (length-prefixed),
 //	the chunk's tuples (per slot: 0, or 1 and the value),
 //	the chunk's event names (event_names ids),
-//	base (a zigzag varint: seconds), flags (a byte: wideSec, wideName,
-//	wideTup),
+//	base (a zigzag varint: seconds), the first and last event's unix ms
+//	(zigzag varints), flags (a byte: wideSec, wideName, wideTup),
 //	seconds after base (n x uint16, or int32 with wideSec),
 //	milliseconds (n x uint16),
 //	name, as an index into the chunk's names (n x uint8, uint16 with wideName),
@@ -79,6 +79,12 @@ func encodeChunk(r *chunkRows, keys [3]string) []byte {
 		flags |= wideTup
 	}
 	b = binary.AppendVarint(b, lo)
+	minMs, maxMs := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, ts := range r.ts {
+		minMs, maxMs = min(minMs, ts), max(maxMs, ts)
+	}
+	b = binary.AppendVarint(b, minMs)
+	b = binary.AppendVarint(b, maxMs)
 	b = append(b, flags)
 	for _, ts := range r.ts {
 		b = appendFixed(b, uint32(floorDiv(ts, 1000)-lo), flags&wideSec != 0, 2)
@@ -113,11 +119,12 @@ func appendFixed(b []byte, v uint32, wide bool, narrow int) []byte {
 
 // blobHead is what precedes a format 3 blob's columns.
 type blobHead struct {
-	n     int
-	tups  []Tuple
-	names []uint32
-	base  int64
-	flags byte
+	n            int
+	tups         []Tuple
+	names        []uint32
+	base         int64
+	minMs, maxMs int64
+	flags        byte
 }
 
 // readHead reads a format 3 blob's header; r is left at the columns.
@@ -161,7 +168,11 @@ func readHead(r *blobReader, keys [3]string) (blobHead, error) {
 		h.names[i] = uint32(r.uvarint())
 	}
 	h.base = r.varint()
+	h.minMs, h.maxMs = r.varint(), r.varint()
 	h.flags = r.byte()
+	if h.minMs > h.maxMs || floorDiv(h.minMs, 1000) < h.base {
+		return h, errBadChunk
+	}
 	return h, r.err
 }
 
@@ -169,7 +180,9 @@ func readHead(r *blobReader, keys [3]string) (blobHead, error) {
 // gives each event name's family flags; mapTups turns the blob's tuples
 // into the index's tuple ids. It returns errOtherKeys for a blob whose
 // tuples were computed for other keys than keys, errBadChunk for one it
-// cannot read.
+// cannot read. The columns are copied as they are (copyLE) and checked
+// with a pass each, so a 30-day query's hundreds of chunks decode at
+// memory speed.
 func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	mapTups func([]Tuple) []uint32) (*chunk, error) {
 	r := &blobReader{b: b}
@@ -178,130 +191,94 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 		return nil, err
 	}
 	n := h.n
-	c := &chunk{firstID: num*chunkSize + 1, base: h.base, msk: make([]uint16, n), did: make([]uint32, n),
-		tup: make([]uint16, n)}
-	if !c.readSeconds(r, h.flags&wideSec != 0) || !c.readKinds(r, h, nameKind) {
+	c := &chunk{firstID: num*chunkSize + 1, base: h.base, minMs: h.minMs, maxMs: h.maxMs,
+		msk: make([]uint16, n), did: make([]uint32, n), tup: make([]uint16, n)}
+	if h.flags&wideSec != 0 {
+		c.wide = make([]int32, n)
+		copyLE32(c.wide, r.take(4*n))
+	} else {
+		c.sec = make([]uint16, n)
+		copyLE16(c.sec, r.take(2*n))
+	}
+	copyLE16(c.msk, r.take(2*n))
+	if r.err != nil || maxOf(c.msk) > 999 || !c.readKinds(r, h, nameKind) {
 		return nil, errBadChunk
 	}
-	dids := r.take(4 * n)
-	if dids == nil {
-		return nil, errBadChunk
+	copyLE32(c.did, r.take(4*n))
+	if h.flags&wideTup != 0 {
+		copyLE16(c.tup, r.take(2*n))
+	} else if t := r.take(n); t != nil {
+		for i, v := range t[:n] {
+			c.tup[i] = uint16(v)
+		}
 	}
-	for i := range c.did {
-		c.did[i] = binary.LittleEndian.Uint32(dids[4*i:])
-	}
-	if !readNarrow(r, c.tup, h.flags&wideTup != 0, len(h.tups)) {
-		return nil, errBadChunk
-	}
-	if len(r.b) != 0 {
+	if r.err != nil || len(r.b) != 0 || int(maxOf(c.tup)) >= len(h.tups) {
 		return nil, errBadChunk
 	}
 	c.tupIDs = mapTups(h.tups) // c.ps stays nil: the chunk is posted
 	return c, nil
 }
 
-// readSeconds reads the seconds and milliseconds columns into c (msk
-// without flags) and sets c's time bounds.
-func (c *chunk) readSeconds(r *blobReader, wide bool) bool {
-	n := len(c.msk)
-	width := 2
-	if wide {
-		width = 4
-	}
-	secs, mss := r.take(width*n), r.take(2*n)
-	if mss == nil {
-		return false
-	}
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	if wide {
-		c.wide = make([]int32, n)
-		for i := range c.wide {
-			c.wide[i] = int32(binary.LittleEndian.Uint32(secs[4*i:]))
-			lo, hi = min(lo, int64(c.wide[i])), max(hi, int64(c.wide[i]))
-		}
-	} else {
-		c.sec = make([]uint16, n)
-		for i := range c.sec {
-			c.sec[i] = binary.LittleEndian.Uint16(secs[2*i:])
-			lo, hi = min(lo, int64(c.sec[i])), max(hi, int64(c.sec[i]))
-		}
-	}
-	for i := range c.msk {
-		c.msk[i] = binary.LittleEndian.Uint16(mss[2*i:])
-		if c.msk[i] > 999 {
-			return false
-		}
-	}
-	c.minMs, c.maxMs = math.MaxInt64, math.MinInt64
-	for i := range n { // the bounds need the milliseconds of the extreme seconds only
-		if s := c.secOf(i); s == lo || s == hi {
-			ms := c.ms(i)
-			c.minMs, c.maxMs = min(c.minMs, ms), max(c.maxMs, ms)
-		}
-	}
-	return true
-}
-
-// secOf is event i's seconds after base.
-func (c *chunk) secOf(i int) int64 {
-	if c.sec == nil {
-		return int64(c.wide[i])
-	}
-	return int64(c.sec[i])
-}
-
 // readKinds reads the name column and sets the family flags and lists.
 func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16) bool {
-	kinds := make([]uint16, len(h.names))
+	kinds := make([]uint16, max(len(h.names), 256))
 	for l, nm := range h.names {
 		if int(nm) < len(nameKind) {
 			kinds[l] = nameKind[nm]
 		}
 	}
-	local := make([]uint16, len(c.msk))
-	if !readNarrow(r, local, h.flags&wideName != 0, len(kinds)) {
-		return false
+	n := len(c.msk)
+	var counts [8]int // by flags >> 10
+	if h.flags&wideName != 0 {
+		local := make([]uint16, n)
+		copyLE16(local, r.take(2*n))
+		if r.err != nil || int(maxOf(local)) >= len(h.names) {
+			return false
+		}
+		for i, l := range local {
+			c.msk[i] |= kinds[l]
+			counts[kinds[l]>>10&7]++
+		}
+		listNames(c, h.names, local)
+	} else {
+		b := r.take(n)
+		if b == nil {
+			return false
+		}
+		narrow := (*[256]uint16)(kinds[:256])
+		top := byte(0)
+		for i, l := range b[:n] {
+			top = max(top, l)
+			c.msk[i] |= narrow[l]
+			counts[narrow[l]>>10&7]++
+		}
+		if int(top) >= len(h.names) {
+			return false
+		}
+		listNames(c, h.names, b[:n])
 	}
-	c.listNames(h.names, local)
 	var nHB, nER, nTM int
-	for i, l := range local {
-		k := kinds[l]
-		c.msk[i] |= k
-		nHB += int(k >> 10 & 1)
-		nER += int(k >> 11 & 1)
-		nTM += int(k >> 12 & 1)
+	for k, cnt := range counts {
+		nHB += cnt * (k & 1)
+		nER += cnt * (k >> 1 & 1)
+		nTM += cnt * (k >> 2 & 1)
 	}
 	c.hb, c.er, c.tm = make([]uint16, 0, nHB), make([]uint16, 0, nER), make([]uint16, 0, nTM)
 	for i, k := range c.msk {
-		if k&^msMask != 0 {
+		if k > msMask {
 			c.addKind(i, k)
 		}
 	}
 	return true
 }
 
-// readNarrow reads a column of indexes below limit, 1 byte each or 2 when
-// wide.
-func readNarrow(r *blobReader, out []uint16, wide bool, limit int) bool {
-	width := 1
-	if wide {
-		width = 2
+// maxOf is the largest value of s (0 for an empty one).
+func maxOf(s []uint16) uint16 {
+	var m uint16
+	for _, v := range s {
+		m = max(m, v)
 	}
-	b := r.take(width * len(out))
-	if b == nil {
-		return false
-	}
-	for i := range out {
-		if wide {
-			out[i] = binary.LittleEndian.Uint16(b[2*i:])
-		} else {
-			out[i] = uint16(b[i])
-		}
-		if int(out[i]) >= limit {
-			return false
-		}
-	}
-	return true
+	return m
 }
 
 // take returns the next k bytes, or nil (and an error) if there are fewer.

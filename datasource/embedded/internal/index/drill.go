@@ -10,17 +10,18 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// kindMask turns a family into the msk flags it needs (0: any event).
-func kindMask(k datasource.EventKind) uint16 {
+// family is the offset list of kind's events in c; ok is false for
+// KindAny, which has none.
+func (c *chunk) family(k datasource.EventKind) (list []uint16, ok bool) {
 	switch k {
 	case datasource.KindHeartbeat:
-		return kHB
+		return c.hb, true
 	case datasource.KindError:
-		return kER
+		return c.er, true
 	case datasource.KindTimer:
-		return kTM
+		return c.tm, true
 	}
-	return 0
+	return nil, false
 }
 
 // scan calls fn for every event in [p.from, p.to) of the family that passes
@@ -29,10 +30,16 @@ func kindMask(k datasource.EventKind) uint16 {
 func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, hour int,
 	fn func(c *chunk, ci, i int, ms int64)) error {
 	f := x.filters(p, kind)
-	mask := kindMask(kind)
 	var ht *hourTable
 	if hour >= 0 {
 		ht = newHourTable(p.loc, p.from, p.to)
+	}
+	visit := func(c *chunk, ci, i int) {
+		ms := c.ms(i)
+		if ms < p.from || ms >= p.to || !f.pass(c, i) || (ht != nil && ht.hour(ms) != hour) {
+			return
+		}
+		fn(c, ci, i, ms)
 	}
 	for ci, c := range x.chunks {
 		if c == nil || c.maxMs < p.from || c.minMs >= p.to {
@@ -41,18 +48,14 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if list, ok := c.family(kind); ok {
+			for _, o := range list {
+				visit(c, ci, int(o))
+			}
+			continue
+		}
 		for i := range c.len() {
-			ms := c.ms(i)
-			if ms < p.from || ms >= p.to || (mask != 0 && c.msk[i]&mask == 0) {
-				continue
-			}
-			if !f.pass(c, i) {
-				continue
-			}
-			if ht != nil && ht.hour(ms) != hour {
-				continue
-			}
-			fn(c, ci, i, ms)
+			visit(c, ci, i)
 		}
 	}
 	return nil
@@ -109,8 +112,12 @@ func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key
 	if err != nil {
 		return nil, err
 	}
+	var r propsReader
 	for pid, ok := range seen {
-		if v, set := x.persons[pid].props[key]; ok && set {
+		if !ok {
+			continue
+		}
+		if v, set := r.get(x.persons[pid].props, key); set {
 			m[v]++
 		}
 	}
@@ -178,20 +185,22 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery)
 // latestPerPerson finds each person's latest heartbeat in range (in hour
 // when hour >= 0), with the person's heartbeat count.
 func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {
-	out := map[uint32]*latestHB{}
+	all := make([]latestHB, len(x.persons)) // n == 0: no heartbeat yet
 	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
-		did, tup := c.did[i], c.tupOf(i)
-		pid := x.didPerson[did]
+		did := c.did[i]
+		l := &all[x.didPerson[did]]
 		pos := uint64(ci)<<32 | uint64(i)
-		l := out[pid]
-		if l == nil {
-			l = &latestHB{ms: ms, pos: pos, did: did, tup: tup}
-			out[pid] = l
-		} else if l.better(ms, pos) {
-			l.ms, l.pos, l.did, l.tup = ms, pos, did, tup
+		if l.n == 0 || l.better(ms, pos) {
+			l.ms, l.pos, l.did, l.tup = ms, pos, did, c.tupOf(i)
 		}
 		l.n++
 	})
+	out := map[uint32]*latestHB{}
+	for pid := range all {
+		if all[pid].n > 0 {
+			out[uint32(pid)] = &all[pid]
+		}
+	}
 	return out, err
 }
 
@@ -234,12 +243,12 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 	defer x.mu.RUnlock()
 	m := map[string]int64{}
 	slot := x.tupleSlot(q.Key)
+	var r propsReader
 	// value is the group of event i of c, whose tuple is tup and person pid.
 	value := func(c *chunk, i int, tup, pid uint32) string {
 		switch {
 		case q.Scope != datasource.ScopeEvent:
-			v, ok := x.persons[pid].props[q.Key]
-			return OrUnknown(v, ok)
+			return OrUnknown(r.get(x.persons[pid].props, q.Key))
 		case slot >= 0:
 			return OrUnknown(x.tupleValue(tup, slot))
 		}
@@ -318,11 +327,10 @@ func (x *Index) properties(ctx context.Context) ([]datasource.Property, error) {
 		x.mu.Lock()
 		if x.personKeys == nil {
 			x.personKeys = map[string]bool{}
+			var r propsReader
 			for _, pe := range x.persons {
 				if pe.dids > 0 {
-					for k := range pe.props {
-						x.personKeys[k] = true
-					}
+					r.keys(pe.props, func(k string) { x.personKeys[k] = true })
 				}
 			}
 		}

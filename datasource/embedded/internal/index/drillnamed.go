@@ -7,6 +7,19 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
+// kindMask turns a family into the msk flags it needs (0: any event).
+func kindMask(k datasource.EventKind) uint16 {
+	switch k {
+	case datasource.KindHeartbeat:
+		return kHB
+	case datasource.KindError:
+		return kER
+	case datasource.KindTimer:
+		return kTM
+	}
+	return 0
+}
+
 // scanNamed is scan for a drill into one group of a pane: the events of
 // q.Kind in p's range that pass the family's filters and also have one of
 // q.Names, the name category q.Category and a local hour in q.Hours. It

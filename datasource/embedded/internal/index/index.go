@@ -20,7 +20,7 @@ type didEntry struct {
 // personEntry is a person's current properties. A person with no distinct
 // ids left has been merged away (the row is gone in SQLite).
 type personEntry struct {
-	props decodedProps
+	props personProps
 	dids  int32
 }
 

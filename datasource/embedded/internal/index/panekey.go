@@ -128,8 +128,9 @@ func (pc *personColCache) get(x *Index, key string) ([]uint32, []string, uint64)
 		pc.m = map[string]*personCol{}
 	}
 	c := pc.m[key]
+	var rd propsReader
 	val := func(pid int) uint32 {
-		if v, ok := x.persons[pid].props[key]; ok {
+		if v, ok := rd.get(x.persons[pid].props, key); ok {
 			return internDict(&c.dict, c.idOf, v)
 		}
 		return 0

@@ -27,36 +27,45 @@ type KeyPair struct {
 
 // EncodeKeyPairs packs a propset's properties into the compact string the
 // writer keeps per cached propset and hands to OpenChunk.Add.
-func EncodeKeyPairs(kps []KeyPair) string {
-	b := binary.AppendUvarint(nil, uint64(len(kps)))
+func EncodeKeyPairs(kps []KeyPair) string { return string(AppendKeyPairs(nil, kps)) }
+
+// AppendKeyPairs is EncodeKeyPairs into the caller's buffer.
+func AppendKeyPairs(b []byte, kps []KeyPair) []byte {
+	b = binary.AppendUvarint(b, uint64(len(kps)))
 	for _, kp := range kps {
 		b = binary.AppendUvarint(b, uint64(kp.Key))
 		b = binary.AppendUvarint(b, uint64(kp.Pair))
 	}
-	return string(b)
+	return b
 }
 
 // eachKeyPair calls fn for each property packed by EncodeKeyPairs; it
 // stops at a malformed string.
 func eachKeyPair(s string, fn func(key, pair uint32)) {
-	b := []byte(s)
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return
-	}
-	b = b[k:]
-	for range n {
-		key, k1 := binary.Uvarint(b)
-		if k1 <= 0 {
+	n, i, ok := strUvarint(s, 0)
+	for ; ok && n > 0; n-- {
+		var key, pair uint64
+		if key, i, ok = strUvarint(s, i); !ok {
 			return
 		}
-		pair, k2 := binary.Uvarint(b[k1:])
-		if k2 <= 0 {
+		if pair, i, ok = strUvarint(s, i); !ok {
 			return
 		}
-		b = b[k1+k2:]
 		fn(uint32(key), uint32(pair))
 	}
+}
+
+// strUvarint reads the uvarint at s[i:] without copying s.
+func strUvarint(s string, i int) (v uint64, next int, ok bool) {
+	for shift := 0; i < len(s) && shift < 64; shift += 7 {
+		b := s[i]
+		i++
+		v |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return v, i, true
+		}
+	}
+	return 0, i, false
 }
 
 // Posting is one key's postings in one chunk, as index_postings holds them.
@@ -65,19 +74,37 @@ type Posting struct {
 	Data []byte
 }
 
-// postingsBuilder collects a chunk's postings event by event.
+// postingsBuilder collects a chunk's postings event by event. Keys are
+// prop_keys ids, small and dense in practice: they index a slice, and
+// only a store with thousands of keys uses the map.
 type postingsBuilder struct {
-	byKey map[uint32][]uint64 // key -> pair<<16 | offset, in the order added
+	dense [][]uint64          // key -> pair<<16 | offset, in the order added
+	more  map[uint32][]uint64 // keys past denseKeys
 }
 
-func (p *postingsBuilder) reset() { p.byKey = map[uint32][]uint64{} }
+const denseKeys = 1 << 12
+
+func (p *postingsBuilder) reset() {
+	for k := range p.dense {
+		p.dense[k] = p.dense[k][:0]
+	}
+	p.more = nil
+}
 
 // add records that the event at offset carries pair of key.
 func (p *postingsBuilder) add(offset int, key, pair uint32) {
-	if p.byKey == nil {
-		p.reset()
+	e := uint64(pair)<<16 | uint64(offset)
+	if key >= denseKeys {
+		if p.more == nil {
+			p.more = map[uint32][]uint64{}
+		}
+		p.more[key] = append(p.more[key], e)
+		return
 	}
-	p.byKey[key] = append(p.byKey[key], uint64(pair)<<16|uint64(offset))
+	if int(key) >= len(p.dense) {
+		p.dense = append(p.dense, make([][]uint64, int(key)+1-len(p.dense))...)
+	}
+	p.dense[key] = append(p.dense[key], e)
 }
 
 // addPacked records the properties packed in kps (EncodeKeyPairs).
@@ -88,14 +115,19 @@ func (p *postingsBuilder) addPacked(offset int, kps string) {
 // postings encodes what was added, one Posting per key in ascending key
 // order.
 func (p *postingsBuilder) postings() []Posting {
-	keys := make([]uint32, 0, len(p.byKey))
-	for k := range p.byKey {
+	var out []Posting
+	for k, es := range p.dense {
+		if len(es) > 0 {
+			out = append(out, Posting{Key: uint32(k), Data: encodePostings(es)})
+		}
+	}
+	keys := make([]uint32, 0, len(p.more))
+	for k := range p.more {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := make([]Posting, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, Posting{Key: k, Data: encodePostings(p.byKey[k])})
+		out = append(out, Posting{Key: k, Data: encodePostings(p.more[k])})
 	}
 	return out
 }

@@ -3,8 +3,6 @@ package index
 import (
 	"context"
 	"database/sql"
-
-	"github.com/ttmon/ttmon/datasource/embedded/internal/jsonfast"
 )
 
 // tailBatch is what changed in the small tables since the cursors.
@@ -21,7 +19,7 @@ type tailBatch struct {
 	lastKey int64
 	persons []struct {
 		id    int64
-		props decodedProps
+		props personProps
 	}
 	dids []struct {
 		id, person int64
@@ -145,7 +143,6 @@ func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 // readPersons reads the persons changed after seq; from 0, the whole
 // table in its own order (the seq index would cost a row lookup each).
 func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq int64) error {
-	in := jsonfast.Interner{}
 	q, args := `SELECT id, properties FROM persons WHERE seq > ?`, []any{seq}
 	if seq == 0 {
 		q, args = `SELECT id, properties FROM persons`, nil
@@ -153,11 +150,11 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq i
 	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {
 			id    int64
-			props decodedProps
+			props personProps
 		}
 		var raw sql.RawBytes
 		err := r.Scan(&v.id, &raw)
-		v.props = decodeProps(raw, in)
+		v.props = newPersonProps(raw)
 		b.persons = append(b.persons, v)
 		return err
 	})
@@ -172,7 +169,9 @@ func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
 	}
 	q, args := `SELECT `+cols+` FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
 	if x.lastSeq == 0 {
-		q, args = `SELECT `+cols+` FROM distinct_ids ORDER BY id`, nil
+		// All of them, in any order: without the strings, SQLite reads
+		// the (person_id, id) index instead of the table.
+		q, args = `SELECT `+cols+` FROM distinct_ids`, nil
 	}
 	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
 		var v struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/ttmon/ttmon/datasource/embedded/internal/propset"
 )
 
 // UpgradeChunks is the index's part of migration 4, run in its
@@ -31,18 +33,22 @@ func UpgradeChunks(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	sets, err := readSets(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, s := range all {
 		if s.num == upgradeFail {
 			return errors.New("migration 4 interrupted (test)")
 		}
-		if err := upgradeChunk(ctx, tx, s.num, s.format, keyOf); err != nil {
+		if err := upgradeChunk(ctx, tx, s.num, s.format, sets, keyOf); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func upgradeChunk(ctx context.Context, tx *sql.Tx, num int64, format int, keyOf map[uint32]uint32) error {
+func upgradeChunk(ctx context.Context, tx *sql.Tx, num int64, format int, sets *setArena, keyOf map[uint32]uint32) error {
 	var rows *chunkRows
 	var keys [3]string
 	if format == format2 {
@@ -62,8 +68,61 @@ func upgradeChunk(ctx context.Context, tx *sql.Tx, num int64, format int, keyOf 
 	}
 	var pb postingsBuilder
 	first := num*chunkSize + 1
-	if err := readPostingsInto(ctx, tx, &pb, first, first+chunkSize-1, keyOf); err != nil {
+	err := rowsOf(ctx, tx, `SELECT id, propset_id FROM events WHERE id BETWEEN ? AND ?`, []any{first, first + chunkSize - 1},
+		func(r *sql.Rows) error {
+			var id int64
+			var ps uint32
+			if err := r.Scan(&id, &ps); err != nil {
+				return err
+			}
+			for _, pair := range sets.pairs(ps) {
+				if key := keyOf[pair]; key != 0 {
+					pb.add(int(id-first), key, pair)
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return err
 	}
 	return SaveBlob(ctx, tx, rows.blob(keys, pb.postings()))
+}
+
+// setArena is every propset's pair ids, read once in id order: the
+// migration then reads each chunk's events without a join that would
+// look up their propsets one by one (minutes at 10M events).
+type setArena struct {
+	off []uint32 // propset id -> start in ids; off[id+1] is its end
+	ids []uint32
+}
+
+func readSets(ctx context.Context, tx *sql.Tx) (*setArena, error) {
+	var maxID, size int64 // each pair id takes at least a byte of its blob
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0), COALESCE(sum(length(pairs)), 0) FROM propsets`).Scan(&maxID, &size)
+	if err != nil {
+		return nil, err
+	}
+	a := &setArena{off: make([]uint32, 0, maxID+2), ids: make([]uint32, 0, size)}
+	err = rowsOf(ctx, tx, `SELECT id, pairs FROM propsets ORDER BY id`, nil, func(r *sql.Rows) error {
+		var id int64
+		var blob sql.RawBytes
+		if err := r.Scan(&id, &blob); err != nil {
+			return err
+		}
+		for int64(len(a.off)) <= id {
+			a.off = append(a.off, uint32(len(a.ids))) // ids with no row are empty sets
+		}
+		a.ids, _ = propset.Decode(a.ids, blob)
+		a.off = append(a.off, uint32(len(a.ids)))
+		return nil
+	})
+	return a, err
+}
+
+// pairs is propset ps's pair ids (none for an unknown id).
+func (a *setArena) pairs(ps uint32) []uint32 {
+	if int(ps)+1 >= len(a.off) {
+		return nil
+	}
+	return a.ids[a.off[ps]:a.off[ps+1]]
 }

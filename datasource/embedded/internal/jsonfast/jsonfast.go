@@ -33,6 +33,36 @@ func New(b []byte, maxDepth int) *Parser {
 // row to the next). It is not safe for concurrent use.
 type Interner map[string]string
 
+// Reset makes p read b from the start, sharing in's strings (in must not
+// be nil), so one parser serves many short inputs.
+func (p *Parser) Reset(b []byte, maxDepth int, in Interner) {
+	*p = Parser{b: b, max: maxDepth, intern: in}
+}
+
+// Skip reads past one value without keeping it: a plain ASCII string is
+// not copied; anything else is read as Value reads it, so Skip accepts
+// exactly what Value does.
+func (p *Parser) Skip(depth int) bool {
+	p.WS()
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		_, ok := p.Value(depth)
+		return ok
+	}
+	start := p.i
+	for p.i++; p.i < len(p.b); p.i++ {
+		switch c := p.b[p.i]; {
+		case c == '"':
+			p.i++
+			return true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			p.i = start
+			_, ok := p.Str()
+			return ok
+		}
+	}
+	return false
+}
+
 // Peek skips whitespace and returns the next byte (false at the end).
 func (p *Parser) Peek() (byte, bool) {
 	p.WS()

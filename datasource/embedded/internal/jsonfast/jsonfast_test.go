@@ -38,3 +38,22 @@ func TestObjectTakesCommonInput(t *testing.T) {
 		t.Fatalf("%v %v", m, ok)
 	}
 }
+
+// FuzzSkip holds Skip to Value: it accepts exactly what Value accepts and
+// stops where Value stops.
+func FuzzSkip(f *testing.F) {
+	for _, s := range []string{`"plain" 1`, `"caf\u00e9"`, "\"a\xffb\"", `"\ud800"`, `"unterminated`,
+		`[1,"x",{"a":null}]`, `-0.5e3,`, `tru`, "\"tab\there\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var a, b Parser
+		a.Reset(data, 6, Interner{})
+		b.Reset(data, 6, Interner{})
+		_, okV := a.Value(0)
+		okS := b.Skip(0)
+		if okV != okS || (okV && a.i != b.i) {
+			t.Fatalf("%q: Value %v at %d, Skip %v at %d", data, okV, a.i, okS, b.i)
+		}
+	})
+}

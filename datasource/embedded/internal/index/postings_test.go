@@ -1,0 +1,75 @@
+package index
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestKeyPairsRoundTrip: what EncodeKeyPairs packs, eachKeyPair reads back
+// (large ids included); a cut string yields a prefix, never a panic.
+func TestKeyPairsRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 200 {
+		kps := make([]KeyPair, r.IntN(20))
+		for i := range kps {
+			kps[i] = KeyPair{Key: r.Uint32() >> r.IntN(32), Pair: r.Uint32() >> r.IntN(32)}
+		}
+		s := EncodeKeyPairs(kps)
+		var got []KeyPair
+		eachKeyPair(s, func(k, p uint32) { got = append(got, KeyPair{k, p}) })
+		if !slices.Equal(got, kps) {
+			t.Fatalf("%v read back as %v", kps, got)
+		}
+		for cut := range len(s) {
+			n := 0
+			eachKeyPair(s[:cut], func(k, p uint32) { n++ })
+			if n > len(kps) {
+				t.Fatalf("a cut string read %d pairs of %d", n, len(kps))
+			}
+		}
+	}
+}
+
+// TestPostingsRoundTrip: a chunk's postings list, per key, each pair with
+// the offsets of the events that carry it, whatever order they came in;
+// keys past the dense range included.
+func TestPostingsRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	var pb postingsBuilder
+	want := map[uint32]map[uint32][]uint16{}
+	for off := range 3000 {
+		for _, key := range []uint32{1, 7, denseKeys + 5} {
+			if r.IntN(3) == 0 {
+				continue
+			}
+			pair := uint32(r.IntN(40)) * (key + 1)
+			pb.add(off, key, pair)
+			if want[key] == nil {
+				want[key] = map[uint32][]uint16{}
+			}
+			want[key][pair] = append(want[key][pair], uint16(off))
+		}
+	}
+	ps := pb.postings()
+	if len(ps) != 3 || ps[0].Key != 1 || ps[1].Key != 7 || ps[2].Key != denseKeys+5 {
+		t.Fatalf("keys %v", ps)
+	}
+	for _, p := range ps {
+		got := map[uint32][]uint16{}
+		if !eachPosting(p.Data, 3000, func(pair uint32, offs []uint16) { got[pair] = slices.Clone(offs) }) {
+			t.Fatalf("key %d: unreadable", p.Key)
+		}
+		if len(got) != len(want[p.Key]) {
+			t.Fatalf("key %d: %d pairs, want %d", p.Key, len(got), len(want[p.Key]))
+		}
+		for pair, offs := range want[p.Key] {
+			if !slices.Equal(got[pair], offs) {
+				t.Fatalf("key %d pair %d: %v, want %v", p.Key, pair, got[pair], offs)
+			}
+		}
+		if eachPosting(p.Data, 10, func(uint32, []uint16) {}) {
+			t.Fatalf("key %d: offsets past the chunk were accepted", p.Key)
+		}
+	}
+}
