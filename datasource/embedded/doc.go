@@ -103,7 +103,13 @@
 // offset list under its own. A Snapshot scans chunks on two cores; a
 // chunk inside the range is read family by family from its offset lists.
 // Event-scope values and breakdowns read their key's postings for the
-// range the same way (the Mapping's three from the tuples).
+// range the same way (the Mapping's three from the tuples). Dashboard
+// panes too: a chunk also lists each event name's offsets (from the
+// blob's name column), so a pane visits only its names' events; its
+// Where filters are bitsets like the query's, its breakdown properties
+// and the install ids of its installation keys are read from the postings
+// of the chunks in its own range (the install ids once per chunk, kept as
+// user pairs), and only a new-installations pane decodes all history.
 //
 // The SQL reference engine (internal/sqlref) computes every figure with
 // plain SQL over the tables (a view shows propsets as JSON objects). It is
