@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -305,5 +306,67 @@ func TestPaneCountsWholeLists(t *testing.T) {
 			t.Fatalf("thin data: %+v", snap.Panes)
 		}
 		s.idx.DropPaneCache()
+	}
+}
+
+// TestPanesConcurrent asks both built-in dashboards from several
+// goroutines while events, person updates and merges arrive (run it with
+// -race: queries share the derived columns and the kept buckets), then
+// holds the index to the SQL engine.
+func TestPanesConcurrent(t *testing.T) {
+	withChunkSize(t, 50)
+	s := openTest(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(4, 4))
+	n := 1500
+	if raceOn || testing.Short() {
+		n = 400
+	}
+	evs := randFleet(r, n)
+	now := time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)
+	var qs []datasource.Query
+	for _, d := range builtinDashboards(t) {
+		for _, span := range []string{"24h", "7d"} {
+			rg, err := datasource.ParseRange(span, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pqs, err := d.Queries(rg, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs = append(qs, datasource.Query{Range: rg, Panes: pqs},
+				datasource.Query{Range: rg, Panes: pqs, Filters: []datasource.Filter{
+					{Scope: datasource.ScopePerson, Key: "deployment_method", Op: datasource.OpEq, Values: []string{"docker"}}}})
+		}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := s.Snapshot(ctx, qs[i%len(qs)]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for len(evs) > 0 {
+		n := min(len(evs), 30)
+		mustIngest(t, s, evs[:n]...)
+		evs = evs[n:]
+	}
+	close(done)
+	wg.Wait()
+	for _, q := range qs {
+		sameOnBoth(t, s, "after", snapOn(s, q))
 	}
 }
