@@ -70,8 +70,9 @@
 // Queries are answered by an in-memory column index: per event 18 bytes
 // (time, family flags, distinct id, propset, and an attribute tuple: the
 // Mapping's version, platform and deployment values) plus offset lists of
-// the heartbeats, errors and timers. It is built on the first query, so a
-// process that only ingests never holds it. Event ids are dense, so chunk c
+// the heartbeats, errors and timers, and of each event name (2 bytes per
+// event). It is built on the first query, so a process that only ingests
+// never holds it. Event ids are dense, so chunk c
 // holds ids c*16,384+1 .. (c+1)*16,384; the writer saves each full chunk
 // as a compact blob (index_chunks, ~10 bytes per event) in the transaction
 // that fills it. Opening, the index reads the small tables and the rows
@@ -95,6 +96,18 @@
 // family by family from its offset lists. Event properties other than the
 // Mapping's (event filters, event-scope values and breakdowns) are loaded,
 // compact, on the first query that needs them (about 1.5 s at 10M events).
+//
+// Dashboard panes (Query.Panes) are read from the same index. Each chunk
+// also lists the offsets of each event name (2 bytes per event), so a pane
+// visits only its events; installation and user keys come from user pairs
+// (install id, distinct id) derived once per event from the property
+// index, 2 bytes per event; a breakdown by an event property reads a
+// column of value ids per propset (2 bytes each), by a person property a
+// column per person. A pane counts per bucket (distinct keys as paged
+// bitsets) and keeps each finished bucket's counts until an event lands
+// in it or a person input it read changes, so a poll of a 30-day
+// dashboard recounts the day that takes new events; new-installations
+// panes keep each key's earliest event over all history instead.
 //
 // The SQL reference engine (internal/sqlref) computes every figure with
 // plain SQL over the tables (a view shows propsets as JSON objects). It is
@@ -161,4 +174,12 @@
 //     properties (missing: Unknown), Heartbeats its count in range; LastSeen
 //     descending, then ID.
 //   - Events: matching events of the family, timestamp then id descending.
+//   - Panes: as datasource/pane.go defines them, each with its own range
+//     and its events' family reading of the filters
+//     (Mapping.FiltersForPane) plus its Where filters. An installation key
+//     is the event's install_id when set and not empty, else its person; a
+//     user is (installation key, distinct id). A new installation's
+//     earliest event is the lowest (timestamp, event id) among its
+//     matching events over all history. PanesOnly leaves the built-in
+//     figures zero.
 package embedded

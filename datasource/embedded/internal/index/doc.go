@@ -1,9 +1,10 @@
 // Package index is the embedded store's in-memory column index: 18 bytes
 // per event (time, family flags, distinct id, propset, attribute tuple)
-// in chunks of 16,384 ids, with per-family offset lists, answering every
-// figure of datasource.Source for a Plan. The package doc of
-// datasource/embedded describes how it loads, follows the file and
-// evaluates filters; this is its contract with the store.
+// in chunks of 16,384 ids, with per-family and per-name offset lists,
+// answering every figure of datasource.Source for a Plan, dashboard panes
+// included (panes.go). The package doc of datasource/embedded describes
+// how it loads, follows the file and evaluates filters; this is its
+// contract with the store.
 //
 // What it reads. New takes the store's reader pool; the index only reads
 // (events, propsets, pairs, prop_keys, persons, distinct_ids, event_names,

@@ -1,44 +1,40 @@
 package index
 
 import (
-	"slices"
-
 	"github.com/ttmon/ttmon/datasource"
 )
 
 // propCol is one event property's canonical value per propset, for pane
 // breakdowns: an id into vals, 0 when the property is missing or null (or
-// reads "unknown": both are the group datasource.Unknown). A property
-// most propsets carry is a dense column; a rarer one (new_version, only on
-// updates) keeps the propsets that carry it, ascending, so a 10M store
-// does not hold 4 bytes per propset for it. Both only grow at the end, so
-// a view (a copy of the slice headers) stays valid while they grow.
+// reads "unknown": both are the group datasource.Unknown). Ids take 2
+// bytes per propset while there are fewer than 65,536 values (8 MB for a
+// 10M-event store's 4M propsets), 4 after. A column only grows at the
+// end, so a view (a copy of the slice headers) stays valid while it grows.
 type propCol struct {
-	upto   int // propsets read
-	sparse bool
-	dense  []uint32
-	ps, v  []uint32 // sparse: propset ids ascending, their values
-	vals   []string
-	valID  map[string]uint32
+	upto  int // propsets read
+	ids16 []uint16
+	ids32 []uint32 // once the values outgrow ids16
+	vals  []string
+	valID map[string]uint32
 }
 
 // colView is a propCol as one query reads it.
 type colView struct {
-	gen          uint64 // the generation of the ids
-	sparse       bool
-	dense, ps, v []uint32
-	vals         []string
+	gen   uint64 // the generation of the ids
+	ids16 []uint16
+	ids32 []uint32
+	vals  []string
 }
 
 func (c *colView) get(ps uint32) uint32 {
-	if !c.sparse {
-		if int(ps) < len(c.dense) {
-			return c.dense[ps]
+	if c.ids32 != nil {
+		if int(ps) < len(c.ids32) {
+			return c.ids32[ps]
 		}
 		return 0
 	}
-	if i, ok := slices.BinarySearch(c.ps, ps); ok {
-		return c.v[i]
+	if int(ps) < len(c.ids16) {
+		return uint32(c.ids16[ps])
 	}
 	return 0
 }
@@ -57,8 +53,24 @@ func (c *propCol) intern(v string) uint32 {
 	return id
 }
 
-// maxCols bounds the columns kept: each is up to 4 bytes per propset.
-const maxCols = 16
+// set records propset ps's value id, widening the ids when needed.
+func (c *propCol) set(ps uint32, id uint32) {
+	if c.ids32 == nil && id > 0xffff {
+		c.ids32 = make([]uint32, len(c.ids16), cap(c.ids16))
+		for i, v := range c.ids16 {
+			c.ids32[i] = uint32(v)
+		}
+		c.ids16 = nil
+	}
+	if c.ids32 != nil {
+		c.ids32[ps] = id
+	} else {
+		c.ids16[ps] = uint16(id)
+	}
+}
+
+// maxCols bounds the columns kept: each is 2 or 4 bytes per propset.
+const maxCols = 8
 
 // columns returns views of the columns of keys, reading the propsets they
 // have not read yet; x.mu must be held for reading and d.mu not.
@@ -67,9 +79,6 @@ func (x *Index) columns(keys []string) map[string]colView {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make(map[string]colView, len(keys))
-	if len(keys) == 0 {
-		return out
-	}
 	missing := false
 	for _, k := range keys {
 		if _, ok := d.cols[k]; !ok {
@@ -86,58 +95,27 @@ func (x *Index) columns(keys []string) map[string]colView {
 		if c == nil {
 			c = &propCol{vals: []string{datasource.Unknown}, valID: map[string]uint32{}}
 			d.cols[k] = c
-			c.first(p, k)
-		} else if c.upto < p.count() {
+		}
+		if c.upto < p.count() {
 			c.extend(p, k)
 		}
-		out[k] = colView{gen: d.gen, sparse: c.sparse, dense: c.dense, ps: c.ps, v: c.v, vals: c.vals}
+		out[k] = colView{gen: d.gen, ids16: c.ids16, ids32: c.ids32, vals: c.vals}
 	}
 	return out
 }
 
-// first reads every propset into a dense column, and keeps it sparse when
-// fewer than one propset in eight carries the key.
-func (c *propCol) first(p *propIndex, key string) {
-	n := p.count()
-	dense := make([]uint32, n)
-	set := 0
-	p.eachValue(key, 0, func(ps uint32, v string) {
+// extend reads the propsets added since.
+func (c *propCol) extend(p *propIndex, key string) {
+	from, n := c.upto, p.count()
+	if c.ids32 != nil {
+		c.ids32 = append(c.ids32, make([]uint32, n-len(c.ids32))...)
+	} else {
+		c.ids16 = append(c.ids16, make([]uint16, n-len(c.ids16))...)
+	}
+	p.eachValue(key, from, func(ps uint32, v string) {
 		if id := c.intern(v); id != 0 {
-			dense[ps] = id
-			set++
+			c.set(ps, id)
 		}
 	})
 	c.upto = n
-	if set*8 >= n {
-		c.dense = dense
-		return
-	}
-	c.sparse = true
-	c.ps, c.v = make([]uint32, 0, set), make([]uint32, 0, set)
-	for ps, id := range dense {
-		if id != 0 {
-			c.ps = append(c.ps, uint32(ps))
-			c.v = append(c.v, id)
-		}
-	}
-}
-
-// extend reads the propsets added since.
-func (c *propCol) extend(p *propIndex, key string) {
-	from := c.upto
-	if !c.sparse {
-		c.dense = append(c.dense, make([]uint32, p.count()-len(c.dense))...)
-	}
-	p.eachValue(key, from, func(ps uint32, v string) {
-		id := c.intern(v)
-		switch {
-		case id == 0:
-		case !c.sparse:
-			c.dense[ps] = id
-		default:
-			c.ps = append(c.ps, ps)
-			c.v = append(c.v, id)
-		}
-	})
-	c.upto = p.count()
 }
