@@ -24,9 +24,9 @@ const zeroUUID = "toUUID('00000000-0000-0000-0000-000000000000')"
 //
 // Issue 16: the figures' statement UNION ALL the panes' read the window
 // twice (HogQL and ClickHouse run each branch on its own); now the
-// figures are one more hit of the panes' scan, grouped by person in the
-// same aggregation, so only a new-installations pane reads events again
-// (its events over all history, see newHits).
+// figures are one more hit of the panes' scan, aggregated with the panes'
+// hits (heartbeats by person), so only a new-installations pane reads
+// events again (its events over all history, see newHits).
 func (s *Source) statement(q datasource.Query, loc *time.Location, fs []datasource.Filter, panes []datasource.PaneQuery) *hq {
 	if len(panes) == 0 {
 		return s.snapshotQuery(q, loc, fs)
