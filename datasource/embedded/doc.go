@@ -71,7 +71,8 @@
 // bytes (time as 16-bit seconds after the chunk's base and milliseconds
 // with the family flags, distinct id, and an index into the chunk's
 // attribute tuples: the Mapping's version, platform and deployment
-// values) plus offset lists of the heartbeats, errors and timers. It is
+// values) plus offset lists of the heartbeats, errors and timers, and of
+// each event name (2 bytes per event). It is
 // built on the first query, so a process that only ingests never holds
 // it. Event ids are dense, so chunk c holds ids c*16,384+1 ..
 // (c+1)*16,384; the writer saves each full chunk, in the transaction that
@@ -110,6 +111,17 @@
 // and the install ids of its installation keys are read from the postings
 // of the chunks in its own range (the install ids once per chunk, kept as
 // user pairs), and only a new-installations pane decodes all history.
+//
+// Dashboard panes (Query.Panes) are read from the same index (the
+// paragraph above says how their properties are read): installation and
+// user keys come from user pairs (install id, distinct id) derived once
+// per event, 2 bytes per event; a breakdown by an event property reads a
+// column of value ids per event of its range, by a person property a
+// column per person. A pane counts per bucket (distinct keys as paged
+// bitsets) and keeps each finished bucket's counts until an event lands
+// in it or a person input it read changes, so a poll of a 30-day
+// dashboard recounts the day that takes new events; new-installations
+// panes keep each key's earliest event over all history instead.
 //
 // The SQL reference engine (internal/sqlref) computes every figure with
 // plain SQL over the tables (a view shows propsets as JSON objects). It is
@@ -176,4 +188,12 @@
 //     properties (missing: Unknown), Heartbeats its count in range; LastSeen
 //     descending, then ID.
 //   - Events: matching events of the family, timestamp then id descending.
+//   - Panes: as datasource/pane.go defines them, each with its own range
+//     and its events' family reading of the filters
+//     (Mapping.FiltersForPane) plus its Where filters. An installation key
+//     is the event's install_id when set and not empty, else its person; a
+//     user is (installation key, distinct id). A new installation's
+//     earliest event is the lowest (timestamp, event id) among its
+//     matching events over all history. PanesOnly leaves the built-in
+//     figures zero.
 package embedded

@@ -24,9 +24,9 @@ const zeroUUID = "toUUID('00000000-0000-0000-0000-000000000000')"
 //
 // Issue 16: the figures' statement UNION ALL the panes' read the window
 // twice (HogQL and ClickHouse run each branch on its own); now the
-// figures are one more hit of the panes' scan, grouped by person in the
-// same aggregation, so only a new-installations pane reads events again
-// (its events over all history, see newHits).
+// figures are one more hit of the panes' scan, aggregated with the panes'
+// hits (heartbeats by person), so only a new-installations pane reads
+// events again (its events over all history, see newHits).
 func (s *Source) statement(q datasource.Query, loc *time.Location, fs []datasource.Filter, panes []datasource.PaneQuery) *hq {
 	if len(panes) == 0 {
 		return s.snapshotQuery(q, loc, fs)
@@ -65,14 +65,10 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"if(kind IN (" + g + ", " + gs + "), tupleElement(x, 4), '') AS g1, if(kind IN (" + g + ", " + gs + "), tupleElement(x, 5), '') AS g2, " +
 		"if(kind IN (" + strconv.Itoa(rowSeries) + ", " + gs + "), tupleElement(x, 6), -1) AS b" + p.figFan() + " FROM (\n" +
 		strings.Join(srcs, "\nUNION ALL\n") + ")"
-	agg := "SELECT pane, kind, g1, g2, b, mc, lim, countIf(m) AS n, uniqExactIf(ik, m AND wi) AS inst, " +
-		"uniqExactIf(tuple(ik, did), m AND wu) AS users, uniqExactIf(ik, d) AS den, minIf(ms, m) AS fms, maxIf(ms, m) AS lms, " +
-		"sumMapIf([coalesce(ver, '')], [1], m AND wv AND kind = " + g + " AND ver IS NOT NULL) AS vm, " +
-		"groupUniqArrayIf(tuple(ik, if(mc = " + mcUsers + ", did, '')), m AND wo AND kind = " + g + ") AS ents, " +
-		"groupUniqArrayIf(ik, d AND wo AND kind = " + g + ") AS dents, " +
+	agg := "SELECT pane, kind, g1, g2, b, mc, lim, countIf(m) AS n, " + p.paneAggs(panes) +
 		"multiIf(mc = " + mcUsers + ", users, mc = " + mcInstall + ", inst, mc = " + mcRate + ", if(den > 0, n / den, 0), n) AS val"
 	key := "pane, kind, g1, g2, b, mc, lim"
-	prow := "tuple('" + tagPane + "', g1, g2, b, pane, kind, n, inst, users, den, fms, lms, tupleElement(vm, 1), tupleElement(vm, 2))"
+	prow := "tuple('" + tagPane + "', g1, g2, b, pane, kind, n, inst, users, den, fms, lms, vk, vn)"
 	prows := "groupArray(" + prow + ")"
 	var fold, figCols string
 	if p.fig != nil {
@@ -106,6 +102,33 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		sel[i] = "tupleElement(o, " + strconv.Itoa(i+1) + ") AS " + c
 	}
 	return "SELECT " + strings.Join(sel, ", ") + " FROM (\n" + out
+}
+
+// paneAggs are the aggregates of the panes' groups but their events'
+// count: each only when some pane needs it (wants), a constant of its
+// type otherwise, since every row of the aggregation pays for each.
+func (p *paneSQL) paneAggs(panes []datasource.PaneQuery) string {
+	var need [6]bool
+	for _, pq := range panes {
+		for i, w := range wants(pq) {
+			need[i] = need[i] || w == "true"
+		}
+	}
+	g := strconv.Itoa(rowGroup)
+	pick := func(i int, agg, none string) string {
+		if need[i] {
+			return agg + ", "
+		}
+		return none + ", "
+	}
+	return pick(wantInstallations, "uniqExactIf(ik, m AND wi) AS inst", "0 AS inst") +
+		pick(wantUsers, "uniqExactIf(tuple(ik, did), m AND wu) AS users", "0 AS users") +
+		pick(wantDenominator, "uniqExactIf(ik, d) AS den", "0 AS den") +
+		pick(wantSeen, "minIf(ms, m) AS fms, maxIf(ms, m) AS lms", "0 AS fms, 0 AS lms") +
+		pick(wantVersions, "sumMapIf([coalesce(ver, '')], [1], m AND wv AND kind = "+g+" AND ver IS NOT NULL) AS vm, "+
+			"tupleElement(vm, 1) AS vk, tupleElement(vm, 2) AS vn", noStrings+" AS vk, "+noCounts+" AS vn") +
+		pick(wantOther, "groupUniqArrayIf(tuple(ik, if(mc = "+mcUsers+", did, '')), m AND wo AND kind = "+g+") AS ents, "+
+			"groupUniqArrayIf(ik, d AND wo AND kind = "+g+") AS dents", "arrayFilter(y -> false, [tuple('', '')]) AS ents, "+noStrings+" AS dents")
 }
 
 // answerCols are the columns of a statement with panes.

@@ -198,18 +198,42 @@ func (p *paneSQL) hit(i int, pq datasource.PaneQuery, m, d, g1, g2, bucket strin
 	if hour {
 		limit = "24" // every hour is a group; none is "other"
 	}
+	w := wants(pq)
+	return "tuple(" + strconv.Itoa(i) + ", " + m + ", " + d + ", " + g1 + ", " + g2 + ", " + bucket + ", [" +
+		strings.Join(kinds, ", ") + "], " + mc + ", " + limit + ", " + strings.Join(w[:4], ", ") + ")"
+}
+
+// Indexes of wants.
+const (
+	wantInstallations = iota // distinct installation keys
+	wantUsers                // distinct users
+	wantOther                // the groups past Limit's distinct sets
+	wantVersions             // versions per group
+	wantDenominator          // a rate's active installations
+	wantSeen                 // first and last event per group
+)
+
+// wants says which of the aggregates a pane needs beyond its events'
+// count, as HogQL booleans; the first four are its hit's flags.
+func wants(pq datasource.PaneQuery) [6]string {
+	spec := pq.Spec
+	meas := spec.EffectiveMeasure()
+	hour := slices.Contains(spec.Breakdown, datasource.BreakdownHour)
+	distinct := meas == datasource.MeasureUsers || meas == datasource.MeasureInstallations || meas == datasource.MeasurePerInstallation
 	b := func(v bool) string {
 		if v {
 			return "true"
 		}
 		return "false"
 	}
-	distinct := meas == datasource.MeasureUsers || meas == datasource.MeasureInstallations || meas == datasource.MeasurePerInstallation
-	return "tuple(" + strconv.Itoa(i) + ", " + m + ", " + d + ", " + g1 + ", " + g2 + ", " + bucket + ", [" +
-		strings.Join(kinds, ", ") + "], " + mc + ", " + limit + ", " +
-		b(meas == datasource.MeasureInstallations || slices.Contains(spec.Columns, datasource.ColumnInstallations)) + ", " +
-		b(meas == datasource.MeasureUsers || slices.Contains(spec.Columns, datasource.ColumnUsers)) + ", " +
-		b(grouped && !hour && distinct) + ", " + b(slices.Contains(spec.Columns, datasource.ColumnVersions)) + ")"
+	return [6]string{
+		b(meas == datasource.MeasureInstallations || slices.Contains(spec.Columns, datasource.ColumnInstallations)),
+		b(meas == datasource.MeasureUsers || slices.Contains(spec.Columns, datasource.ColumnUsers)),
+		b(len(spec.Breakdown) > 0 && !hour && distinct),
+		b(slices.Contains(spec.Columns, datasource.ColumnVersions)),
+		b(meas == datasource.MeasurePerInstallation),
+		b(slices.Contains(spec.Columns, datasource.ColumnFirstSeen) || slices.Contains(spec.Columns, datasource.ColumnLastSeen)),
+	}
 }
 
 // bucketExpr is the series index of ms (an event's Unix milliseconds) in r.

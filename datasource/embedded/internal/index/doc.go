@@ -1,10 +1,11 @@
-// Package index is the embedded store's in-memory column index: about 10
-// bytes per event (time, family flags, distinct id, attribute tuple) in
-// chunks of 16,384 ids, with per-family offset lists, answering every
-// figure of datasource.Source for a Plan; other event properties come
-// from the chunks' postings (postings.go) as queries need them. The package doc of
-// datasource/embedded describes how it loads, follows the file and
-// evaluates filters; this is its contract with the store.
+// Package index is the embedded store's in-memory column index: about 12
+// bytes per event (time, family flags, distinct id, attribute tuple, and
+// the event name's offset list) in chunks of 16,384 ids, with per-family
+// and per-name offset lists, answering every figure of datasource.Source
+// for a Plan, dashboard panes included (panes.go); other event properties
+// come from the chunks' postings (postings.go) as queries need them. The
+// package doc of datasource/embedded describes how it loads, follows the
+// file and evaluates filters; this is its contract with the store.
 //
 // What it reads. New takes the store's reader pool; the index only reads
 // (events, propsets, pairs, prop_keys, persons, distinct_ids, event_names,

@@ -48,6 +48,7 @@ type paneRun struct {
 	distinct, byUser, needKeys, rate     bool
 	columns, colInst, colUsr, vers, line bool
 	covered, nameOnly, tupOnly           bool
+	countOnly                            bool // events, no keys or columns, grouped by name or not at all
 	// cells holds the counts per bucket, and last outside every bucket;
 	// want, when set, says which cells the scan counts (the others come
 	// from the cache).
@@ -174,6 +175,7 @@ func (r *paneRun) setComponents(cs []component) {
 		r.nameOnly = r.nameOnly && (c.kind == compEvent || c.kind == compCategory)
 	}
 	r.tupOnly = len(cs) == 1 && cs[0].kind == compTuple
+	r.countOnly = r.meas == datasource.MeasureEvents && !r.needKeys && !r.columns && (len(cs) == 0 || r.nameOnly)
 }
 
 // scanPanes runs every pane over the chunks todo, on two workers when

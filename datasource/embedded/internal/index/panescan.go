@@ -34,7 +34,17 @@ func (r *paneRun) chunk(ci int, c *chunk) {
 // scanChunk counts the chunk's events of the pane's names that pass its
 // filters, and for a rate the heartbeats of its denominator.
 func (r *paneRun) scanChunk(ci int, c *chunk) {
-	inside := c.minMs >= r.from && c.maxMs < r.to && r.want == nil
+	inside := c.minMs >= r.from && c.maxMs < r.to
+	one := -1 // the cell of every event of the chunk, when they share one
+	if inside {
+		if b := r.cellOf(c.minMs); b == r.cellOf(c.maxMs) {
+			one = b
+		}
+	}
+	if one >= 0 && r.want != nil && !r.want[one] {
+		return // a kept cell
+	}
+	check := !inside || (r.want != nil && one < 0) // test each event's time
 	var cp chunkPairs
 	if r.needKeys && ci < len(r.pv.chunks) {
 		cp = r.pv.chunks[ci]
@@ -48,10 +58,14 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 			k := r.nameKey(nm)
 			key = &k
 		}
+		if one >= 0 && r.countOnly {
+			r.countList(c, c.nmOff[l], one, key)
+			continue
+		}
 		for _, o := range c.nmOff[l] {
 			i := int(o)
 			ms := c.ms(i)
-			if !inside && !r.in(ms) {
+			if check && !r.in(ms) {
 				continue
 			}
 			if r.f.pass(c, i) {
@@ -63,10 +77,32 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 		for _, o := range c.hb {
 			i := int(o)
 			ms := c.ms(i)
-			if (inside || r.in(ms)) && r.denF.pass(c, i) {
+			if (!check || r.in(ms)) && r.denF.pass(c, i) {
 				r.denHit(&cp, c, i, ms)
 			}
 		}
+	}
+}
+
+// countList counts a list of events that all fall in cell b, for a pane
+// that only counts events and whose group is the name's (countOnly).
+func (r *paneRun) countList(c *chunk, offs []uint16, b int, key *[2]uint32) {
+	n := int64(len(offs))
+	if !r.f.none() {
+		n = 0
+		for _, o := range offs {
+			if r.f.pass(c, int(o)) {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	cl := &r.cells[b]
+	cl.n += n
+	if key != nil {
+		cl.gi.groups[cl.gi.find(len(r.comps), *key)].n += n
 	}
 }
 
