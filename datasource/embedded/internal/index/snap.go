@@ -205,9 +205,9 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 	if f.evOK != nil {
 		evOK = f.evOK[c.num()]
 	}
-	tup, msk, tupIDs := c.tup[:len(c.did)], c.msk[:len(c.did)], c.tupIDs
+	msk := c.msk[:len(c.did)]
 	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tupIDs[tup[i]]]) || (evOK != nil && !bitOn(evOK, i)) {
+		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && !bitOn(evOK, i)) {
 			continue
 		}
 		part.events++
