@@ -27,8 +27,10 @@ type chunk struct {
 	msk  []uint16 // ms | family flags
 	did  []uint32 // distinct_ids.id
 	// tup[i] indexes tupIDs, the chunk's attribute tuples as the index's
-	// tuple ids (index.tups): a chunk holds a few dozen.
-	tup    []uint16
+	// tuple ids (index.tups): a chunk holds a few dozen. In one with more
+	// than 256, tupW holds the indexes instead and tup is nil.
+	tup    []uint8
+	tupW   []uint16
 	tupIDs []uint32
 	tupLoc map[uint32]uint16 // tupIDs' inverse while add fills the chunk
 	// ps is each event's propsets.id, kept only in chunks built from rows
@@ -70,7 +72,12 @@ func (c *chunk) ms(i int) int64 {
 }
 
 // tupOf is event i's attribute tuple as the index's tuple id.
-func (c *chunk) tupOf(i int) uint32 { return c.tupIDs[c.tup[i]] }
+func (c *chunk) tupOf(i int) uint32 {
+	if c.tupW != nil {
+		return c.tupIDs[c.tupW[i]]
+	}
+	return c.tupIDs[c.tup[i]]
+}
 
 // add appends an event to c; ids must come in increasing order. tup is the
 // index's tuple id.
@@ -96,7 +103,7 @@ func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
 	c.addName(i, name)
 	c.did = append(c.did, did)
 	c.ps = append(c.ps, ps)
-	c.tup = append(c.tup, c.localTuple(tup))
+	c.addTuple(c.localTuple(tup))
 	c.minMs = min(c.minMs, ts)
 	c.maxMs = max(c.maxMs, ts)
 	if int64(c.len()) >= chunkSize {
@@ -119,6 +126,22 @@ func (c *chunk) addTime(ts int64) {
 		c.sec = append(c.sec, uint16(s))
 	} else {
 		c.wide = append(c.wide, int32(s))
+	}
+}
+
+// addTuple appends a local tuple index, widening the column past 256.
+func (c *chunk) addTuple(l uint16) {
+	if c.tupW == nil && l > 255 {
+		c.tupW = make([]uint16, len(c.tup), cap(c.tup))
+		for j, v := range c.tup {
+			c.tupW[j] = uint16(v)
+		}
+		c.tup = nil
+	}
+	if c.tupW != nil {
+		c.tupW = append(c.tupW, l)
+	} else {
+		c.tup = append(c.tup, uint8(l))
 	}
 }
 

@@ -192,7 +192,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	}
 	n := h.n
 	c := &chunk{firstID: num*chunkSize + 1, base: h.base, minMs: h.minMs, maxMs: h.maxMs,
-		msk: make([]uint16, n), did: make([]uint32, n), tup: make([]uint16, n)}
+		msk: make([]uint16, n), did: make([]uint32, n)}
 	if h.flags&wideSec != 0 {
 		c.wide = make([]int32, n)
 		copyLE32(c.wide, r.take(4*n))
@@ -205,14 +205,19 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 		return nil, errBadChunk
 	}
 	copyLE32(c.did, r.take(4*n))
+	top := 0
 	if h.flags&wideTup != 0 {
-		copyLE16(c.tup, r.take(2*n))
-	} else if t := r.take(n); t != nil {
-		for i, v := range t[:n] {
-			c.tup[i] = uint16(v)
+		c.tupW = make([]uint16, n)
+		copyLE16(c.tupW, r.take(2*n))
+		top = int(maxOf(c.tupW))
+	} else {
+		c.tup = make([]uint8, n)
+		copy(c.tup, r.take(n))
+		for _, v := range c.tup {
+			top = max(top, int(v))
 		}
 	}
-	if r.err != nil || len(r.b) != 0 || int(maxOf(c.tup)) >= len(h.tups) {
+	if r.err != nil || len(r.b) != 0 || top >= len(h.tups) {
 		return nil, errBadChunk
 	}
 	c.tupIDs = mapTups(h.tups) // c.ps stays nil: the chunk is posted

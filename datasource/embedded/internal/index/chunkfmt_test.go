@@ -154,3 +154,20 @@ func TestFormat2Converts(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkAddWidensTuples: past 256 tuples in a chunk the tuple column
+// widens without changing any event's tuple.
+func TestChunkAddWidensTuples(t *testing.T) {
+	c := &chunk{}
+	for i := range 600 {
+		c.add(int64(i+1), 1000, 0, 0, 1, 1, uint32(i*7%300))
+		if wide := c.tupW != nil; wide != (i >= 256) {
+			t.Fatalf("after %d events: wide %v", i+1, wide)
+		}
+	}
+	for i := range 600 {
+		if c.tupOf(i) != uint32(i*7%300) {
+			t.Fatalf("event %d: tuple %d", i, c.tupOf(i))
+		}
+	}
+}

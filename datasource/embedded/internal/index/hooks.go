@@ -62,8 +62,8 @@ func SetParallelMin(n int) (restore func()) {
 }
 
 // WriteFormat2 rewrites every saved chunk of db in format 2, from the
-// events table, and drops the postings, as a ttmon before schema 4 left
-// the file, so a test can run migration 4 on it.
+// events table, and drops what schema 4 added, as a ttmon before schema 4
+// left the file, so a test can run migration 4 on it.
 func WriteFormat2(ctx context.Context, db *sql.DB, keys [3]string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -95,8 +95,10 @@ func WriteFormat2(ctx context.Context, db *sql.DB, keys [3]string) error {
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE index_postings`); err != nil {
-		return err
+	for _, s := range []string{`DROP TABLE index_postings`, `DROP INDEX index_chunks_dir`} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

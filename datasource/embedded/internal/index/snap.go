@@ -205,9 +205,10 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 			evOK = f.evOK[c.num()]
 		}
 	}
-	tup, msk, tupIDs := c.tup[:len(c.did)], c.msk[:len(c.did)], c.tupIDs
+	msk := c.msk[:len(c.did)]
 	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[tupIDs[tup[i]]]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
+		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[c.tupOf(i)]) ||
+			(evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
 		part.events++

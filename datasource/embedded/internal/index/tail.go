@@ -3,6 +3,9 @@ package index
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
 )
 
 // tailBatch is what changed in the small tables since the cursors.
@@ -163,17 +166,14 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq i
 // readDIDs reads the distinct ids changed since the cursor, in id order;
 // their strings only once a query has needed them (haveDIDStrs).
 func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	if x.lastSeq == 0 && !x.haveDIDStrs {
+		return readAllDIDs(ctx, tx, b)
+	}
 	cols := `id, person_id, ''`
 	if x.haveDIDStrs {
 		cols = `id, person_id, distinct_id`
 	}
-	q, args := `SELECT `+cols+` FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}
-	if x.lastSeq == 0 {
-		// All of them, in any order: without the strings, SQLite reads
-		// the (person_id, id) index instead of the table.
-		q, args = `SELECT `+cols+` FROM distinct_ids`, nil
-	}
-	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
+	return rowsOf(ctx, tx, `SELECT `+cols+` FROM distinct_ids WHERE seq > ? ORDER BY id`, []any{x.lastSeq}, func(r *sql.Rows) error {
 		var v struct {
 			id, person int64
 			str        string
@@ -182,6 +182,35 @@ func (x *Index) readDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
 		b.dids = append(b.dids, v)
 		return err
 	})
+}
+
+// readAllDIDs reads every distinct id's person at the first load as one
+// string of "id,person;" pairs that SQLite builds from the (person_id, id)
+// index: a row at a time through database/sql costs about a microsecond
+// each, 30 ms for the simulated fleet.
+func readAllDIDs(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	var all sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT group_concat(id || ',' || person_id, ';') FROM distinct_ids`).Scan(&all)
+	if err != nil {
+		return err
+	}
+	for s := all.String; s != ""; {
+		var entry string
+		entry, s, _ = strings.Cut(s, ";")
+		id, person, ok := strings.Cut(entry, ",")
+		v := struct {
+			id, person int64
+			str        string
+		}{}
+		var err1, err2 error
+		v.id, err1 = strconv.ParseInt(id, 10, 64)
+		v.person, err2 = strconv.ParseInt(person, 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return fmt.Errorf("embedded: distinct ids: unexpected %q", entry)
+		}
+		b.dids = append(b.dids, v)
+	}
+	return nil
 }
 
 // needDIDStrs reads every distinct id's string the first time a query
