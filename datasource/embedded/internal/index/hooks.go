@@ -113,3 +113,13 @@ func SetUpgradeFail(n int64) (restore func()) {
 	upgradeFail = n
 	return func() { upgradeFail = old }
 }
+
+// WaitPrefetch waits until Prefetch has nothing left to decode (or the
+// index stopped) and returns how many events are still in saved chunks
+// nobody decoded.
+func (x *Index) WaitPrefetch() int {
+	x.bg.Wait()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.nSaved
+}
