@@ -144,7 +144,8 @@ func (a *app) openStore(_ context.Context, create bool, extra ...embedded.Option
 			return nil, fmt.Errorf("no store at %s: start `ttmon collect --token phc_...` to create one, pass --db, or try `ttmon --demo`", path)
 		}
 	}
-	opts := append([]embedded.Option{embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log)}, extra...)
+	opts := append([]embedded.Option{embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log),
+		embedded.WithPrefetch(a.monitor && !create)}, extra...)
 	st, err := embedded.Open(path, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

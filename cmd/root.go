@@ -102,6 +102,11 @@ type app struct {
 
 	dashboards []datasource.Dashboard // built-ins with the config's (readDashboard)
 	dashboard  string                 // --dashboard; "" when not given
+
+	// monitor is set by the commands that keep the source open (the TUI,
+	// ssh): an embedded store then decodes its whole index in the
+	// background, so switching range does not wait for it.
+	monitor bool
 }
 
 func (a *app) rootCmd() *cobra.Command {

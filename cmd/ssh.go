@@ -121,6 +121,7 @@ func (a *app) runSSH(cmd *cobra.Command, _ []string) error {
 	if demo {
 		live = liveDemoOptions()
 	}
+	a.monitor = true
 	src, filters, closeSrc, err := a.watched(cmd, live)
 	if err != nil {
 		return err

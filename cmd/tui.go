@@ -42,6 +42,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if demo {
 		live = liveDemoOptions()
 	}
+	a.monitor = true
 	src, filters, closeSrc, err := a.watched(cmd, live)
 	if err != nil {
 		return err

@@ -9,8 +9,10 @@
 # Builds the embedded store's benchmark data set of SIZE events (fleetgen:
 # the fleet simulator's month, 5,000 installations, 20,000 users; exactly
 # SIZE events or the generator refuses) through the benchmark cache
-# (TTMON_BENCH_SIZES, ~/.cache/ttmon-bench), and copies it into DIR
-# (default $TMPDIR/ttmon-cold-SIZE), one copy per binary, since a newer
+# (TTMON_BENCH_SIZES; the cache lives in DIR/cache, not ~/.cache, because
+# a benchmark run replaces the cached stores of other generator versions,
+# which another checkout may be using), and copies it into DIR (default
+# $TMPDIR/ttmon-cold-SIZE), one copy per binary, since a newer
 # ttmon migrates the file on open and an older one then refuses it. Each
 # binary (default: ttmon built from this tree) opens its copy once
 # untimed (the migration, if any), then every case below runs ROUNDS times
@@ -44,9 +46,9 @@ fi
 
 if [[ ! -f $dir/master.db ]]; then
   echo "generating $size events through the benchmark cache (minutes)" >&2
-  (cd "$root" && TTMON_BENCH_SIZES=$size go test -run '^$' -bench 'OpenFirstSnapshot' -benchtime 1x -timeout 3h \
-    ./datasource/embedded/ >&2)
-  cache=${XDG_CACHE_HOME:-$HOME/.cache}/ttmon-bench
+  (cd "$root" && XDG_CACHE_HOME=$dir/cache TTMON_BENCH_SIZES=$size go test -run '^$' -bench 'OpenFirstSnapshot' \
+    -benchtime 1x -timeout 3h ./datasource/embedded/ >&2)
+  cache=$dir/cache/ttmon-bench
   src=$(ls -t "$cache"/fleet-*-"$size".db | head -1)
   cp "$src" "$dir/master.db.tmp" && mv "$dir/master.db.tmp" "$dir/master.db"
 fi

@@ -230,3 +230,33 @@ func TestHandoverOverflow(t *testing.T) {
 		t.Fatalf("%d active, index holds %d", snap.Installs.Active, s.idx.EventCount())
 	}
 }
+
+// TestPrefetch: a store opened for a monitor decodes every saved chunk in
+// the background after its first query, which only needed its own range;
+// the answers do not change.
+func TestPrefetch(t *testing.T) {
+	withChunkSize(t, 8)
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(6, 6)), 300)...)
+	w.Close()
+	s, err := Open(path, WithClock(func() time.Time { return clock0 }), WithPrefetch(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rg, _ := datasource.ParseRange("1h", time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC))
+	if _, err := s.Snapshot(context.Background(), datasource.Query{Range: rg}); err != nil {
+		t.Fatal(err)
+	}
+	if left := s.idx.WaitPrefetch(); left != 0 {
+		t.Fatalf("%d events left in undecoded chunks after the prefetch", left)
+	}
+	rg, _ = datasource.ParseRange("7d", clock0.Add(24*time.Hour))
+	if snap := sameOnBoth(t, s, "7d", snapOn(s, datasource.Query{Range: rg})); snap.Totals.Events == 0 {
+		t.Fatal("the whole week is empty")
+	}
+}

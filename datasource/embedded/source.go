@@ -16,6 +16,9 @@ func (s *Store) engine(ctx context.Context) (index.Engine, error) {
 	if s.alt != nil {
 		return s.alt, nil
 	}
+	if s.opts.prefetch {
+		s.idx.Prefetch()
+	}
 	if err := s.idx.Wait(ctx); err != nil {
 		return nil, err
 	}

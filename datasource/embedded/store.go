@@ -59,6 +59,7 @@ type options struct {
 	maxBatch  int
 	propCache int
 	onCommit  func(events int, took time.Duration, err error)
+	prefetch  bool
 }
 
 // WithMapping sets which events and properties mean heartbeat, error, timer
@@ -79,6 +80,13 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // (see the package doc). The default NORMAL survives a crash or kill -9 of
 // the process.
 func WithSync(full bool) Option { return func(o *options) { o.syncFull = full } }
+
+// WithPrefetch(true) makes the index decode, in the background after its
+// first load, the saved chunks no query has needed yet (index.Prefetch),
+// so a long-running monitor switches to a longer range without waiting
+// for them. A process that asks once leaves it off and decodes only its
+// range.
+func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } }
 
 // withEngine answers every query with the engine mk builds instead of the
 // index. Tests pass the SQL reference engine (internal/sqlref), which only

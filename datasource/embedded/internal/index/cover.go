@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -60,6 +61,65 @@ func (x *Index) cover(ctx context.Context, from, to int64) error {
 		err = errors.Join(err, <-errs)
 	}
 	return err
+}
+
+// Prefetch decodes, in the background on one core, every saved chunk no
+// query has needed yet, newest first, a run at a time: a long-running
+// monitor then switches to a longer range without decoding it on the
+// spot, while a query that needs other chunks waits for one run at most.
+// A process that asks once (`ttmon snapshot`) does not call it. It starts
+// once, after the first load; Stop ends it.
+func (x *Index) Prefetch() {
+	x.prefetchOnce.Do(func() {
+		x.bg.Add(1)
+		go func() {
+			defer x.bg.Done()
+			select {
+			case <-x.loaded:
+			case <-x.ctx.Done():
+				return
+			}
+			for x.ctx.Err() == nil && x.loadErr == nil && x.prefetchRun() {
+			}
+		}()
+	})
+}
+
+// prefetchRun decodes the newest run of missing chunks; it reports
+// whether there was one.
+func (x *Index) prefetchRun() bool {
+	todo := x.missing(math.MinInt64, math.MaxInt64)
+	if len(todo) == 0 {
+		return false
+	}
+	slices.SortFunc(todo, func(a, b savedEntry) int { return int(b.num - a.num) })
+	k := 1
+	for k < len(todo) && k < runMax && todo[k].num == todo[k-1].num-1 {
+		k++
+	}
+	run := slices.Clone(todo[:k])
+	slices.Reverse(run)
+	x.coverMu.Lock()
+	defer x.coverMu.Unlock()
+	x.mu.RLock()
+	nameKind := slices.Clone(x.nameKind)
+	still := run[:0]
+	for _, e := range run {
+		if _, ok := x.saved[e.num]; ok {
+			still = append(still, e)
+		}
+	}
+	x.mu.RUnlock()
+	if len(still) == 0 {
+		return true
+	}
+	if err := x.loadRun(x.ctx, still, nameKind); err != nil {
+		if x.ctx.Err() == nil {
+			x.log("embedded: prefetching index chunks failed", "err", err)
+		}
+		return false
+	}
+	return true
 }
 
 // runMax bounds the chunks one statement reads, so both workers get a

@@ -122,3 +122,13 @@ func (x *Index) DecodedEvents() int {
 	defer x.mu.RUnlock()
 	return x.nEvents
 }
+
+// WaitPrefetch waits until Prefetch has nothing left to decode (or the
+// index stopped) and returns how many events are still in saved chunks
+// nobody decoded.
+func (x *Index) WaitPrefetch() int {
+	x.bg.Wait()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.nSaved
+}

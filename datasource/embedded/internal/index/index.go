@@ -37,13 +37,15 @@ type Index struct {
 	kinds map[string]uint16
 	log   func(msg string, args ...any)
 
-	startOnce sync.Once
-	started   atomic.Bool
-	loaded    chan struct{} // closed when the first load ends
-	loadErr   error
-	ctx       context.Context // cancelled by stop
-	cancel    context.CancelFunc
-	coverMu   sync.Mutex // one chunk loader at a time (cover)
+	startOnce    sync.Once
+	started      atomic.Bool
+	loaded       chan struct{} // closed when the first load ends
+	loadErr      error
+	ctx          context.Context // cancelled by stop
+	cancel       context.CancelFunc
+	coverMu      sync.Mutex // one chunk loader at a time (cover)
+	prefetchOnce sync.Once
+	bg           sync.WaitGroup // the prefetcher
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
@@ -133,6 +135,7 @@ func (x *Index) Stop() {
 	if x.started.Load() {
 		<-x.loaded
 	}
+	x.bg.Wait()
 }
 
 // Wait starts the index if needed and waits for its first load.
