@@ -62,22 +62,25 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 			r.countList(c, c.nmOff[l], one, key)
 			continue
 		}
+		f := r.f // a copy the loop tests without reloading r
 		for _, o := range c.nmOff[l] {
 			i := int(o)
-			ms := c.ms(i)
-			if check && !r.in(ms) {
+			if !f.pass(c, i) {
 				continue
 			}
-			if r.f.pass(c, i) {
+			if ms := c.ms(i); !check || r.in(ms) {
 				r.hit(&cp, c, i, nm, ms, key)
 			}
 		}
 	}
 	if r.rate {
+		f := r.denF
 		for _, o := range c.hb {
 			i := int(o)
-			ms := c.ms(i)
-			if (!check || r.in(ms)) && r.denF.pass(c, i) {
+			if !f.pass(c, i) {
+				continue
+			}
+			if ms := c.ms(i); !check || r.in(ms) {
 				r.denHit(&cp, c, i, ms)
 			}
 		}
