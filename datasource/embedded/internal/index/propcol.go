@@ -79,6 +79,9 @@ func (x *Index) columns(keys []string) map[string]colView {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make(map[string]colView, len(keys))
+	if len(keys) == 0 {
+		return out
+	}
 	missing := false
 	for _, k := range keys {
 		if _, ok := d.cols[k]; !ok {
@@ -90,32 +93,47 @@ func (x *Index) columns(keys []string) map[string]colView {
 		d.gen++
 	}
 	p := x.props
+	grow := map[uint32]*propCol{} // by key id: the columns to extend
+	from := p.count()
 	for _, k := range keys {
 		c := d.cols[k]
 		if c == nil {
 			c = &propCol{vals: []string{datasource.Unknown}, valID: map[string]uint32{}}
 			d.cols[k] = c
 		}
-		if c.upto < p.count() {
-			c.extend(p, k)
+		if kid, ok := p.keyID[k]; ok && c.upto < p.count() {
+			grow[kid] = c
+			from = min(from, c.upto)
 		}
+	}
+	extend(p, grow, from)
+	for _, k := range keys {
+		c := d.cols[k]
 		out[k] = colView{gen: d.gen, ids16: c.ids16, ids32: c.ids32, vals: c.vals}
 	}
 	return out
 }
 
-// extend reads the propsets added since.
-func (c *propCol) extend(p *propIndex, key string) {
-	from, n := c.upto, p.count()
-	if c.ids32 != nil {
-		c.ids32 = append(c.ids32, make([]uint32, n-len(c.ids32))...)
-	} else {
-		c.ids16 = append(c.ids16, make([]uint16, n-len(c.ids16))...)
-	}
-	p.eachValue(key, from, func(ps uint32, v string) {
-		if id := c.intern(v); id != 0 {
-			c.set(ps, id)
+// extend reads the propsets from first on into the columns, in one pass.
+func extend(p *propIndex, cols map[uint32]*propCol, first int) {
+	n := p.count()
+	for _, c := range cols {
+		if c.ids32 != nil {
+			c.ids32 = append(c.ids32, make([]uint32, n-len(c.ids32))...)
+		} else {
+			c.ids16 = append(c.ids16, make([]uint16, n-len(c.ids16))...)
 		}
-	})
-	c.upto = n
+	}
+	if len(cols) > 0 {
+		p.eachPair(first, func(ps, pair uint32) {
+			if c := cols[p.pairKey[pair]]; c != nil && int(ps) >= c.upto && p.pairSet[pair] {
+				if id := c.intern(p.pairVal[pair]); id != 0 {
+					c.set(ps, id)
+				}
+			}
+		})
+	}
+	for _, c := range cols {
+		c.upto = n
+	}
 }
