@@ -320,6 +320,7 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.eventKeys[k.key] = k.id
 	}
 	x.lastKey = b.lastKey
+	x.growFor(b)
 	if len(x.personLog) > 1<<16 {
 		x.logBase += uint64(len(x.personLog))
 		x.personLog = x.personLog[:0]
@@ -348,6 +349,25 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.personKeys = nil
 	}
 	x.lastSeq = b.seq
+}
+
+// growFor sizes the person and distinct id tables for b's highest ids at
+// once: a first load hands them over in no particular order.
+func (x *Index) growFor(b *tailBatch) {
+	var maxDID, maxPerson int64
+	for _, d := range b.dids {
+		maxDID, maxPerson = max(maxDID, d.id), max(maxPerson, d.person)
+	}
+	for _, p := range b.persons {
+		maxPerson = max(maxPerson, p.id)
+	}
+	if maxDID > 0 {
+		x.dids = grow(x.dids, maxDID)
+		x.didPerson = grow(x.didPerson, maxDID)
+	}
+	if maxPerson > 0 {
+		x.persons = grow(x.persons, maxPerson)
+	}
 }
 
 func rowsOf(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
