@@ -2,8 +2,8 @@ package index
 
 import (
 	"fmt"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
