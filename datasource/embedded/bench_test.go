@@ -105,7 +105,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Fatal(err)
 		}
 		before := heapMB()
-		heap := loadAll(b, s)
+		lean, heap := loadAll(b, s)
 		st, err := s.Stats(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -147,6 +147,7 @@ func BenchmarkSnapshot(b *testing.B) {
 						}
 						b.ReportMetric(float64(st.Bytes)/float64(st.Events), "disk-B/event")
 						b.ReportMetric(heap, "index-MB")
+						b.ReportMetric((lean-before)*(1<<20)/float64(st.Events), "lean-B/event")
 						b.ReportMetric((heap-before)*(1<<20)/float64(st.Events), "index-B/event")
 					})
 				}
@@ -223,14 +224,20 @@ func BenchmarkSwitchRange(b *testing.B) {
 }
 
 // loadAll builds s's index completely and returns the Go heap in use
-// afterwards, in MiB: the index, with the store's caches and buffers.
-// index-B/event is what loading added, per event.
-func loadAll(b *testing.B, s *Store) float64 {
+// afterwards, in MiB (the index, with the store's caches and buffers):
+// lean, as a process that has shown only unfiltered figures holds it
+// (heartbeats' distinct ids only), then full (every event's, after a
+// person filter or a drill).
+func loadAll(b *testing.B, s *Store) (lean, full float64) {
 	waitReady(b, s)
-	if err := s.idx.Cover(context.Background(), math.MinInt64, math.MaxInt64); err != nil {
+	if err := s.idx.Cover(context.Background(), math.MinInt64, math.MaxInt64, false); err != nil {
 		b.Fatal(err)
 	}
-	return heapMB()
+	lean = heapMB()
+	if err := s.idx.Cover(context.Background(), math.MinInt64, math.MaxInt64, true); err != nil {
+		b.Fatal(err)
+	}
+	return lean, heapMB()
 }
 
 // heapMB is the Go heap in use after a collection, in MiB.

@@ -25,7 +25,12 @@ type chunk struct {
 	sec  []uint16
 	wide []int32
 	msk  []uint16 // ms | family flags
-	did  []uint32 // distinct_ids.id
+	// did is each event's distinct_ids.id. A saved chunk decodes it only
+	// for a query that reads every event's person (a person filter, a
+	// drill; fullDID); hbDid, the heartbeats' distinct ids in hb's order,
+	// is always there, and is all an unfiltered Snapshot reads.
+	did   []uint32
+	hbDid []uint32
 	// tup[i] indexes tupIDs, the chunk's attribute tuples as the index's
 	// tuple ids (index.tups): a chunk holds a few dozen. In one with more
 	// than 256, tupW holds the indexes instead and tup is nil.
@@ -101,6 +106,9 @@ func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
 	c.msk = append(c.msk, uint16(ts-floorDiv(ts, 1000)*1000)|kind)
 	c.addKind(i, kind)
 	c.addName(i, name)
+	if kind&kHB != 0 {
+		c.hbDid = append(c.hbDid, did)
+	}
 	c.did = append(c.did, did)
 	c.ps = append(c.ps, ps)
 	c.addTuple(c.localTuple(tup))

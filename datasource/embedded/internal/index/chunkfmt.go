@@ -176,14 +176,15 @@ func readHead(r *blobReader, keys [3]string) (blobHead, error) {
 	return h, r.err
 }
 
-// decodeChunk turns a format 3 blob into the index's chunk num. nameKind
+// decodeChunk turns a format 3 blob into the index's chunk num, with every
+// event's distinct id when full (else the heartbeats' only). nameKind
 // gives each event name's family flags; mapTups turns the blob's tuples
 // into the index's tuple ids. It returns errOtherKeys for a blob whose
 // tuples were computed for other keys than keys, errBadChunk for one it
 // cannot read. The columns are copied as they are (copyLE) and checked
 // with a pass each, so a 30-day query's hundreds of chunks decode at
 // memory speed.
-func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
+func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bool,
 	mapTups func([]Tuple) []uint32) (*chunk, error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
@@ -192,7 +193,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	}
 	n := h.n
 	c := &chunk{firstID: num*chunkSize + 1, base: h.base, minMs: h.minMs, maxMs: h.maxMs,
-		msk: make([]uint16, n), did: make([]uint32, n)}
+		msk: make([]uint16, n)}
 	if h.flags&wideSec != 0 {
 		c.wide = make([]int32, n)
 		copyLE32(c.wide, r.take(4*n))
@@ -204,7 +205,17 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16,
 	if r.err != nil || maxOf(c.msk) > 999 || !c.readKinds(r, h, nameKind) {
 		return nil, errBadChunk
 	}
-	copyLE32(c.did, r.take(4*n))
+	dids := r.take(4 * n)
+	if dids != nil {
+		c.hbDid = make([]uint32, len(c.hb))
+		for j, o := range c.hb {
+			c.hbDid[j] = binary.LittleEndian.Uint32(dids[4*int(o):])
+		}
+		if full {
+			c.did = make([]uint32, n)
+			copyLE32(c.did, dids)
+		}
+	}
 	top := 0
 	if h.flags&wideTup != 0 {
 		c.tupW = make([]uint16, n)
@@ -305,4 +316,29 @@ func (r *blobReader) byte() byte {
 	v := r.b[0]
 	r.b = r.b[1:]
 	return v
+}
+
+// decodeDIDs reads the distinct id column of a format 3 blob of n events,
+// for a chunk decoded without it.
+func decodeDIDs(b []byte, keys [3]string, n int) ([]uint32, error) {
+	r := &blobReader{b: b}
+	h, err := readHead(r, keys)
+	if err != nil || h.n != n {
+		return nil, errBadChunk
+	}
+	secW, nameW := 2, 1
+	if h.flags&wideSec != 0 {
+		secW = 4
+	}
+	if h.flags&wideName != 0 {
+		nameW = 2
+	}
+	r.take((secW + 2 + nameW) * n)
+	dids := r.take(4 * n)
+	if dids == nil {
+		return nil, errBadChunk
+	}
+	out := make([]uint32, n)
+	copyLE32(out, dids)
+	return out, nil
 }

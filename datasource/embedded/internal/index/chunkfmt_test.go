@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -43,7 +44,8 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 			nameKind[i] = []uint16{0, kHB, kER, kTM, kHB | kER}[i%5]
 		}
 		var got []Tuple
-		c, err := decodeChunk(encodeChunk(rows, keys), 0, keys, nameKind, func(ts []Tuple) []uint32 {
+		blob := encodeChunk(rows, keys)
+		c, err := decodeChunk(blob, 0, keys, nameKind, true, func(ts []Tuple) []uint32 {
 			got = ts
 			ids := make([]uint32, len(ts))
 			for i := range ids {
@@ -73,6 +75,21 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		}
 		if hb != len(c.hb) {
 			t.Fatalf("%+v: %d heartbeats listed, %d in the chunk", tc, len(c.hb), hb)
+		}
+		// Decoded without the distinct ids, a chunk keeps its heartbeats';
+		// the column read on its own later is the same.
+		lean, err := decodeChunk(blob, 0, keys, nameKind, false, func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) })
+		if err != nil || lean.did != nil {
+			t.Fatalf("%+v: decoded without distinct ids: %v", tc, err)
+		}
+		for j, o := range lean.hb {
+			if lean.hbDid[j] != rows.did[o] {
+				t.Fatalf("%+v: heartbeat %d's distinct id %d, want %d", tc, j, lean.hbDid[j], rows.did[o])
+			}
+		}
+		dids, err := decodeDIDs(blob, keys, rows.len())
+		if err != nil || !slices.Equal(dids, rows.did) {
+			t.Fatalf("%+v: the distinct id column read alone: %v", tc, err)
 		}
 		checkNames(t, c, rows.name)
 	}
@@ -106,11 +123,11 @@ func TestChunkFormatRejects(t *testing.T) {
 	b := encodeChunk(randRows(rand.New(rand.NewPCG(3, 4)), 100, 1e6, 3, 3), keys)
 	mapTups := func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) }
 	for k := range len(b) {
-		if _, err := decodeChunk(b[:k], 0, keys, nil, mapTups); err == nil {
+		if _, err := decodeChunk(b[:k], 0, keys, nil, true, mapTups); err == nil {
 			t.Fatalf("a blob cut at %d of %d bytes decoded", k, len(b))
 		}
 	}
-	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, mapTups); err != errOtherKeys {
+	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, true, mapTups); err != errOtherKeys {
 		t.Fatalf("other keys: %v", err)
 	}
 }

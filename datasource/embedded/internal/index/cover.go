@@ -11,20 +11,33 @@ import (
 )
 
 // cover decodes the saved chunks with events in [from, to) that are not
-// loaded yet, on up to two cores, reading runs of consecutive chunks with
-// one statement each. Loading is serialised (coverMu), so two queries
-// never decode one chunk twice; queries that need nothing new pass
-// through on a read lock.
-func (x *Index) cover(ctx context.Context, from, to int64) error {
-	if len(x.missing(from, to)) == 0 {
+// loaded yet, with every event's distinct id when full (a query that
+// reads every event's person; chunks decoded earlier without get theirs
+// too), on up to two cores, reading runs of consecutive chunks with one
+// statement each. Loading is serialised (coverMu), so two queries never
+// decode one chunk twice; queries that need nothing new pass through on a
+// read lock.
+func (x *Index) cover(ctx context.Context, from, to int64, full bool) error {
+	if len(x.missing(from, to)) == 0 && (!full || len(x.withoutDIDs(from, to)) == 0) {
 		return nil
 	}
 	x.coverMu.Lock()
 	defer x.coverMu.Unlock()
-	todo := x.missing(from, to)
-	if len(todo) == 0 {
-		return nil
+	x.mu.RLock()
+	nameKind := slices.Clone(x.nameKind)
+	x.mu.RUnlock()
+	err := inRuns(ctx, x.missing(from, to), func(run []savedEntry) error {
+		return x.loadRun(ctx, run, nameKind, full)
+	})
+	if err != nil || !full {
+		return err
 	}
+	return inRuns(ctx, x.withoutDIDs(from, to), func(run []savedEntry) error { return x.loadDIDs(ctx, run) })
+}
+
+// inRuns calls work for runs of consecutive chunks of todo, at most
+// runMax each, on up to two cores.
+func inRuns(ctx context.Context, todo []savedEntry, work func(run []savedEntry) error) error {
 	slices.SortFunc(todo, func(a, b savedEntry) int { return int(a.num - b.num) })
 	var runs [][]savedEntry
 	for len(todo) > 0 {
@@ -35,9 +48,6 @@ func (x *Index) cover(ctx context.Context, from, to int64) error {
 		runs = append(runs, todo[:k])
 		todo = todo[k:]
 	}
-	x.mu.RLock()
-	nameKind := slices.Clone(x.nameKind)
-	x.mu.RUnlock()
 	var next atomic.Int64
 	workers := min(runtime.GOMAXPROCS(0), 2, len(runs))
 	errs := make(chan error, workers)
@@ -49,7 +59,11 @@ func (x *Index) cover(ctx context.Context, from, to int64) error {
 					errs <- nil
 					return
 				}
-				if err := x.loadRun(ctx, runs[k], nameKind); err != nil {
+				if err := ctx.Err(); err != nil {
+					errs <- err
+					return
+				}
+				if err := work(runs[k]); err != nil {
 					errs <- err
 					return
 				}
@@ -113,7 +127,7 @@ func (x *Index) prefetchRun() bool {
 	if len(still) == 0 {
 		return true
 	}
-	if err := x.loadRun(x.ctx, still, nameKind); err != nil {
+	if err := x.loadRun(x.ctx, still, nameKind, false); err != nil {
 		if x.ctx.Err() == nil {
 			x.log("embedded: prefetching index chunks failed", "err", err)
 		}
@@ -143,7 +157,7 @@ func (x *Index) missing(from, to int64) []savedEntry {
 // statement's rows, without copying the blobs out of SQLite. A chunk that
 // is not in the current format, or does not decode, takes loadSaved's way
 // afterwards.
-func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16) error {
+func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16, full bool) error {
 	rows, err := x.db.QueryContext(ctx, `SELECT id, format, data FROM index_chunks WHERE id BETWEEN ? AND ?`,
 		run[0].num, run[len(run)-1].num)
 	if err != nil {
@@ -162,7 +176,7 @@ func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16
 		if format != chunkFormat || k < 0 || k >= len(run) {
 			continue
 		}
-		if c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples); err == nil {
+		if c, err := decodeChunk(blob, num, x.keys, nameKind, full, x.internTuples); err == nil {
 			x.addChunk(run[k], c)
 			done[num] = true
 		}
@@ -221,7 +235,7 @@ func (x *Index) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c, err := decodeChunk(blob, num, x.keys, nameKind, x.internTuples)
+		c, err := decodeChunk(blob, num, x.keys, nameKind, true, x.internTuples)
 		x.mu.Lock()
 		if err != nil {
 			x.chunks[num].rowsOnly = true

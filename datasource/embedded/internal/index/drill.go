@@ -62,12 +62,15 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 }
 
 // prepare readies the index for a query on p: it decodes the saved chunks
-// with events from from to the end of p's range, loads the persons'
+// with events from from to the end of p's range (with every event's
+// distinct id for a drill or a person filter), loads the persons'
 // properties when a person filter or a key of another scope than the
 // event's needs them, and evaluates the event filters the attribute
 // tuples cannot answer (from the postings of their keys).
-func (x *Index) prepare(ctx context.Context, p *Plan, from int64, scope datasource.Scope, key string) error {
-	if err := x.cover(ctx, from, p.to); err != nil {
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, drill bool, scope datasource.Scope, key string) error {
+	// Every drill reads each event's person; a Snapshot only for a
+	// person filter.
+	if err := x.cover(ctx, from, p.to, drill || p.hasPersonFilters()); err != nil {
 		return err
 	}
 	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
@@ -96,7 +99,7 @@ func (x *Index) tupleValue(t uint32, slot int) (string, bool) {
 }
 
 func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	if err := x.prepare(ctx, p, p.from, scope, key); err != nil {
+	if err := x.prepare(ctx, p, p.from, true, scope, key); err != nil {
 		return nil, err
 	}
 	if scope == datasource.ScopeEvent {
@@ -143,7 +146,7 @@ func (h *evHeap) Pop() any {
 }
 
 func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
-	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
+	if err := x.prepare(ctx, p, p.from, true, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -205,7 +208,7 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 }
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
-	if err := x.prepare(ctx, p, p.from, datasource.ScopeAuto, ""); err != nil {
+	if err := x.prepare(ctx, p, p.from, true, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	if err := x.needDIDStrs(ctx); err != nil {
@@ -229,7 +232,7 @@ func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Instal
 }
 
 func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	if err := x.prepare(ctx, p, p.from, q.Scope, q.Key); err != nil {
+	if err := x.prepare(ctx, p, p.from, true, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
 	var kc *keyCols

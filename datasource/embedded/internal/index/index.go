@@ -160,9 +160,12 @@ func (x *Index) Ready() bool {
 	}
 }
 
-// Cover loads every saved chunk with events in [from, to); queries do
-// this themselves, for their own range.
-func (x *Index) Cover(ctx context.Context, from, to int64) error { return x.cover(ctx, from, to) }
+// Cover loads every saved chunk with events in [from, to), with every
+// event's distinct id when full; queries do this themselves, for their
+// own range.
+func (x *Index) Cover(ctx context.Context, from, to int64, full bool) error {
+	return x.cover(ctx, from, to, full)
+}
 
 // EventCount is how many events the index covers, in decoded chunks or in
 // saved ones it has not needed yet.

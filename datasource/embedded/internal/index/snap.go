@@ -179,10 +179,10 @@ func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 func (s *scanState) inRange(ci int, c *chunk) {
 	part, didPerson := s.part, s.x.didPerson
 	part.events += int64(c.len())
-	for _, o := range c.hb {
+	for j, o := range c.hb {
 		i := int(o)
 		ms := c.ms(i)
-		s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 	}
 	for _, o := range c.er {
 		i := int(o)
@@ -205,20 +205,20 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 			evOK = f.evOK[c.num()]
 		}
 	}
-	msk := c.msk[:len(c.did)]
-	for i, d := range c.did {
-		if (didOK != nil && !didOK[d]) || (tupOK != nil && !tupOK[c.tupOf(i)]) ||
-			(evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
+	h := 0 // c.hb[h] is the next heartbeat; c.did is there only for a person filter
+	for i, k := range c.msk {
+		hb := k&kHB != 0
+		h += int(k >> 10 & 1)
+		if (didOK != nil && !didOK[c.did[i]]) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
 		part.events++
-		k := msk[i]
 		if k&(kHB|kER|kTM) == 0 {
 			continue
 		}
 		ms := c.ms(i)
-		if k&kHB != 0 {
-			s.heartbeat(didPerson[d], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		if hb {
+			s.heartbeat(didPerson[c.hbDid[h-1]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -232,9 +232,9 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 // inPrevious marks the persons with a heartbeat in a chunk that lies in
 // the previous period.
 func (s *scanState) inPrevious(c *chunk) {
-	for _, o := range c.hb {
+	for j, o := range c.hb {
 		if i := int(o); s.f.hb.pass(c, i) {
-			s.part.mark[s.x.didPerson[c.did[i]]] |= 2
+			s.part.mark[s.x.didPerson[c.hbDid[j]]] |= 2
 		}
 	}
 }
@@ -243,21 +243,22 @@ func (s *scanState) inPrevious(c *chunk) {
 // previous range) event by event.
 func (s *scanState) acrossEdge(ci int, c *chunk) {
 	p, part := s.p, s.part
-	for i := range c.len() {
-		k := c.msk[i]
+	h := 0 // as in inRangeFiltered
+	for i, k := range c.msk {
+		h += int(k >> 10 & 1)
 		ms := c.ms(i)
 		if ms < p.prevFrom || ms >= p.to || !s.pass(c, i) {
 			continue
 		}
 		if ms < p.from {
 			if k&kHB != 0 {
-				part.mark[s.x.didPerson[c.did[i]]] |= 2
+				part.mark[s.x.didPerson[c.hbDid[h-1]]] |= 2
 			}
 			continue
 		}
 		part.events++
 		if k&kHB != 0 {
-			s.heartbeat(s.x.didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(s.x.didPerson[c.hbDid[h-1]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -277,13 +278,13 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 			part.events++
 		}
 	}
-	for _, o := range c.hb {
+	for j, o := range c.hb {
 		i := int(o)
 		switch ms := c.ms(i); {
 		case ms >= p.from && ms < p.to:
-			s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
-			part.mark[didPerson[c.did[i]]] |= 2
+			part.mark[didPerson[c.hbDid[j]]] |= 2
 		}
 	}
 	for _, o := range c.er {

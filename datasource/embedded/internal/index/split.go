@@ -48,16 +48,16 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 	in := func(ms int64) bool { return inside || (ms >= p.from && ms < p.to) }
 	part.events += s.countAll(c, inside)
 	hb, er, tm := s.f.hb, s.f.er, s.f.tm // copies: the loops test them without reloading s
-	for _, o := range c.hb {
+	for j, o := range c.hb {
 		i := int(o)
 		if !hb.pass(c, i) {
 			continue
 		}
 		switch ms := c.ms(i); {
 		case in(ms):
-			s.heartbeat(didPerson[c.did[i]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
-			part.mark[didPerson[c.did[i]]] |= 2
+			part.mark[didPerson[c.hbDid[j]]] |= 2
 		}
 	}
 	for _, o := range c.er {

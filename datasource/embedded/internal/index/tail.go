@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -146,11 +147,10 @@ func (x *Index) readTables(ctx context.Context, tx *sql.Tx) (*tailBatch, error) 
 // readPersons reads the persons changed after seq; from 0, the whole
 // table in its own order (the seq index would cost a row lookup each).
 func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq int64) error {
-	q, args := `SELECT id, properties FROM persons WHERE seq > ?`, []any{seq}
 	if seq == 0 {
-		q, args = `SELECT id, properties FROM persons`, nil
+		return readAllPersons(ctx, tx, b)
 	}
-	return rowsOf(ctx, tx, q, args, func(r *sql.Rows) error {
+	return rowsOf(ctx, tx, `SELECT id, properties FROM persons WHERE seq > ?`, []any{seq}, func(r *sql.Rows) error {
 		var v struct {
 			id    int64
 			props personProps
@@ -161,6 +161,35 @@ func (x *Index) readPersons(ctx context.Context, tx *sql.Tx, b *tailBatch, seq i
 		b.persons = append(b.persons, v)
 		return err
 	})
+}
+
+// readAllPersons reads every person as one "id,length,properties"
+// string SQLite builds, like readAllDIDs; each person's properties stay a
+// slice of it.
+func readAllPersons(ctx context.Context, tx *sql.Tx, b *tailBatch) error {
+	var all []byte
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(id || ',' || length(CAST(properties AS BLOB)) || ',' ||
+		properties, ''), '') FROM persons`).Scan(&all)
+	if err != nil {
+		return err
+	}
+	for len(all) > 0 {
+		id, rest, ok1 := bytes.Cut(all, []byte(","))
+		size, rest, ok2 := bytes.Cut(rest, []byte(","))
+		v := struct {
+			id    int64
+			props personProps
+		}{}
+		n, err1 := strconv.Atoi(string(size))
+		var err2 error
+		v.id, err2 = strconv.ParseInt(string(id), 10, 64)
+		if !ok1 || !ok2 || err1 != nil || err2 != nil || n < 0 || n > len(rest) {
+			return fmt.Errorf("embedded: persons: unexpected %.40q", all)
+		}
+		v.props, all = personProps(rest[:n:n]), rest[n:]
+		b.persons = append(b.persons, v)
+	}
+	return nil
 }
 
 // readDIDs reads the distinct ids changed since the cursor, in id order;
@@ -293,6 +322,7 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.eventKeys[k.key] = k.id
 	}
 	x.lastKey = b.lastKey
+	x.growFor(b)
 	if len(x.personLog) > 1<<16 {
 		x.logBase += uint64(len(x.personLog))
 		x.personLog = x.personLog[:0]
@@ -321,6 +351,25 @@ func (x *Index) applyTables(b *tailBatch) {
 		x.personKeys = nil
 	}
 	x.lastSeq = b.seq
+}
+
+// growFor sizes the person and distinct id tables for b's highest ids at
+// once: a first load hands them over in no particular order.
+func (x *Index) growFor(b *tailBatch) {
+	var maxDID, maxPerson int64
+	for _, d := range b.dids {
+		maxDID, maxPerson = max(maxDID, d.id), max(maxPerson, d.person)
+	}
+	for _, p := range b.persons {
+		maxPerson = max(maxPerson, p.id)
+	}
+	if maxDID > 0 {
+		x.dids = grow(x.dids, maxDID)
+		x.didPerson = grow(x.didPerson, maxDID)
+	}
+	if maxPerson > 0 {
+		x.persons = grow(x.persons, maxPerson)
+	}
 }
 
 func rowsOf(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
