@@ -20,7 +20,7 @@ type evalFilters struct {
 // pass reports whether event i of c passes the filters.
 func (f *evalFilters) pass(c *chunk, i int) bool {
 	return (f.didOK == nil || f.didOK[c.did[i]]) && (f.tupOK == nil || f.tupOK[c.tupOf(i)]) &&
-		(f.evOK == nil || evBit(f.evOK, c.num(), i))
+		(f.evOK == nil || evBit(f.evOK, c.at, i))
 }
 
 // none reports whether no filter applies.

@@ -44,6 +44,7 @@ type chunk struct {
 	ps           []uint32
 	rowsOnly     bool
 	firstID      int64
+	at           int64   // the chunk's number: its ids are at*chunkSize+1 ..
 	ids          []int64 // nil while the events' ids are firstID+i
 	minMs, maxMs int64
 	// hb, er and tm list the offsets of the heartbeats, errors and timers
@@ -90,6 +91,7 @@ func (c *chunk) add(id, ts int64, kind uint16, name, did, ps, tup uint32) {
 	i := c.len()
 	if i == 0 {
 		c.firstID, c.minMs, c.maxMs = id, ts, ts
+		c.at = (id - 1) / chunkSize
 		c.base, c.wide = floorDiv(ts, 1000), nil
 		c.sec = make([]uint16, 0, 64)
 	}

@@ -192,7 +192,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bo
 		return nil, err
 	}
 	n := h.n
-	c := &chunk{firstID: num*chunkSize + 1, base: h.base, minMs: h.minMs, maxMs: h.maxMs,
+	c := &chunk{firstID: num*chunkSize + 1, at: num, base: h.base, minMs: h.minMs, maxMs: h.maxMs,
 		msk: make([]uint16, n)}
 	if h.flags&wideSec != 0 {
 		c.wide = make([]int32, n)

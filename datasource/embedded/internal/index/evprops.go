@@ -62,7 +62,7 @@ type chunkBits struct {
 }
 
 // num is c's chunk number.
-func (c *chunk) num() int64 { return (c.firstID - 1) / chunkSize }
+func (c *chunk) num() int64 { return c.at }
 
 // posted reports whether c came from a saved blob, whose postings answer
 // event properties; a chunk built from rows has its propsets instead.
