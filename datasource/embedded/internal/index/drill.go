@@ -185,6 +185,21 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery)
 	return ids, nil
 }
 
+// latestHB is a person's latest heartbeat seen so far. pos orders events
+// like their ids (chunk index, then offset), which breaks timestamp ties.
+type latestHB struct {
+	ms  int64
+	pos uint64 // chunk<<32 | offset
+	did uint32
+	tup uint32
+	n   int64 // heartbeats counted
+}
+
+// better reports whether an event at (ms, pos) is later than l.
+func (l *latestHB) better(ms int64, pos uint64) bool {
+	return ms > l.ms || (ms == l.ms && pos > l.pos)
+}
+
 // latestPerPerson finds each person's latest heartbeat in range (in hour
 // when hour >= 0), with the person's heartbeat count.
 func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {

@@ -9,21 +9,6 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// latestHB is a person's latest heartbeat seen so far. pos orders events
-// like their ids (chunk index, then offset), which breaks timestamp ties.
-type latestHB struct {
-	ms  int64
-	pos uint64 // chunk<<32 | offset
-	did uint32
-	tup uint32
-	n   int64 // heartbeats counted
-}
-
-// better reports whether an event at (ms, pos) is later than l.
-func (l *latestHB) better(ms int64, pos uint64) bool {
-	return ms > l.ms || (ms == l.ms && pos > l.pos)
-}
-
 // lastHB is latestHB cut to what a Snapshot needs (16 bytes, so 25,000
 // persons' entries stay in a core's cache). pos is chunk<<16 | offset,
 // which orders the first 65,536 chunks (a billion events).
