@@ -126,6 +126,14 @@ func countPane(pq datasource.PaneQuery, skipped []datasource.Filter, evs []paneE
 		}
 		return out
 	}
+	topGroups(&out, spec, r, groups)
+	return out
+}
+
+// topGroups puts the non-empty groups in out, largest first (ties by
+// key), the first Limit as Groups and the rest summed into Other.
+func topGroups(out *datasource.PaneFigures, spec datasource.PaneSpec, r datasource.Range, groups map[string]*tally) {
+	m := spec.EffectiveMeasure()
 	var all []*tally
 	for _, t := range groups {
 		if t.n > 0 {
@@ -156,7 +164,6 @@ func countPane(pq datasource.PaneQuery, skipped []datasource.Filter, evs []paneE
 		}
 		out.Other, out.OtherGroups = rest.value(m), len(all)-lim
 	}
-	return out
 }
 
 // groupOf is one group's answer.
