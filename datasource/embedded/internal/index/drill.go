@@ -63,14 +63,13 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 
 // prepare readies the index for a query on p: it decodes the saved chunks
 // with events from from to the end of p's range (with every event's
-// distinct id for a drill or a person filter), loads the persons'
-// properties when a person filter or a key of another scope than the
-// event's needs them, and evaluates the event filters the attribute
-// tuples cannot answer (from the postings of their keys).
-func (x *Index) prepare(ctx context.Context, p *Plan, from int64, drill bool, scope datasource.Scope, key string) error {
-	// Every drill reads each event's person; a Snapshot only for a
-	// person filter.
-	if err := x.cover(ctx, from, p.to, drill || p.hasPersonFilters()); err != nil {
+// distinct id when everyDID, or for a person filter; else the
+// heartbeats' only), loads the persons' properties when a person filter
+// or a key of another scope than the event's needs them, and evaluates
+// the event filters the attribute tuples cannot answer (from the
+// postings of their keys).
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, everyDID bool, scope datasource.Scope, key string) error {
+	if err := x.cover(ctx, from, p.to, everyDID || p.hasPersonFilters()); err != nil {
 		return err
 	}
 	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
@@ -99,7 +98,7 @@ func (x *Index) tupleValue(t uint32, slot int) (string, bool) {
 }
 
 func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	if err := x.prepare(ctx, p, p.from, true, scope, key); err != nil {
+	if err := x.prepare(ctx, p, p.from, scope != datasource.ScopeEvent, scope, key); err != nil {
 		return nil, err
 	}
 	if scope == datasource.ScopeEvent {
@@ -127,26 +126,8 @@ func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key
 	return CountsOf(m), nil
 }
 
-// evRef orders events newest first: (ms, id) descending.
-type evRef struct{ ms, id int64 }
-
-type evHeap []evRef // a min-heap: the oldest kept event on top
-
-func (h evHeap) Len() int { return len(h) }
-func (h evHeap) Less(i, j int) bool {
-	return h[i].ms < h[j].ms || (h[i].ms == h[j].ms && h[i].id < h[j].id)
-}
-func (h evHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *evHeap) Push(v any)   { *h = append(*h, v.(evRef)) }
-func (h *evHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
-}
-
 func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
-	if err := x.prepare(ctx, p, p.from, true, datasource.ScopeAuto, ""); err != nil {
+	if err := x.prepare(ctx, p, p.from, false, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -204,26 +185,44 @@ func (l *latestHB) better(ms int64, pos uint64) bool {
 // when hour >= 0), with the person's heartbeat count.
 func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uint32]*latestHB, error) {
 	all := make([]latestHB, len(x.persons)) // n == 0: no heartbeat yet
-	err := x.scan(ctx, p, datasource.KindHeartbeat, hour, func(c *chunk, ci, i int, ms int64) {
-		did := c.did[i]
-		l := &all[x.didPerson[did]]
-		pos := uint64(ci)<<32 | uint64(i)
-		if l.n == 0 || l.better(ms, pos) {
-			l.ms, l.pos, l.did, l.tup = ms, pos, did, c.tupOf(i)
+	f := x.filters(p, datasource.KindHeartbeat)
+	var ht *hourTable
+	if hour >= 0 {
+		ht = newHourTable(p.loc, p.from, p.to)
+	}
+	for ci, c := range x.chunks {
+		if c == nil || c.maxMs < p.from || c.minMs >= p.to {
+			continue
 		}
-		l.n++
-	})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for j, o := range c.hb { // hbDid: c.did may not be decoded
+			i := int(o)
+			ms := c.ms(i)
+			if ms < p.from || ms >= p.to || !f.pass(c, i) || (ht != nil && ht.hour(ms) != hour) {
+				continue
+			}
+			did := c.hbDid[j]
+			l := &all[x.didPerson[did]]
+			pos := uint64(ci)<<32 | uint64(i)
+			if l.n == 0 || l.better(ms, pos) {
+				l.ms, l.pos, l.did, l.tup = ms, pos, did, c.tupOf(i)
+			}
+			l.n++
+		}
+	}
 	out := map[uint32]*latestHB{}
 	for pid := range all {
 		if all[pid].n > 0 {
 			out[uint32(pid)] = &all[pid]
 		}
 	}
-	return out, err
+	return out, nil
 }
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
-	if err := x.prepare(ctx, p, p.from, true, datasource.ScopeAuto, ""); err != nil {
+	if err := x.prepare(ctx, p, p.from, false, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	if err := x.needDIDStrs(ctx); err != nil {
@@ -247,7 +246,10 @@ func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Instal
 }
 
 func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
-	if err := x.prepare(ctx, p, p.from, true, q.Scope, q.Key); err != nil {
+	// Heartbeats are grouped by each person's latest (hbDid); other
+	// families by person read every event's distinct id.
+	everyDID := q.Kind != datasource.KindHeartbeat && q.Scope != datasource.ScopeEvent
+	if err := x.prepare(ctx, p, p.from, everyDID, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
 	var kc *keyCols
@@ -290,7 +292,11 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 		return CountsOf(m), kcErr(kc)
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
-		m[value(c, i, c.tupOf(i), x.didPerson[c.did[i]])]++
+		pid := uint32(0)
+		if everyDID {
+			pid = x.didPerson[c.did[i]]
+		}
+		m[value(c, i, c.tupOf(i), pid)]++
 	})
 	if err == nil {
 		err = kcErr(kc)

@@ -64,3 +64,21 @@ func (x *Index) scanNamed(ctx context.Context, p *Plan, q datasource.EventsQuery
 	}
 	return nil
 }
+
+// evRef orders events newest first: (ms, id) descending.
+type evRef struct{ ms, id int64 }
+
+type evHeap []evRef // a min-heap: the oldest kept event on top
+
+func (h evHeap) Len() int { return len(h) }
+func (h evHeap) Less(i, j int) bool {
+	return h[i].ms < h[j].ms || (h[i].ms == h[j].ms && h[i].id < h[j].id)
+}
+func (h evHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *evHeap) Push(v any)   { *h = append(*h, v.(evRef)) }
+func (h *evHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
