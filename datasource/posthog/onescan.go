@@ -65,8 +65,11 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"if(kind IN (" + g + ", " + gs + "), tupleElement(x, 4), '') AS g1, if(kind IN (" + g + ", " + gs + "), tupleElement(x, 5), '') AS g2, " +
 		"if(kind IN (" + strconv.Itoa(rowSeries) + ", " + gs + "), tupleElement(x, 6), -1) AS b" + p.figFan() + " FROM (\n" +
 		strings.Join(srcs, "\nUNION ALL\n") + ")"
+	// val ranks groups; every branch is a Float64 (n / 1): UInt64 and
+	// Float64 have no common type, and only with use_variant_as_common_type
+	// (on in chdb) would ClickHouse make one, a Variant.
 	agg := "SELECT pane, kind, g1, g2, b, mc, lim, countIf(m) AS n, " + p.paneAggs(panes) +
-		"multiIf(mc = " + mcUsers + ", users, mc = " + mcInstall + ", inst, mc = " + mcRate + ", if(den > 0, n / den, 0), n) AS val"
+		"multiIf(mc = " + mcUsers + ", users / 1, mc = " + mcInstall + ", inst / 1, mc = " + mcRate + ", if(den > 0, n / den, 0), n / 1) AS val"
 	key := "pane, kind, g1, g2, b, mc, lim"
 	prow := "tuple('" + tagPane + "', g1, g2, b, pane, kind, n, inst, users, den, fms, lms, vk, vn)"
 	prows := "groupArray(" + prow + ")"
