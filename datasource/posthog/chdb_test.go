@@ -37,10 +37,11 @@ type clickhouse struct {
 
 // chAnswer is serve.mjs's reply to one statement.
 type chAnswer struct {
-	Text     string  `json:"text"`
-	RowsRead int64   `json:"rows_read"`
-	Elapsed  float64 `json:"elapsed"`
-	Error    string  `json:"error"`
+	Text      string  `json:"text"`
+	RowsRead  int64   `json:"rows_read"`
+	BytesRead int64   `json:"-"` // uncompressed, from the answer's statistics
+	Elapsed   float64 `json:"elapsed"`
+	Error     string  `json:"error"`
 }
 
 // startClickHouse starts serve.mjs, or skips the test when chdb is not
@@ -124,12 +125,13 @@ func (c *clickhouse) run(sql string) (chAnswer, error) {
 	// statement read; chdb's result object reports less.
 	var st struct {
 		Statistics struct {
-			Elapsed  float64 `json:"elapsed"`
-			RowsRead int64   `json:"rows_read"`
+			Elapsed   float64 `json:"elapsed"`
+			RowsRead  int64   `json:"rows_read"`
+			BytesRead int64   `json:"bytes_read"`
 		} `json:"statistics"`
 	}
 	if a.Text != "" && json.Unmarshal([]byte(a.Text), &st) == nil && st.Statistics.Elapsed > 0 {
-		a.RowsRead, a.Elapsed = st.Statistics.RowsRead, st.Statistics.Elapsed
+		a.RowsRead, a.BytesRead, a.Elapsed = st.Statistics.RowsRead, st.Statistics.BytesRead, st.Statistics.Elapsed
 	}
 	return a, nil
 }

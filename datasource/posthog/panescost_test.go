@@ -36,7 +36,7 @@ func TestDashboardCostOnClickHouse(t *testing.T) {
 	loadDashboardData(t, ch, now, n)
 	s := testSource(t, "http://127.0.0.1:1")
 	const reps = 7
-	t.Logf("| dashboard | range | statement | rows read | rows in the window | time (best of %d) | ClickHouse CPU (median) |", reps)
+	t.Logf("| dashboard | range | statement | rows read | MB read | rows in the window | time (best of %d) | ClickHouse CPU (median) |", reps)
 	for _, d := range builtinDashboards(t) {
 		for _, rng := range []string{"24h", "30d"} {
 			r, _ := datasource.ParseRange(rng, now)
@@ -85,8 +85,8 @@ func TestDashboardCostOnClickHouse(t *testing.T) {
 			}
 			for i, a := range last {
 				slices.Sort(cpu[i])
-				t.Logf("| %s | %s | %s | %d | %v | %v | %v |", d.Name, rng, stmts[i].name, a.RowsRead, wrows[0][0],
-					best[i].Round(time.Millisecond), cpu[i][reps/2])
+				t.Logf("| %s | %s | %s | %d | %.0f | %v | %v | %v |", d.Name, rng, stmts[i].name, a.RowsRead, float64(a.BytesRead)/1e6,
+					wrows[0][0], best[i].Round(time.Millisecond), cpu[i][reps/2])
 			}
 			two, one := answerOf(t, s, q, last[1]), answerOf(t, s, q, last[2])
 			if !reflect.DeepEqual(two, one) {
