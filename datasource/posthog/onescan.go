@@ -213,8 +213,8 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 	scan += ", " + (&scanCol{expr: p.installKey(), name: "ik", zero: "''", when: keyWhen}).String() +
 		", " + (&scanCol{expr: p.h.value(eventProps, p.m.VersionProperty), name: "ver", zero: "NULL", when: verWhen}).String() +
 		" FROM events WHERE " + p.h.since(sc.from) + " AND " + p.h.before(sc.to)
-	if !sc.all {
-		scan += " AND (" + strings.Join(sc.terms, " OR ") + ")"
+	if w := sc.where(); w != "" {
+		scan += " AND (" + w + ")"
 	}
 	figs := ""
 	if p.fig != nil {
@@ -226,28 +226,32 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 }
 
 // scanScope collects which events the shared scan reads, within [from,
-// to): each pane's names within its range, each distinct condition once
-// (a range equal to the scan's bound needs no repeating; a pane of every
-// event reads them all), and the figures' events.
+// to): each pane's names within its range (one condition per range, none
+// for a range the figures read whole), and the figures' events.
 type scanScope struct {
 	p        *paneSQL
 	from, to time.Time
-	terms    []string // in full, for WHERE
-	all      bool
+	ranges   []datasource.Range
+	names    [][]string // by ranges
+	fig      string     // the figures' condition in full
+	figRange datasource.Range
 }
 
 // add notes that a pane reads names in r and returns the condition on the
 // scan's columns that picks those events ("true": all of them).
 func (sc *scanScope) add(r datasource.Range, names string) string {
 	p := sc.p
-	term, in := names, "true"
-	if !r.From.Equal(sc.from) || !r.To.Equal(sc.to) {
-		term = "(" + p.inRange(r) + " AND " + names + ")"
-		in = p.column("r", p.inRange(r))
+	i := slices.IndexFunc(sc.ranges, func(x datasource.Range) bool { return x.From.Equal(r.From) && x.To.Equal(r.To) })
+	if i < 0 {
+		i = len(sc.ranges)
+		sc.ranges, sc.names = append(sc.ranges, r), append(sc.names, nil)
 	}
-	sc.all = sc.all || term == "true"
-	if !slices.Contains(sc.terms, term) {
-		sc.terms = append(sc.terms, term)
+	if !slices.Contains(sc.names[i], names) {
+		sc.names[i] = append(sc.names[i], names)
+	}
+	in := "true"
+	if !r.From.Equal(sc.from) || !r.To.Equal(sc.to) {
+		in = p.column("r", p.inRange(r))
 	}
 	ev := names
 	if names != "true" && names != "false" {
@@ -263,11 +267,37 @@ func (sc *scanScope) figures(f *figSQL) string {
 	if r := f.r; !r.Previous().From.Equal(sc.from) || !r.To.Equal(sc.to) {
 		term = sc.p.h.since(r.Previous().From) + " AND " + sc.p.h.before(r.To) + " AND " + term
 	}
-	term = "(" + term + ")"
-	if !slices.Contains(sc.terms, term) {
-		sc.terms = append(sc.terms, term)
+	sc.fig, sc.figRange = "("+term+")", f.r
+	if len(f.common) > 0 {
+		sc.figRange = datasource.Range{} // it does not read its window whole
 	}
-	return term
+	return sc.fig
+}
+
+// where is the scan's condition beyond its bound ("" for none).
+func (sc *scanScope) where() string {
+	var terms []string
+	for i, r := range sc.ranges {
+		if !sc.figRange.To.IsZero() && !r.From.Before(sc.figRange.From) && !r.To.After(sc.figRange.To) {
+			continue // the figures read every event in their window
+		}
+		names := "(" + strings.Join(sc.names[i], " OR ") + ")"
+		if slices.Contains(sc.names[i], "true") {
+			names = "true"
+		}
+		switch {
+		case !r.From.Equal(sc.from) || !r.To.Equal(sc.to):
+			terms = append(terms, "("+allOf(sc.p.inRange(r), names)+")")
+		case names == "true":
+			return ""
+		default:
+			terms = append(terms, names)
+		}
+	}
+	if sc.fig != "" {
+		terms = append(terms, sc.fig)
+	}
+	return strings.Join(terms, " OR ")
 }
 
 // anyOf ORs two conditions of allOf's form.
