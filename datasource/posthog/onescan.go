@@ -93,13 +93,20 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"arraySlice(ranked, lim + 1) AS rest, " + noStrings + " AS ns, " + noCounts + " AS nc FROM (\n" + rank + ")"
 	rows := "arrayConcat(arrayFilter(y -> tupleElement(y, 6) NOT IN (" + g + ", " + gs + ") OR " +
 		"has(tops, tuple(tupleElement(y, 2), tupleElement(y, 3))), prows), [" + p.otherRow() + "])"
+	var cols string
 	if p.fig != nil {
-		// The figures' rows, (tag, k, b, v1..v4), in the answer's shape.
-		rows = "if(pane = " + p.figN + ", arrayMap(y -> tuple(tupleElement(y, 1), tupleElement(y, 2), '', tupleElement(y, 3), " +
-			"tupleElement(y, 4), tupleElement(y, 5), tupleElement(y, 6), tupleElement(y, 7), 0, 0, 0, 0, ns, nc), " +
-			p.fig.rows(figRow) + "), " + rows + ")"
+		// The figures' rows in the answer's shape. Both sets of rows are
+		// columns of their own, defined before the arrayJoin that reads
+		// them: PostHog's parser time grows with how deep an expression
+		// nests, and the figures' rows inside arrayJoin and if were a
+		// quarter of the statement's.
+		row := func(tag, k, b string, v ...string) string {
+			return "tuple('" + tag + "', " + k + ", '', " + b + ", " + strings.Join(v, ", ") + ", 0, 0, 0, 0, ns, nc)"
+		}
+		cols = rows + " AS prows2, " + p.fig.rows(row) + " AS frows, "
+		rows = "if(pane = " + p.figN + ", frows, prows2)"
 	}
-	out := "SELECT arrayJoin(" + rows + ") AS o FROM (\n" + split + ")"
+	out := "SELECT " + cols + "arrayJoin(" + rows + ") AS o FROM (\n" + split + ")"
 	sel := make([]string, len(answerCols))
 	for i, c := range answerCols {
 		sel[i] = "tupleElement(o, " + strconv.Itoa(i+1) + ") AS " + c
