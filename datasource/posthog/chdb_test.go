@@ -2,6 +2,7 @@ package posthog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ttmon/ttmon/datasource/posthog/posthogtest"
 )
@@ -30,14 +32,16 @@ type clickhouse struct {
 	mu  sync.Mutex
 	in  io.WriteCloser
 	out *bufio.Reader
+	pid int
 }
 
 // chAnswer is serve.mjs's reply to one statement.
 type chAnswer struct {
-	Text     string  `json:"text"`
-	RowsRead int64   `json:"rows_read"`
-	Elapsed  float64 `json:"elapsed"`
-	Error    string  `json:"error"`
+	Text      string  `json:"text"`
+	RowsRead  int64   `json:"rows_read"`
+	BytesRead int64   `json:"-"` // uncompressed, from the answer's statistics
+	Elapsed   float64 `json:"elapsed"`
+	Error     string  `json:"error"`
 }
 
 // startClickHouse starts serve.mjs, or skips the test when chdb is not
@@ -77,7 +81,25 @@ func startClickHouse(t testing.TB) *clickhouse {
 		in.Close() // serve.mjs exits at the end of its input
 		cmd.Wait()
 	})
-	return &clickhouse{in: in, out: bufio.NewReaderSize(out, 1<<20)}
+	return &clickhouse{in: in, out: bufio.NewReaderSize(out, 1<<20), pid: cmd.Process.Pid}
+}
+
+// cpu is the CPU time ClickHouse's process has used (user and system, in
+// clock ticks of 10 ms), or 0 where /proc does not say. Unlike elapsed
+// time it hardly moves with what else the machine runs.
+func (c *clickhouse) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.pid))
+	i := bytes.LastIndexByte(b, ')')
+	if err != nil || i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:])) // state ppid ... utime (12th) stime (13th)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 // run executes one statement.
@@ -103,12 +125,13 @@ func (c *clickhouse) run(sql string) (chAnswer, error) {
 	// statement read; chdb's result object reports less.
 	var st struct {
 		Statistics struct {
-			Elapsed  float64 `json:"elapsed"`
-			RowsRead int64   `json:"rows_read"`
+			Elapsed   float64 `json:"elapsed"`
+			RowsRead  int64   `json:"rows_read"`
+			BytesRead int64   `json:"bytes_read"`
 		} `json:"statistics"`
 	}
 	if a.Text != "" && json.Unmarshal([]byte(a.Text), &st) == nil && st.Statistics.Elapsed > 0 {
-		a.RowsRead, a.Elapsed = st.Statistics.RowsRead, st.Statistics.Elapsed
+		a.RowsRead, a.BytesRead, a.Elapsed = st.Statistics.RowsRead, st.Statistics.BytesRead, st.Statistics.Elapsed
 	}
 	return a, nil
 }

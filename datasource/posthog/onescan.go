@@ -65,8 +65,11 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"if(kind IN (" + g + ", " + gs + "), tupleElement(x, 4), '') AS g1, if(kind IN (" + g + ", " + gs + "), tupleElement(x, 5), '') AS g2, " +
 		"if(kind IN (" + strconv.Itoa(rowSeries) + ", " + gs + "), tupleElement(x, 6), -1) AS b" + p.figFan() + " FROM (\n" +
 		strings.Join(srcs, "\nUNION ALL\n") + ")"
+	// val ranks groups; every branch is a Float64 (n / 1): UInt64 and
+	// Float64 have no common type, and only with use_variant_as_common_type
+	// (on in chdb) would ClickHouse make one, a Variant.
 	agg := "SELECT pane, kind, g1, g2, b, mc, lim, countIf(m) AS n, " + p.paneAggs(panes) +
-		"multiIf(mc = " + mcUsers + ", users, mc = " + mcInstall + ", inst, mc = " + mcRate + ", if(den > 0, n / den, 0), n) AS val"
+		"multiIf(mc = " + mcUsers + ", users / 1, mc = " + mcInstall + ", inst / 1, mc = " + mcRate + ", if(den > 0, n / den, 0), n / 1) AS val"
 	key := "pane, kind, g1, g2, b, mc, lim"
 	prow := "tuple('" + tagPane + "', g1, g2, b, pane, kind, n, inst, users, den, fms, lms, vk, vn)"
 	prows := "groupArray(" + prow + ")"
@@ -90,13 +93,20 @@ func (p *paneSQL) query(panes []datasource.PaneQuery) string {
 		"arraySlice(ranked, lim + 1) AS rest, " + noStrings + " AS ns, " + noCounts + " AS nc FROM (\n" + rank + ")"
 	rows := "arrayConcat(arrayFilter(y -> tupleElement(y, 6) NOT IN (" + g + ", " + gs + ") OR " +
 		"has(tops, tuple(tupleElement(y, 2), tupleElement(y, 3))), prows), [" + p.otherRow() + "])"
+	var cols string
 	if p.fig != nil {
-		// The figures' rows, (tag, k, b, v1..v4), in the answer's shape.
-		rows = "if(pane = " + p.figN + ", arrayMap(y -> tuple(tupleElement(y, 1), tupleElement(y, 2), '', tupleElement(y, 3), " +
-			"tupleElement(y, 4), tupleElement(y, 5), tupleElement(y, 6), tupleElement(y, 7), 0, 0, 0, 0, ns, nc), " +
-			p.fig.rows(figRow) + "), " + rows + ")"
+		// The figures' rows in the answer's shape. Both sets of rows are
+		// columns of their own, defined before the arrayJoin that reads
+		// them: PostHog's parser time grows with how deep an expression
+		// nests, and the figures' rows inside arrayJoin and if were a
+		// quarter of the statement's.
+		row := func(tag, k, b string, v ...string) string {
+			return "tuple('" + tag + "', " + k + ", '', " + b + ", " + strings.Join(v, ", ") + ", 0, 0, 0, 0, ns, nc)"
+		}
+		cols = rows + " AS prows2, " + p.fig.rows(row) + " AS frows, "
+		rows = "if(pane = " + p.figN + ", frows, prows2)"
 	}
-	out := "SELECT arrayJoin(" + rows + ") AS o FROM (\n" + split + ")"
+	out := "SELECT " + cols + "arrayJoin(" + rows + ") AS o FROM (\n" + split + ")"
 	sel := make([]string, len(answerCols))
 	for i, c := range answerCols {
 		sel[i] = "tupleElement(o, " + strconv.Itoa(i+1) + ") AS " + c
@@ -210,8 +220,8 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 	scan += ", " + (&scanCol{expr: p.installKey(), name: "ik", zero: "''", when: keyWhen}).String() +
 		", " + (&scanCol{expr: p.h.value(eventProps, p.m.VersionProperty), name: "ver", zero: "NULL", when: verWhen}).String() +
 		" FROM events WHERE " + p.h.since(sc.from) + " AND " + p.h.before(sc.to)
-	if !sc.all {
-		scan += " AND (" + strings.Join(sc.terms, " OR ") + ")"
+	if w := sc.where(); w != "" {
+		scan += " AND (" + w + ")"
 	}
 	figs := ""
 	if p.fig != nil {
@@ -223,28 +233,32 @@ func (p *paneSQL) mainHits(panes []datasource.PaneQuery) string {
 }
 
 // scanScope collects which events the shared scan reads, within [from,
-// to): each pane's names within its range, each distinct condition once
-// (a range equal to the scan's bound needs no repeating; a pane of every
-// event reads them all), and the figures' events.
+// to): each pane's names within its range (one condition per range, none
+// for a range the figures read whole), and the figures' events.
 type scanScope struct {
 	p        *paneSQL
 	from, to time.Time
-	terms    []string // in full, for WHERE
-	all      bool
+	ranges   []datasource.Range
+	names    [][]string // by ranges
+	fig      string     // the figures' condition in full
+	figRange datasource.Range
 }
 
 // add notes that a pane reads names in r and returns the condition on the
 // scan's columns that picks those events ("true": all of them).
 func (sc *scanScope) add(r datasource.Range, names string) string {
 	p := sc.p
-	term, in := names, "true"
-	if !r.From.Equal(sc.from) || !r.To.Equal(sc.to) {
-		term = "(" + p.inRange(r) + " AND " + names + ")"
-		in = p.column("r", p.inRange(r))
+	i := slices.IndexFunc(sc.ranges, func(x datasource.Range) bool { return x.From.Equal(r.From) && x.To.Equal(r.To) })
+	if i < 0 {
+		i = len(sc.ranges)
+		sc.ranges, sc.names = append(sc.ranges, r), append(sc.names, nil)
 	}
-	sc.all = sc.all || term == "true"
-	if !slices.Contains(sc.terms, term) {
-		sc.terms = append(sc.terms, term)
+	if !slices.Contains(sc.names[i], names) {
+		sc.names[i] = append(sc.names[i], names)
+	}
+	in := "true"
+	if !r.From.Equal(sc.from) || !r.To.Equal(sc.to) {
+		in = p.column("r", p.inRange(r))
 	}
 	ev := names
 	if names != "true" && names != "false" {
@@ -260,11 +274,37 @@ func (sc *scanScope) figures(f *figSQL) string {
 	if r := f.r; !r.Previous().From.Equal(sc.from) || !r.To.Equal(sc.to) {
 		term = sc.p.h.since(r.Previous().From) + " AND " + sc.p.h.before(r.To) + " AND " + term
 	}
-	term = "(" + term + ")"
-	if !slices.Contains(sc.terms, term) {
-		sc.terms = append(sc.terms, term)
+	sc.fig, sc.figRange = "("+term+")", f.r
+	if len(f.common) > 0 {
+		sc.figRange = datasource.Range{} // it does not read its window whole
 	}
-	return term
+	return sc.fig
+}
+
+// where is the scan's condition beyond its bound ("" for none).
+func (sc *scanScope) where() string {
+	var terms []string
+	for i, r := range sc.ranges {
+		if !sc.figRange.To.IsZero() && !r.From.Before(sc.figRange.From) && !r.To.After(sc.figRange.To) {
+			continue // the figures read every event in their window
+		}
+		names := "(" + strings.Join(sc.names[i], " OR ") + ")"
+		if slices.Contains(sc.names[i], "true") {
+			names = "true"
+		}
+		switch {
+		case !r.From.Equal(sc.from) || !r.To.Equal(sc.to):
+			terms = append(terms, "("+allOf(sc.p.inRange(r), names)+")")
+		case names == "true":
+			return ""
+		default:
+			terms = append(terms, names)
+		}
+	}
+	if sc.fig != "" {
+		terms = append(terms, sc.fig)
+	}
+	return strings.Join(terms, " OR ")
 }
 
 // anyOf ORs two conditions of allOf's form.

@@ -7,6 +7,11 @@ import { createInterface } from 'node:readline'
 import { Session } from 'chdb'
 
 const session = new Session()
+// chdb 26.7 has use_variant_as_common_type on: branches of if/multiIf/
+// array with no common type become a Variant. ClickHouse documents it as
+// something to turn on, and a PostHog that has it off would refuse such a
+// statement, so the tests turn it off.
+await session.queryAsync('SET use_variant_as_common_type = 0')
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
 for await (const line of lines) {
     if (!line.trim()) continue
