@@ -26,6 +26,9 @@ type derived struct {
 	chunks  []*chunkPairs       // per chunk number
 	dicts   map[string]*valDict // breakdown properties' value ids (panesprep.go)
 	gen     uint64              // bumped when dicts is cleared: value ids change
+	// colBytes is what the dicts' kept columns hold (maxColBytes).
+	colBytes int64
+	colHits  int64 // columns read from the dicts (KeptColumnHits)
 }
 
 // chunkPairs is one chunk's user pairs: loc[i] indexes tab, which holds
