@@ -325,7 +325,8 @@ func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (col
 // (called under x.mu), from their postings or, for chunks built from rows,
 // their propsets, and returns per chunk number a column of idOf(the
 // event's value), 0 where the event does not carry key. idOf runs with
-// x.ev.mu held, once per pair and chunk.
+// x.ev.mu held, once per pair of a saved chunk's postings and once per
+// event of a chunk built from rows.
 func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk) bool,
 	idOf func(pairVal) uint32) (map[int64]*keyCol, error) {
 	x.tailMu.Lock() // chunks built from rows do not grow meanwhile
@@ -370,14 +371,20 @@ func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk
 	x.ev.mu.Lock()
 	defer x.ev.mu.Unlock()
 	var es []uint64
+	memo := map[uint32]uint32{} // pair -> idOf(its value): idOf once per pair, not per pair and chunk
 	for _, num := range posted {
 		es = es[:0]
 		ok := eachPosting(data[num], postedN[num], func(pair uint32, offs []uint16) {
-			if pv, ok := kv.val[pair]; ok {
-				if id := idOf(pv); id != 0 {
-					for _, o := range offs {
-						es = append(es, uint64(o)<<32|uint64(id))
-					}
+			id, seen := memo[pair]
+			if !seen {
+				if pv, ok := kv.val[pair]; ok {
+					id = idOf(pv)
+				}
+				memo[pair] = id
+			}
+			if id != 0 {
+				for _, o := range offs {
+					es = append(es, uint64(o)<<32|uint64(id))
 				}
 			}
 		})
