@@ -89,6 +89,7 @@ func TestPanesEnginesAgree(t *testing.T) {
 	}
 	seen := map[string]int{}
 	colHits := int64(0) // saved chunks' property columns read from memory
+	digHits := int64(0) // panes that counted hours from the heartbeat digest
 	for _, seed := range seeds {
 		withChunkSize(t, int64(5+seed*7))
 		withParallelMin(t, []int{0, 1 << 18}[seed%2])
@@ -113,6 +114,7 @@ func TestPanesEnginesAgree(t *testing.T) {
 		}
 		comparePanes(t, s, r, seed, queries, seen)
 		colHits += s.idx.KeptColumnHits()
+		digHits += s.idx.DigestHits()
 		path := s.Path()
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -123,6 +125,9 @@ func TestPanesEnginesAgree(t *testing.T) {
 		}
 		comparePanes(t, s, r, seed, queries/2, seen)
 		s.Close()
+	}
+	if digHits == 0 {
+		t.Error("no pane counted hours from the heartbeat digest: it went untested")
 	}
 	if colHits == 0 {
 		t.Error("no query read a saved chunk's property column from what the index keeps: the kept columns went untested")

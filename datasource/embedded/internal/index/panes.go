@@ -58,6 +58,7 @@ type paneRun struct {
 	stamps, denStamps stamps
 	sig               string // the kept cells' signature (panecache.go)
 	skip              bool   // every cell came from the cache
+	dig               *hbUse // how the pane reads the heartbeat digest (hbdigest.go); nil: it does not
 	bLo, bHi          int64  // [bLo, bHi) is bucket b
 	b                 int
 }
@@ -162,6 +163,9 @@ func (x *Index) paneRuns(p *Plan, pp *panePrep) (runs []*paneRun, todo []int, to
 		if r.meas == datasource.MeasureNewInstallations {
 			r.newInstalls(p)
 		}
+	}
+	if needPairs {
+		x.digestPanes(runs, todo, &pv)
 	}
 	return runs, todo, total, keep
 }

@@ -49,6 +49,13 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 	if r.needKeys && ci < len(r.pv.chunks) {
 		cp = r.pv.chunks[ci]
 	}
+	numDig, denDig := r.dig != nil && r.dig.num, r.dig != nil && r.dig.den
+	if r.dig != nil && r.dig.u.covers(c.minMs, c.maxMs) { // the digest counted these heartbeats
+		numDig, denDig = false, false
+		if r.dig.num {
+			return
+		}
+	}
 	for l, nm := range c.nmTab {
 		if r.names != nil && (int(nm) >= len(r.names) || !r.names[nm]) {
 			continue
@@ -68,19 +75,19 @@ func (r *paneRun) scanChunk(ci int, c *chunk) {
 			if !f.pass(c, i) {
 				continue
 			}
-			if ms := c.ms(i); !check || r.in(ms) {
+			if ms := c.ms(i); (!check || r.in(ms)) && (!numDig || !r.dig.u.has(hourOf(ms))) {
 				r.hit(&cp, c, i, nm, ms, key)
 			}
 		}
 	}
-	if r.rate {
+	if r.rate && (r.dig == nil || !r.dig.den || denDig) {
 		f := r.denF
 		for _, o := range c.hb {
 			i := int(o)
 			if !f.pass(c, i) {
 				continue
 			}
-			if ms := c.ms(i); !check || r.in(ms) {
+			if ms := c.ms(i); (!check || r.in(ms)) && (!denDig || !r.dig.u.has(hourOf(ms))) {
 				r.denHit(&cp, c, i, ms)
 			}
 		}
