@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +23,35 @@ type Query struct {
 	// Errors, Timers stay zero): a dashboard or drill that shows none of
 	// them does not pay for them.
 	PanesOnly bool `json:"panes_only,omitempty"`
+	// Figures, when set, names the built-in figures (Figures: installs,
+	// versions, errors, timers) the caller reads; the others come back
+	// zero (KeepFigures), so a dashboard that draws only the timers does
+	// not pay for counting installations. Totals are always counted.
+	// Empty: all of them (unless PanesOnly).
+	Figures []string `json:"figures,omitempty"`
+}
+
+// Wants reports whether q asks for built-in figure name (one of Figures).
+func (q Query) Wants(name string) bool {
+	return !q.PanesOnly && (len(q.Figures) == 0 || slices.Contains(q.Figures, name))
+}
+
+// KeepFigures zeroes the built-in figures q does not ask for (Wants), so
+// that every source answers such a query the same way whatever it
+// computed.
+func (s *Snapshot) KeepFigures(q Query) {
+	if !q.Wants("installs") {
+		s.Installs = Installs{}
+	}
+	if !q.Wants("versions") {
+		s.Versions = nil
+	}
+	if !q.Wants("errors") {
+		s.Errors = Errors{}
+	}
+	if !q.Wants("timers") {
+		s.Timers = Timers{}
+	}
 }
 
 // Range is a resolved, half-open time window [From, To) cut into buckets of

@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	builtindash "github.com/ttmon/ttmon/config/builtin"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ttmon/ttmon/alert"
+	builtindash "github.com/ttmon/ttmon/config/builtin"
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/panes"
 )
@@ -89,8 +90,9 @@ func (m *Model) setDashboards(o Options) {
 }
 
 // panesQuery adds the visible dashboard's panes to q: its configured
-// panes resolved for q's range, and PanesOnly when it shows no built-in
-// figure (the Snapshot then computes only what is on screen).
+// panes resolved for q's range, PanesOnly when it shows no built-in
+// figure, and else the built-in figures it shows, unless an alert rule
+// reads them all (the Snapshot then computes only what is on screen).
 func (m *Model) panesQuery(q datasource.Query) datasource.Query {
 	d := m.dashboards[m.dash].def
 	now := m.com.Clock()
@@ -103,8 +105,17 @@ func (m *Model) panesQuery(q datasource.Query) datasource.Query {
 		return q
 	}
 	q.Panes = pqs
-	q.PanesOnly = len(d.Builtins()) == 0
+	q.PanesOnly, q.Figures = len(d.Builtins()) == 0, nil
+	if !m.rulesReadFigures() {
+		q.Figures = d.Builtins() // the figures it draws, no others
+	}
 	return q
+}
+
+// rulesReadFigures reports whether an alert rule reads a built-in figure
+// (a rule without a pane).
+func (m *Model) rulesReadFigures() bool {
+	return slices.ContainsFunc(m.rules, func(r alert.Rule) bool { return r.Pane == "" })
 }
 
 // switchKey handles the keys that pick what the dashboard shows: a
@@ -147,7 +158,10 @@ func (m *Model) switchDashboard(i int) tea.Cmd {
 	d.SetSize(max(m.width, 0), max(m.height-chromeH, 0))
 	m.pages[0] = d
 	var cmd tea.Cmd
-	if m.snap != nil && !m.snap.Query.PanesOnly { // a PanesOnly one's figures are not readings
+	// A figure the last snapshot did not count (PanesOnly, or another
+	// dashboard's Figures) is no reading: the dashboard then waits for
+	// its own.
+	if m.snap != nil && !m.snap.Query.PanesOnly && !slices.ContainsFunc(d.def.Builtins(), func(f string) bool { return !m.snap.Query.Wants(f) }) {
 		_, cmd = d.Update(panes.DataMsg{Snapshot: m.snap, Alerts: m.firing})
 	}
 	return tea.Batch(cmd, m.refetch(), m.setStatus("dashboard "+d.def.DisplayTitle()))

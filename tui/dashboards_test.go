@@ -70,16 +70,19 @@ func TestDashboardSwitch(t *testing.T) {
 		t.Fatalf("2: dashboard %d:\n%s", m.dash, ansi.Strip(screen(m)))
 	}
 	q := src.LastQuery()
-	if got := ids(q); !slices.Equal(got, []string{"dau", "features", "auth", "exports", "projects"}) || q.PanesOnly {
-		t.Fatalf("engagement asked %v PanesOnly %v", got, q.PanesOnly)
+	if got := ids(q); !slices.Equal(got, []string{"dau", "features", "auth", "exports", "projects"}) || q.PanesOnly ||
+		!slices.Equal(q.Figures, []string{"timers"}) {
+		t.Fatalf("engagement asked %v PanesOnly %v figures %v", got, q.PanesOnly, q.Figures)
 	}
 	if v := ansi.Strip(screen(m)); !strings.Contains(v, "Logins by method") || !strings.Contains(v, "oidc") {
 		t.Fatalf("engagement panes not drawn:\n%s", v)
 	}
-	hit(m, "d")
-	if m.dash != 0 {
-		t.Fatalf("d: dashboard %d", m.dash)
+	feed(m, fixture(m)) // engagement's answer: timers only
+	press(m, "d")        // health, before its own answer comes: the engagement snapshot counted no installations
+	if v := ansi.Strip(dash(m).panes[0].View()); m.dash != 0 || !strings.Contains(v, "1,194 active") {
+		t.Fatalf("d: dashboard %d, installs after switching from engagement (want health's own last reading):\n%s", m.dash, v)
 	}
+	feed(m, fixture(m))
 	hit(m, "u")
 	if d := dash(m); m.dash != 1 || d.focus != d.figure("timers") || !d.panes[d.focus].Focused() {
 		t.Fatalf("u: dashboard %d focus %d", m.dash, d.focus)

@@ -46,7 +46,7 @@ func (j job) fetch(ctx context.Context, src datasource.Source, q datasource.Quer
 		s, err := src.Snapshot(ctx, q)
 		return s, nil, err
 	}
-	q.Panes, q.PanesOnly = nil, false // the dashboard's, not the view's
+	q.Panes, q.PanesOnly, q.Figures = nil, false, nil // the dashboard's, not the view's
 	d := &panes.DrillDataMsg{Query: q}
 	if len(j.req.Panes) > 0 {
 		pqs := make([]datasource.PaneQuery, 0, len(j.req.Panes))

@@ -199,6 +199,7 @@ func compareEngines(t *testing.T, s *Store, r *rand.Rand, seed, queries int, key
 		if a.Snap.Totals.Events > 0 && len(a.Inst) > 0 {
 			nonEmpty++
 		}
+		compareFigures(t, s, en[1].e, q, a.Snap, r)
 		a.Snap, b.Snap = nil, nil
 		if !reflect.DeepEqual(a, b) {
 			t.Fatalf("seed %d query %d %v %s tz=%q hour=%d: engines disagree\nsql:   %+v\nindex: %+v",
@@ -206,6 +207,33 @@ func compareEngines(t *testing.T, s *Store, r *rand.Rand, seed, queries int, key
 		}
 	}
 	return nonEmpty
+}
+
+// compareFigures asks the index for some built-in figures only, as a
+// dashboard does (Query.Figures), and checks the answer is the full one
+// (full, the SQL engine's) with the other figures zeroed: the scan skips
+// the families it does not need, and what it still counts must not move.
+func compareFigures(t *testing.T, s *Store, e index.Engine, q datasource.Query, full *datasource.Snapshot, r *rand.Rand) {
+	t.Helper()
+	for _, f := range datasource.Figures {
+		if r.IntN(2) == 0 {
+			q.Figures = append(q.Figures, f)
+		}
+	}
+	if len(q.Figures) == 0 {
+		q.Figures = []string{datasource.Figures[r.IntN(len(datasource.Figures))]}
+	}
+	got, err := s.snapshotOn(context.Background(), e, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *full
+	want.KeepFigures(q)
+	want.Query, got.Took = q, 0
+	if !reflect.DeepEqual(&want, got) {
+		t.Fatalf("figures %v, %v %s tz=%q: the index's answer is not the whole one with the others zeroed\nwant: %+v\ngot:  %+v",
+			q.Figures, datasource.FilterStrings(q.Filters), q.Range.Label(), q.TZ, &want, got)
+	}
 }
 
 // TestOracleNotTrivial guards the oracle test against comparing empty

@@ -25,7 +25,7 @@ func builtinDashboards(tb testing.TB) []datasource.Dashboard {
 
 // dashboardQuery is what the monitor asks for one dashboard: the range,
 // the filters, its panes resolved, PanesOnly when it shows no built-in
-// figure.
+// figure, else the built-in figures it shows (Figures).
 func dashboardQuery(tb testing.TB, d datasource.Dashboard, span string, cohort bool) datasource.Query {
 	tb.Helper()
 	q := benchQuery(span, cohort)
@@ -33,7 +33,7 @@ func dashboardQuery(tb testing.TB, d datasource.Dashboard, span string, cohort b
 	if err != nil {
 		tb.Fatal(err)
 	}
-	q.Panes, q.PanesOnly = pqs, len(d.Builtins()) == 0
+	q.Panes, q.PanesOnly, q.Figures = pqs, len(d.Builtins()) == 0, d.Builtins()
 	return q
 }
 

@@ -60,6 +60,7 @@ func (s *Store) snapshotOn(ctx context.Context, e index.Engine, q datasource.Que
 	if err != nil {
 		return nil, err
 	}
+	snap.KeepFigures(q)
 	snap.Source = s.Info()
 	snap.Query = q
 	snap.NotNarrowed = p.NotNarrowed()

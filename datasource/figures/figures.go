@@ -91,6 +91,11 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 		if err != nil {
 			return nil, err
 		}
+		if !q.Wants("versions") {
+			// No versions were counted: an empty pick is no reading, so
+			// the ★ is the one remembered for the range, if any.
+			return finish(snap, q, s.remembered(q.Range)), nil
+		}
 		l := s.rule.Pick(datasource.VersionCounts(snap.Versions))
 		s.remember(q.Range, l)
 		return finish(snap, q, l), nil
@@ -164,6 +169,16 @@ func (s *Source) latest(ctx context.Context, q datasource.Query) (datasource.Lat
 	l := s.rule.Pick(counts)
 	s.remember(q.Range, l)
 	return l, nil
+}
+
+// remembered is the pick remembered for r (zero without one).
+func (s *Source) remembered(r datasource.Range) datasource.Latest {
+	if s.rule.Pin != "" {
+		return s.rule.Pick(nil)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.picks[rangeKey(r)].l
 }
 
 func (s *Source) remember(r datasource.Range, l datasource.Latest) {

@@ -36,9 +36,11 @@ func (f *fake) Snapshot(_ context.Context, q datasource.Query) (*datasource.Snap
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.snapshots = append(f.snapshots, q)
-	return &datasource.Snapshot{Query: q, GeneratedAt: f.clock(), Versions: datasource.BuildVersions(f.counts),
+	snap := &datasource.Snapshot{Query: q, GeneratedAt: f.clock(), Versions: datasource.BuildVersions(f.counts),
 		Installs: datasource.Installs{Series: q.Range.EmptySeries()}, Errors: datasource.Errors{Series: q.Range.EmptySeries()},
-		Timers: datasource.Timers{Series: q.Range.EmptySeries()}}, nil
+		Timers: datasource.Timers{Series: q.Range.EmptySeries()}}
+	snap.KeepFigures(q) // as the sources do
+	return snap, nil
 }
 
 func (f *fake) Values(_ context.Context, q datasource.ValuesQuery) ([]datasource.ValueCount, error) {
@@ -230,5 +232,41 @@ func TestLatestLookupFailing(t *testing.T) {
 	_, err = src.Snapshot(context.Background(), query(t, "24h", "current_version is latest"))
 	if err == nil || !strings.Contains(err.Error(), "finding the latest version: query budget") {
 		t.Fatalf("is latest without a version: %v", err)
+	}
+}
+
+// TestLatestKeptWithoutVersions: a snapshot that does not count versions
+// (a dashboard showing only the timers, or PanesOnly) neither picks an
+// empty "latest" nor forgets the one picked before: it shows the
+// remembered one, and `is latest` still resolves to it.
+func TestLatestKeptWithoutVersions(t *testing.T) {
+	f := newFake()
+	ctx := context.Background()
+	src := New(f, datasource.DefaultLatestRule(), WithClock(func() time.Time { return now }), WithTTL(time.Hour))
+	timers := query(t, "24h")
+	timers.Figures = []string{"timers"}
+	snap, err := src.Snapshot(ctx, timers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Latest.Version != "" || len(f.breakdowns) != 0 {
+		t.Errorf("nothing remembered yet: Latest %+v, %d lookups (want none)", snap.Latest, len(f.breakdowns))
+	}
+	if snap, _ = src.Snapshot(ctx, query(t, "24h")); snap.Latest.Version != "4.9.1" {
+		t.Fatalf("full snapshot: Latest %+v", snap.Latest)
+	}
+	panesOnly := query(t, "24h")
+	panesOnly.PanesOnly = true
+	for _, q := range []datasource.Query{timers, panesOnly} {
+		if snap, _ = src.Snapshot(ctx, q); snap.Latest.Version != "4.9.1" {
+			t.Errorf("figures %v panes-only %v: Latest %+v, want the remembered 4.9.1", q.Figures, q.PanesOnly, snap.Latest)
+		}
+	}
+	if _, err := src.Snapshot(ctx, query(t, "24h", "app_version is latest")); err != nil {
+		t.Fatal(err)
+	}
+	last := f.snapshots[len(f.snapshots)-1]
+	if got := datasource.FilterStrings(last.Filters); len(got) != 1 || !strings.Contains(got[0], "4.9.1") || len(f.breakdowns) != 0 {
+		t.Errorf("is latest reached the backend as %v after %d lookups, want 4.9.1 from the remembered pick", got, len(f.breakdowns))
 	}
 }

@@ -253,6 +253,7 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 			}
 		}
 	}
+	snap.KeepFigures(q) // the statement still counts them all (one scan either way)
 	snap.NotNarrowed = s.o.mapping.NotNarrowed(fs)
 	snap.Source = s.Info()
 	snap.Query = q

@@ -64,6 +64,10 @@ func snapshotKey(q datasource.Query) string {
 	if q.PanesOnly {
 		k.str("panes-only")
 	}
+	k.int(int64(len(q.Figures)))
+	for _, f := range q.Figures {
+		k.str(f)
+	}
 	k.int(int64(len(q.Panes)))
 	for _, p := range q.Panes {
 		spec, _ := json.Marshal(p.Spec)

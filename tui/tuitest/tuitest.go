@@ -85,15 +85,16 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 			Total: errTotal, PerInstall: float64(errTotal) / float64(active), Series: errs,
 			ByVersion: []datasource.VersionCount{{Version: "4.2.1", Errors: 61}, {Version: "4.2.0", Errors: 24}, {Version: "4.3.0", Errors: 9}},
 		},
-		Timers: datasource.Timers{Total: timers, ByHour: byHour},
+		Timers: datasource.Timers{Total: timers, ByHour: byHour, Series: q.Range.EmptySeries()}, // as the sources send it
 		// 4.10.0-rc1 would pass the default rule: the fixture pins 4.3.0.
 		Latest: datasource.LatestRule{Pin: "4.3.0"}.Pick(nil),
 	}
 	props, _ := (&Source{}).Properties(context.Background())
 	snap.Panes = paneFigures(q, props)
 	if q.PanesOnly {
-		snap.Totals, snap.Installs, snap.Versions, snap.Errors, snap.Timers = datasource.Totals{}, datasource.Installs{}, nil, datasource.Errors{}, datasource.Timers{}
+		snap.Totals = datasource.Totals{}
 	}
+	snap.KeepFigures(q) // as the sources do
 	datasource.MarkPartial(snap) // as the figures decorator does
 	return snap
 }

@@ -33,6 +33,10 @@ type Plan struct {
 	panes []datasource.PaneQuery
 	paneF []datasource.PaneFilters // per pane, Mapping.FiltersForPane
 	hbF   []datasource.Filter      // the heartbeat family's filters (rates' denominators)
+	// kinds are the families the built-in figures q wants read (kHB,
+	// kER, kTM flags): installations, versions and errors per
+	// installation read the heartbeats.
+	kinds uint16
 }
 
 // FamFilters is one family's filters split by scope, with keys that
@@ -116,6 +120,17 @@ func NewPlan(ctx context.Context, e Engine, m datasource.Mapping, q datasource.Q
 	}
 	p.hbF = m.FiltersFor(datasource.KindHeartbeat, fs).Apply
 	p.prevFrom = p.from - (p.to - p.from)
+	if q.Wants("installs") || q.Wants("versions") || q.Wants("errors") {
+		p.kinds |= kHB
+	} else {
+		p.prevFrom = p.from // the previous period is read for the installations' change only
+	}
+	if q.Wants("errors") {
+		p.kinds |= kER
+	}
+	if q.Wants("timers") {
+		p.kinds |= kTM
+	}
 	if q.Range.Step > 0 {
 		p.step = q.Range.Step.Milliseconds()
 		p.buckets = q.Range.Buckets()

@@ -142,7 +142,9 @@ func (s *scanState) scanChunk(ci int, c *chunk) {
 	unfiltered := s.f.uniform && s.f.any.none()
 	switch {
 	case c.minMs >= p.prevFrom && c.maxMs < p.from:
-		s.inPrevious(c)
+		if p.kinds&kHB != 0 {
+			s.inPrevious(c)
+		}
 	case !s.f.uniform:
 		s.split(ci, c, inside)
 	case inside && unfiltered:
@@ -156,6 +158,22 @@ func (s *scanState) scanChunk(ci int, c *chunk) {
 	}
 }
 
+// lists are c's offset lists of the families the built-in figures read
+// (Plan.kinds); nil for the others.
+func (s *scanState) lists(c *chunk) (hb, er, tm []uint16) {
+	k := s.p.kinds
+	if k&kHB != 0 {
+		hb = c.hb
+	}
+	if k&kER != 0 {
+		er = c.er
+	}
+	if k&kTM != 0 {
+		tm = c.tm
+	}
+	return hb, er, tm
+}
+
 // pass reports whether event i of c passes the filters (uniform only).
 func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 
@@ -163,16 +181,17 @@ func (s *scanState) pass(c *chunk, i int) bool { return s.f.any.pass(c, i) }
 func (s *scanState) inRange(ci int, c *chunk) {
 	part, didPerson := s.part, s.x.didPerson
 	part.events += int64(c.len())
-	for j, o := range c.hb {
+	hb, er, tm := s.lists(c)
+	for j, o := range hb {
 		i := int(o)
 		ms := c.ms(i)
 		s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 	}
-	for _, o := range c.er {
+	for _, o := range er {
 		i := int(o)
 		s.errorEvent(c, i, c.ms(i))
 	}
-	for _, o := range c.tm {
+	for _, o := range tm {
 		s.timer(c.ms(int(o)))
 	}
 }
@@ -190,9 +209,11 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 		}
 	}
 	h := 0 // c.hb[h] is the next heartbeat; c.did is there only for a person filter
+	kinds := s.p.kinds
 	for i, k := range c.msk {
-		hb := k&kHB != 0
 		h += int(k >> 10 & 1)
+		k &= kinds | msMask
+		hb := k&kHB != 0
 		if (didOK != nil && !didOK[c.did[i]]) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
@@ -230,6 +251,7 @@ func (s *scanState) acrossEdge(ci int, c *chunk) {
 	h := 0 // as in inRangeFiltered
 	for i, k := range c.msk {
 		h += int(k >> 10 & 1)
+		k &= p.kinds | msMask
 		ms := c.ms(i)
 		if ms < p.prevFrom || ms >= p.to || !s.pass(c, i) {
 			continue
@@ -262,7 +284,8 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 			part.events++
 		}
 	}
-	for j, o := range c.hb {
+	hb, er, tm := s.lists(c)
+	for j, o := range hb {
 		i := int(o)
 		switch ms := c.ms(i); {
 		case ms >= p.from && ms < p.to:
@@ -271,12 +294,12 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 			part.mark[didPerson[c.hbDid[j]]] |= 2
 		}
 	}
-	for _, o := range c.er {
+	for _, o := range er {
 		if i := int(o); c.ms(i) >= p.from && c.ms(i) < p.to {
 			s.errorEvent(c, i, c.ms(i))
 		}
 	}
-	for _, o := range c.tm {
+	for _, o := range tm {
 		if ms := c.ms(int(o)); ms >= p.from && ms < p.to {
 			s.timer(ms)
 		}

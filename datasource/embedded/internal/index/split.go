@@ -48,7 +48,8 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 	in := func(ms int64) bool { return inside || (ms >= p.from && ms < p.to) }
 	part.events += s.countAll(c, inside)
 	hb, er, tm := s.f.hb, s.f.er, s.f.tm // copies: the loops test them without reloading s
-	for j, o := range c.hb {
+	hbs, ers, tms := s.lists(c)
+	for j, o := range hbs {
 		i := int(o)
 		if !hb.pass(c, i) {
 			continue
@@ -60,14 +61,14 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 			part.mark[didPerson[c.hbDid[j]]] |= 2
 		}
 	}
-	for _, o := range c.er {
+	for _, o := range ers {
 		if i := int(o); er.pass(c, i) {
 			if ms := c.ms(i); in(ms) {
 				s.errorEvent(c, i, ms)
 			}
 		}
 	}
-	for _, o := range c.tm {
+	for _, o := range tms {
 		if i := int(o); tm.pass(c, i) {
 			if ms := c.ms(i); in(ms) {
 				s.timer(ms)
