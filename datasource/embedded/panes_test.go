@@ -89,7 +89,7 @@ func TestPanesEnginesAgree(t *testing.T) {
 	}
 	seen := map[string]int{}
 	colHits := int64(0) // saved chunks' property columns read from memory
-	digHits := int64(0) // panes that counted hours from the heartbeat digest
+	digHB, digAll := int64(0), int64(0) // panes that counted hours from the digests
 	for _, seed := range seeds {
 		withChunkSize(t, int64(5+seed*7))
 		withParallelMin(t, []int{0, 1 << 18}[seed%2])
@@ -114,7 +114,8 @@ func TestPanesEnginesAgree(t *testing.T) {
 		}
 		comparePanes(t, s, r, seed, queries, seen)
 		colHits += s.idx.KeptColumnHits()
-		digHits += s.idx.DigestHits()
+		hb, all := s.idx.DigestHits()
+		digHB, digAll = digHB+hb, digAll+all
 		path := s.Path()
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -126,8 +127,8 @@ func TestPanesEnginesAgree(t *testing.T) {
 		comparePanes(t, s, r, seed, queries/2, seen)
 		s.Close()
 	}
-	if digHits == 0 {
-		t.Error("no pane counted hours from the heartbeat digest: it went untested")
+	if digHB == 0 || digAll == 0 {
+		t.Errorf("panes counted hours from the heartbeats' digest %d times, from all events' %d: one went untested", digHB, digAll)
 	}
 	if colHits == 0 {
 		t.Error("no query read a saved chunk's property column from what the index keeps: the kept columns went untested")
@@ -156,6 +157,14 @@ func comparePanes(t *testing.T, s *Store, r *rand.Rand, seed, queries int, seen 
 			t.Fatal(err)
 		}
 		q.Panes = append(q.Panes, newPane)
+		// Active users over every event, by person: the shape the digest of
+		// all events answers (hbdigest.go), in every query.
+		users, err := datasource.ResolvePane(datasource.PaneSpec{ID: "users", Events: []string{datasource.AllEvents},
+			Measure: datasource.MeasureUsers, Breakdown: []string{"person.role"}, Chart: datasource.ChartLine}, q.Range, q.Range.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Panes = append(q.Panes, users)
 		var got [2]*datasource.Snapshot
 		for i, e := range en {
 			snap, err := s.snapshotOn(ctx, e.e, q)

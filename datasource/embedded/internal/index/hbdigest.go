@@ -8,15 +8,17 @@ import (
 	"github.com/ttmon/ttmon/datasource"
 )
 
-// The heartbeat digest answers the panes that count installations over
-// heartbeats (Platforms, Deployment) and the rates' denominators (errors
-// per installation) without visiting each heartbeat. An installation
-// sends one an hour, so a 30-day pane visited 3.6M heartbeats at 10M
-// events, each tested against the cohort, once per pane. The digest keeps
-// one entry per (distinct id, install id, attribute tuple) with the UTC
-// hours it sent heartbeats in, as a bitmap: about 5,000 entries for that
-// month. A pane tests its filters once per entry and finds the buckets an
-// entry was active in from a few words of bits.
+// Two digests answer the panes that count distinct installations or users
+// without visiting each event: one over the heartbeats (Platforms,
+// Deployment, and the rates' denominators, errors per installation), one
+// over every event (Active users). An installation sends a heartbeat an
+// hour, so a 30-day pane visited 3.6M heartbeats at 10M events, each
+// tested against the cohort, once per pane; active users visited all 10M.
+// A digest keeps one entry per (distinct id, user pair, attribute tuple)
+// with the UTC hours it had events in, as a bitmap: about 5,000 entries
+// for the heartbeats of that month. A pane tests its filters once per
+// entry and finds the buckets an entry was active in from a few words of
+// bits.
 //
 // Only full chunks whose user pairs are derived are folded in: their
 // events never change. An hour is answered from the digest only when
@@ -33,13 +35,13 @@ const hourMs = 3_600_000
 // hourOf is the UTC hour number of ms.
 func hourOf(ms int64) int64 { return floorDiv(ms, hourMs) }
 
-// hbEntry is one (distinct id, install id, tuple) and the hours it sent
-// heartbeats in: words[j] holds hours 64*at[j] .. 64*at[j]+63, at
-// ascending.
+// hbEntry is one (distinct id, user pair, tuple) and the hours it had
+// events in: words[j] holds hours 64*at[j] .. 64*at[j]+63, at ascending.
+// Pair 0: the events had no install id (their key is the person).
 type hbEntry struct {
-	did, iid, tup uint32
-	at            []int64
-	words         []uint64
+	did, pair, tup uint32
+	at             []int64
+	words          []uint64
 }
 
 // set notes hour h.
@@ -60,6 +62,7 @@ func (e *hbEntry) set(h int64) {
 }
 
 type hbDigest struct {
+	all     bool // every event, not only the heartbeats
 	mu      sync.Mutex
 	folded  []bool // by chunk number
 	ents    []hbEntry
@@ -69,17 +72,20 @@ type hbDigest struct {
 }
 
 // DigestHits is how many times a pane counted some of its hours from the
-// heartbeat digest.
-func (x *Index) DigestHits() int64 {
+// heartbeats' digest and from all events' (hb, all).
+func (x *Index) DigestHits() (hb, all int64) {
 	x.hbd.mu.Lock()
-	defer x.hbd.mu.Unlock()
-	return x.hbd.hits
+	hb = x.hbd.hits
+	x.hbd.mu.Unlock()
+	x.evd.mu.Lock()
+	defer x.evd.mu.Unlock()
+	return hb, x.evd.hits
 }
 
-func newHBDigest() *hbDigest { return &hbDigest{byKey: map[[3]uint32]int32{}} }
+func newHBDigest(all bool) *hbDigest { return &hbDigest{all: all, byKey: map[[3]uint32]int32{}} }
 
-// fold adds the heartbeats of the full, derived chunks of todo not folded
-// yet; h.mu must be held, and x.mu for reading.
+// fold adds the heartbeats (or all events) of the full, derived chunks of
+// todo not folded yet; h.mu must be held, and x.mu for reading.
 func (h *hbDigest) fold(x *Index, todo []int, pv *pairView) {
 	for _, ci := range todo {
 		c := x.chunks[ci]
@@ -90,33 +96,34 @@ func (h *hbDigest) fold(x *Index, todo []int, pv *pairView) {
 			continue
 		}
 		cp := &pv.chunks[ci]
-		for j, o := range c.hb {
-			i := int(o)
-			did := c.hbDid[j]
-			iid := uint32(0)
-			if p := cp.tab[cp.loc[i]]; p != 0 {
-				iid = pv.pairIID[p]
+		if h.all {
+			for i := range c.len() {
+				h.entry(c.did[i], cp.tab[cp.loc[i]], c.tupOf(i)).set(hourOf(c.ms(i)))
 			}
-			h.entry(did, iid, c.tupOf(i)).set(hourOf(c.ms(i)))
+		} else {
+			for j, o := range c.hb {
+				i := int(o)
+				h.entry(c.hbDid[j], cp.tab[cp.loc[i]], c.tupOf(i)).set(hourOf(c.ms(i)))
+			}
 		}
 		h.folded = grow(h.folded, int64(ci))
 		h.folded[ci] = true
 	}
 }
 
-// entry finds or adds the entry of (did, iid, tup).
-func (h *hbDigest) entry(did, iid, tup uint32) *hbEntry {
+// entry finds or adds the entry of (did, pair, tup).
+func (h *hbDigest) entry(did, pair, tup uint32) *hbEntry {
 	h.lastEnt = grow(h.lastEnt, int64(did))
 	if l := h.lastEnt[did]; l != 0 {
-		if e := &h.ents[l-1]; e.iid == iid && e.tup == tup {
+		if e := &h.ents[l-1]; e.pair == pair && e.tup == tup {
 			return e
 		}
 	}
-	k := [3]uint32{did, iid, tup}
+	k := [3]uint32{did, pair, tup}
 	l, ok := h.byKey[k]
 	if !ok {
 		l = int32(len(h.ents))
-		h.ents = append(h.ents, hbEntry{did: did, iid: iid, tup: tup})
+		h.ents = append(h.ents, hbEntry{did: did, pair: pair, tup: tup})
 		h.byKey[k] = l
 	}
 	h.lastEnt[did] = l + 1
@@ -167,12 +174,12 @@ func (h *hbDigest) usable(x *Index, todo []int, lo, hi int64) hbUsable {
 	return u
 }
 
-// hbUse is how one pane reads the digest: num says its own events are
-// heartbeats counted as installations, den that its denominator is.
+// hbUse is how one pane reads a digest: num says its own events are
+// counted from it (dg), den that its denominator is (the heartbeats').
 type hbUse struct {
 	num, den bool
+	dg       *hbDigest
 	u        *hbUsable
-	cellMask map[int64][]cellMask // word -> the pane's cells in it
 }
 
 type cellMask struct {
@@ -180,21 +187,23 @@ type cellMask struct {
 	mask uint64
 }
 
-// digestable reports how pane r can read the digest: its buckets are
+// digestable reports how pane r can read the digests: its buckets are
 // whole UTC hours, and its breakdown and filters depend on the person and
-// the tuple only.
-func (r *paneRun) digestable() (num, den bool) {
+// the tuple only. all says its events are every event (else the
+// heartbeats).
+func (r *paneRun) digestable() (num, all, den bool) {
 	if r.from%hourMs != 0 || r.to%hourMs != 0 || r.step%hourMs != 0 || r.to <= r.from {
-		return false, false
+		return false, false, false
 	}
 	for _, c := range r.comps {
 		if c.kind != compTuple && c.kind != compPerson {
-			return false, false
+			return false, false, false
 		}
 	}
-	num = r.distinct && !r.byUser && !r.columns && r.f.evOK == nil && r.heartbeatNames()
+	all = r.names == nil
+	num = r.distinct && !r.columns && r.f.evOK == nil && (all || r.heartbeatNames())
 	den = r.rate && r.denF.evOK == nil
-	return num, den
+	return num, all && num, den
 }
 
 // heartbeatNames reports whether the pane's events are exactly the
@@ -217,52 +226,53 @@ func (r *paneRun) heartbeatNames() bool {
 	return true
 }
 
-// digestPanes folds what the query's chunks add to the digest and counts
-// the hours it answers for every pane that can read it; the scans then
-// skip those hours. x.mu must be held for reading.
+// digestPanes folds what the query's chunks add to the digests and
+// counts the hours they answer for every pane that can read them; the
+// scans then skip those hours. x.mu must be held for reading.
 func (x *Index) digestPanes(runs []*paneRun, todo []int, pv *pairView) {
-	var use []*paneRun
-	lo, hi := int64(0), int64(0)
+	uses := map[*hbDigest][]*paneRun{}
 	for _, r := range runs {
 		if r.skip || r.meas == datasource.MeasureNewInstallations {
 			continue
 		}
-		num, den := r.digestable()
-		if !num && !den {
+		num, all, den := r.digestable()
+		switch {
+		case num && all:
+			r.dig = &hbUse{num: true, dg: x.evd}
+		case num || den:
+			r.dig = &hbUse{num: num, den: den, dg: x.hbd}
+		default:
 			continue
 		}
-		r.dig = &hbUse{num: num, den: den}
-		if len(use) == 0 {
-			lo, hi = r.from, r.to
+		uses[r.dig.dg] = append(uses[r.dig.dg], r)
+	}
+	for h, rs := range uses {
+		lo, hi := rs[0].from, rs[0].to
+		for _, r := range rs {
+			lo, hi = min(lo, r.from), max(hi, r.to)
 		}
-		lo, hi = min(lo, r.from), max(hi, r.to)
-		use = append(use, r)
-	}
-	if len(use) == 0 {
-		return
-	}
-	h := x.hbd
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.fold(x, todo, pv)
-	u := h.usable(x, todo, lo, hi)
-	for _, r := range use {
-		r.dig.u = &u
-		r.digestCount(h)
+		h.mu.Lock()
+		h.fold(x, todo, pv)
+		u := h.usable(x, todo, lo, hi)
+		for _, r := range rs {
+			r.dig.u = &u
+			r.digestCount(h, pv)
+		}
+		h.mu.Unlock()
 	}
 }
 
-// digestCount counts the digest's entries into the pane's cells for the
-// hours u answers.
-func (r *paneRun) digestCount(h *hbDigest) {
-	d := r.dig
-	d.cellMask = map[int64][]cellMask{}
-	for w := hourOf(r.from) >> 6; w <= hourOf(r.to-1)>>6; w++ {
+// cellMasks lists, per word of hours from the pane's first (w0), the
+// pane's cells in it and their hours the digest answers, without the
+// cells the pane keeps from the cache.
+func (r *paneRun) cellMasks() (w0 int64, out [][]cellMask) {
+	w0 = hourOf(r.from) >> 6
+	for w := w0; w <= hourOf(r.to-1)>>6; w++ {
 		var cms []cellMask
 		for b := range 64 {
 			hr := w<<6 + int64(b)
 			ms := hr * hourMs
-			if ms < r.from || ms >= r.to || !d.u.has(hr) {
+			if ms < r.from || ms >= r.to || !r.dig.u.has(hr) {
 				continue
 			}
 			cl := r.cellOf(ms)
@@ -275,14 +285,21 @@ func (r *paneRun) digestCount(h *hbDigest) {
 				cms = append(cms, cellMask{cell: cl, mask: 1 << b})
 			}
 		}
-		if len(cms) > 0 {
-			d.cellMask[w] = cms
-		}
+		out = append(out, cms)
 	}
-	if len(d.cellMask) > 0 {
-		h.hits++
+	return w0, out
+}
+
+// digestCount counts the digest's entries into the pane's cells for the
+// hours u answers.
+func (r *paneRun) digestCount(h *hbDigest, pv *pairView) {
+	d := r.dig
+	w0, masks := r.cellMasks()
+	if !slices.ContainsFunc(masks, func(cms []cellMask) bool { return len(cms) > 0 }) {
+		return
 	}
-	w0 := hourOf(r.from) >> 6
+	h.hits++
+	w1 := w0 + int64(len(masks))
 	for i := range h.ents {
 		e := &h.ents[i]
 		numOK := d.num && r.f.passEntry(e)
@@ -290,34 +307,35 @@ func (r *paneRun) digestCount(h *hbDigest) {
 		if !numOK && !denOK {
 			continue
 		}
-		inst := e.iid
-		if inst == 0 {
-			inst = hiKey | r.x.didPerson[e.did]
+		inst, usr := hiKey|r.x.didPerson[e.did], hiKey|e.did
+		if e.pair != 0 {
+			inst, usr = pv.pairIID[e.pair], e.pair
+		}
+		mk := inst
+		if r.byUser {
+			mk = usr
 		}
 		var key [2]uint32
 		for j := range r.comps {
 			key[j] = r.comps[j].entryID(r.x, e)
 		}
-		j, _ := slices.BinarySearch(e.at, w0)
-		for ; j < len(e.at); j++ {
-			cms, ok := d.cellMask[e.at[j]]
-			if !ok {
-				if e.at[j] > hourOf(r.to-1)>>6 {
-					break
-				}
-				continue
-			}
-			for _, cm := range cms {
+		j := 0
+		if len(e.at) > 0 && e.at[0] < w0 {
+			j, _ = slices.BinarySearch(e.at, w0)
+		}
+		for ; j < len(e.at) && e.at[j] < w1; j++ {
+			for _, cm := range masks[e.at[j]-w0] {
 				if hit := e.words[j] & cm.mask; hit != 0 {
-					r.digestHit(cm.cell, inst, key, int64(bits.OnesCount64(hit)), numOK, denOK)
+					r.digestHit(cm.cell, mk, inst, key, int64(bits.OnesCount64(hit)), numOK, denOK)
 				}
 			}
 		}
 	}
 }
 
-// digestHit counts one entry active in cell b for n hours.
-func (r *paneRun) digestHit(b int, inst uint32, key [2]uint32, n int64, num, den bool) {
+// digestHit counts one entry active in cell b for n hours: key mk in the
+// pane's own measure, inst in a rate's denominator.
+func (r *paneRun) digestHit(b int, mk, inst uint32, key [2]uint32, n int64, num, den bool) {
 	cl := &r.cells[b]
 	gid := int32(-1)
 	var g *groupCell
@@ -330,10 +348,10 @@ func (r *paneRun) digestHit(b int, inst uint32, key [2]uint32, n int64, num, den
 		if g != nil {
 			g.n += n
 		}
-		if !r.stamps.seen(inst, b, gid) {
-			cl.set.add(inst)
+		if !r.stamps.seen(mk, b, gid) {
+			cl.set.add(mk)
 			if g != nil {
-				g.set.add(inst)
+				g.set.add(mk)
 			}
 		}
 	}

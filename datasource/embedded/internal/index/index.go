@@ -82,7 +82,7 @@ type Index struct {
 	ev evProps // event properties beyond the Mapping's, read as queries need them
 
 	der         *derived       // what the dashboard panes derive from event properties
-	hbd         *hbDigest      // heartbeats by installation and hour (hbdigest.go)
+	hbd, evd    *hbDigest      // heartbeats, and all events, by key and hour (hbdigest.go)
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets
 	personCols  personColCache // person properties panes break down by
@@ -99,7 +99,7 @@ func New(db *sql.DB, m datasource.Mapping, log func(string, ...any)) *Index {
 		eventKeys: map[string]uint32{}, psTup: map[uint32]*Tuple{}}
 	x.res = newAttrResolver(x.keys)
 	x.der = newDerived()
-	x.hbd = newHBDigest()
+	x.hbd, x.evd = newHBDigest(false), newHBDigest(true)
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	for _, n := range m.Heartbeat {
 		x.kinds[n] |= kHB
