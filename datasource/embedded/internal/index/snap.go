@@ -105,6 +105,8 @@ type scanState struct {
 	b        int
 	hLo, hHi int64 // [hLo, hHi) has local hour h
 	h        int
+	// hbBuf and hbJ are passingHB's buffers.
+	hbBuf, hbJ []uint16
 }
 
 func (s *scanState) bucket(ms int64) int {

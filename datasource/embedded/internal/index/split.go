@@ -1,6 +1,10 @@
 package index
 
-import "github.com/ttmon/ttmon/datasource"
+import (
+	"slices"
+
+	"github.com/ttmon/ttmon/datasource"
+)
 
 // The split scan: when the event families read a cohort differently
 // (datasource.Mapping.FiltersFor translates an installation property for
@@ -49,8 +53,16 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 	part.events += s.countAll(c, inside)
 	hb, er, tm := s.f.hb, s.f.er, s.f.tm // copies: the loops test them without reloading s
 	hbs, ers, tms := s.lists(c)
-	for j, o := range hbs {
-		i := int(o)
+	var js []uint16 // hbs[k] is c.hb[js[k]]; nil: hbs is c.hb
+	if hb.tupOK == nil && hb.evOK == nil && hb.didOK != nil && len(hbs) > 0 {
+		hbs, js = s.passingHB(c, hb.didOK) // a cohort alone: tested without a branch per heartbeat
+		hb = evalFilters{}
+	}
+	for k, o := range hbs {
+		i, j := int(o), k
+		if js != nil {
+			j = int(js[k])
+		}
 		if !hb.pass(c, i) {
 			continue
 		}
@@ -75,6 +87,25 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 			}
 		}
 	}
+}
+
+// passingHB lists the offsets of c's heartbeats whose distinct id ok
+// passes, and their indexes in c.hb, written without a branch per
+// heartbeat (which of them pass follows no pattern the CPU can predict)
+// into buffers s keeps.
+func (s *scanState) passingHB(c *chunk, ok []bool) (offs, js []uint16) {
+	n := len(c.hb)
+	s.hbBuf = slices.Grow(s.hbBuf[:0], n)[:n]
+	s.hbJ = slices.Grow(s.hbJ[:0], n)[:n]
+	offs, js = s.hbBuf, s.hbJ
+	k := 0
+	for j, d := range c.hbDid[:n] {
+		offs[k], js[k] = c.hb[j], uint16(j)
+		if ok[d] {
+			k++
+		}
+	}
+	return offs[:k], js[:k]
 }
 
 // countAll counts the events of c in range that pass the filters as
