@@ -78,7 +78,7 @@ func TestDashboardSwitch(t *testing.T) {
 		t.Fatalf("engagement panes not drawn:\n%s", v)
 	}
 	feed(m, fixture(m)) // engagement's answer: timers only
-	press(m, "d")        // health, before its own answer comes: the engagement snapshot counted no installations
+	press(m, "d")       // health, before its own answer comes: the engagement snapshot counted no installations
 	if v := ansi.Strip(dash(m).panes[0].View()); m.dash != 0 || !strings.Contains(v, "1,194 active") {
 		t.Fatalf("d: dashboard %d, installs after switching from engagement (want health's own last reading):\n%s", m.dash, v)
 	}

@@ -88,7 +88,7 @@ func TestPanesEnginesAgree(t *testing.T) {
 		seeds, queries = []int{2}, 12
 	}
 	seen := map[string]int{}
-	colHits := int64(0) // saved chunks' property columns read from memory
+	colHits := int64(0)                 // saved chunks' property columns read from memory
 	digHB, digAll := int64(0), int64(0) // panes that counted hours from the digests
 	for _, seed := range seeds {
 		withChunkSize(t, int64(5+seed*7))

@@ -94,7 +94,7 @@ func snapshotAt(q datasource.Query, drift int) *datasource.Snapshot {
 	if q.PanesOnly {
 		snap.Totals = datasource.Totals{}
 	}
-	snap.KeepFigures(q) // as the sources do
+	snap.KeepFigures(q)          // as the sources do
 	datasource.MarkPartial(snap) // as the figures decorator does
 	return snap
 }
