@@ -121,7 +121,13 @@
 // bitsets) and keeps each finished bucket's counts until an event lands
 // in it or a person input it read changes, so a poll of a 30-day
 // dashboard recounts the day that takes new events; new-installations
-// panes keep each key's earliest event over all history instead.
+// panes keep each key's earliest event over all history instead. Panes
+// that count distinct installations or users over the heartbeats or over
+// every event, and the rates' denominators, read the hours of full chunks
+// from two digests (internal/index/hbdigest.go): per (distinct id, user
+// pair, attribute tuple), the UTC hours it had events in, so a 30-day
+// pane tests its filters once per entry (tens of thousands) instead of
+// once per event (millions).
 //
 // The SQL reference engine (internal/sqlref) computes every figure with
 // plain SQL over the tables (a view shows propsets as JSON objects). It is
@@ -195,5 +201,6 @@
 //     user is (installation key, distinct id). A new installation's
 //     earliest event is the lowest (timestamp, event id) among its
 //     matching events over all history. PanesOnly leaves the built-in
-//     figures zero.
+//     figures zero, and so does Query.Figures for those it does not name
+//     (Totals are always counted).
 package embedded
