@@ -180,7 +180,7 @@ func BenchmarkDashboardPanes(b *testing.B) {
 	}
 }
 
-// BenchmarkOpenDashboard is a new process's first answer to the health
+// BenchmarkOpenDashboard is a new process's first answer to a built-in
 // dashboard over 30 days, without a filter and with the cohort: Open, then
 // one Snapshot that decodes the month's chunks, reads the persons for the
 // cohort, derives the user pairs and folds the digests.
@@ -190,23 +190,24 @@ func BenchmarkOpenDashboard(b *testing.B) {
 	ctx := context.Background()
 	for _, size := range benchSizes() {
 		path := benchPath(b, size)
-		d := builtinDashboards(b)[0]
-		for _, filter := range []string{"none", "cohort"} {
-			q := dashboardQuery(b, d, "30d", filter == "cohort")
-			b.Run(sizeName(size)+"/30d/"+filter, func(b *testing.B) {
-				for b.Loop() {
-					s, err := Open(path, WithClock(func() time.Time { return benchEnd }))
-					if err != nil {
-						b.Fatal(err)
+		for _, d := range builtinDashboards(b) {
+			for _, filter := range []string{"none", "cohort"} {
+				q := dashboardQuery(b, d, "30d", filter == "cohort")
+				b.Run(sizeName(size)+"/"+d.Name+"/30d/"+filter, func(b *testing.B) {
+					for b.Loop() {
+						s, err := Open(path, WithClock(func() time.Time { return benchEnd }))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := s.Snapshot(ctx, q); err != nil {
+							b.Fatal(err)
+						}
+						b.StopTimer()
+						s.Close()
+						b.StartTimer()
 					}
-					if _, err := s.Snapshot(ctx, q); err != nil {
-						b.Fatal(err)
-					}
-					b.StopTimer()
-					s.Close()
-					b.StartTimer()
-				}
-			})
+				})
+			}
 		}
 	}
 }

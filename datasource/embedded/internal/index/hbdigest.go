@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -44,9 +45,8 @@ type hbEntry struct {
 	words          []uint64
 }
 
-// set notes hour h.
-func (e *hbEntry) set(h int64) {
-	w, bit := h>>6, uint64(1)<<(h&63)
+// or notes the hours bits of word w (hours 64*w ..).
+func (e *hbEntry) or(w int64, bit uint64) {
 	n := len(e.at)
 	if n > 0 && e.at[n-1] == w {
 		e.words[n-1] |= bit
@@ -62,13 +62,29 @@ func (e *hbEntry) set(h int64) {
 }
 
 type hbDigest struct {
-	all     bool // every event, not only the heartbeats
-	mu      sync.Mutex
-	folded  []bool // by chunk number
-	ents    []hbEntry
-	byKey   map[[3]uint32]int32
-	lastEnt []int32 // per distinct id: 1 + the entry it last went to
-	hits    int64   // panes that counted hours from the digest (DigestHits)
+	all    bool // every event, not only the heartbeats
+	mu     sync.Mutex
+	folded []bool // by chunk number
+	ents   []hbEntry
+	byKey  map[[3]uint32]int32
+	// last is, per distinct id, the entry it last went to; cur, per
+	// entry, the word of hours being filled, written to the entry when
+	// another word starts and at the end of each fold. Most events repeat
+	// both, and these small arrays answer them without touching the
+	// entries' own slices (folding 10M events took 0.4 s that way).
+	last []lastEntry
+	cur  []curWord
+	hits int64 // panes that counted hours from the digest (DigestHits)
+}
+
+type curWord struct {
+	w    int64
+	bits uint64
+}
+
+type lastEntry struct {
+	pair, tup uint32
+	ent       int32 // 1 + the entry; 0: none yet
 }
 
 // DigestHits is how many times a pane counted some of its hours from the
@@ -87,6 +103,7 @@ func newHBDigest(all bool) *hbDigest { return &hbDigest{all: all, byKey: map[[3]
 // fold adds the heartbeats (or all events) of the full, derived chunks of
 // todo not folded yet; h.mu must be held, and x.mu for reading.
 func (h *hbDigest) fold(x *Index, todo []int, pv *pairView) {
+	h.last = grow(h.last, int64(len(x.dids))-1)
 	for _, ci := range todo {
 		c := x.chunks[ci]
 		if ci < len(h.folded) && h.folded[ci] {
@@ -96,27 +113,47 @@ func (h *hbDigest) fold(x *Index, todo []int, pv *pairView) {
 			continue
 		}
 		cp := &pv.chunks[ci]
+		var hr, hLo, hHi int64 // [hLo, hHi) is hour hr
+		add := func(i int, did uint32) {
+			if ms := c.ms(i); ms < hLo || ms >= hHi {
+				hr = hourOf(ms)
+				hLo, hHi = hr*hourMs, (hr+1)*hourMs
+			}
+			l := h.entry(did, cp.tab[cp.loc[i]], c.tupOf(i))
+			cw := &h.cur[l]
+			if w := hr >> 6; cw.w != w {
+				if cw.bits != 0 {
+					h.ents[l].or(cw.w, cw.bits)
+				}
+				cw.w, cw.bits = w, 0
+			}
+			cw.bits |= 1 << (hr & 63)
+		}
 		if h.all {
-			for i := range c.len() {
-				h.entry(c.did[i], cp.tab[cp.loc[i]], c.tupOf(i)).set(hourOf(c.ms(i)))
+			for i, did := range c.did[:c.len()] {
+				add(i, did)
 			}
 		} else {
 			for j, o := range c.hb {
-				i := int(o)
-				h.entry(c.hbDid[j], cp.tab[cp.loc[i]], c.tupOf(i)).set(hourOf(c.ms(i)))
+				add(int(o), c.hbDid[j])
 			}
 		}
 		h.folded = grow(h.folded, int64(ci))
 		h.folded[ci] = true
 	}
+	for l := range h.cur {
+		if cw := &h.cur[l]; cw.bits != 0 {
+			h.ents[l].or(cw.w, cw.bits)
+			cw.bits = 0
+		}
+	}
 }
 
 // entry finds or adds the entry of (did, pair, tup).
-func (h *hbDigest) entry(did, pair, tup uint32) *hbEntry {
-	h.lastEnt = grow(h.lastEnt, int64(did))
-	if l := h.lastEnt[did]; l != 0 {
-		if e := &h.ents[l-1]; e.pair == pair && e.tup == tup {
-			return e
+func (h *hbDigest) entry(did, pair, tup uint32) int32 {
+	if int(did) < len(h.last) {
+		if le := h.last[did]; le.ent != 0 && le.pair == pair && le.tup == tup {
+			return le.ent - 1
 		}
 	}
 	k := [3]uint32{did, pair, tup}
@@ -124,10 +161,13 @@ func (h *hbDigest) entry(did, pair, tup uint32) *hbEntry {
 	if !ok {
 		l = int32(len(h.ents))
 		h.ents = append(h.ents, hbEntry{did: did, pair: pair, tup: tup})
+		h.cur = append(h.cur, curWord{w: math.MinInt64})
 		h.byKey[k] = l
 	}
-	h.lastEnt[did] = l + 1
-	return &h.ents[l]
+	if int(did) < len(h.last) {
+		h.last[did] = lastEntry{pair: pair, tup: tup, ent: l + 1}
+	}
+	return l
 }
 
 // hbUsable is the hours of one query the digest answers: bit h-64*lo of
