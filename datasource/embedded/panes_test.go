@@ -393,3 +393,18 @@ func TestPanesConcurrent(t *testing.T) {
 		sameOnBoth(t, s, "after", snapOn(s, q))
 	}
 }
+
+// TestPanesWithoutDigests: a store opened WithDigests(false) (a process
+// that asks once) answers the panes the digests would, by scanning, and
+// builds no digest.
+func TestPanesWithoutDigests(t *testing.T) {
+	withChunkSize(t, 19)
+	r := rand.New(rand.NewPCG(5, 13))
+	s := openTest(t, WithDigests(false))
+	mustIngest(t, s, randFleet(r, 400)...)
+	waitReady(t, s)
+	comparePanes(t, s, r, 5, 6, map[string]int{})
+	if hb, all := s.idx.DigestHits(); hb != 0 || all != 0 {
+		t.Fatalf("digests used %d and %d times with WithDigests(false)", hb, all)
+	}
+}

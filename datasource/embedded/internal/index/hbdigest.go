@@ -266,10 +266,17 @@ func (r *paneRun) heartbeatNames() bool {
 	return true
 }
 
+// SetDigests turns the digests on (the default) or off; off, every pane
+// scans its events (a process that asks once).
+func (x *Index) SetDigests(on bool) { x.noDigests.Store(!on) }
+
 // digestPanes folds what the query's chunks add to the digests and
 // counts the hours they answer for every pane that can read them; the
 // scans then skip those hours. x.mu must be held for reading.
 func (x *Index) digestPanes(runs []*paneRun, todo []int, pv *pairView) {
+	if x.noDigests.Load() {
+		return
+	}
 	uses := map[*hbDigest][]*paneRun{}
 	for _, r := range runs {
 		if r.skip || r.meas == datasource.MeasureNewInstallations {

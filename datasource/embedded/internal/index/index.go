@@ -83,6 +83,7 @@ type Index struct {
 
 	der         *derived       // what the dashboard panes derive from event properties
 	hbd, evd    *hbDigest      // heartbeats, and all events, by key and hour (hbdigest.go)
+	noDigests   atomic.Bool    // SetDigests(false): the panes scan instead
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets
 	personCols  personColCache // person properties panes break down by
