@@ -134,6 +134,15 @@ func isLoopback(addr net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
+// digests is how a store keeps its digests: in the background for the
+// monitor and `ttmon ssh`, not at all for a process that asks once.
+func digests(monitor bool) embedded.Option {
+	if monitor {
+		return embedded.WithDigests(embedded.DigestsBackground)
+	}
+	return embedded.WithDigests(embedded.DigestsOff)
+}
+
 // openStore opens the configured embedded store. Readers (the monitor,
 // snapshot) refuse to invent an empty store where none exists: that is
 // almost always a wrong --db.
@@ -145,7 +154,7 @@ func (a *app) openStore(_ context.Context, create bool, extra ...embedded.Option
 		}
 	}
 	opts := append([]embedded.Option{embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log),
-		embedded.WithPrefetch(a.monitor && !create), embedded.WithDigests(a.monitor)}, extra...)
+		embedded.WithPrefetch(a.monitor && !create), digests(a.monitor)}, extra...)
 	st, err := embedded.Open(path, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -400,11 +400,33 @@ func TestPanesConcurrent(t *testing.T) {
 func TestPanesWithoutDigests(t *testing.T) {
 	withChunkSize(t, 19)
 	r := rand.New(rand.NewPCG(5, 13))
-	s := openTest(t, WithDigests(false))
+	s := openTest(t, WithDigests(DigestsOff))
 	mustIngest(t, s, randFleet(r, 400)...)
 	waitReady(t, s)
 	comparePanes(t, s, r, 5, 6, map[string]int{})
 	if hb, all := s.idx.DigestHits(); hb != 0 || all != 0 {
-		t.Fatalf("digests used %d and %d times with WithDigests(false)", hb, all)
+		t.Fatalf("digests used %d and %d times with DigestsOff", hb, all)
+	}
+}
+
+// TestPanesBackgroundDigests: with DigestsBackground a query reads what
+// is folded and scans the rest while a goroutine folds it; the answers are
+// the SQL engine's whether the fold has finished (WaitFolds) or still
+// runs, and once it has, the digests answer.
+func TestPanesBackgroundDigests(t *testing.T) {
+	withChunkSize(t, 19)
+	r := rand.New(rand.NewPCG(7, 13))
+	s := openTest(t, WithDigests(DigestsBackground))
+	mustIngest(t, s, randFleet(r, 400)...)
+	waitReady(t, s)
+	seen := map[string]int{}
+	for i := range 24 { // the random queries (fixed seed) include hour-aligned ranges after a finished fold
+		comparePanes(t, s, r, 7, 1, seen)
+		if i%2 == 1 {
+			s.idx.WaitFolds()
+		}
+	}
+	if hb, all := s.idx.DigestHits(); hb == 0 || all == 0 {
+		t.Fatalf("background digests used %d and %d times: the folded path went untested", hb, all)
 	}
 }

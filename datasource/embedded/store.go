@@ -60,7 +60,7 @@ type options struct {
 	propCache int
 	onCommit  func(events int, took time.Duration, err error)
 	prefetch  bool
-	noDigests bool
+	digests   Digests
 }
 
 // WithMapping sets which events and properties mean heartbeat, error, timer
@@ -89,12 +89,27 @@ func WithSync(full bool) Option { return func(o *options) { o.syncFull = full } 
 // range.
 func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } }
 
-// WithDigests(false) leaves the index's digests of active hours unbuilt
-// (index/hbdigest.go): a process that asks once (`ttmon snapshot`) scans
-// its range faster than it folds a month of events into them (at 10M
-// events, 0.1 s for the heartbeats, 0.4 s for every event, against 20-40
-// ms per query they save afterwards). On by default.
-func WithDigests(on bool) Option { return func(o *options) { o.noDigests = !on } }
+// Digests says how the index keeps its digests of active hours
+// (internal/index/hbdigest.go), which answer a dashboard's distinct
+// installations and users without visiting each event.
+type Digests int
+
+const (
+	// DigestsInline: the query that first reads a chunk folds it (the
+	// default; every answer is computed the same way).
+	DigestsInline Digests = iota
+	// DigestsBackground: a query reads what is folded and scans the rest,
+	// which is folded after it in the background (a long-running monitor:
+	// the first query on a range does not wait for the fold).
+	DigestsBackground
+	// DigestsOff: never (a process that asks once: folding a month of
+	// 10M events, 0.1 s for the heartbeats and 0.4 s for every event,
+	// costs more than the 20-40 ms a query saves).
+	DigestsOff
+)
+
+// WithDigests sets how the index keeps its digests; default DigestsInline.
+func WithDigests(d Digests) Option { return func(o *options) { o.digests = d } }
 
 // withEngine answers every query with the engine mk builds instead of the
 // index. Tests pass the SQL reference engine (internal/sqlref), which only
@@ -161,7 +176,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 		s.alt = o.altEngine(rdb, o.mapping)
 	}
 	s.idx = index.New(rdb, o.mapping, o.logger.Info)
-	s.idx.SetDigests(!o.noDigests)
+	s.idx.SetDigests(map[Digests]int{DigestsInline: index.DigestsInline, DigestsBackground: index.DigestsBackground,
+		DigestsOff: index.DigestsOff}[o.digests])
 	// Rows committed here reach an index in this process directly, once it
 	// exists; before that nothing is kept.
 	w.handoff = s.idx.Offer

@@ -72,9 +72,10 @@ type hbDigest struct {
 	// another word starts and at the end of each fold. Most events repeat
 	// both, and these small arrays answer them without touching the
 	// entries' own slices (folding 10M events took 0.4 s that way).
-	last []lastEntry
-	cur  []curWord
-	hits int64 // panes that counted hours from the digest (DigestHits)
+	last    []lastEntry
+	cur     []curWord
+	hits    int64 // panes that counted hours from the digest (DigestHits)
+	folding bool  // a background fold runs (digestfold.go)
 }
 
 type curWord struct {
@@ -99,55 +100,6 @@ func (x *Index) DigestHits() (hb, all int64) {
 }
 
 func newHBDigest(all bool) *hbDigest { return &hbDigest{all: all, byKey: map[[3]uint32]int32{}} }
-
-// fold adds the heartbeats (or all events) of the full, derived chunks of
-// todo not folded yet; h.mu must be held, and x.mu for reading.
-func (h *hbDigest) fold(x *Index, todo []int, pv *pairView) {
-	h.last = grow(h.last, int64(len(x.dids))-1)
-	for _, ci := range todo {
-		c := x.chunks[ci]
-		if ci < len(h.folded) && h.folded[ci] {
-			continue
-		}
-		if int64(c.len()) != chunkSize || ci >= len(pv.chunks) || len(pv.chunks[ci].loc) != c.len() {
-			continue
-		}
-		cp := &pv.chunks[ci]
-		var hr, hLo, hHi int64 // [hLo, hHi) is hour hr
-		add := func(i int, did uint32) {
-			if ms := c.ms(i); ms < hLo || ms >= hHi {
-				hr = hourOf(ms)
-				hLo, hHi = hr*hourMs, (hr+1)*hourMs
-			}
-			l := h.entry(did, cp.tab[cp.loc[i]], c.tupOf(i))
-			cw := &h.cur[l]
-			if w := hr >> 6; cw.w != w {
-				if cw.bits != 0 {
-					h.ents[l].or(cw.w, cw.bits)
-				}
-				cw.w, cw.bits = w, 0
-			}
-			cw.bits |= 1 << (hr & 63)
-		}
-		if h.all {
-			for i, did := range c.did[:c.len()] {
-				add(i, did)
-			}
-		} else {
-			for j, o := range c.hb {
-				add(int(o), c.hbDid[j])
-			}
-		}
-		h.folded = grow(h.folded, int64(ci))
-		h.folded[ci] = true
-	}
-	for l := range h.cur {
-		if cw := &h.cur[l]; cw.bits != 0 {
-			h.ents[l].or(cw.w, cw.bits)
-			cw.bits = 0
-		}
-	}
-}
 
 // entry finds or adds the entry of (did, pair, tup).
 func (h *hbDigest) entry(did, pair, tup uint32) int32 {
@@ -266,15 +218,23 @@ func (r *paneRun) heartbeatNames() bool {
 	return true
 }
 
-// SetDigests turns the digests on (the default) or off; off, every pane
-// scans its events (a process that asks once).
-func (x *Index) SetDigests(on bool) { x.noDigests.Store(!on) }
+// How the index keeps its digests (SetDigests).
+const (
+	DigestsInline     = iota // a query folds the chunks it reads first (the default: deterministic)
+	DigestsBackground        // a query reads what is folded and scans the rest; the rest is folded after it, in the background
+	DigestsOff               // never: every pane scans its events (a process that asks once)
+)
+
+// SetDigests sets how the digests are kept: DigestsInline,
+// DigestsBackground or DigestsOff.
+func (x *Index) SetDigests(mode int) { x.digestMode.Store(int32(mode)) }
 
 // digestPanes folds what the query's chunks add to the digests and
 // counts the hours they answer for every pane that can read them; the
 // scans then skip those hours. x.mu must be held for reading.
 func (x *Index) digestPanes(runs []*paneRun, todo []int, pv *pairView) {
-	if x.noDigests.Load() {
+	mode := x.digestMode.Load()
+	if mode == DigestsOff {
 		return
 	}
 	uses := map[*hbDigest][]*paneRun{}
@@ -299,7 +259,11 @@ func (x *Index) digestPanes(runs []*paneRun, todo []int, pv *pairView) {
 			lo, hi = min(lo, r.from), max(hi, r.to)
 		}
 		h.mu.Lock()
-		h.fold(x, todo, pv)
+		if jobs := h.foldable(x, todo, pv); mode == DigestsInline {
+			h.foldJobs(jobs, len(x.dids))
+		} else {
+			x.foldLater(h, jobs, len(x.dids))
+		}
 		u := h.usable(x, todo, lo, hi)
 		for _, r := range rs {
 			r.dig.u = &u

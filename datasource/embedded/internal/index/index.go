@@ -83,7 +83,8 @@ type Index struct {
 
 	der         *derived       // what the dashboard panes derive from event properties
 	hbd, evd    *hbDigest      // heartbeats, and all events, by key and hour (hbdigest.go)
-	noDigests   atomic.Bool    // SetDigests(false): the panes scan instead
+	digestMode  atomic.Int32   // SetDigests
+	folds       sync.WaitGroup // background folds (digestfold.go)
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets
 	personCols  personColCache // person properties panes break down by
@@ -139,6 +140,7 @@ func (x *Index) Stop() {
 		<-x.loaded
 	}
 	x.bg.Wait()
+	x.folds.Wait()
 }
 
 // Wait starts the index if needed and waits for its first load.
