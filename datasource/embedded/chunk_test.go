@@ -259,4 +259,7 @@ func TestPrefetch(t *testing.T) {
 	if snap := sameOnBoth(t, s, "7d", snapOn(s, datasource.Query{Range: rg})); snap.Totals.Events == 0 {
 		t.Fatal("the whole week is empty")
 	}
+	// The prefetch derived every chunk's user pairs (warmPanes): panes
+	// counting users and installations answer as the SQL engine does.
+	comparePanes(t, s, rand.New(rand.NewPCG(6, 7)), 6, 4, map[string]int{})
 }

@@ -214,39 +214,49 @@ func BenchmarkOpenDashboard(b *testing.B) {
 
 // BenchmarkSwitchDashboardRange is a running monitor's first 30-day
 // dashboard after it has shown the same dashboard over 24h, with the
-// digests as the monitor keeps them (DigestsBackground): the month's
-// chunks are decoded on the way (no prefetch: the worst case), and the
-// panes scan what is not folded yet.
+// digests as the monitor keeps them (DigestsBackground), the panes
+// scanning what is not folded yet: "cold" without prefetch (the month's
+// chunks decoded and their pairs derived on the way: the worst case),
+// "prefetched" once the monitor's prefetch has decoded history and
+// derived the pairs (a monitor open for a few seconds).
 //
 //	TTMON_BENCH_SIZES=10M go test -run '^$' -bench SwitchDashboardRange -benchtime 3x ./datasource/embedded/
 func BenchmarkSwitchDashboardRange(b *testing.B) {
-	ctx := context.Background()
 	for _, size := range benchSizes() {
 		for _, d := range builtinDashboards(b) {
 			for _, filter := range []string{"none", "cohort"} {
-				day, month := dashboardQuery(b, d, "24h", filter == "cohort"), dashboardQuery(b, d, "30d", filter == "cohort")
-				b.Run(sizeName(size)+"/"+d.Name+"/"+filter, func(b *testing.B) {
-					for b.Loop() {
-						b.StopTimer()
-						s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }),
-							WithDigests(DigestsBackground))
-						if err != nil {
-							b.Fatal(err)
-						}
-						if _, err := s.Snapshot(ctx, day); err != nil {
-							b.Fatal(err)
-						}
-						s.idx.WaitFolds()
-						b.StartTimer()
-						if _, err := s.Snapshot(ctx, month); err != nil {
-							b.Fatal(err)
-						}
-						b.StopTimer()
-						s.Close()
-						b.StartTimer()
-					}
-				})
+				for _, pre := range []bool{false, true} {
+					name := sizeName(size) + "/" + d.Name + "/" + filter + "/" + map[bool]string{false: "cold", true: "prefetched"}[pre]
+					b.Run(name, func(b *testing.B) {
+						benchSwitch(b, size, dashboardQuery(b, d, "24h", filter == "cohort"), dashboardQuery(b, d, "30d", filter == "cohort"), pre)
+					})
+				}
 			}
 		}
+	}
+}
+
+// benchSwitch times month's Snapshot on a store that answered day.
+func benchSwitch(b *testing.B, size int, day, month datasource.Query, prefetch bool) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }),
+			WithDigests(DigestsBackground), WithPrefetch(prefetch))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Snapshot(ctx, day); err != nil {
+			b.Fatal(err)
+		}
+		s.idx.WaitPrefetch()
+		s.idx.WaitFolds()
+		b.StartTimer()
+		if _, err := s.Snapshot(ctx, month); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
 	}
 }

@@ -95,8 +95,43 @@ func (x *Index) Prefetch() {
 			}
 			for x.ctx.Err() == nil && x.loadErr == nil && x.prefetchRun() {
 			}
+			if x.ctx.Err() == nil && x.loadErr == nil {
+				x.warmPanes()
+			}
 		}()
 	})
+}
+
+// warmPanes readies, after the prefetch, what a dashboard pane counting
+// installations or users reads first over a range it has not shown:
+// every event's distinct id, the install ids and the user pairs, so that
+// switching the monitor to a longer range does not derive them on the
+// spot (engagement, 24h to 30d at 10M events: about 0.3 s of the switch).
+// It derives the pairs a few chunks at a time, so catching up waits
+// little.
+func (x *Index) warmPanes() {
+	if x.cover(x.ctx, math.MinInt64, math.MaxInt64, true) != nil {
+		return
+	}
+	iid, err := x.installIDs(x.ctx, math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return
+	}
+	var todo []int
+	x.mu.RLock()
+	for ci, c := range x.chunks {
+		if c != nil && iid[int64(ci)] != nil {
+			todo = append(todo, ci)
+		}
+	}
+	x.mu.RUnlock()
+	for len(todo) > 0 && x.ctx.Err() == nil {
+		n := min(len(todo), 32)
+		x.mu.RLock()
+		x.pairs(slices.DeleteFunc(todo[:n:n], func(ci int) bool { return ci >= len(x.chunks) || x.chunks[ci] == nil }), iid)
+		x.mu.RUnlock()
+		todo = todo[n:]
+	}
 }
 
 // prefetchRun decodes the newest run of missing chunks; it reports
