@@ -394,15 +394,23 @@ func TestPanesConcurrent(t *testing.T) {
 	}
 }
 
-// TestPanesWithoutDigests: a store opened WithDigests(false) (a process
-// that asks once) answers the panes the digests would, by scanning, and
-// builds no digest.
-func TestPanesWithoutDigests(t *testing.T) {
+// digestStore is a store keeping its digests as d, holding a random
+// fleet in chunks of 19 events, and the random source that made it.
+func digestStore(t *testing.T, d Digests, seed uint64) (*Store, *rand.Rand) {
+	t.Helper()
 	withChunkSize(t, 19)
-	r := rand.New(rand.NewPCG(5, 13))
-	s := openTest(t, WithDigests(DigestsOff))
+	r := rand.New(rand.NewPCG(seed, 13))
+	s := openTest(t, WithDigests(d))
 	mustIngest(t, s, randFleet(r, 400)...)
 	waitReady(t, s)
+	return s, r
+}
+
+// TestPanesWithoutDigests: a store opened with DigestsOff (a process that
+// asks once) answers the panes the digests would, by scanning, and builds
+// no digest.
+func TestPanesWithoutDigests(t *testing.T) {
+	s, r := digestStore(t, DigestsOff, 5)
 	comparePanes(t, s, r, 5, 6, map[string]int{})
 	if hb, all := s.idx.DigestHits(); hb != 0 || all != 0 {
 		t.Fatalf("digests used %d and %d times with DigestsOff", hb, all)
@@ -414,11 +422,7 @@ func TestPanesWithoutDigests(t *testing.T) {
 // the SQL engine's whether the fold has finished (WaitFolds) or still
 // runs, and once it has, the digests answer.
 func TestPanesBackgroundDigests(t *testing.T) {
-	withChunkSize(t, 19)
-	r := rand.New(rand.NewPCG(7, 13))
-	s := openTest(t, WithDigests(DigestsBackground))
-	mustIngest(t, s, randFleet(r, 400)...)
-	waitReady(t, s)
+	s, r := digestStore(t, DigestsBackground, 7)
 	seen := map[string]int{}
 	for i := range 24 { // the random queries (fixed seed) include hour-aligned ranges after a finished fold
 		comparePanes(t, s, r, 7, 1, seen)
