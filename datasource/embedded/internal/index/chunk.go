@@ -157,19 +157,27 @@ func (c *chunk) addTuple(l uint16) {
 
 // localTuple maps an index tuple id to its place in c.tupIDs.
 func (c *chunk) localTuple(tup uint32) uint16 {
-	if c.tupLoc == nil {
-		c.tupLoc = make(map[uint32]uint16, len(c.tupIDs))
-		for l, t := range c.tupIDs {
-			c.tupLoc[t] = uint16(l)
+	l, _ := internLocal(&c.tupLoc, &c.tupIDs, tup)
+	return l
+}
+
+// internLocal returns id's place in tab, appending it when new (added
+// says so); loc, tab's inverse, is built on first use: a decoded chunk
+// has tab alone until events are added to it.
+func internLocal(loc *map[uint32]uint16, tab *[]uint32, id uint32) (l uint16, added bool) {
+	if *loc == nil {
+		*loc = make(map[uint32]uint16, len(*tab))
+		for l, t := range *tab {
+			(*loc)[t] = uint16(l)
 		}
 	}
-	l, ok := c.tupLoc[tup]
+	l, ok := (*loc)[id]
 	if !ok {
-		l = uint16(len(c.tupIDs))
-		c.tupIDs = append(c.tupIDs, tup)
-		c.tupLoc[tup] = l
+		l = uint16(len(*tab))
+		*tab = append(*tab, id)
+		(*loc)[id] = l
 	}
-	return l
+	return l, !ok
 }
 
 // addKind lists offset i under the families kind flags.
@@ -188,17 +196,8 @@ func (c *chunk) addKind(i int, kind uint16) {
 // addName lists offset i under its event name. Chunks filled event by
 // event find a name's list through nmLoc until they are full.
 func (c *chunk) addName(i int, name uint32) {
-	if c.nmLoc == nil {
-		c.nmLoc = make(map[uint32]uint16, len(c.nmTab))
-		for l, n := range c.nmTab {
-			c.nmLoc[n] = uint16(l)
-		}
-	}
-	l, ok := c.nmLoc[name]
-	if !ok {
-		l = uint16(len(c.nmTab))
-		c.nmLoc[name] = l
-		c.nmTab = append(c.nmTab, name)
+	l, added := internLocal(&c.nmLoc, &c.nmTab, name)
+	if added {
 		c.nmOff = append(c.nmOff, nil)
 	}
 	c.nmOff[l] = append(c.nmOff[l], uint16(i))

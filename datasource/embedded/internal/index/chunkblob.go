@@ -64,6 +64,24 @@ func (r *chunkRows) add(row Row) {
 // full reports whether the chunk holds all of its ids.
 func (r *chunkRows) full() bool { return int64(r.len()) == chunkSize }
 
+// appendTuples writes a chunk's attribute tuples: their count, then per
+// tuple each of the three properties as 0 (missing) or 1 and its value.
+// Formats 2 and 3 share it.
+func appendTuples(b []byte, tups []*Tuple) []byte {
+	b = binary.AppendUvarint(b, uint64(len(tups)))
+	for _, t := range tups {
+		for i := range 3 {
+			if t.ok[i] {
+				b = append(b, 1)
+				b = appendString(b, t.v[i])
+			} else {
+				b = append(b, 0)
+			}
+		}
+	}
+	return b
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

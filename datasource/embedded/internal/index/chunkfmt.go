@@ -53,17 +53,7 @@ func encodeChunk(r *chunkRows, keys [3]string) []byte {
 		s := floorDiv(r.ts[i], 1000)
 		lo, hi = min(lo, s), max(hi, s)
 	}
-	b = binary.AppendUvarint(b, uint64(len(tups)))
-	for _, t := range tups {
-		for i := range 3 {
-			if t.ok[i] {
-				b = append(b, 1)
-				b = appendString(b, t.v[i])
-			} else {
-				b = append(b, 0)
-			}
-		}
-	}
+	b = appendTuples(b, tups)
 	b = binary.AppendUvarint(b, uint64(len(names)))
 	for _, nm := range names {
 		b = binary.AppendUvarint(b, uint64(nm))

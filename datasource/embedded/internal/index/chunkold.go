@@ -99,17 +99,7 @@ func encodeChunk2(r *chunkRows, keys [3]string) []byte {
 			order = append(order, t)
 		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(order)))
-	for _, t := range order {
-		for i := range 3 {
-			if t.ok[i] {
-				b = append(b, 1)
-				b = appendString(b, t.v[i])
-			} else {
-				b = append(b, 0)
-			}
-		}
-	}
+	b = appendTuples(b, order)
 	prev := int64(0)
 	for _, ts := range r.ts {
 		b = binary.AppendVarint(b, ts-prev)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -185,10 +184,7 @@ func (r *paneRun) setComponents(cs []component) {
 // scanPanes runs every pane over the chunks todo, on two workers when
 // they hold enough events.
 func (x *Index) scanPanes(ctx context.Context, runs []*paneRun, todo []int, total int) error {
-	workers := 1
-	if total >= parallelMin {
-		workers = min(runtime.GOMAXPROCS(0), 2)
-	}
+	workers := scanWorkers(total)
 	sets := make([][]*paneRun, workers)
 	sets[0] = runs
 	for w := 1; w < workers; w++ {

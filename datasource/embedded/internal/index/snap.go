@@ -38,6 +38,15 @@ type snapPart struct {
 // A variable so the randomized test can take the parallel path.
 var parallelMin = 1 << 18
 
+// scanWorkers is how many goroutines scan total events: two on a
+// machine with two cores or more once there are parallelMin, else one.
+func scanWorkers(total int) int {
+	if total >= parallelMin {
+		return min(runtime.GOMAXPROCS(0), 2)
+	}
+	return 1
+}
+
 // builtin computes the four built-in figures; x.mu must be held for
 // reading, and p prepared from p.prevFrom.
 func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
@@ -50,10 +59,7 @@ func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, err
 			total += c.len()
 		}
 	}
-	workers := 1
-	if total >= parallelMin {
-		workers = min(runtime.GOMAXPROCS(0), 2)
-	}
+	workers := scanWorkers(total)
 	parts := make([]*snapPart, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
