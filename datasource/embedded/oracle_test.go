@@ -159,14 +159,7 @@ func TestEnginesAgree(t *testing.T) {
 			}
 		}
 		nonEmpty := compareEngines(t, s, r, seed, queries, keys)
-		path := s.Path()
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(path, WithClock(func() time.Time { return clock0 }))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s = reopen(t, s)
 		nonEmpty += compareEngines(t, s, r, seed, queries/2, keys)
 		s.Close()
 		if nonEmpty < queries/4 {

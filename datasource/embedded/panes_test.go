@@ -116,14 +116,7 @@ func TestPanesEnginesAgree(t *testing.T) {
 		colHits += s.idx.KeptColumnHits()
 		hb, all := s.idx.DigestHits()
 		digHB, digAll = digHB+hb, digAll+all
-		path := s.Path()
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(path, WithClock(func() time.Time { return clock0 }))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s = reopen(t, s)
 		comparePanes(t, s, r, seed, queries/2, seen)
 		s.Close()
 	}

@@ -28,11 +28,7 @@ func TestPanesDecodeTheirRange(t *testing.T) {
 		}
 	}
 	mustIngest(t, s, evs...)
-	path := s.Path()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = reopen(t, path)
+	s = reopen(t, s)
 	rg, err := datasource.ParseRange("24h", clock0)
 	if err != nil {
 		t.Fatal(err)
@@ -70,9 +66,14 @@ func TestPanesDecodeTheirRange(t *testing.T) {
 	}
 }
 
-// reopen opens path again with the test clock.
-func reopen(t *testing.T, path string) *Store {
+// reopen closes s and opens its file again with the test clock, as a new
+// process would; the test's cleanup closes the new one.
+func reopen(t *testing.T, s *Store) *Store {
 	t.Helper()
+	path := s.Path()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	s, err := Open(path, WithClock(func() time.Time { return clock0 }))
 	if err != nil {
 		t.Fatal(err)

@@ -150,13 +150,7 @@ func (d *derived) internIID(v string, ok bool) uint32 {
 	if !ok || v == "" {
 		return 0
 	}
-	id, seen := d.iidID[v]
-	if !seen {
-		id = uint32(len(d.iidVals))
-		d.iidVals = append(d.iidVals, v)
-		d.iidID[v] = id
-	}
-	return id
+	return internDict(&d.iidVals, d.iidID, v)
 }
 
 // pair returns the user pair of (install id, distinct id); 0 without an

@@ -179,15 +179,7 @@ func (x *Index) tupleID(t *Tuple, byPtr bool) uint32 {
 }
 
 // internVal maps a value to a small id; 0 is "missing".
-func (x *Index) internVal(v string) uint32 {
-	id, ok := x.valID[v]
-	if !ok {
-		id = uint32(len(x.vals))
-		x.vals = append(x.vals, v)
-		x.valID[v] = id
-	}
-	return id
-}
+func (x *Index) internVal(v string) uint32 { return internDict(&x.vals, x.valID, v) }
 
 // addRows appends events read from SQLite or handed over by the writer.
 func (x *Index) addRows(rows []Row) {
