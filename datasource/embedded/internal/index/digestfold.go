@@ -111,6 +111,3 @@ func (x *Index) foldLater(h *hbDigest, jobs []foldJob, dids int) {
 		h.mu.Unlock()
 	}()
 }
-
-// WaitFolds waits for the background folds started so far.
-func (x *Index) WaitFolds() { x.folds.Wait() }

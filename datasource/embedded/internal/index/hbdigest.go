@@ -88,17 +88,6 @@ type lastEntry struct {
 	ent       int32 // 1 + the entry; 0: none yet
 }
 
-// DigestHits is how many times a pane counted some of its hours from the
-// heartbeats' digest and from all events' (hb, all).
-func (x *Index) DigestHits() (hb, all int64) {
-	x.hbd.mu.Lock()
-	hb = x.hbd.hits
-	x.hbd.mu.Unlock()
-	x.evd.mu.Lock()
-	defer x.evd.mu.Unlock()
-	return hb, x.evd.hits
-}
-
 func newHBDigest(all bool) *hbDigest { return &hbDigest{all: all, byKey: map[[3]uint32]int32{}} }
 
 // entry finds or adds the entry of (did, pair, tup).

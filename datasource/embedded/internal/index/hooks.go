@@ -132,3 +132,25 @@ func (x *Index) WaitPrefetch() int {
 	defer x.mu.RUnlock()
 	return x.nSaved
 }
+
+// DigestHits is how many times a pane counted some of its hours from the
+// heartbeats' digest and from all events' (hb, all).
+func (x *Index) DigestHits() (hb, all int64) {
+	x.hbd.mu.Lock()
+	hb = x.hbd.hits
+	x.hbd.mu.Unlock()
+	x.evd.mu.Lock()
+	defer x.evd.mu.Unlock()
+	return hb, x.evd.hits
+}
+
+// KeptColumnHits is how many times a query read a saved chunk's property
+// column from what the index keeps instead of its postings.
+func (x *Index) KeptColumnHits() int64 {
+	x.der.mu.Lock()
+	defer x.der.mu.Unlock()
+	return x.der.colHits
+}
+
+// WaitFolds waits for the background folds started so far.
+func (x *Index) WaitFolds() { x.folds.Wait() }

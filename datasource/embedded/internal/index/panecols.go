@@ -95,14 +95,6 @@ const maxDicts = 16
 // auth_method) always are.
 const maxColBytes = 64 << 20
 
-// KeptColumnHits is how many times a query read a saved chunk's property
-// column from what the index keeps instead of its postings.
-func (x *Index) KeptColumnHits() int64 {
-	x.der.mu.Lock()
-	defer x.der.mu.Unlock()
-	return x.der.colHits
-}
-
 // bytes is what k keeps.
 func (k *keyCol) bytes() int64 { return int64(4*len(k.dense) + 2*len(k.offs) + 4*len(k.ids) + 64) }
 
