@@ -15,7 +15,11 @@
 //   - above it, the user actions (timers, page views, logins, exports,
 //     errors, projects, tasks, reports, ...) with the lowest twin hashes
 //     get a "twin": the same event by the same user 1 s to 10 min later,
-//     with its own UUID, as if users were that much busier.
+//     with its own UUID, as if users were that much busier. Past one
+//     twin per action (about 12.6M events), every action gets Rounds
+//     twins and those with the lowest twin hashes one more, each twin's
+//     hash and delay drawn from the one before it; sizes below 12.6M
+//     are the same events as before twins could repeat.
 //     Installations' heartbeats keep their hourly rhythm.
 //
 // A data set has exactly the size it is named for: PlanExact finds the
@@ -89,15 +93,20 @@ func Fingerprint() string {
 }
 
 // Plan is how a target is reached exactly: a thinnable event is kept when
-// its hash is below KeepBelow, and a user action gets a twin when its
-// twin hash is below TwinBelow. The thresholds are the target's order
-// statistics over the natural month, so Events yields exactly Events
-// events.
+// its hash is below KeepBelow, and a user action gets Rounds twins, plus
+// one more when its twin hash is below TwinBelow. The thresholds are the
+// target's order statistics over the natural month, so Events yields
+// exactly Events events.
 type Plan struct {
 	Events    int64
 	KeepBelow uint64
 	TwinBelow uint64
+	Rounds    int `json:",omitempty"`
 }
+
+// MaxRounds bounds the twins every user action gets (a 30-day month of
+// about 50M events): past it a target is refused, not approximated.
+const MaxRounds = 9
 
 // PlanExact makes one pass over the natural month (about 45 s) and returns
 // the plan that yields exactly target events, or an error when no plan
@@ -127,10 +136,13 @@ func PlanExact(target int64) (Plan, error) {
 		below, err := nth(thin, int(target-kept))
 		p.KeepBelow = below
 		return p, err
-	case target-total > int64(len(twin)):
-		return p, fmt.Errorf("fleetgen: %d events is more than the month with every user action twinned (%d)", target, total+int64(len(twin)))
+	case len(twin) == 0 || target-total >= int64(MaxRounds+1)*int64(len(twin)):
+		return p, fmt.Errorf("fleetgen: %d events is more than the month with every user action twinned %d times (%d)",
+			target, MaxRounds+1, total+int64(MaxRounds+1)*int64(len(twin))-1)
 	}
-	below, err := nth(twin, int(target-total))
+	extra := target - total
+	p.Rounds = int(extra / int64(len(twin)))
+	below, err := nth(twin, int(extra%int64(len(twin))))
 	p.TwinBelow = below
 	return p, err
 }
@@ -166,10 +178,18 @@ func Events(p Plan) iter.Seq[Event] {
 			if !yield(ev) {
 				return
 			}
-			if twinnable(e.Name) && mix(h) < p.TwinBelow {
+			if !twinnable(e.Name) {
+				continue
+			}
+			twins := p.Rounds
+			if mix(h) < p.TwinBelow {
+				twins++
+			}
+			t := mix(h)
+			for range twins {
+				t = mix(t)
 				twin := ev
 				twin.Properties = e.PostHogProperties()
-				t := mix(mix(h))
 				twin.Timestamp = ev.Timestamp.Add(time.Second + time.Duration(t%uint64(10*time.Minute/time.Millisecond))*time.Millisecond)
 				binary.LittleEndian.PutUint64(u[:8], t)
 				u[6] = u[6]&0x0f | 0x40
