@@ -100,18 +100,30 @@ func (s *Source) Snapshot(ctx context.Context, q datasource.Query) (*datasource.
 		s.remember(q.Range, l)
 		return finish(snap, q, l), nil
 	}
+	if !datasource.HasLatest(q.Filters) && !panesUseLatest(q) {
+		// Nothing in q depends on the pick: the filtered snapshot goes
+		// first, so a store reading a range for the first time reads it
+		// as that snapshot needs (every event's person for a cohort) and
+		// the unfiltered count of versions then finds it read.
+		snap, err := s.Inner.Snapshot(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		l, lerr := s.latest(ctx, q)
+		if lerr != nil {
+			// The ★ alone is not worth failing the poll: this snapshot's
+			// own versions (a part of the fleet) will do until the next.
+			l = s.rule.Pick(datasource.VersionCounts(snap.Versions))
+		}
+		return finish(snap, q, l), nil
+	}
 	l, lerr := s.latest(ctx, q)
-	if lerr != nil && (datasource.HasLatest(q.Filters) || panesUseLatest(q)) {
+	if lerr != nil {
 		return nil, lerr
 	}
 	snap, err := s.Inner.Snapshot(ctx, resolve(q, l))
 	if err != nil {
 		return nil, err
-	}
-	if lerr != nil {
-		// The ★ alone is not worth failing the poll: this snapshot's own
-		// versions (a part of the fleet) will do until the next one.
-		l = s.rule.Pick(datasource.VersionCounts(snap.Versions))
 	}
 	return finish(snap, q, l), nil
 }
