@@ -3,10 +3,12 @@ package embedded
 import (
 	"cmp"
 	"context"
+	"os"
 	"slices"
 	"time"
 
 	"github.com/ttmon/ttmon/datasource"
+	"github.com/ttmon/ttmon/datasource/embedded/internal/hugeheap"
 	"github.com/ttmon/ttmon/datasource/embedded/internal/index"
 )
 
@@ -16,6 +18,7 @@ func (s *Store) engine(ctx context.Context) (index.Engine, error) {
 	if s.alt != nil {
 		return s.alt, nil
 	}
+	s.hugeOnce.Do(s.reserveHuge)
 	if s.opts.prefetch {
 		s.idx.Prefetch()
 	}
@@ -26,6 +29,25 @@ func (s *Store) engine(ctx context.Context) (index.Engine, error) {
 		return nil, err
 	}
 	return s.idx, nil
+}
+
+// reserveHuge reserves heap for huge pages before the index's first load
+// (WithHugePages): half the file's size (the index holds about a seventh
+// of it, the chunks' blobs pass through on their way), at least 64 MiB
+// and at most 4 GiB. The prefetch, if any, ends the advice when it is
+// done; Close otherwise.
+func (s *Store) reserveHuge() {
+	if !s.opts.huge || s.idx.Ready() {
+		return
+	}
+	size := int64(64 << 20)
+	if fi, err := os.Stat(s.path); err == nil {
+		size = min(max(size, fi.Size()/2), 4<<30)
+	}
+	s.huge = hugeheap.Reserve(int(size))
+	if s.opts.prefetch {
+		s.idx.AfterPrefetch(s.huge.Release)
+	}
 }
 
 // on runs fn with the index.Engine that should answer now; tests call the *On

@@ -88,6 +88,11 @@ func (x *Index) Prefetch() {
 		x.bg.Add(1)
 		go func() {
 			defer x.bg.Done()
+			defer func() {
+				if f, ok := x.afterPrefetch.Load().(func()); ok {
+					f()
+				}
+			}()
 			select {
 			case <-x.loaded:
 			case <-x.ctx.Done():
@@ -101,6 +106,10 @@ func (x *Index) Prefetch() {
 		}()
 	})
 }
+
+// AfterPrefetch has f called once the prefetch is over (done, failed or
+// stopped); set it before Prefetch.
+func (x *Index) AfterPrefetch(f func()) { x.afterPrefetch.Store(f) }
 
 // warmPanes readies, after the prefetch, what a dashboard pane counting
 // installations or users reads first over a range it has not shown:

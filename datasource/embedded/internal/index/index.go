@@ -45,7 +45,9 @@ type Index struct {
 	cancel       context.CancelFunc
 	coverMu      sync.Mutex // one chunk loader at a time (cover)
 	prefetchOnce sync.Once
-	bg           sync.WaitGroup // the prefetcher
+	// afterPrefetch is the func() the prefetch calls when it is over.
+	afterPrefetch atomic.Value
+	bg            sync.WaitGroup // the prefetcher
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64

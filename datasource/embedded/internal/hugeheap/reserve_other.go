@@ -1,0 +1,7 @@
+//go:build !linux || !(amd64 || arm64)
+
+package hugeheap
+
+// Reserve does nothing here: transparent huge pages are Linux's, and a
+// 32-bit address space has no room to reserve.
+func Reserve(int) *Region { return &Region{} }
