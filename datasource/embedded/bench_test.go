@@ -203,7 +203,7 @@ func BenchmarkSwitchRange(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/cohort=%v", sizeName(size), cohort), func(b *testing.B) {
 				for b.Loop() {
 					b.StopTimer()
-					s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }))
+					s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }), WithHugePages(true))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -242,7 +242,7 @@ func benchSwitch(b *testing.B, size int, day, month datasource.Query, prefetch b
 	for b.Loop() {
 		b.StopTimer()
 		s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }),
-			WithDigests(DigestsBackground), WithPrefetch(prefetch))
+			WithDigests(DigestsBackground), WithPrefetch(prefetch), WithHugePages(true))
 		if err != nil {
 			b.Fatal(err)
 		}
