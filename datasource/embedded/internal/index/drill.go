@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -69,13 +70,19 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 // the event filters the attribute tuples cannot answer (from the
 // postings of their keys).
 func (x *Index) prepare(ctx context.Context, p *Plan, from int64, everyDID bool, scope datasource.Scope, key string) error {
-	if err := x.cover(ctx, from, p.to, everyDID || p.hasPersonFilters()); err != nil {
-		return err
-	}
+	// The persons are read (once per process) while the chunks decode:
+	// both wait on SQLite, and neither needs the other.
+	var persons chan error
 	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
-		if err := x.needPersons(ctx); err != nil {
-			return err
-		}
+		persons = make(chan error, 1)
+		go func() { persons <- x.needPersons(ctx) }()
+	}
+	err := x.cover(ctx, from, p.to, everyDID || p.hasPersonFilters())
+	if persons != nil {
+		err = errors.Join(err, <-persons)
+	}
+	if err != nil {
+		return err
 	}
 	return x.prepareEvents(ctx, p, from)
 }
