@@ -268,3 +268,41 @@ func TestPrefetch(t *testing.T) {
 	// counting users and installations answer as the SQL engine does.
 	comparePanes(t, s, rand.New(rand.NewPCG(6, 7)), 6, 4, map[string]int{})
 }
+
+// TestNamesReadLater: a new process's built-in figures decode the saved
+// chunks without their offsets by name; a drill by name and a pane on the
+// same range then read those from the blobs, and answer as the SQL engine
+// does.
+func TestNamesReadLater(t *testing.T) {
+	withChunkSize(t, 8)
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(8, 8)), 300)...)
+	w.Close()
+	s, err := Open(path, WithClock(func() time.Time { return clock0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rg, _ := datasource.ParseRange("7d", clock0.Add(24*time.Hour))
+	q := datasource.Query{Range: rg}
+	if _, err := s.Snapshot(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if s.idx.Unnamed() == 0 {
+		t.Fatal("the built-in figures decoded the offsets by name")
+	}
+	evs := sameOnBoth(t, s, "drill by name", func(e index.Engine) ([]datasource.Event, error) {
+		return s.eventsOn(context.Background(), e, datasource.EventsQuery{Query: q, Names: []string{"auth.login", "export.csv"}, Limit: 50})
+	})
+	if len(evs) == 0 {
+		t.Fatal("no event to drill into")
+	}
+	if n := s.idx.Unnamed(); n != 0 {
+		t.Fatalf("%d chunks of the range still without their offsets by name", n)
+	}
+	comparePanes(t, s, rand.New(rand.NewPCG(8, 9)), 8, 3, map[string]int{})
+}

@@ -167,14 +167,15 @@ func readHead(r *blobReader, keys [3]string) (blobHead, error) {
 }
 
 // decodeChunk turns a format 3 blob into the index's chunk num, with every
-// event's distinct id when full (else the heartbeats' only). nameKind
+// event's distinct id when k has keepDIDs (else the heartbeats' only) and
+// the events' offsets by name when it has keepNames. nameKind
 // gives each event name's family flags; mapTups turns the blob's tuples
 // into the index's tuple ids. It returns errOtherKeys for a blob whose
 // tuples were computed for other keys than keys, errBadChunk for one it
 // cannot read. The columns are copied as they are (copyLE) and checked
 // with a pass each, so a 30-day query's hundreds of chunks decode at
 // memory speed.
-func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bool,
+func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep,
 	mapTups func([]Tuple) []uint32) (*chunk, error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
@@ -192,7 +193,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bo
 		copyLE16(c.sec, r.take(2*n))
 	}
 	copyLE16(c.msk, r.take(2*n))
-	if r.err != nil || maxOf(c.msk) > 999 || !c.readKinds(r, h, nameKind) {
+	if r.err != nil || maxOf(c.msk) > 999 || !c.readKinds(r, h, nameKind, k&keepNames != 0) {
 		return nil, errBadChunk
 	}
 	dids := r.take(4 * n)
@@ -201,7 +202,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bo
 		for j, o := range c.hb {
 			c.hbDid[j] = binary.LittleEndian.Uint32(dids[4*int(o):])
 		}
-		if full {
+		if k&keepDIDs != 0 {
 			c.did = make([]uint32, n)
 			copyLE32(c.did, dids)
 		}
@@ -225,8 +226,9 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, full bo
 	return c, nil
 }
 
-// readKinds reads the name column and sets the family flags and lists.
-func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16) bool {
+// readKinds reads the name column and sets the family flags and lists,
+// and the offsets by name when names is set.
+func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16, names bool) bool {
 	kinds := make([]uint16, max(len(h.names), 256))
 	for l, nm := range h.names {
 		if int(nm) < len(nameKind) {
@@ -245,7 +247,9 @@ func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16) bool {
 			c.msk[i] |= kinds[l]
 			counts[kinds[l]>>10&7]++
 		}
-		listNames(c, h.names, local)
+		if names {
+			listNames(c, h.names, local)
+		}
 	} else {
 		b := r.take(n)
 		if b == nil {
@@ -261,7 +265,9 @@ func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16) bool {
 		if int(top) >= len(h.names) {
 			return false
 		}
-		listNames(c, h.names, b[:n])
+		if names {
+			listNames(c, h.names, b[:n])
+		}
 	}
 	var nHB, nER, nTM int
 	for k, cnt := range counts {
@@ -308,13 +314,15 @@ func (r *blobReader) byte() byte {
 	return v
 }
 
-// decodeDIDs reads the distinct id column of a format 3 blob of n events,
-// for a chunk decoded without it.
-func decodeDIDs(b []byte, keys [3]string, n int) ([]uint32, error) {
+// decodeRest reads, from a format 3 blob of n events, what c (decoded
+// from it without) lacks of k: every event's distinct id, the offsets by
+// name. It returns a copy to install under the write lock.
+func decodeRest(b []byte, keys [3]string, c *chunk, k keep) (dids []uint32, names *chunk, err error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
+	n := c.len()
 	if err != nil || h.n != n {
-		return nil, errBadChunk
+		return nil, nil, errBadChunk
 	}
 	secW, nameW := 2, 1
 	if h.flags&wideSec != 0 {
@@ -323,12 +331,33 @@ func decodeDIDs(b []byte, keys [3]string, n int) ([]uint32, error) {
 	if h.flags&wideName != 0 {
 		nameW = 2
 	}
-	r.take((secW + 2 + nameW) * n)
-	dids := r.take(4 * n)
-	if dids == nil {
-		return nil, errBadChunk
+	r.take((secW + 2) * n)
+	col := r.take(nameW * n)
+	raw := r.take(4 * n)
+	if raw == nil {
+		return nil, nil, errBadChunk
 	}
-	out := make([]uint32, n)
-	copyLE32(out, dids)
-	return out, nil
+	if k&keepNames != 0 {
+		names = &chunk{}
+		if nameW == 2 {
+			local := make([]uint16, n)
+			copyLE16(local, col)
+			if int(maxOf(local)) >= len(h.names) {
+				return nil, nil, errBadChunk
+			}
+			listNames(names, h.names, local)
+		} else {
+			for _, l := range col {
+				if int(l) >= len(h.names) {
+					return nil, nil, errBadChunk
+				}
+			}
+			listNames(names, h.names, col)
+		}
+	}
+	if k&keepDIDs != 0 {
+		dids = make([]uint32, n)
+		copyLE32(dids, raw)
+	}
+	return dids, names, nil
 }

@@ -45,7 +45,7 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		}
 		var got []Tuple
 		blob := encodeChunk(rows, keys)
-		c, err := decodeChunk(blob, 0, keys, nameKind, true, func(ts []Tuple) []uint32 {
+		c, err := decodeChunk(blob, 0, keys, nameKind, keepDIDs|keepNames, func(ts []Tuple) []uint32 {
 			got = ts
 			ids := make([]uint32, len(ts))
 			for i := range ids {
@@ -78,19 +78,20 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		}
 		// Decoded without the distinct ids, a chunk keeps its heartbeats';
 		// the column read on its own later is the same.
-		lean, err := decodeChunk(blob, 0, keys, nameKind, false, func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) })
-		if err != nil || lean.did != nil {
-			t.Fatalf("%+v: decoded without distinct ids: %v", tc, err)
+		lean, err := decodeChunk(blob, 0, keys, nameKind, 0, func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) })
+		if err != nil || lean.did != nil || lean.nmTab != nil || lean.lacks(keepDIDs|keepNames) != keepDIDs|keepNames {
+			t.Fatalf("%+v: decoded without distinct ids and names: %v", tc, err)
 		}
 		for j, o := range lean.hb {
 			if lean.hbDid[j] != rows.did[o] {
 				t.Fatalf("%+v: heartbeat %d's distinct id %d, want %d", tc, j, lean.hbDid[j], rows.did[o])
 			}
 		}
-		dids, err := decodeDIDs(blob, keys, rows.len())
+		dids, names, err := decodeRest(blob, keys, lean, keepDIDs|keepNames)
 		if err != nil || !slices.Equal(dids, rows.did) {
 			t.Fatalf("%+v: the distinct id column read alone: %v", tc, err)
 		}
+		checkNames(t, names, rows.name)
 		checkNames(t, c, rows.name)
 	}
 }
@@ -123,11 +124,11 @@ func TestChunkFormatRejects(t *testing.T) {
 	b := encodeChunk(randRows(rand.New(rand.NewPCG(3, 4)), 100, 1e6, 3, 3), keys)
 	mapTups := func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) }
 	for k := range len(b) {
-		if _, err := decodeChunk(b[:k], 0, keys, nil, true, mapTups); err == nil {
+		if _, err := decodeChunk(b[:k], 0, keys, nil, keepDIDs|keepNames, mapTups); err == nil {
 			t.Fatalf("a blob cut at %d of %d bytes decoded", k, len(b))
 		}
 	}
-	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, true, mapTups); err != errOtherKeys {
+	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, keepDIDs|keepNames, mapTups); err != errOtherKeys {
 		t.Fatalf("other keys: %v", err)
 	}
 }

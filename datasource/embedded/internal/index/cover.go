@@ -11,14 +11,13 @@ import (
 )
 
 // cover decodes the saved chunks with events in [from, to) that are not
-// loaded yet, with every event's distinct id when full (a query that
-// reads every event's person; chunks decoded earlier without get theirs
-// too), on up to two cores, reading runs of consecutive chunks with one
-// statement each. Loading is serialised (coverMu), so two queries never
-// decode one chunk twice; queries that need nothing new pass through on a
-// read lock.
-func (x *Index) cover(ctx context.Context, from, to int64, full bool) error {
-	if len(x.missing(from, to)) == 0 && (!full || len(x.withoutDIDs(from, to)) == 0) {
+// loaded yet, keeping k (every event's distinct id, the offsets by name;
+// chunks decoded earlier without get them too), on up to two cores,
+// reading runs of consecutive chunks with one statement each. Loading is
+// serialised (coverMu), so two queries never decode one chunk twice;
+// queries that need nothing new pass through on a read lock.
+func (x *Index) cover(ctx context.Context, from, to int64, k keep) error {
+	if len(x.missing(from, to)) == 0 && (k == 0 || len(x.lacking(from, to, k)) == 0) {
 		return nil
 	}
 	x.coverMu.Lock()
@@ -27,12 +26,12 @@ func (x *Index) cover(ctx context.Context, from, to int64, full bool) error {
 	nameKind := slices.Clone(x.nameKind)
 	x.mu.RUnlock()
 	err := inRuns(ctx, x.missing(from, to), func(run []savedEntry) error {
-		return x.loadRun(ctx, run, nameKind, full)
+		return x.loadRun(ctx, run, nameKind, k)
 	})
-	if err != nil || !full {
+	if err != nil || k == 0 {
 		return err
 	}
-	return inRuns(ctx, x.withoutDIDs(from, to), func(run []savedEntry) error { return x.loadDIDs(ctx, run) })
+	return inRuns(ctx, x.lacking(from, to, k), func(run []savedEntry) error { return x.complete(ctx, run, k) })
 }
 
 // inRuns calls work for runs of consecutive chunks of todo, at most
@@ -119,7 +118,7 @@ func (x *Index) AfterPrefetch(f func()) { x.afterPrefetch.Store(f) }
 // It derives the pairs a few chunks at a time, so catching up waits
 // little.
 func (x *Index) warmPanes() {
-	if x.cover(x.ctx, math.MinInt64, math.MaxInt64, true) != nil {
+	if x.cover(x.ctx, math.MinInt64, math.MaxInt64, keepDIDs|keepNames) != nil {
 		return
 	}
 	iid, err := x.installIDs(x.ctx, math.MinInt64, math.MaxInt64)
@@ -171,7 +170,7 @@ func (x *Index) prefetchRun() bool {
 	if len(still) == 0 {
 		return true
 	}
-	if err := x.loadRun(x.ctx, still, nameKind, false); err != nil {
+	if err := x.loadRun(x.ctx, still, nameKind, keepNames); err != nil { // the monitor's panes read names
 		if x.ctx.Err() == nil {
 			x.log("embedded: prefetching index chunks failed", "err", err)
 		}
@@ -201,7 +200,7 @@ func (x *Index) missing(from, to int64) []savedEntry {
 // statement's rows, without copying the blobs out of SQLite. A chunk that
 // is not in the current format, or does not decode, takes loadSaved's way
 // afterwards.
-func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16, full bool) error {
+func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16, k keep) error {
 	rows, err := x.db.QueryContext(ctx, `SELECT id, format, data FROM index_chunks WHERE id BETWEEN ? AND ?`,
 		run[0].num, run[len(run)-1].num)
 	if err != nil {
@@ -216,12 +215,12 @@ func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16
 			rows.Close()
 			return err
 		}
-		k := int(num - run[0].num)
-		if format != chunkFormat || k < 0 || k >= len(run) {
+		j := int(num - run[0].num)
+		if format != chunkFormat || j < 0 || j >= len(run) {
 			continue
 		}
-		if c, err := decodeChunk(blob, num, x.keys, nameKind, full, x.internTuples); err == nil {
-			x.addChunk(run[k], c)
+		if c, err := decodeChunk(blob, num, x.keys, nameKind, k, x.internTuples); err == nil {
+			x.addChunk(run[j], c)
 			done[num] = true
 		}
 	}
@@ -279,7 +278,7 @@ func (x *Index) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c, err := decodeChunk(blob, num, x.keys, nameKind, true, x.internTuples)
+		c, err := decodeChunk(blob, num, x.keys, nameKind, keepDIDs|keepNames, x.internTuples)
 		x.mu.Lock()
 		if err != nil {
 			x.chunks[num].rowsOnly = true

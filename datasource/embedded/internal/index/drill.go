@@ -63,13 +63,12 @@ func (x *Index) scan(ctx context.Context, p *Plan, kind datasource.EventKind, ho
 }
 
 // prepare readies the index for a query on p: it decodes the saved chunks
-// with events from from to the end of p's range (with every event's
-// distinct id when everyDID, or for a person filter; else the
-// heartbeats' only), loads the persons' properties when a person filter
+// with events from from to the end of p's range, keeping k (and every
+// event's distinct id for a person filter), loads the persons' properties when a person filter
 // or a key of another scope than the event's needs them, and evaluates
 // the event filters the attribute tuples cannot answer (from the
 // postings of their keys).
-func (x *Index) prepare(ctx context.Context, p *Plan, from int64, everyDID bool, scope datasource.Scope, key string) error {
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, k keep, scope datasource.Scope, key string) error {
 	// The persons are read (once per process) while the chunks decode:
 	// both wait on SQLite, and neither needs the other.
 	var persons chan error
@@ -77,7 +76,10 @@ func (x *Index) prepare(ctx context.Context, p *Plan, from int64, everyDID bool,
 		persons = make(chan error, 1)
 		go func() { persons <- x.needPersons(ctx) }()
 	}
-	err := x.cover(ctx, from, p.to, everyDID || p.hasPersonFilters())
+	if p.hasPersonFilters() {
+		k |= keepDIDs
+	}
+	err := x.cover(ctx, from, p.to, k)
 	if persons != nil {
 		err = errors.Join(err, <-persons)
 	}
@@ -105,7 +107,11 @@ func (x *Index) tupleValue(t uint32, slot int) (string, bool) {
 }
 
 func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
-	if err := x.prepare(ctx, p, p.from, scope != datasource.ScopeEvent, scope, key); err != nil {
+	var k keep
+	if scope != datasource.ScopeEvent {
+		k = keepDIDs
+	}
+	if err := x.prepare(ctx, p, p.from, k, scope, key); err != nil {
 		return nil, err
 	}
 	if scope == datasource.ScopeEvent {
@@ -134,7 +140,12 @@ func (x *Index) values(ctx context.Context, p *Plan, scope datasource.Scope, key
 }
 
 func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
-	if err := x.prepare(ctx, p, p.from, false, datasource.ScopeAuto, ""); err != nil {
+	byName := q.Names != nil || q.Category != "" || q.Hours != nil
+	var k keep
+	if byName {
+		k = keepNames // scanNamed reads the offsets by name
+	}
+	if err := x.prepare(ctx, p, p.from, k, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -151,7 +162,7 @@ func (x *Index) eventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery)
 		}
 	}
 	var err error
-	if q.Names == nil && q.Category == "" && q.Hours == nil {
+	if !byName {
 		err = x.scan(ctx, p, q.Kind, -1, push)
 	} else {
 		err = x.scanNamed(ctx, p, q, push)
@@ -229,7 +240,7 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 }
 
 func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
-	if err := x.prepare(ctx, p, p.from, false, datasource.ScopeAuto, ""); err != nil {
+	if err := x.prepare(ctx, p, p.from, 0, datasource.ScopeAuto, ""); err != nil {
 		return nil, err
 	}
 	if err := x.needDIDStrs(ctx); err != nil {
@@ -255,8 +266,11 @@ func (x *Index) installations(ctx context.Context, p *Plan) ([]datasource.Instal
 func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
 	// Heartbeats are grouped by each person's latest (hbDid); other
 	// families by person read every event's distinct id.
-	everyDID := q.Kind != datasource.KindHeartbeat && q.Scope != datasource.ScopeEvent
-	if err := x.prepare(ctx, p, p.from, everyDID, q.Scope, q.Key); err != nil {
+	var k keep
+	if q.Kind != datasource.KindHeartbeat && q.Scope != datasource.ScopeEvent {
+		k = keepDIDs
+	}
+	if err := x.prepare(ctx, p, p.from, k, q.Scope, q.Key); err != nil {
 		return nil, err
 	}
 	var kc *keyCols
@@ -300,7 +314,7 @@ func (x *Index) breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQu
 	}
 	err := x.scan(ctx, p, q.Kind, q.Hour, func(c *chunk, _, i int, _ int64) {
 		pid := uint32(0)
-		if everyDID {
+		if k&keepDIDs != 0 {
 			pid = x.didPerson[c.did[i]]
 		}
 		m[value(c, i, c.tupOf(i), pid)]++

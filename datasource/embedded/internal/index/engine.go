@@ -33,7 +33,7 @@ func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 // under one read lock, so both describe the same state of the index.
 func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
 	if !p.q.PanesOnly {
-		if err := x.prepare(ctx, p, p.prevFrom, false, datasource.ScopeAuto, ""); err != nil {
+		if err := x.prepare(ctx, p, p.prevFrom, 0, datasource.ScopeAuto, ""); err != nil {
 			return nil, err
 		}
 	}

@@ -6,29 +6,58 @@ import (
 	"errors"
 )
 
-// withoutDIDs lists the decoded chunks with events in [from, to) that hold
-// only their heartbeats' distinct ids.
-func (x *Index) withoutDIDs(from, to int64) []savedEntry {
+// keep says what a chunk's decoding keeps beyond what every query reads
+// (times, families, tuples, the heartbeats' distinct ids).
+type keep uint8
+
+const (
+	// keepDIDs keeps every event's distinct id: a person filter, a drill
+	// or a pane reads each event's person.
+	keepDIDs keep = 1 << iota
+	// keepNames keeps the events' offsets by name (2 bytes an event): a
+	// pane or a drill by name reads them; the built-in figures do not.
+	keepNames
+)
+
+// lacks reports what of k chunk c, decoded from its blob, does not hold.
+func (c *chunk) lacks(k keep) keep {
+	var out keep
+	if k&keepDIDs != 0 && c.did == nil {
+		out |= keepDIDs
+	}
+	if k&keepNames != 0 && c.nmTab == nil {
+		out |= keepNames
+	}
+	return out
+}
+
+// lacking lists the decoded chunks with events in [from, to) that lack
+// some of k.
+func (x *Index) lacking(from, to int64, k keep) []savedEntry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []savedEntry
 	for _, c := range x.chunks {
-		if c != nil && c.did == nil && c.len() > 0 && c.maxMs >= from && c.minMs < to {
+		if c != nil && c.len() > 0 && c.maxMs >= from && c.minMs < to && c.lacks(k) != 0 {
 			out = append(out, savedEntry{num: c.num(), minMs: c.minMs, maxMs: c.maxMs, n: c.len()})
 		}
 	}
 	return out
 }
 
-// loadDIDs reads the distinct id column of the chunks of run (consecutive
-// numbers) from their blobs again.
-func (x *Index) loadDIDs(ctx context.Context, run []savedEntry) error {
+// complete reads the blobs of the chunks of run (consecutive numbers)
+// again for what they lack of k.
+func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 	rows, err := x.db.QueryContext(ctx, `SELECT id, data FROM index_chunks WHERE id BETWEEN ? AND ? AND format = ?`,
 		run[0].num, run[len(run)-1].num, chunkFormat)
 	if err != nil {
 		return err
 	}
-	got := map[int64][]uint32{}
+	type rest struct {
+		dids  []uint32
+		names *chunk
+	}
+	got := map[int64]rest{}
 	for rows.Next() {
 		var num int64
 		var blob sql.RawBytes
@@ -36,16 +65,22 @@ func (x *Index) loadDIDs(ctx context.Context, run []savedEntry) error {
 			rows.Close()
 			return err
 		}
-		k := int(num - run[0].num)
-		if k < 0 || k >= len(run) {
+		i := int(num - run[0].num)
+		if i < 0 || i >= len(run) {
 			continue
 		}
-		dids, err := decodeDIDs(blob, x.keys, run[k].n)
+		x.mu.RLock()
+		c := x.chunks[num]
+		x.mu.RUnlock()
+		if c == nil || c.len() != run[i].n {
+			continue
+		}
+		dids, names, err := decodeRest(blob, x.keys, c, c.lacks(k))
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		got[num] = dids
+		got[num] = rest{dids, names}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
@@ -53,12 +88,19 @@ func (x *Index) loadDIDs(ctx context.Context, run []savedEntry) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, e := range run {
-		dids, ok := got[e.num]
+		r, ok := got[e.num]
 		if !ok {
 			return errBadChunk // the blob it was decoded from is gone
 		}
-		if c := x.chunks[e.num]; c != nil && c.did == nil && c.len() == len(dids) {
-			c.did = dids
+		c := x.chunks[e.num]
+		if c == nil || c.len() != e.n {
+			continue
+		}
+		if c.did == nil && r.dids != nil {
+			c.did = r.dids
+		}
+		if c.nmTab == nil && r.names != nil {
+			c.nmTab, c.nmOff = r.names.nmTab, r.names.nmOff
 		}
 	}
 	return nil

@@ -154,3 +154,18 @@ func (x *Index) KeptColumnHits() int64 {
 
 // WaitFolds waits for the background folds started so far.
 func (x *Index) WaitFolds() { x.folds.Wait() }
+
+// Unnamed is how many decoded chunks hold no offsets by name: decoded for
+// queries that do not read them (the built-in figures), not yet completed
+// by one that does.
+func (x *Index) Unnamed() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := 0
+	for _, c := range x.chunks {
+		if c != nil && c.len() > 0 && c.nmTab == nil {
+			n++
+		}
+	}
+	return n
+}

@@ -167,11 +167,15 @@ func (x *Index) Ready() bool {
 	}
 }
 
-// Cover loads every saved chunk with events in [from, to), with every
-// event's distinct id when full; queries do this themselves, for their
-// own range.
+// Cover loads every saved chunk with events in [from, to) as a monitor
+// holds it (with the offsets by name its panes read), and every event's
+// distinct id when full; queries do this themselves, for their own range.
 func (x *Index) Cover(ctx context.Context, from, to int64, full bool) error {
-	return x.cover(ctx, from, to, full)
+	k := keepNames
+	if full {
+		k |= keepDIDs
+	}
+	return x.cover(ctx, from, to, k)
 }
 
 // EventCount is how many events the index covers, in decoded chunks or in

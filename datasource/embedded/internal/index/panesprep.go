@@ -108,7 +108,7 @@ func (x *Index) preparePanes(ctx context.Context, p *Plan) (*panePrep, error) {
 			spans[k] = [2]int64{min(s[0], from), max(s[1], to)}
 		}
 	}
-	if err := x.cover(ctx, lo, hi, true); err != nil { // panes read every event's distinct id
+	if err := x.cover(ctx, lo, hi, keepDIDs|keepNames); err != nil { // panes read every event's distinct id and name
 		return nil, err
 	}
 	x.mu.RLock()
