@@ -54,7 +54,8 @@ type chunk struct {
 	// nmTab lists the chunk's event names (event_names ids) and nmOff[l]
 	// the offsets of the events named nmTab[l], in order (2 bytes per
 	// event): a dashboard pane visits only the events of its names, and
-	// reads an event's name from the list it is on.
+	// reads an event's name from the list it is on. Both are nil in a
+	// saved chunk decoded for queries that do not read them (keepNames).
 	nmTab []uint32
 	nmOff [][]uint16
 	nmLoc map[uint32]uint16 // nmTab's inverse while add fills the chunk
