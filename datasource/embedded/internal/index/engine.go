@@ -33,7 +33,14 @@ func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 // under one read lock, so both describe the same state of the index.
 func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
 	if !p.q.PanesOnly {
-		if err := x.prepare(ctx, p, p.prevFrom, 0, datasource.ScopeAuto, ""); err != nil {
+		// With panes, the chunks are decoded once as the panes read them
+		// (every event's distinct id and name), not once for the figures
+		// and again for the panes.
+		var k keep
+		if len(p.panes) > 0 {
+			k = keepDIDs | keepNames
+		}
+		if err := x.prepare(ctx, p, p.prevFrom, k, datasource.ScopeAuto, ""); err != nil {
 			return nil, err
 		}
 	}

@@ -2,8 +2,10 @@ package index
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -234,12 +236,43 @@ func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk
 }
 
 // postedColumns builds the columns of the saved chunks posted from their
-// postings (data, by chunk number), looking each posting's value up once.
+// postings (data, by chunk number), looking each posting's value up once
+// per worker; a month's chunks are split between two workers (idOf must
+// be safe for concurrent use).
 func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data map[int64][]byte,
+	kv *keyValues, idOf func(pairVal) uint32) error {
+	total := 0
+	for _, num := range posted {
+		total += n[num]
+	}
+	workers := min(scanWorkers(total), len(posted))
+	cols := make([]*keyCol, len(posted))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := w*len(posted)/workers, (w+1)*len(posted)/workers
+			errs[w] = columnsOf(cols[lo:hi], posted[lo:hi], n, data, kv, idOf)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, num := range posted {
+		out[num] = cols[i]
+	}
+	return nil
+}
+
+// columnsOf is one worker's share of postedColumns: cols[i] for posted[i].
+func columnsOf(cols []*keyCol, posted []int64, n map[int64]int, data map[int64][]byte,
 	kv *keyValues, idOf func(pairVal) uint32) error {
 	var es []uint64
 	memo := map[uint32]uint32{} // pair -> idOf(its value): idOf once per pair, not per pair and chunk
-	for _, num := range posted {
+	for i, num := range posted {
 		es = es[:0]
 		ok := eachPosting(data[num], n[num], func(pair uint32, offs []uint16) {
 			id, seen := memo[pair]
@@ -258,7 +291,7 @@ func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data 
 		if !ok {
 			return errBadPostings
 		}
-		out[num] = newKeyCol(n[num], es)
+		cols[i] = newKeyCol(n[num], es)
 	}
 	return nil
 }
