@@ -231,23 +231,32 @@ func TestHandoverOverflow(t *testing.T) {
 	}
 }
 
-// TestPrefetch: a store opened for a monitor decodes every saved chunk in
-// the background after its first query, which only needed its own range;
-// the answers do not change.
-func TestPrefetch(t *testing.T) {
+// reopenFleet writes a random fleet of 300 events (seed) into a new store
+// with chunks of 8 events, closes it and opens it again with opts, as a
+// new process would; the test's cleanup closes it.
+func reopenFleet(t *testing.T, seed uint64, opts ...Option) *Store {
+	t.Helper()
 	withChunkSize(t, 8)
 	path := filepath.Join(t.TempDir(), "ttmon.db")
 	w, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(6, 6)), 300)...)
+	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(seed, seed)), 300)...)
 	w.Close()
-	s, err := Open(path, WithClock(func() time.Time { return clock0 }), WithPrefetch(true), WithHugePages(true))
+	s, err := Open(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestPrefetch: a store opened for a monitor decodes every saved chunk in
+// the background after its first query, which only needed its own range;
+// the answers do not change.
+func TestPrefetch(t *testing.T) {
+	s := reopenFleet(t, 6, WithClock(func() time.Time { return clock0 }), WithPrefetch(true), WithHugePages(true))
 	rg, _ := datasource.ParseRange("1h", time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC))
 	if _, err := s.Snapshot(context.Background(), datasource.Query{Range: rg}); err != nil {
 		t.Fatal(err)
@@ -274,19 +283,7 @@ func TestPrefetch(t *testing.T) {
 // same range then read those from the blobs, and answer as the SQL engine
 // does.
 func TestNamesReadLater(t *testing.T) {
-	withChunkSize(t, 8)
-	path := filepath.Join(t.TempDir(), "ttmon.db")
-	w, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(8, 8)), 300)...)
-	w.Close()
-	s, err := Open(path, WithClock(func() time.Time { return clock0 }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := reopenFleet(t, 8, WithClock(func() time.Time { return clock0 }))
 	rg, _ := datasource.ParseRange("7d", clock0.Add(24*time.Hour))
 	q := datasource.Query{Range: rg}
 	if _, err := s.Snapshot(context.Background(), q); err != nil {

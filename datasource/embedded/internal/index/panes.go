@@ -2,10 +2,8 @@ package index
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -194,31 +192,24 @@ func (x *Index) scanPanes(ctx context.Context, runs []*paneRun, todo []int, tota
 			sets[w] = append(sets[w], &c)
 		}
 	}
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := w; j < len(todo); j += workers {
-				if j%16 == w && ctx.Err() != nil {
-					errs[w] = ctx.Err()
-					return
-				}
-				ci := todo[j]
-				for _, r := range sets[w] {
-					if !r.skip {
-						r.chunk(ci, x.chunks[ci])
-					}
+	err := onWorkers(workers, func(w int) error {
+		for j := w; j < len(todo); j += workers {
+			if j%16 == w && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			ci := todo[j]
+			for _, r := range sets[w] {
+				if !r.skip {
+					r.chunk(ci, x.chunks[ci])
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	})
 	for w := 1; w < workers; w++ {
 		for i, r := range runs {
 			r.merge(sets[w][i])
 		}
 	}
-	return errors.Join(errs...)
+	return err
 }

@@ -2,10 +2,8 @@ package index
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/ttmon/ttmon/datasource"
 )
@@ -247,18 +245,11 @@ func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data 
 	}
 	workers := min(scanWorkers(total), len(posted))
 	cols := make([]*keyCol, len(posted))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lo, hi := w*len(posted)/workers, (w+1)*len(posted)/workers
-			errs[w] = columnsOf(cols[lo:hi], posted[lo:hi], n, data, kv, idOf)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := onWorkers(workers, func(w int) error {
+		lo, hi := w*len(posted)/workers, (w+1)*len(posted)/workers
+		return columnsOf(cols[lo:hi], posted[lo:hi], n, data, kv, idOf)
+	})
+	if err != nil {
 		return err
 	}
 	for i, num := range posted {

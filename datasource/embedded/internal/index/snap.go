@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 
@@ -47,6 +48,22 @@ func scanWorkers(total int) int {
 	return 1
 }
 
+// onWorkers runs fn(0) .. fn(workers-1), each on its own goroutine, and
+// returns their errors joined.
+func onWorkers(workers int, fn func(w int) error) error {
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = fn(w)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // builtin computes the four built-in figures; x.mu must be held for
 // reading, and p prepared from p.prevFrom.
 func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
@@ -61,20 +78,13 @@ func (x *Index) builtin(ctx context.Context, p *Plan) (*datasource.Snapshot, err
 	}
 	workers := scanWorkers(total)
 	parts := make([]*snapPart, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w], errs[w] = x.scanPart(ctx, p, f, todo, w, workers)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	err := onWorkers(workers, func(w int) error {
+		var err error
+		parts[w], err = x.scanPart(ctx, p, f, todo, w, workers)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return x.merge(p, parts), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // keep says what a chunk's decoding keeps beyond what every query reads
@@ -18,6 +20,33 @@ const (
 	// pane or a drill by name reads them; the built-in figures do not.
 	keepNames
 )
+
+// prepare readies the index for a query on p: it decodes the saved chunks
+// with events from from to the end of p's range, keeping k (and every
+// event's distinct id for a person filter), loads the persons' properties
+// when a person filter or a key of another scope than the event's needs
+// them, and evaluates the event filters the attribute tuples cannot
+// answer (from the postings of their keys).
+func (x *Index) prepare(ctx context.Context, p *Plan, from int64, k keep, scope datasource.Scope, key string) error {
+	// The persons are read (once per process) while the chunks decode:
+	// both wait on SQLite, and neither needs the other.
+	var persons chan error
+	if (key != "" && scope != datasource.ScopeEvent) || p.hasPersonFilters() {
+		persons = make(chan error, 1)
+		go func() { persons <- x.needPersons(ctx) }()
+	}
+	if p.hasPersonFilters() {
+		k |= keepDIDs
+	}
+	err := x.cover(ctx, from, p.to, k)
+	if persons != nil {
+		err = errors.Join(err, <-persons)
+	}
+	if err != nil {
+		return err
+	}
+	return x.prepareEvents(ctx, p, from)
+}
 
 // lacks reports what of k chunk c, decoded from its blob, does not hold.
 func (c *chunk) lacks(k keep) keep {
