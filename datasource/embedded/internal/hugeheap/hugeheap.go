@@ -11,39 +11,49 @@
 // heap, and most distributions enable them only where a program asks
 // (/sys/kernel/mm/transparent_hugepage/enabled = madvise).
 //
-// Reserve makes the runtime map n bytes of heap address space at once
-// (one allocation it never touches), marks that range MADV_HUGEPAGE and
-// lets the allocation go: the allocations that follow reuse the range,
-// and their first touch maps 2 MiB at a time. It changes where pages come
-// from, never what a program computes; where the kernel or the runtime
-// behaves otherwise it has no effect.
+// Reserve has the runtime map n bytes of heap at once, as blocks it
+// never touches, marks their range MADV_HUGEPAGE and lets the blocks go:
+// the allocations that follow reuse the range (the runtime allocates at
+// the lowest free address), and their first touch maps 2 MiB at a time.
+// Advising the heap after it grows does not do: the runtime maps it 4 MiB
+// at a time and allocates from each mapping at once. It changes where
+// pages come from, never what a program computes; where the kernel does
+// not take the advice it has no effect.
 package hugeheap
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
-// Region is a reserved range; Release ends its huge pages for new faults.
+// Region is the reserved range.
 type Region struct {
-	release func() // nil when nothing was reserved
-	once    sync.Once
-	done    atomic.Bool
+	start, size uintptr // zero when nothing was reserved
+	mu          sync.Mutex
+	advised     bool
+	released    bool
 }
 
-// Active reports whether the range still asks for huge pages: reserved,
-// not released.
-func (r *Region) Active() bool { return r != nil && r.release != nil && !r.done.Load() }
-
 // Release marks the range for normal pages again, so that a long-running
-// process's memory is not collapsed into huge pages by khugepaged once
-// its big load is done. Pages already huge stay so. Safe on a nil or
-// zero Region, more than once and from several goroutines.
+// process's heap is not collapsed into huge pages by khugepaged once its
+// big load is done. Pages already huge stay so. Safe on a nil Region,
+// more than once and from several goroutines.
 func (r *Region) Release() {
-	if r != nil && r.release != nil {
-		r.once.Do(func() {
-			r.release()
-			r.done.Store(true)
-		})
+	if r == nil || r.size == 0 {
+		return
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.advised && !r.released {
+		adviseHuge(r.start, r.size, false)
+	}
+	r.released = true
+}
+
+// Active reports whether the range asks for huge pages: advised, not
+// released.
+func (r *Region) Active() bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.advised && !r.released
 }
