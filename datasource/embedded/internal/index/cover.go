@@ -170,7 +170,7 @@ func (x *Index) prefetchRun() bool {
 	if len(still) == 0 {
 		return true
 	}
-	if err := x.loadRun(x.ctx, still, nameKind, keepNames); err != nil { // the monitor's panes read names
+	if err := x.loadRun(x.ctx, still, nameKind, keepDIDs|keepNames); err != nil { // as warmPanes and the monitor's panes read them
 		if x.ctx.Err() == nil {
 			x.log("embedded: prefetching index chunks failed", "err", err)
 		}
