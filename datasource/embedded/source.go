@@ -19,9 +19,6 @@ func (s *Store) engine(ctx context.Context) (index.Engine, error) {
 		return s.alt, nil
 	}
 	s.hugeOnce.Do(s.reserveHuge)
-	if s.opts.prefetch {
-		s.idx.Prefetch()
-	}
 	if err := s.idx.Wait(ctx); err != nil {
 		return nil, err
 	}
@@ -58,6 +55,13 @@ func on[T any](ctx context.Context, s *Store, fn func(index.Engine) (T, error)) 
 		var zero T
 		return zero, err
 	}
+	defer func() {
+		// The prefetch starts once the first query is answered, so it
+		// does not compete with it for the cores and the chunks.
+		if s.opts.prefetch && s.alt == nil {
+			s.idx.Prefetch()
+		}
+	}()
 	return fn(e)
 }
 

@@ -80,8 +80,9 @@ func inRuns(ctx context.Context, todo []savedEntry, work func(run []savedEntry) 
 // query has needed yet, newest first, a run at a time: a long-running
 // monitor then switches to a longer range without decoding it on the
 // spot, while a query that needs other chunks waits for one run at most.
-// A process that asks once (`ttmon snapshot`) does not call it. It starts
-// once, after the first load; Stop ends it.
+// A process that asks once (`ttmon snapshot`) does not call it; the store
+// calls it once its first query is answered. It starts once, after the
+// first load; Stop ends it.
 func (x *Index) Prefetch() {
 	x.prefetchOnce.Do(func() {
 		x.bg.Add(1)
