@@ -27,8 +27,9 @@ type chunk struct {
 	msk  []uint16 // ms | family flags
 	// did is each event's distinct_ids.id. A saved chunk decodes it only
 	// for a query that reads every event's person (a person filter, a
-	// drill; fullDID); hbDid, the heartbeats' distinct ids in hb's order,
-	// is always there, and is all an unfiltered Snapshot reads.
+	// pane, a drill; keepDIDs); until then hbDid holds the heartbeats'
+	// distinct ids in hb's order, all an unfiltered Snapshot reads, and
+	// is dropped once did is there (hbDID reads either).
 	did   []uint32
 	hbDid []uint32
 	// tup[i] indexes tupIDs, the chunk's attribute tuples as the index's
@@ -59,6 +60,14 @@ type chunk struct {
 	nmTab []uint32
 	nmOff [][]uint16
 	nmLoc map[uint32]uint16 // nmTab's inverse while add fills the chunk
+}
+
+// hbDID is the distinct id of c's j-th heartbeat, event i (c.hb[j]).
+func (c *chunk) hbDID(j, i int) uint32 {
+	if c.hbDid != nil {
+		return c.hbDid[j]
+	}
+	return c.did[i]
 }
 
 // len is the number of events in c.

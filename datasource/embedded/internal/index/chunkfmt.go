@@ -197,14 +197,15 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep,
 		return nil, errBadChunk
 	}
 	dids := r.take(4 * n)
-	if dids != nil {
+	switch {
+	case dids == nil:
+	case k&keepDIDs != 0:
+		c.did = make([]uint32, n)
+		copyLE32(c.did, dids)
+	default:
 		c.hbDid = make([]uint32, len(c.hb))
 		for j, o := range c.hb {
 			c.hbDid[j] = binary.LittleEndian.Uint32(dids[4*int(o):])
-		}
-		if k&keepDIDs != 0 {
-			c.did = make([]uint32, n)
-			copyLE32(c.did, dids)
 		}
 	}
 	top := 0

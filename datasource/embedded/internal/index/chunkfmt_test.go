@@ -64,7 +64,7 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 				t.Fatalf("%+v: event %d decoded wrong", tc, i)
 			}
 			if kind&kHB != 0 {
-				if int(c.hb[hb]) != i {
+				if int(c.hb[hb]) != i || c.hbDID(hb, i) != rows.did[i] {
 					t.Fatalf("%+v: heartbeat list %v", tc, c.hb)
 				}
 				hb++
@@ -83,9 +83,12 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 			t.Fatalf("%+v: decoded without distinct ids and names: %v", tc, err)
 		}
 		for j, o := range lean.hb {
-			if lean.hbDid[j] != rows.did[o] {
-				t.Fatalf("%+v: heartbeat %d's distinct id %d, want %d", tc, j, lean.hbDid[j], rows.did[o])
+			if lean.hbDID(j, int(o)) != rows.did[o] {
+				t.Fatalf("%+v: heartbeat %d's distinct id %d, want %d", tc, j, lean.hbDID(j, int(o)), rows.did[o])
 			}
+		}
+		if c.hbDid != nil || (len(lean.hb) > 0 && lean.hbDid == nil) {
+			t.Fatalf("%+v: the heartbeats' distinct ids kept beside every event's, or not without them", tc)
 		}
 		dids, names, err := decodeRest(blob, keys, lean, keepDIDs|keepNames)
 		if err != nil || !slices.Equal(dids, rows.did) {

@@ -85,7 +85,7 @@ func (h *hbDigest) foldChunk(c *chunk, cp *chunkPairs) {
 		return
 	}
 	for j, o := range c.hb {
-		add(int(o), c.hbDid[j])
+		add(int(o), c.hbDID(j, int(o)))
 	}
 }
 

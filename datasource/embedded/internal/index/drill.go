@@ -187,13 +187,13 @@ func (x *Index) latestPerPerson(ctx context.Context, p *Plan, hour int) (map[uin
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for j, o := range c.hb { // hbDid: c.did may not be decoded
+		for j, o := range c.hb { // hbDID: c.did may not be decoded
 			i := int(o)
 			ms := c.ms(i)
 			if ms < p.from || ms >= p.to || !f.pass(c, i) || (ht != nil && ht.hour(ms) != hour) {
 				continue
 			}
-			did := c.hbDid[j]
+			did := c.hbDID(j, i)
 			l := &all[x.didPerson[did]]
 			pos := uint64(ci)<<32 | uint64(i)
 			if l.n == 0 || l.better(ms, pos) {

@@ -126,7 +126,7 @@ func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 			continue
 		}
 		if c.did == nil && r.dids != nil {
-			c.did = r.dids
+			c.did, c.hbDid = r.dids, nil // did holds the heartbeats' too
 		}
 		if c.nmTab == nil && r.names != nil {
 			c.nmTab, c.nmOff = r.names.nmTab, r.names.nmOff

@@ -203,7 +203,7 @@ func (s *scanState) inRange(ci int, c *chunk) {
 	for j, o := range hb {
 		i := int(o)
 		ms := c.ms(i)
-		s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+		s.heartbeat(didPerson[c.hbDID(j, i)], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 	}
 	for _, o := range er {
 		i := int(o)
@@ -241,7 +241,7 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 		}
 		ms := c.ms(i)
 		if hb {
-			s.heartbeat(didPerson[c.hbDid[h-1]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.hbDID(h-1, i)], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -257,7 +257,7 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 func (s *scanState) inPrevious(c *chunk) {
 	for j, o := range c.hb {
 		if i := int(o); s.f.hb.pass(c, i) {
-			s.part.mark[s.x.didPerson[c.hbDid[j]]] |= 2
+			s.part.mark[s.x.didPerson[c.hbDID(j, i)]] |= 2
 		}
 	}
 }
@@ -276,13 +276,13 @@ func (s *scanState) acrossEdge(ci int, c *chunk) {
 		}
 		if ms < p.from {
 			if k&kHB != 0 {
-				part.mark[s.x.didPerson[c.hbDid[h-1]]] |= 2
+				part.mark[s.x.didPerson[c.hbDID(h-1, i)]] |= 2
 			}
 			continue
 		}
 		part.events++
 		if k&kHB != 0 {
-			s.heartbeat(s.x.didPerson[c.hbDid[h-1]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(s.x.didPerson[c.hbDID(h-1, i)], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		}
 		if k&kER != 0 {
 			s.errorEvent(c, i, ms)
@@ -307,9 +307,9 @@ func (s *scanState) acrossEdgeLists(ci int, c *chunk) {
 		i := int(o)
 		switch ms := c.ms(i); {
 		case ms >= p.from && ms < p.to:
-			s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.hbDID(j, i)], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
-			part.mark[didPerson[c.hbDid[j]]] |= 2
+			part.mark[didPerson[c.hbDID(j, i)]] |= 2
 		}
 	}
 	for _, o := range er {

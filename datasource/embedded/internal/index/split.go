@@ -68,9 +68,9 @@ func (s *scanState) split(ci int, c *chunk, inside bool) {
 		}
 		switch ms := c.ms(i); {
 		case in(ms):
-			s.heartbeat(didPerson[c.hbDid[j]], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
+			s.heartbeat(didPerson[c.hbDID(j, i)], c.tupOf(i), ms, uint32(ci)<<16|uint32(i), s.bucket(ms))
 		case ms >= p.prevFrom && ms < p.from:
-			part.mark[didPerson[c.hbDid[j]]] |= 2
+			part.mark[didPerson[c.hbDID(j, i)]] |= 2
 		}
 	}
 	for _, o := range ers {
@@ -99,9 +99,9 @@ func (s *scanState) passingHB(c *chunk, ok []bool) (offs, js []uint16) {
 	s.hbJ = slices.Grow(s.hbJ[:0], n)[:n]
 	offs, js = s.hbBuf, s.hbJ
 	k := 0
-	for j, d := range c.hbDid[:n] {
-		offs[k], js[k] = c.hb[j], uint16(j)
-		if ok[d] {
+	for j, o := range c.hb {
+		offs[k], js[k] = o, uint16(j)
+		if ok[c.hbDID(j, int(o))] {
 			k++
 		}
 	}
