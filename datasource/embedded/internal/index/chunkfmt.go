@@ -315,9 +315,10 @@ func (r *blobReader) byte() byte {
 	return v
 }
 
-// decodeRest reads, from a format 3 blob of n events, what c (decoded
-// from it without) lacks of k: every event's distinct id, the offsets by
-// name. It returns a copy to install under the write lock.
+// decodeRest reads k (every event's distinct id, the offsets by name)
+// from the format 3 blob c was decoded from without them: the distinct
+// ids, and the name lists in a chunk of their own, for the caller to
+// install in c under the write lock.
 func decodeRest(b []byte, keys [3]string, c *chunk, k keep) (dids []uint32, names *chunk, err error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)

@@ -171,7 +171,8 @@ func (x *Index) prefetchRun() bool {
 	if len(still) == 0 {
 		return true
 	}
-	if err := x.loadRun(x.ctx, still, nameKind, keepDIDs|keepNames); err != nil { // as warmPanes and the monitor's panes read them
+	// Kept as warmPanes and the monitor's panes then read them.
+	if err := x.loadRun(x.ctx, still, nameKind, keepDIDs|keepNames); err != nil {
 		if x.ctx.Err() == nil {
 			x.log("embedded: prefetching index chunks failed", "err", err)
 		}

@@ -77,41 +77,33 @@ func (x *Index) lacking(from, to int64, k keep) []savedEntry {
 // complete reads the blobs of the chunks of run (consecutive numbers)
 // again for what they lack of k.
 func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
-	rows, err := x.db.QueryContext(ctx, `SELECT id, data FROM index_chunks WHERE id BETWEEN ? AND ? AND format = ?`,
-		run[0].num, run[len(run)-1].num, chunkFormat)
-	if err != nil {
-		return err
-	}
 	type rest struct {
 		dids  []uint32
 		names *chunk
 	}
 	got := map[int64]rest{}
-	for rows.Next() {
-		var num int64
-		var blob sql.RawBytes
-		if err := rows.Scan(&num, &blob); err != nil {
-			rows.Close()
+	err := rowsOf(ctx, x.db, `SELECT id, data FROM index_chunks WHERE id BETWEEN ? AND ? AND format = ?`,
+		[]any{run[0].num, run[len(run)-1].num, chunkFormat}, func(r *sql.Rows) error {
+			var num int64
+			var blob sql.RawBytes
+			if err := r.Scan(&num, &blob); err != nil {
+				return err
+			}
+			i := int(num - run[0].num)
+			if i < 0 || i >= len(run) {
+				return nil
+			}
+			x.mu.RLock()
+			c := x.chunks[num]
+			x.mu.RUnlock()
+			if c == nil || c.len() != run[i].n {
+				return nil
+			}
+			dids, names, err := decodeRest(blob, x.keys, c, c.lacks(k))
+			got[num] = rest{dids, names}
 			return err
-		}
-		i := int(num - run[0].num)
-		if i < 0 || i >= len(run) {
-			continue
-		}
-		x.mu.RLock()
-		c := x.chunks[num]
-		x.mu.RUnlock()
-		if c == nil || c.len() != run[i].n {
-			continue
-		}
-		dids, names, err := decodeRest(blob, x.keys, c, c.lacks(k))
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		got[num] = rest{dids, names}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		})
+	if err != nil {
 		return err
 	}
 	x.mu.Lock()

@@ -372,8 +372,14 @@ func (x *Index) growFor(b *tailBatch) {
 	}
 }
 
-func rowsOf(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// rowsOf runs q on db and calls fn on each row.
+func rowsOf(ctx context.Context, db querier, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
