@@ -122,7 +122,8 @@ func NewPlan(ctx context.Context, e Engine, m datasource.Mapping, q datasource.Q
 	p.prevFrom = p.from - (p.to - p.from)
 	if q.Wants("installs") || q.Wants("versions") || q.Wants("errors") {
 		p.kinds |= kHB
-	} else {
+	}
+	if !q.Wants("installs") {
 		p.prevFrom = p.from // the previous period is read for the installations' change only
 	}
 	if q.Wants("errors") {
