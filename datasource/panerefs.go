@@ -59,20 +59,36 @@ func (m Mapping) EventNames(p PaneSpec) []string {
 }
 
 // PaneKind is the family whose filter rule (FiltersFor) a pane's events
-// follow: KindHeartbeat when every event is a heartbeat, else the product
-// events' rule (KindError and KindTimer share it: installation properties
-// are read from the event properties TimeTracker copies onto every event).
+// follow: KindHeartbeat when every event is the installation's own (a
+// heartbeat, or one of Mapping.Installation such as telemetry.update),
+// else the product events' rule (KindError and KindTimer share it:
+// installation properties are read from the event properties TimeTracker
+// copies onto every event).
 func (m Mapping) PaneKind(p PaneSpec) EventKind {
+	if m.allIn(p, m.Heartbeat, m.Installation) {
+		return KindHeartbeat
+	}
+	return KindTimer
+}
+
+// HeartbeatsOnly reports whether every event of p is a heartbeat, so that
+// a group of its breakdown is a set of heartbeats (an installation's
+// version, platform) and not of other events (an update's old_version).
+func (m Mapping) HeartbeatsOnly(p PaneSpec) bool { return m.allIn(p, m.Heartbeat) }
+
+// allIn reports whether every event name of p is in one of lists; false
+// for a pane of every event.
+func (m Mapping) allIn(p PaneSpec, lists ...[]string) bool {
 	names := m.EventNames(p)
 	if len(names) == 0 {
-		return KindTimer
+		return false
 	}
 	for _, n := range names {
-		if !slices.Contains(m.Heartbeat, n) {
-			return KindTimer
+		if !slices.ContainsFunc(lists, func(l []string) bool { return slices.Contains(l, n) }) {
+			return false
 		}
 	}
-	return KindHeartbeat
+	return true
 }
 
 // FiltersForPane is FiltersFor for a pane: the query's resolved filters

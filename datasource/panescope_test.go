@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -40,5 +41,35 @@ func TestFiltersFor(t *testing.T) {
 	er.Apply[0].Values[0] = "changed"
 	if docker.Values[0] != "docker" {
 		t.Error("FiltersFor shares value slices with its input")
+	}
+}
+
+func TestPaneKindInstallationEvents(t *testing.T) {
+	m := DefaultMapping()
+	for _, c := range []struct {
+		events     []string
+		kind       EventKind
+		heartbeats bool
+	}{
+		{[]string{EventsHeartbeat}, KindHeartbeat, true},
+		{[]string{"telemetry.update"}, KindHeartbeat, false},
+		{[]string{"telemetry.install", EventsHeartbeat}, KindHeartbeat, false},
+		{[]string{"telemetry.update", "timer.started"}, KindTimer, false},
+		{[]string{EventsErrors}, KindTimer, false},
+		{[]string{AllEvents}, KindTimer, false},
+	} {
+		p := PaneSpec{Events: c.events}
+		if k := m.PaneKind(p); k != c.kind {
+			t.Errorf("PaneKind(%v) = %v, want %v", c.events, k, c.kind)
+		}
+		if h := m.HeartbeatsOnly(p); h != c.heartbeats {
+			t.Errorf("HeartbeatsOnly(%v) = %v, want %v", c.events, h, c.heartbeats)
+		}
+	}
+	// A config that names its own installation events keeps them under a preset.
+	own := DefaultMapping()
+	own.Installation = []string{"app.upgraded"}
+	if got := own.WithPreset(PresetTimeTracker5).Installation; !slices.Equal(got, own.Installation) {
+		t.Errorf("WithPreset dropped the config's installation events: %v", got)
 	}
 }

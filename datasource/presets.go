@@ -87,6 +87,9 @@ func (m Mapping) WithPreset(p string) Mapping {
 	if slices.Equal(m.Heartbeat, base.Heartbeat) {
 		out.Heartbeat = slices.Clone(target.Heartbeat)
 	}
+	if slices.Equal(m.Installation, base.Installation) {
+		out.Installation = slices.Clone(target.Installation)
+	}
 	if slices.Equal(m.Errors, base.Errors) {
 		out.Errors = slices.Clone(target.Errors)
 	}

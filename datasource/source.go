@@ -87,6 +87,12 @@ type Mapping struct {
 	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// Heartbeat events: any one of them marks an installation active.
 	Heartbeat []string `yaml:"heartbeat" json:"heartbeat"`
+	// Installation lists the other events an installation sends as
+	// itself (its first start, a version change): a dashboard pane of
+	// these and heartbeats reads person filters as the heartbeats do
+	// (PaneKind), so a filter on a user property leaves it "not narrowed"
+	// instead of at zero.
+	Installation []string `yaml:"installation" json:"installation"`
 	// Errors are counted by the error-rate pane.
 	Errors []string `yaml:"errors" json:"errors"`
 	// Timers are counted by the timer-usage pane.
@@ -110,6 +116,7 @@ type Mapping struct {
 func DefaultMapping() Mapping {
 	return Mapping{
 		Heartbeat:          []string{"telemetry.health", "base_telemetry.heartbeat"},
+		Installation:       []string{"telemetry.install", "telemetry.update"},
 		Errors:             []string{"error_occurred", "$exception"},
 		Timers:             []string{"timer.started"},
 		VersionProperty:    "app_version",

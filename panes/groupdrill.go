@@ -108,7 +108,7 @@ func NewGroupDrill(com *common.Common, keys KeyMap, spec datasource.PaneSpec, cr
 	label := common.Printable(datasource.Group{Key: key}.Label())
 	ev := NewEventsList(com, keys, "events", newGroupMatch(m, spec, key))
 	parts, weights := []Drill{ev}, []int{1}
-	if installMeasured(spec.EffectiveMeasure()) && (m.PaneKind(spec) == datasource.KindHeartbeat ||
+	if installMeasured(spec.EffectiveMeasure()) && (m.HeartbeatsOnly(spec) ||
 		spec.EffectiveMeasure() == datasource.MeasurePerInstallation) {
 		// The installations list reads heartbeats: a group of heartbeat
 		// properties (or of a rate's denominator) is a set of them; the

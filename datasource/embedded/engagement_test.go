@@ -55,3 +55,45 @@ func TestEngagementCountsUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallationEventsUnderUserFilter: the health dashboard under a
+// user-only person filter (role=admin). An installation sends its
+// telemetry.install and telemetry.update as itself, like its heartbeats,
+// so the panes of those events are not narrowed by the filter and say so,
+// as Active installations does; they read 0 when they took the product
+// events' rule (the installation has no role).
+func TestInstallationEventsUnderUserFilter(t *testing.T) {
+	s := openTest(t)
+	ts := clock0.Add(-3 * time.Hour)
+	inst := M{"install_id": "I1", "app_version": "4.9.1", "platform": "Linux", "deployment_method": "docker"}
+	mustIngest(t, s,
+		Event{Name: "telemetry.install", DistinctID: "inst-1", Timestamp: ts, Properties: inst},
+		Event{Name: "telemetry.health", DistinctID: "inst-1", Timestamp: ts.Add(time.Minute), Properties: inst},
+		Event{Name: "telemetry.update", DistinctID: "inst-1", Timestamp: ts.Add(2 * time.Minute),
+			Properties: M{"install_id": "I1", "old_version": "4.8.0", "new_version": "4.9.1"}},
+		Event{Name: "$identify", DistinctID: "1", Timestamp: ts.Add(3 * time.Minute), Properties: M{"$set": M{"role": "admin"}}},
+		Event{Name: "timer.started", DistinctID: "1", Timestamp: ts.Add(4 * time.Minute), Properties: M{"install_id": "I1"}})
+	var health datasource.Dashboard
+	for _, d := range builtinDashboards(t) {
+		if d.Name == "health" {
+			health = d
+		}
+	}
+	q := dashboardQuery(t, health, "24h", false)
+	q.Filters = []datasource.Filter{{Scope: datasource.ScopePerson, Key: "role", Op: datasource.OpEq, Values: []string{"admin"}}}
+	snap := sameOnBoth(t, s, "health under role=admin", snapOn(s, q))
+	want := map[string]float64{"updates": 1, "adoption": 1, "new_installs": 1, "platforms": 1}
+	for i, pq := range q.Panes {
+		w, ok := want[pq.Spec.ID]
+		if !ok {
+			continue
+		}
+		p := snap.Panes[i]
+		if p.Total != w {
+			t.Errorf("%s: total %v under role=admin, want %v (the installation's own events)", pq.Spec.ID, p.Total, w)
+		}
+		if !slices.Contains(p.NotNarrowed, "person.role=admin") {
+			t.Errorf("%s: NotNarrowed %q, want it to name person.role=admin", pq.Spec.ID, p.NotNarrowed)
+		}
+	}
+}

@@ -358,6 +358,20 @@ func paneFleet(custom datasource.Range) ([]embedded.Event, []diffPerson) {
 		evs = append(evs, embedded.Event{UUID: u, Name: name, DistinctID: did, Timestamp: ts, Properties: props})
 	}
 	versions := []string{"4.9.0", "4.9.1", "4.10.0"}
+	// Installations born inside the ranges (diffFleet's are 60 days old),
+	// so New installations counts some without a filter narrowing its
+	// events: an hour ago, 5 hours, 12 days, and in the custom range.
+	for i, born := range []time.Time{diffNow.Add(-30 * time.Minute), diffNow.Add(-5 * time.Hour),
+		diffNow.Add(-12 * 24 * time.Hour), custom.From.Add(90 * time.Minute)} {
+		did := fmt.Sprintf("inst-new-%d", i)
+		props := map[string]any{"deployment_method": []string{"docker", "native"}[i%2], "current_version": versions[i%3],
+			"current_platform": "Linux"}
+		persons = append(persons, diffPerson{id: fmt.Sprintf("00000000-0000-4000-e000-%012d", i), dids: []string{did}, props: props})
+		born = born.Truncate(time.Millisecond)
+		add("telemetry.install", did, born, map[string]any{"$set": props})
+		add("telemetry.health", did, born.Add(10*time.Minute), map[string]any{"platform": "Linux",
+			"deployment_method": props["deployment_method"], "app_version": versions[i%3]})
+	}
 	for i := range 300 {
 		ts := diffNow.Add(-time.Duration(i*4793) * time.Second).Truncate(time.Millisecond)
 		inst := "inst-" + fmt.Sprintf("%02d", i%24)
