@@ -154,7 +154,8 @@ func (a *app) openStore(_ context.Context, create bool, extra ...embedded.Option
 		}
 	}
 	opts := append([]embedded.Option{embedded.WithMapping(a.cfg.Events), embedded.WithLogger(a.log),
-		embedded.WithPrefetch(a.monitor && !create), digests(a.monitor), embedded.WithHugePages(!create)}, extra...)
+		embedded.WithPrefetch(a.monitor && !create), digests(a.monitor), embedded.WithHugePages(!create),
+		embedded.WithLean(!a.monitor && !create)}, extra...)
 	st, err := embedded.Open(path, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

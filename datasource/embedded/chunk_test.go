@@ -303,3 +303,69 @@ func TestNamesReadLater(t *testing.T) {
 	}
 	comparePanes(t, s, rand.New(rand.NewPCG(8, 9)), 8, 3, map[string]int{})
 }
+
+// TestLeanAgrees: a store opened lean (`ttmon snapshot`) answers as the
+// SQL engine does: a person filter's saved chunks decoded as classes (the
+// first query of a process, or after queries without person filters),
+// another query's filters classifying them again, and random queries with
+// drills and value counts (which complete them with distinct ids) after.
+func TestLeanAgrees(t *testing.T) {
+	withChunkSize(t, 8)
+	path := filepath.Join(t.TempDir(), "ttmon.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIngest(t, w, randFleet(rand.New(rand.NewPCG(11, 11)), 300)...)
+	// The first query starts w's index, whose load saves the full chunks.
+	if _, err := w.Snapshot(context.Background(), datasource.Query{Range: datasource.Range{From: clock0, To: clock0}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	person := func(k, v string) datasource.Filter {
+		return datasource.Filter{Scope: datasource.ScopePerson, Key: k, Op: datasource.OpEq, Values: []string{v}}
+	}
+	rg, _ := datasource.ParseRange("30d", clock0.Add(24*time.Hour))
+	queries := []datasource.Query{
+		{Range: rg, Filters: []datasource.Filter{person("deployment_method", "docker")}},
+		{Range: rg, TZ: "Asia/Kathmandu", Filters: []datasource.Filter{person("is_admin", "true"), person("auth_method", "oidc")}},
+		{Range: rg}, // no person filter: lean chunks without classes
+		{Range: rg, Filters: []datasource.Filter{person("deployment_method", "docker"),
+			{Scope: datasource.ScopeEvent, Key: "platform", Op: datasource.OpNeq, Values: []string{"Linux"}}}},
+		{Range: rg, Filters: []datasource.Filter{person("deployment_method", "docker")}},
+		{Range: rg, TZ: "America/New_York", Filters: []datasource.Filter{person("auth_method", "oidc")}}, // every family alike
+	}
+	for first, q := range queries {
+		if first > 1 {
+			break
+		}
+		s := openLean(t, path) // the process's first query
+		sameOnBoth(t, s, "first "+datasource.FilterStrings(q.Filters)[0], snapOn(s, q))
+		if s.idx.LeanScans() != 1 {
+			t.Fatalf("first query %v: %d snapshots read classes, want 1", q.Filters, s.idx.LeanScans())
+		}
+	}
+	s := openLean(t, path)
+	for i, q := range queries {
+		sameOnBoth(t, s, fmt.Sprint("query ", i), snapOn(s, q))
+	}
+	if n := s.idx.LeanScans(); n != 5 {
+		t.Fatalf("%d of the 5 person-filtered snapshots read classes", n)
+	}
+	n := 40
+	if raceOn {
+		n = 8
+	}
+	compareEngines(t, s, rand.New(rand.NewPCG(11, 11)), 11, n, []datasource.Property{{Key: "role", Scope: datasource.ScopePerson}})
+}
+
+// openLean opens the store at path as `ttmon snapshot` does.
+func openLean(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path, WithClock(func() time.Time { return clock0 }), WithLean(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

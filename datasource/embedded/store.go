@@ -67,6 +67,7 @@ type options struct {
 	prefetch  bool
 	digests   Digests
 	huge      bool
+	lean      bool
 }
 
 // WithMapping sets which events and properties mean heartbeat, error, timer
@@ -103,6 +104,13 @@ func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } 
 // long-running process's heap is not collapsed into huge pages later.
 // It affects the whole process: for the one store of a ttmon command.
 func WithHugePages(on bool) Option { return func(o *options) { o.huge = on } }
+
+// WithLean(true) is for a process that asks once (`ttmon snapshot`): a
+// person filter's chunks are decoded with each event's pass or fail of
+// the query's person filters (a byte) instead of its distinct id (four),
+// which a later query with other filters reads again from the chunks'
+// blobs. A 30-day cohort over 10M events holds ~30 MB less.
+func WithLean(on bool) Option { return func(o *options) { o.lean = on } }
 
 // Digests says how the index keeps its digests of active hours
 // (internal/index/hbdigest.go), which answer a dashboard's distinct
@@ -191,6 +199,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		s.alt = o.altEngine(rdb, o.mapping)
 	}
 	s.idx = index.New(rdb, o.mapping, o.logger.Info)
+	s.idx.SetLean(o.lean)
 	s.idx.SetDigests(map[Digests]int{DigestsInline: index.DigestsInline, DigestsBackground: index.DigestsBackground,
 		DigestsOff: index.DigestsOff}[o.digests])
 	// Rows committed here reach an index in this process directly, once it

@@ -15,11 +15,12 @@ import (
 type evalFilters struct {
 	didOK, tupOK []bool
 	evOK         [][]uint64
+	clsBit       uint8 // didOK's bit in a lean chunk's classes (lean.go)
 }
 
 // pass reports whether event i of c passes the filters.
 func (f *evalFilters) pass(c *chunk, i int) bool {
-	return (f.didOK == nil || f.didOK[c.did[i]]) && (f.tupOK == nil || f.tupOK[c.tupOf(i)]) &&
+	return f.personOK(c, i) && (f.tupOK == nil || f.tupOK[c.tupOf(i)]) &&
 		(f.evOK == nil || evBit(f.evOK, c.at, i))
 }
 
@@ -61,6 +62,7 @@ func (x *Index) evalFam(p *Plan, ff *FamFilters) evalFilters {
 	var f evalFilters
 	if len(ff.personFs) > 0 {
 		f.didOK = x.personCache.didOK(x, ff.personKey, ff.personFs)
+		x.setClass(&f, ff)
 	}
 	tup, rest := x.splitTuple(ff.eventFs)
 	if len(tup) > 0 {

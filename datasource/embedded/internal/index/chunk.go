@@ -32,6 +32,10 @@ type chunk struct {
 	// is dropped once did is there (hbDID reads either).
 	did   []uint32
 	hbDid []uint32
+	// pcls is each event's class under classification pclsGen instead
+	// of did, in a lean process (lean.go); nil otherwise.
+	pcls    []uint8
+	pclsGen uint32
 	// tup[i] indexes tupIDs, the chunk's attribute tuples as the index's
 	// tuple ids (index.tups): a chunk holds a few dozen. In one with more
 	// than 256, tupW holds the indexes instead and tup is nil.

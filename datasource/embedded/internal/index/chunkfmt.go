@@ -167,15 +167,16 @@ func readHead(r *blobReader, keys [3]string) (blobHead, error) {
 }
 
 // decodeChunk turns a format 3 blob into the index's chunk num, with every
-// event's distinct id when k has keepDIDs (else the heartbeats' only) and
-// the events' offsets by name when it has keepNames. nameKind
+// event's distinct id when k has keepDIDs (else the heartbeats' only, and
+// every event's class under cls when k has keepClass) and the events'
+// offsets by name when it has keepNames. nameKind
 // gives each event name's family flags; mapTups turns the blob's tuples
 // into the index's tuple ids. It returns errOtherKeys for a blob whose
 // tuples were computed for other keys than keys, errBadChunk for one it
 // cannot read. The columns are copied as they are (copyLE) and checked
 // with a pass each, so a 30-day query's hundreds of chunks decode at
 // memory speed.
-func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep,
+func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep, cls *classes,
 	mapTups func([]Tuple) []uint32) (*chunk, error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
@@ -199,13 +200,19 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep,
 	dids := r.take(4 * n)
 	switch {
 	case dids == nil:
-	case k&keepDIDs != 0:
+	case k&keepDIDs != 0 || (k&keepClass != 0 && cls == nil): // no classes yet: toClasses
 		c.did = make([]uint32, n)
 		copyLE32(c.did, dids)
 	default:
 		c.hbDid = make([]uint32, len(c.hb))
 		for j, o := range c.hb {
 			c.hbDid[j] = binary.LittleEndian.Uint32(dids[4*int(o):])
+		}
+		if k&keepClass != 0 && cls != nil {
+			if c.pcls, err = classesOf(dids, n, cls); err != nil {
+				return nil, err
+			}
+			c.pclsGen = cls.gen
 		}
 	}
 	top := 0
@@ -315,16 +322,17 @@ func (r *blobReader) byte() byte {
 	return v
 }
 
-// decodeRest reads k (every event's distinct id, the offsets by name)
+// decodeRest reads k (every event's distinct id or its class under cls,
+// the offsets by name)
 // from the format 3 blob c was decoded from without them: the distinct
 // ids, and the name lists in a chunk of their own, for the caller to
 // install in c under the write lock.
-func decodeRest(b []byte, keys [3]string, c *chunk, k keep) (dids []uint32, names *chunk, err error) {
+func decodeRest(b []byte, keys [3]string, c *chunk, k keep, cls *classes) (dids []uint32, pcls []uint8, names *chunk, err error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
 	n := c.len()
 	if err != nil || h.n != n {
-		return nil, nil, errBadChunk
+		return nil, nil, nil, errBadChunk
 	}
 	secW, nameW := 2, 1
 	if h.flags&wideSec != 0 {
@@ -337,7 +345,7 @@ func decodeRest(b []byte, keys [3]string, c *chunk, k keep) (dids []uint32, name
 	col := r.take(nameW * n)
 	raw := r.take(4 * n)
 	if raw == nil {
-		return nil, nil, errBadChunk
+		return nil, nil, nil, errBadChunk
 	}
 	if k&keepNames != 0 {
 		names = &chunk{}
@@ -345,21 +353,25 @@ func decodeRest(b []byte, keys [3]string, c *chunk, k keep) (dids []uint32, name
 			local := make([]uint16, n)
 			copyLE16(local, col)
 			if int(maxOf(local)) >= len(h.names) {
-				return nil, nil, errBadChunk
+				return nil, nil, nil, errBadChunk
 			}
 			listNames(names, h.names, local)
 		} else {
 			for _, l := range col {
 				if int(l) >= len(h.names) {
-					return nil, nil, errBadChunk
+					return nil, nil, nil, errBadChunk
 				}
 			}
 			listNames(names, h.names, col)
 		}
 	}
-	if k&keepDIDs != 0 {
+	if k&keepDIDs != 0 || (k&keepClass != 0 && cls == nil) {
 		dids = make([]uint32, n)
 		copyLE32(dids, raw)
+	} else if k&keepClass != 0 {
+		if pcls, err = classesOf(raw, n, cls); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	return dids, names, nil
+	return dids, pcls, names, nil
 }

@@ -45,7 +45,7 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		}
 		var got []Tuple
 		blob := encodeChunk(rows, keys)
-		c, err := decodeChunk(blob, 0, keys, nameKind, keepDIDs|keepNames, func(ts []Tuple) []uint32 {
+		c, err := decodeChunk(blob, 0, keys, nameKind, keepDIDs|keepNames, nil, func(ts []Tuple) []uint32 {
 			got = ts
 			ids := make([]uint32, len(ts))
 			for i := range ids {
@@ -78,8 +78,8 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		}
 		// Decoded without the distinct ids, a chunk keeps its heartbeats';
 		// the column read on its own later is the same.
-		lean, err := decodeChunk(blob, 0, keys, nameKind, 0, func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) })
-		if err != nil || lean.did != nil || lean.nmTab != nil || lean.lacks(keepDIDs|keepNames) != keepDIDs|keepNames {
+		lean, err := decodeChunk(blob, 0, keys, nameKind, 0, nil, func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) })
+		if err != nil || lean.did != nil || lean.nmTab != nil || lean.lacks(keepDIDs|keepNames, nil) != keepDIDs|keepNames {
 			t.Fatalf("%+v: decoded without distinct ids and names: %v", tc, err)
 		}
 		for j, o := range lean.hb {
@@ -90,7 +90,7 @@ func TestChunkFormatRoundTrip(t *testing.T) {
 		if c.hbDid != nil || (len(lean.hb) > 0 && lean.hbDid == nil) {
 			t.Fatalf("%+v: the heartbeats' distinct ids kept beside every event's, or not without them", tc)
 		}
-		dids, names, err := decodeRest(blob, keys, lean, keepDIDs|keepNames)
+		dids, _, names, err := decodeRest(blob, keys, lean, keepDIDs|keepNames, nil)
 		if err != nil || !slices.Equal(dids, rows.did) {
 			t.Fatalf("%+v: the distinct id column read alone: %v", tc, err)
 		}
@@ -127,11 +127,11 @@ func TestChunkFormatRejects(t *testing.T) {
 	b := encodeChunk(randRows(rand.New(rand.NewPCG(3, 4)), 100, 1e6, 3, 3), keys)
 	mapTups := func(ts []Tuple) []uint32 { return make([]uint32, len(ts)) }
 	for k := range len(b) {
-		if _, err := decodeChunk(b[:k], 0, keys, nil, keepDIDs|keepNames, mapTups); err == nil {
+		if _, err := decodeChunk(b[:k], 0, keys, nil, keepDIDs|keepNames, nil, mapTups); err == nil {
 			t.Fatalf("a blob cut at %d of %d bytes decoded", k, len(b))
 		}
 	}
-	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, keepDIDs|keepNames, mapTups); err != errOtherKeys {
+	if _, err := decodeChunk(b, 0, [3]string{"a", "b", "x"}, nil, keepDIDs|keepNames, nil, mapTups); err != errOtherKeys {
 		t.Fatalf("other keys: %v", err)
 	}
 }

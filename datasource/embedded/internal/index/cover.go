@@ -203,6 +203,9 @@ func (x *Index) missing(from, to int64) []savedEntry {
 // is not in the current format, or does not decode, takes loadSaved's way
 // afterwards.
 func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16, k keep) error {
+	x.mu.RLock()
+	cls := x.cls
+	x.mu.RUnlock()
 	rows, err := x.db.QueryContext(ctx, `SELECT id, format, data FROM index_chunks WHERE id BETWEEN ? AND ?`,
 		run[0].num, run[len(run)-1].num)
 	if err != nil {
@@ -221,7 +224,7 @@ func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16
 		if format != chunkFormat || j < 0 || j >= len(run) {
 			continue
 		}
-		if c, err := decodeChunk(blob, num, x.keys, nameKind, k, x.internTuples); err == nil {
+		if c, err := decodeChunk(blob, num, x.keys, nameKind, k, cls, x.internTuples); err == nil {
 			x.addChunk(run[j], c)
 			done[num] = true
 		}
@@ -280,7 +283,7 @@ func (x *Index) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c, err := decodeChunk(blob, num, x.keys, nameKind, keepDIDs|keepNames, x.internTuples)
+		c, err := decodeChunk(blob, num, x.keys, nameKind, keepDIDs|keepNames, nil, x.internTuples)
 		x.mu.Lock()
 		if err != nil {
 			x.chunks[num].rowsOnly = true

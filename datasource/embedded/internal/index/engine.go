@@ -32,6 +32,7 @@ func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 // snapshot answers the built-in figures (unless PanesOnly) and the panes
 // under one read lock, so both describe the same state of the index.
 func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
+	lean := false
 	if !p.q.PanesOnly {
 		// With panes, the chunks are decoded once as the panes read them
 		// (every event's distinct id and name), not once for the figures
@@ -40,7 +41,14 @@ func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 		if len(p.panes) > 0 {
 			k = keepDIDs | keepNames
 		}
-		if err := x.prepare(ctx, p, p.prevFrom, k, datasource.ScopeAuto, ""); err != nil {
+		var err error
+		if k == 0 {
+			lean, err = x.prepareLean(ctx, p)
+		}
+		if !lean && err == nil {
+			err = x.prepare(ctx, p, p.prevFrom, k, datasource.ScopeAuto, "")
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -49,6 +57,20 @@ func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 		return nil, err
 	}
 	x.mu.RLock()
+	if ready, classes := x.leanReady(p); lean && ready {
+		if classes {
+			x.leanScans.Add(1)
+		}
+	} else if lean {
+		// A person changed since the classes were computed (or a chunk
+		// came in without them): distinct ids, as a process that is not
+		// lean reads them.
+		x.mu.RUnlock()
+		if err := x.prepare(ctx, p, p.prevFrom, keepDIDs, datasource.ScopeAuto, ""); err != nil {
+			return nil, err
+		}
+		x.mu.RLock()
+	}
 	defer x.mu.RUnlock()
 	snap := &datasource.Snapshot{}
 	if !p.q.PanesOnly {

@@ -144,6 +144,10 @@ func (x *Index) DigestHits() (hb, all int64) {
 	return hb, x.evd.hits
 }
 
+// LeanScans is how many snapshots read some chunks' classes instead of
+// their distinct ids (lean.go).
+func (x *Index) LeanScans() int64 { return x.leanScans.Load() }
+
 // KeptColumnHits is how many times a query read a saved chunk's property
 // column from what the index keeps instead of its postings.
 func (x *Index) KeptColumnHits() int64 {

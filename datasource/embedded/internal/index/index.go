@@ -86,6 +86,9 @@ type Index struct {
 	der         *derived       // what the dashboard panes derive from event properties
 	hbd, evd    *hbDigest      // heartbeats, and all events, by key and hour (hbdigest.go)
 	digestMode  atomic.Int32   // SetDigests
+	lean        bool           // SetLean
+	cls         *classes       // the classes of the last lean query (lean.go); x.mu
+	leanScans   atomic.Int64   // snapshots that read classes (LeanScans)
 	folds       sync.WaitGroup // background folds (digestfold.go)
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets

@@ -19,6 +19,9 @@ const (
 	// keepNames keeps the events' offsets by name (2 bytes an event): a
 	// pane or a drill by name reads them; the built-in figures do not.
 	keepNames
+	// keepClass keeps every event's class (lean.go) instead of its
+	// distinct id, for a lean process's person filter.
+	keepClass
 )
 
 // prepare readies the index for a query on p: it decodes the saved chunks
@@ -49,10 +52,13 @@ func (x *Index) prepare(ctx context.Context, p *Plan, from int64, k keep, scope 
 }
 
 // lacks reports what of k chunk c, decoded from its blob, does not hold.
-func (c *chunk) lacks(k keep) keep {
+func (c *chunk) lacks(k keep, cls *classes) keep {
 	var out keep
 	if k&keepDIDs != 0 && c.did == nil {
 		out |= keepDIDs
+	}
+	if k&keepClass != 0 && c.did == nil && (cls == nil || c.pclsGen != cls.gen) {
+		out |= keepClass
 	}
 	if k&keepNames != 0 && c.nmTab == nil {
 		out |= keepNames
@@ -67,7 +73,7 @@ func (x *Index) lacking(from, to int64, k keep) []savedEntry {
 	defer x.mu.RUnlock()
 	var out []savedEntry
 	for _, c := range x.chunks {
-		if c != nil && c.len() > 0 && c.maxMs >= from && c.minMs < to && c.lacks(k) != 0 {
+		if c != nil && c.len() > 0 && c.maxMs >= from && c.minMs < to && c.lacks(k, x.cls) != 0 {
 			out = append(out, savedEntry{num: c.num(), minMs: c.minMs, maxMs: c.maxMs, n: c.len()})
 		}
 	}
@@ -79,8 +85,12 @@ func (x *Index) lacking(from, to int64, k keep) []savedEntry {
 func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 	type rest struct {
 		dids  []uint32
+		pcls  []uint8
 		names *chunk
 	}
+	x.mu.RLock()
+	cls := x.cls
+	x.mu.RUnlock()
 	got := map[int64]rest{}
 	err := rowsOf(ctx, x.db, `SELECT id, data FROM index_chunks WHERE id BETWEEN ? AND ? AND format = ?`,
 		[]any{run[0].num, run[len(run)-1].num, chunkFormat}, func(r *sql.Rows) error {
@@ -99,8 +109,8 @@ func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 			if c == nil || c.len() != run[i].n {
 				return nil
 			}
-			dids, names, err := decodeRest(blob, x.keys, c, c.lacks(k))
-			got[num] = rest{dids, names}
+			dids, pcls, names, err := decodeRest(blob, x.keys, c, c.lacks(k, cls), cls)
+			got[num] = rest{dids, pcls, names}
 			return err
 		})
 	if err != nil {
@@ -118,7 +128,10 @@ func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 			continue
 		}
 		if c.did == nil && r.dids != nil {
-			c.did, c.hbDid = r.dids, nil // did holds the heartbeats' too
+			c.did, c.hbDid, c.pcls = r.dids, nil, nil // did holds the heartbeats' too
+		}
+		if c.did == nil && r.pcls != nil {
+			c.pcls, c.pclsGen = r.pcls, cls.gen
 		}
 		if c.nmTab == nil && r.names != nil {
 			c.nmTab, c.nmOff = r.names.nmTab, r.names.nmOff

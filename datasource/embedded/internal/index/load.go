@@ -102,7 +102,7 @@ func (x *Index) loadSaved(ctx context.Context, num int64, nameKind []uint16) (*c
 	}
 	if format == chunkFormat {
 		var c *chunk
-		if c, err = decodeChunk(blob, num, x.keys, nameKind, keepDIDs|keepNames, x.internTuples); err == nil {
+		if c, err = decodeChunk(blob, num, x.keys, nameKind, keepDIDs|keepNames, nil, x.internTuples); err == nil {
 			return c, nil
 		}
 	}

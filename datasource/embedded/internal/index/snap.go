@@ -226,13 +226,16 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 			evOK = f.evOK[c.num()]
 		}
 	}
-	h := 0 // c.hb[h] is the next heartbeat; c.did is there only for a person filter
+	// c.did is there only for a person filter, or in a lean process
+	// each event's class instead (lean.go).
+	did, pcls, bit := c.did, c.pcls, f.clsBit
+	h := 0 // c.hb[h] is the next heartbeat
 	kinds := s.p.kinds
 	for i, k := range c.msk {
 		h += int(k >> 10 & 1)
 		k &= kinds | msMask
 		hb := k&kHB != 0
-		if (didOK != nil && !didOK[c.did[i]]) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
+		if (didOK != nil && (did != nil && !didOK[did[i]] || did == nil && pcls[i]&bit == 0)) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
 		part.events++

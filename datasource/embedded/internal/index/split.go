@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math/bits"
 	"slices"
 
 	"github.com/ttmon/ttmon/datasource"
@@ -113,6 +114,12 @@ func (s *scanState) passingHB(c *chunk, ok []bool) (offs, js []uint16) {
 func (s *scanState) countAll(c *chunk, inside bool) int64 {
 	p, all, n := s.p, &s.f.any, int64(0)
 	if inside && all.tupOK == nil && all.evOK == nil && all.didOK != nil {
+		if c.did == nil { // a lean process's classes (lean.go)
+			for _, cl := range c.pcls {
+				n += int64(cl & all.clsBit >> bits.TrailingZeros8(all.clsBit))
+			}
+			return n
+		}
 		ok := all.didOK
 		for _, d := range c.did {
 			if ok[d] {

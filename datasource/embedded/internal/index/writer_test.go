@@ -33,7 +33,7 @@ func TestOpenChunkSavesWhenFull(t *testing.T) {
 			t.Fatalf("blob %+v", b)
 		}
 		var got []Tuple
-		c, err := decodeChunk(b.Data, b.Num, keys, []uint16{0, kHB}, keepDIDs|keepNames, func(ts []Tuple) []uint32 {
+		c, err := decodeChunk(b.Data, b.Num, keys, []uint16{0, kHB}, keepDIDs|keepNames, nil, func(ts []Tuple) []uint32 {
 			got = ts
 			ids := make([]uint32, len(ts))
 			for k := range ids {
