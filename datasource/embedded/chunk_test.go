@@ -278,6 +278,38 @@ func TestPrefetch(t *testing.T) {
 	comparePanes(t, s, rand.New(rand.NewPCG(6, 7)), 6, 4, map[string]int{})
 }
 
+// TestPaneFiltersWarmed: a monitor's index evaluates the event filters of
+// the panes it has shown (their Where) over all history in the
+// background, those seen before its prefetch ends when it ends and later
+// ones as they come, so switching to a longer range reads no postings
+// for them; the figures are the SQL engine's.
+func TestPaneFiltersWarmed(t *testing.T) {
+	s := reopenFleet(t, 12, WithClock(func() time.Time { return clock0 }), WithPrefetch(true))
+	query := func(span string, where ...string) datasource.Query {
+		rg, _ := datasource.ParseRange(span, clock0.Add(24*time.Hour))
+		pq, err := datasource.ResolvePane(datasource.PaneSpec{ID: "p", Events: []string{datasource.AllEvents},
+			Measure: datasource.MeasureUsers, Where: where, Chart: datasource.ChartLine}, rg, rg.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return datasource.Query{Range: rg, Panes: []datasource.PaneQuery{pq}, PanesOnly: true}
+	}
+	for i, where := range []string{"event.install_id is set", "event.auth_method != ldap"} {
+		if _, err := s.Snapshot(context.Background(), query("1h", where)); err != nil {
+			t.Fatal(err)
+		}
+		s.idx.WaitPrefetch() // the first: the prefetch's end; the second: a warmer of its own
+		before := s.idx.BitsEvaluated()
+		snap := sameOnBoth(t, s, "30d "+where, snapOn(s, query("30d", where)))
+		if n := s.idx.BitsEvaluated() - before; n != 0 {
+			t.Fatalf("list %d (%s): the 30-day query evaluated %d chunks' bits", i, where, n)
+		}
+		if snap.Panes[0].Total == 0 {
+			t.Fatalf("%s: no users in 30 days", where)
+		}
+	}
+}
+
 // TestNamesReadLater: a new process's built-in figures decode the saved
 // chunks without their offsets by name; a drill by name and a pane on the
 // same range then read those from the blobs, and answer as the SQL engine

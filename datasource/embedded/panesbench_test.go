@@ -217,18 +217,19 @@ func BenchmarkOpenDashboard(b *testing.B) {
 // digests as the monitor keeps them (DigestsBackground), the panes
 // scanning what is not folded yet: "cold" without prefetch (the month's
 // chunks decoded and their pairs derived on the way: the worst case),
-// "prefetched" once the monitor's prefetch has decoded history and
-// derived the pairs (a monitor open for a few seconds).
+// "racing" with the prefetch started by the first query and still
+// running (the switch pressed at once: what a monitor's user meets at
+// worst), "prefetched" once the monitor's prefetch has decoded history
+// and derived the pairs (a monitor open for a few seconds).
 //
 //	TTMON_BENCH_SIZES=10M go test -run '^$' -bench SwitchDashboardRange -benchtime 3x ./datasource/embedded/
 func BenchmarkSwitchDashboardRange(b *testing.B) {
 	for _, size := range benchSizes() {
 		for _, d := range builtinDashboards(b) {
 			for _, filter := range []string{"none", "cohort"} {
-				for _, pre := range []bool{false, true} {
-					name := sizeName(size) + "/" + d.Name + "/" + filter + "/" + map[bool]string{false: "cold", true: "prefetched"}[pre]
-					b.Run(name, func(b *testing.B) {
-						benchSwitch(b, size, dashboardQuery(b, d, "24h", filter == "cohort"), dashboardQuery(b, d, "30d", filter == "cohort"), pre)
+				for _, mode := range []string{"cold", "racing", "prefetched"} {
+					b.Run(sizeName(size)+"/"+d.Name+"/"+filter+"/"+mode, func(b *testing.B) {
+						benchSwitch(b, size, dashboardQuery(b, d, "24h", filter == "cohort"), dashboardQuery(b, d, "30d", filter == "cohort"), mode)
 					})
 				}
 			}
@@ -236,21 +237,24 @@ func BenchmarkSwitchDashboardRange(b *testing.B) {
 	}
 }
 
-// benchSwitch times month's Snapshot on a store that answered day.
-func benchSwitch(b *testing.B, size int, day, month datasource.Query, prefetch bool) {
+// benchSwitch times month's Snapshot on a store that answered day, with
+// the prefetch off ("cold"), running ("racing") or done ("prefetched").
+func benchSwitch(b *testing.B, size int, day, month datasource.Query, mode string) {
 	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()
 		s, err := Open(benchPath(b, size), WithClock(func() time.Time { return benchEnd }),
-			WithDigests(DigestsBackground), WithPrefetch(prefetch), WithHugePages(true))
+			WithDigests(DigestsBackground), WithPrefetch(mode != "cold"), WithHugePages(true))
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Snapshot(ctx, day); err != nil {
 			b.Fatal(err)
 		}
-		s.idx.WaitPrefetch()
-		s.idx.WaitFolds()
+		if mode != "racing" {
+			s.idx.WaitPrefetch()
+			s.idx.WaitFolds()
+		}
 		b.StartTimer()
 		if _, err := s.Snapshot(ctx, month); err != nil {
 			b.Fatal(err)

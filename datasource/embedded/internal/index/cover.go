@@ -102,6 +102,7 @@ func (x *Index) Prefetch() {
 			}
 			if x.ctx.Err() == nil && x.loadErr == nil {
 				x.warmPanes()
+				x.warmAfterPrefetch()
 			}
 		}()
 	})

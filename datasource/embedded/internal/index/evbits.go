@@ -149,6 +149,7 @@ func (x *Index) eventOK(ctx context.Context, fs []datasource.Filter, from, to in
 	}
 	x.ev.mu.Lock()
 	defer x.ev.mu.Unlock()
+	x.bitsRead.Add(int64(len(todo)))
 	for _, c := range todo {
 		b, err := x.chunkOK(c, flips, data)
 		if err != nil {

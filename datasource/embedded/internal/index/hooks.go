@@ -123,11 +123,12 @@ func (x *Index) DecodedEvents() int {
 	return x.nEvents
 }
 
-// WaitPrefetch waits until Prefetch has nothing left to decode (or the
-// index stopped) and returns how many events are still in saved chunks
-// nobody decoded.
+// WaitPrefetch waits until Prefetch has nothing left to decode and the
+// pane filters seen are evaluated (warmlists.go), or the index stopped,
+// and returns how many events are still in saved chunks nobody decoded.
 func (x *Index) WaitPrefetch() int {
 	x.bg.Wait()
+	x.warm.wg.Wait()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.nSaved
@@ -143,6 +144,10 @@ func (x *Index) DigestHits() (hb, all int64) {
 	defer x.evd.mu.Unlock()
 	return hb, x.evd.hits
 }
+
+// BitsEvaluated is how many chunks' event-filter bitsets were evaluated
+// (from the postings or the propsets), over all lists.
+func (x *Index) BitsEvaluated() int64 { return x.bitsRead.Load() }
 
 // LeanScans is how many snapshots read some chunks' classes instead of
 // their distinct ids (lean.go).

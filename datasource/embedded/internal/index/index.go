@@ -48,6 +48,7 @@ type Index struct {
 	// afterPrefetch is the func() the prefetch calls when it is over.
 	afterPrefetch atomic.Value
 	bg            sync.WaitGroup // the prefetcher
+	warm          listWarmer     // pane filter lists evaluated in the background (warmlists.go)
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
@@ -89,6 +90,7 @@ type Index struct {
 	lean        bool           // SetLean
 	cls         *classes       // the classes of the last lean query (lean.go); x.mu
 	leanScans   atomic.Int64   // snapshots that read classes (LeanScans)
+	bitsRead    atomic.Int64   // chunks whose event-filter bits were evaluated (BitsEvaluated)
 	folds       sync.WaitGroup // background folds (digestfold.go)
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets
@@ -145,6 +147,9 @@ func (x *Index) Stop() {
 		<-x.loaded
 	}
 	x.bg.Wait()
+	x.warm.mu.Lock() // no warmer starts after this (x.ctx is done)
+	x.warm.mu.Unlock()
+	x.warm.wg.Wait()
 	x.folds.Wait()
 }
 

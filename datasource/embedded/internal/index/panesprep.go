@@ -133,6 +133,7 @@ func (x *Index) preparePanes(ctx context.Context, p *Plan) (*panePrep, error) {
 	if err := x.evalLists(ctx, p, lists); err != nil {
 		return nil, err
 	}
+	x.notePaneLists(lists)
 	for k, s := range spans {
 		col, err := x.propColumn(ctx, k, s[0], s[1])
 		if err != nil {
