@@ -111,11 +111,30 @@ func (p *Generic) take(s *datasource.Snapshot) {
 }
 
 func (p *Generic) setScope(skipped []string) {
+	m := mapping(p.com)
 	why := "not on these events"
-	if mapping(p.com).PaneKind(p.spec) == datasource.KindHeartbeat {
+	if m.PaneKind(p.spec) == datasource.KindHeartbeat {
 		why = "a user property"
 	}
-	p.scope = scope{skipped: slices.Clone(skipped), why: why}
+	sc := scope{why: why}
+	if p.spec.EffectiveMeasure() != datasource.MeasurePerInstallation {
+		sc.skipped = slices.Clone(skipped)
+		p.scope = sc
+		return
+	}
+	// A rate's list joins what its events skipped and what the active
+	// installations it divides by skipped: a user property narrows the
+	// errors of admins and not the installations, and the pane says that
+	// ("rate: installs not narrowed by ..."), not that the errors are not.
+	for _, s := range skipped {
+		f, err := datasource.ParseFilter(s)
+		if err == nil && len(m.FiltersFor(m.PaneKind(p.spec), []datasource.Filter{f}).Skipped) == 0 {
+			sc.perInstall = append(sc.perInstall, s)
+		} else {
+			sc.skipped = append(sc.skipped, s)
+		}
+	}
+	p.scope = sc
 }
 
 func figuresEqual(a, b datasource.PaneFigures) bool {

@@ -206,3 +206,25 @@ func TestGenericKeepsSelection(t *testing.T) {
 		t.Fatalf("after a reorder enter opens %q", msg.View.Title())
 	}
 }
+
+// TestGenericRateNotNarrowed: an errors-per-installation pane under a user
+// property counts those users' errors and divides by every active
+// installation, so its frame says the installations are not narrowed, not
+// that the errors are; a filter the errors cannot read is named as theirs.
+func TestGenericRateNotNarrowed(t *testing.T) {
+	com := testCommon(noStyle, false)
+	com.Mapping = datasource.DefaultMapping()
+	person := func(k, v string) datasource.Filter {
+		return datasource.Filter{Key: k, Scope: datasource.ScopePerson, Op: datasource.OpEq, Values: []string{v}}
+	}
+	p := fedGeneric(t, com, KeyMap{}, genericSpecs[4], person("is_admin", "true"))
+	p.SetSize(100, 10)
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "rate: installs not narrowed by is_admin=true (a user property)") {
+		t.Fatalf("a user property under a rate:\n%s", v)
+	}
+	p = fedGeneric(t, com, KeyMap{}, genericSpecs[4], person("current_platform", "Linux"))
+	p.SetSize(100, 10)
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "not narrowed by current_platform=Linux (not on these events)") {
+		t.Fatalf("an installation property the errors do not carry:\n%s", v)
+	}
+}
