@@ -343,6 +343,7 @@ func TestNamesReadLater(t *testing.T) {
 // drills and value counts (which complete them with distinct ids) after.
 func TestLeanAgrees(t *testing.T) {
 	withChunkSize(t, 8)
+	t.Cleanup(index.SetPersonsPerRead(7)) // the persons in many statements
 	path := filepath.Join(t.TempDir(), "ttmon.db")
 	w, err := Open(path)
 	if err != nil {

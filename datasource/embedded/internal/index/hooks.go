@@ -45,6 +45,14 @@ func SetChunkSize(n int64) (restore func()) {
 	return func() { chunkSize = old }
 }
 
+// SetPersonsPerRead sets how many persons the first read of the persons
+// takes per statement, so a test crosses statements with few persons.
+func SetPersonsPerRead(n int) (restore func()) {
+	old := personsPerRead
+	personsPerRead = n
+	return func() { personsPerRead = old }
+}
+
 // SetMaxPending bounds the rows queued for the index, so a test can
 // overflow the queue.
 func SetMaxPending(n int) (restore func()) {
