@@ -91,9 +91,10 @@ func WithSync(full bool) Option { return func(o *options) { o.syncFull = full } 
 
 // WithPrefetch(true) makes the index decode, in the background once the
 // first query is answered, the saved chunks no query has needed yet
-// (index.Prefetch), so a long-running monitor switches to a longer range
-// without waiting for them. A process that asks once leaves it off and
-// decodes only its range.
+// (index.Prefetch), derives their user pairs and evaluates the event
+// filters of the panes it has shown over all of them, so a long-running
+// monitor switches to a longer range without waiting for them. A process
+// that asks once leaves it off and decodes only its range.
 func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } }
 
 // WithHugePages(true) has the process's Go heap take transparent huge
