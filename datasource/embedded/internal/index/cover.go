@@ -98,7 +98,10 @@ func (x *Index) Prefetch() {
 			case <-x.ctx.Done():
 				return
 			}
-			for x.ctx.Err() == nil && x.loadErr == nil && x.prefetchRun() {
+			for x.ctx.Err() == nil && x.loadErr == nil {
+				if x.fg.idle(x.ctx); !x.prefetchRun() {
+					break
+				}
 			}
 			if x.ctx.Err() == nil && x.loadErr == nil {
 				x.warmPanes()
@@ -120,9 +123,11 @@ func (x *Index) AfterPrefetch(f func()) { x.afterPrefetch.Store(f) }
 // It derives the pairs a few chunks at a time, so catching up waits
 // little.
 func (x *Index) warmPanes() {
+	x.fg.idle(x.ctx)
 	if x.cover(x.ctx, math.MinInt64, math.MaxInt64, keepDIDs|keepNames) != nil {
 		return
 	}
+	x.fg.idle(x.ctx)
 	iid, err := x.installIDs(x.ctx, math.MinInt64, math.MaxInt64)
 	if err != nil {
 		return
@@ -136,6 +141,7 @@ func (x *Index) warmPanes() {
 	}
 	x.mu.RUnlock()
 	for len(todo) > 0 && x.ctx.Err() == nil {
+		x.fg.idle(x.ctx)
 		n := min(len(todo), 32)
 		x.mu.RLock()
 		x.pairs(slices.DeleteFunc(todo[:n:n], func(ci int) bool { return ci >= len(x.chunks) || x.chunks[ci] == nil }), iid)

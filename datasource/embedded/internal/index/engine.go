@@ -26,6 +26,7 @@ var _ Engine = (*Index)(nil)
 // each figure). The caller has waited for the first load (Wait) and caught
 // up (CatchUp).
 func (x *Index) Snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, error) {
+	defer x.fg.enter()()
 	return x.snapshot(ctx, p)
 }
 
@@ -88,6 +89,7 @@ func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 
 // Values counts the values of one property in p's range.
 func (x *Index) Values(ctx context.Context, p *Plan, scope datasource.Scope, key string) ([]datasource.ValueCount, error) {
+	defer x.fg.enter()()
 	return x.values(ctx, p, scope, key)
 }
 
@@ -95,16 +97,19 @@ func (x *Index) Values(ctx context.Context, p *Plan, scope datasource.Scope, key
 // range, narrowed by q's names, category and hours, newest first; the
 // store fetches their rows.
 func (x *Index) EventIDs(ctx context.Context, p *Plan, q datasource.EventsQuery) ([]int64, error) {
+	defer x.fg.enter()()
 	return x.eventIDs(ctx, p, q)
 }
 
 // Installations lists the active installations in p's range.
 func (x *Index) Installations(ctx context.Context, p *Plan) ([]datasource.Installation, error) {
+	defer x.fg.enter()()
 	return x.installations(ctx, p)
 }
 
 // Breakdown counts one family's events (or persons) per value of q.Key.
 func (x *Index) Breakdown(ctx context.Context, p *Plan, q datasource.BreakdownQuery) ([]datasource.ValueCount, error) {
+	defer x.fg.enter()()
 	return x.breakdown(ctx, p, q)
 }
 

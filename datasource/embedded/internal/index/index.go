@@ -49,6 +49,7 @@ type Index struct {
 	afterPrefetch atomic.Value
 	bg            sync.WaitGroup // the prefetcher
 	warm          listWarmer     // pane filter lists evaluated in the background (warmlists.go)
+	fg            fgGate         // queries first, background work between them
 
 	tailMu                                sync.Mutex // one catch-up at a time; guards the cursors
 	lastEvent, lastName, lastSeq, lastKey int64
@@ -143,6 +144,7 @@ func (x *Index) start() {
 // Stop cancels a load in progress and waits for it.
 func (x *Index) Stop() {
 	x.cancel()
+	x.fg.wake()
 	if x.started.Load() {
 		<-x.loaded
 	}

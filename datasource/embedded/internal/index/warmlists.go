@@ -86,6 +86,7 @@ func (x *Index) warmLists(lists evLists) {
 	if len(lists) == 0 || x.ctx.Err() != nil {
 		return
 	}
+	x.fg.idle(x.ctx)
 	if err := x.evalLists(x.ctx, &Plan{}, lists); err != nil && x.ctx.Err() == nil && !isCanceled(err) {
 		x.log("embedded: evaluating pane filters in the background failed", "err", err)
 	}
