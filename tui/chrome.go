@@ -161,7 +161,11 @@ func (m *Model) header() string {
 			variants = append(variants, []string{app, rng, chips, r})
 		}
 	}
-	variants = append(variants, []string{app, rng, chips, rs[3]}, []string{app, rng, chips}, []string{app, rng})
+	variants = append(variants, []string{app, rng, chips, rs[3]})
+	if m.poll.filling != "" { // history still arriving outranks "no filters"
+		variants = append(variants, []string{app, rng, rs[3]})
+	}
+	variants = append(variants, []string{app, rng, chips}, []string{app, rng})
 	line, found := "", false
 	// First look for a layout that shows every chip, then let them fold.
 	for _, all := range []bool{true, false} {

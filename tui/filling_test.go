@@ -46,3 +46,19 @@ func TestFillingSourcePollsEverySecond(t *testing.T) {
 		t.Errorf("header once filled: %q", head)
 	}
 }
+
+// TestFillingShownWhenNarrow: at 80 columns, and narrower, the header
+// still says the history is arriving (the source and the interval give
+// way first): figures of half a backfill must not read as the fleet's.
+func TestFillingShownWhenNarrow(t *testing.T) {
+	for _, w := range []int{120, 80, 64} {
+		src := &fillingSource{Wrapper: datasource.Wrap(&tuitest.Source{})}
+		src.note.Store("demo backfill 40%")
+		m := newTest(t, src, Options{Interval: time.Second}, w, 24)
+		res, _ := find[snapshotMsg](collect(m.Init()))
+		m.Update(res)
+		if head := strings.Split(screen(m), "\n")[0]; !strings.Contains(head, "demo backfill 40%") {
+			t.Errorf("%d columns, polling every second: header %q", w, head)
+		}
+	}
+}

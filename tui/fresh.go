@@ -31,13 +31,27 @@ func (m *Model) freshness() [4]string {
 	if m.poll.why != "" {
 		why += ": " + m.poll.why
 	}
-	full := at + " in " + common.Took(m.poll.okTook) + why
+	// History still arriving (a demo's backfill) is in every form: the
+	// figures are not whole until it is, and the narrowest header must
+	// not show them as if they were.
+	fill := ""
+	if f := m.poll.filling; f != "" && f != m.poll.why {
+		fill = " · " + f
+	}
+	full := at + " in " + common.Took(m.poll.okTook) + why + fill
 	if c := m.changed.at; !c.IsZero() && !c.Equal(m.poll.lastOK) {
 		full += " · changed " + m.clock(c)
 	}
-	out := [4]string{st.Muted.Render(full), st.Muted.Render(at), st.Muted.Render(at), st.Muted.Render(at)}
+	short := at
+	if m.poll.filling != "" {
+		short = at + " · " + m.poll.filling
+	}
+	out := [4]string{st.Muted.Render(full), st.Muted.Render(short), st.Muted.Render(short), st.Muted.Render(short)}
 	if m.poll.why != "" {
-		out[1], out[2] = st.Muted.Render(at+why), st.Muted.Render(at+every)
+		out[1], out[2] = st.Muted.Render(at+why+fill), st.Muted.Render(at+every+fill)
+		if m.poll.why == m.poll.filling {
+			out[2] = st.Muted.Render(short)
+		}
 	}
 	return out
 }

@@ -39,10 +39,11 @@ const fillInterval = time.Second
 // does. Asked before every poll, so a budget learned from a 429, or
 // lookups spending the reserve, move the interval at once.
 func (p *poller) pace() {
-	p.interval, p.why = p.requested, ""
+	p.interval, p.why, p.filling = p.requested, "", ""
 	if f, ok := datasource.As[datasource.Filler](p.src); ok {
-		if why := f.Filling(); why != "" && p.interval > fillInterval {
-			p.interval, p.why = fillInterval, why
+		p.filling = f.Filling()
+		if p.filling != "" && p.interval > fillInterval {
+			p.interval, p.why = fillInterval, p.filling
 		}
 	}
 	pc, ok := datasource.As[datasource.Pacer](p.src)

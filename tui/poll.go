@@ -140,6 +140,7 @@ type poller struct {
 	requested time.Duration                                        // the operator's interval (config, flags, + and -)
 	interval  time.Duration                                        // the one polls keep: requested, or the budget's if longer
 	why       string                                               // the budget, when it made interval longer or a 429 lowered it
+	filling   string                                               // the source's history still arriving (datasource.Filler), "" once in
 	perPoll   int                                                  // backend requests the last poll's job makes
 	after     func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests swap it
 
