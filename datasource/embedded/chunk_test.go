@@ -385,6 +385,12 @@ func TestLeanAgrees(t *testing.T) {
 	if n := s.idx.LeanScans(); n != 5 {
 		t.Fatalf("%d of the 5 person-filtered snapshots read classes", n)
 	}
+	// The same filters again keep their classes: no blob is read again.
+	before := s.idx.BlobReads()
+	sameOnBoth(t, s, "again", snapOn(s, queries[len(queries)-1]))
+	if n := s.idx.BlobReads() - before; n != 0 {
+		t.Fatalf("the same filters again read %d blobs", n)
+	}
 	n := 40
 	if raceOn {
 		n = 8

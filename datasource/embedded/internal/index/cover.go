@@ -227,6 +227,7 @@ func (x *Index) loadRun(ctx context.Context, run []savedEntry, nameKind []uint16
 			rows.Close()
 			return err
 		}
+		x.blobsRead.Add(1)
 		j := int(num - run[0].num)
 		if format != chunkFormat || j < 0 || j >= len(run) {
 			continue

@@ -157,6 +157,10 @@ func (x *Index) DigestHits() (hb, all int64) {
 // (from the postings or the propsets), over all lists.
 func (x *Index) BitsEvaluated() int64 { return x.bitsRead.Load() }
 
+// BlobReads is how many chunk blobs were read to decode a chunk or to
+// complete one with what a query needs.
+func (x *Index) BlobReads() int64 { return x.blobsRead.Load() }
+
 // LeanScans is how many snapshots read some chunks' classes instead of
 // their distinct ids (lean.go).
 func (x *Index) LeanScans() int64 { return x.leanScans.Load() }

@@ -92,6 +92,7 @@ type Index struct {
 	cls         *classes       // the classes of the last lean query (lean.go); x.mu
 	leanScans   atomic.Int64   // snapshots that read classes (LeanScans)
 	bitsRead    atomic.Int64   // chunks whose event-filter bits were evaluated (BitsEvaluated)
+	blobsRead   atomic.Int64   // chunk blobs read to decode or complete a chunk (BlobReads)
 	folds       sync.WaitGroup // background folds (digestfold.go)
 	touched     touchLog       // when the events added since each query fell
 	paneCache   paneCache      // panes' finished buckets

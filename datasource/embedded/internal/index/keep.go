@@ -99,6 +99,7 @@ func (x *Index) complete(ctx context.Context, run []savedEntry, k keep) error {
 			if err := r.Scan(&num, &blob); err != nil {
 				return err
 			}
+			x.blobsRead.Add(1)
 			i := int(num - run[0].num)
 			if i < 0 || i >= len(run) {
 				return nil

@@ -46,7 +46,9 @@ func (x *Index) prepareLean(ctx context.Context, p *Plan) (bool, error) {
 		return true, err
 	}
 	x.mu.Lock()
-	x.cls = x.classify(p)
+	if !x.fresh(x.cls) || !x.cls.covers(p) { // the same lists again keep their classes
+		x.cls = x.classify(p)
+	}
 	x.mu.Unlock()
 	if x.cls == nil {
 		return false, nil // more than eight lists: distinct ids
@@ -78,6 +80,17 @@ func (x *Index) classify(p *Plan) *classes {
 		}
 	}
 	return c
+}
+
+// covers reports whether c has a bit for every list of p's person
+// filters.
+func (c *classes) covers(p *Plan) bool {
+	for _, ff := range p.fam {
+		if len(ff.personFs) > 0 && c.bit(ff.personKey) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // bit is the class bit of the person filters keyed key, 0 if none.
