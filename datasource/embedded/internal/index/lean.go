@@ -110,9 +110,9 @@ func (x *Index) fresh(c *classes) bool {
 }
 
 // leanReady reports whether every chunk p's built-in scan reads has its
-// distinct ids or classes of x.cls, and x.cls still holds; classes, whether
-// some chunk has classes. x.mu is held.
-func (x *Index) leanReady(p *Plan) (ready, classes bool) {
+// distinct ids or classes of x.cls, and x.cls still holds; anyClass,
+// whether some chunk has classes. x.mu is held.
+func (x *Index) leanReady(p *Plan) (ready, anyClass bool) {
 	if !x.fresh(x.cls) {
 		return false, false
 	}
@@ -123,9 +123,9 @@ func (x *Index) leanReady(p *Plan) (ready, classes bool) {
 		if c.pclsGen != x.cls.gen {
 			return false, false
 		}
-		classes = true
+		anyClass = true
 	}
-	return true, classes
+	return true, anyClass
 }
 
 // classesOf reads n little-endian distinct ids from raw as their classes.

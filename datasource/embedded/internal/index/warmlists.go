@@ -1,7 +1,6 @@
 package index
 
 import (
-	"context"
 	"math"
 	"sync"
 
@@ -26,7 +25,8 @@ type listWarmer struct {
 	wg     sync.WaitGroup
 }
 
-// maxWarmLists bounds the lists kept warm: x.ev.bits keeps eight.
+// maxWarmLists bounds the lists kept warm: x.ev.bits keeps eight (a list
+// it drops is evaluated again by the next query that needs it, not here).
 const maxWarmLists = 8
 
 // notePaneLists records the lists of pane filters a query evaluated and,
@@ -87,12 +87,7 @@ func (x *Index) warmLists(lists evLists) {
 		return
 	}
 	x.fg.idle(x.ctx)
-	if err := x.evalLists(x.ctx, &Plan{}, lists); err != nil && x.ctx.Err() == nil && !isCanceled(err) {
+	if err := x.evalLists(x.ctx, &Plan{}, lists); err != nil && x.ctx.Err() == nil {
 		x.log("embedded: evaluating pane filters in the background failed", "err", err)
 	}
-}
-
-// isCanceled reports whether err is a context's.
-func isCanceled(err error) bool {
-	return err == context.Canceled || err == context.DeadlineExceeded
 }
