@@ -392,8 +392,10 @@ func TestLeanAgrees(t *testing.T) {
 		t.Fatalf("the same filters again read %d blobs", n)
 	}
 	n := 40
-	if raceOn {
-		n = 8
+	if raceOn && !long() {
+		n = 3
+	} else if raceOn {
+		n = 12
 	}
 	compareEngines(t, s, rand.New(rand.NewPCG(11, 11)), 11, n, []datasource.Property{{Key: "role", Scope: datasource.ScopePerson}})
 }
