@@ -149,17 +149,22 @@ func (r *paneRun) fold(fs *firsts) {
 			*f = fh
 		}
 	}
+	// fs is shared by concurrent queries: one that derived more user
+	// pairs than this one's view (r.pv) may have added entries this query
+	// cannot place; they are left to a query that can.
 	for p, fh := range fs.byPair {
-		if fh.ms == math.MaxInt64 {
+		if fh.ms == math.MaxInt64 || p >= len(r.pv.pairIID) {
 			continue
 		}
 		c := x.chunks[fh.pos>>32]
-		if did := c.did[uint32(fh.pos)]; didOK == nil || didOK[did] {
+		if i := int(uint32(fh.pos)); c == nil || i >= len(c.did) {
+			continue
+		} else if did := c.did[i]; didOK == nil || (int(did) < len(didOK) && didOK[did]) {
 			take(fh, r.pv.pairIID[p])
 		}
 	}
 	for did, fh := range fs.byDid {
-		if fh.ms != math.MaxInt64 && (didOK == nil || didOK[did]) {
+		if fh.ms != math.MaxInt64 && did < len(x.didPerson) && (didOK == nil || (did < len(didOK) && didOK[did])) {
 			take(fh, r.pv.nIID+x.didPerson[did])
 		}
 	}
