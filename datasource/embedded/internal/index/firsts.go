@@ -156,8 +156,10 @@ func (r *paneRun) fold(fs *firsts) {
 		if fh.ms == math.MaxInt64 || p >= len(r.pv.pairIID) {
 			continue
 		}
-		c := x.chunks[fh.pos>>32]
-		if i := int(uint32(fh.pos)); c == nil || i >= len(c.did) {
+		ci, i := int(fh.pos>>32), int(uint32(fh.pos))
+		c := x.chunks[ci]
+		if c == nil || i >= len(c.did) || ci >= len(r.pv.chunks) || i >= len(r.pv.chunks[ci].loc) ||
+			ci >= len(r.lens) || i >= r.lens[ci] {
 			continue
 		} else if did := c.did[i]; didOK == nil || (int(did) < len(didOK) && didOK[did]) {
 			take(fh, r.pv.pairIID[p])

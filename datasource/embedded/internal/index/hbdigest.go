@@ -254,9 +254,17 @@ func (x *Index) digestPanes(runs []*paneRun, todo []int, pv *pairView) {
 			x.foldLater(h, jobs, len(x.dids))
 		}
 		u := h.usable(x, todo, lo, hi)
+		// The digest holds entries other queries folded, with pairs their
+		// views held and this one's may not (pairs are derived during
+		// queries): pair ids never change and pairIID only grows, so the
+		// current one places every entry.
+		x.der.mu.Lock()
+		all := *pv
+		all.pairIID = x.der.pairIID
+		x.der.mu.Unlock()
 		for _, r := range rs {
 			r.dig.u = &u
-			r.digestCount(h, pv)
+			r.digestCount(h, &all)
 		}
 		h.mu.Unlock()
 	}

@@ -19,6 +19,7 @@ type colView struct {
 	gen  uint64 // the generation of the ids (derived.gen)
 	cols []*keyCol
 	vals []string
+	dict *valDict // vals' dict, for ids a concurrent query added (label)
 }
 
 // get is the value id of event i of c.
@@ -114,7 +115,7 @@ func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (col
 			cols: map[int64]*keyCol{}}
 		d.dicts[key] = vd
 	}
-	v := colView{gen: d.gen}
+	v := colView{gen: d.gen, dict: vd}
 	d.mu.Unlock()
 	var kept []int64
 	byNum, err := x.keyColumnsOf(ctx, key, func(c *chunk) bool {

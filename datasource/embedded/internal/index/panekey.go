@@ -96,7 +96,17 @@ func (c *component) label(x *Index, id uint32) string {
 	case compTuple:
 		return x.vals[id]
 	case compProp:
-		return c.col.vals[id]
+		if int(id) < len(c.col.vals) {
+			return c.col.vals[id]
+		}
+		// A kept cell counted by a concurrent query whose view of the
+		// dict is longer: the dict only grows, so its id is there.
+		x.der.mu.Lock()
+		defer x.der.mu.Unlock()
+		if c.col.dict != nil && int(id) < len(c.col.dict.vals) {
+			return c.col.dict.vals[id]
+		}
+		return datasource.Unknown
 	}
 	return c.dict[id]
 }
