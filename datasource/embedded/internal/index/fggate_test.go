@@ -3,13 +3,17 @@ package index
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // TestFGGate: background work waits in idle while a query runs and goes on
-// when the last one leaves, or when its context ends (Stop's wake).
+// when the last one leaves, when its context ends, or after maxYield when
+// queries never stop.
 func TestFGGate(t *testing.T) {
 	var g fgGate
 	g.idle(context.Background()) // no query: returns at once
+	old := maxYield
+	maxYield = time.Hour // only the queries leaving end this wait
 	leave1, leave2 := g.enter(), g.enter()
 	done := make(chan struct{})
 	go func() {
@@ -27,13 +31,16 @@ func TestFGGate(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	leave := g.enter()
-	defer leave()
 	stopped := make(chan struct{})
 	go func() {
 		g.idle(ctx)
 		close(stopped)
 	}()
 	cancel()
-	g.wake()
 	<-stopped
+
+	maxYield = time.Millisecond // a server that is never idle
+	g.idle(context.Background())
+	maxYield = old
+	leave()
 }

@@ -145,7 +145,6 @@ func (x *Index) start() {
 // Stop cancels a load in progress and waits for it.
 func (x *Index) Stop() {
 	x.cancel()
-	x.fg.wake()
 	if x.started.Load() {
 		<-x.loaded
 	}
