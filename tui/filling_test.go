@@ -32,7 +32,7 @@ func TestFillingSourcePollsEverySecond(t *testing.T) {
 	if !ok || d != time.Second {
 		t.Fatalf("next poll in %v while the history arrives, want 1s", d)
 	}
-	if head := strings.Split(screen(m), "\n")[0]; !strings.Contains(head, "every 1s: demo backfill 40%") {
+	if head := strings.Split(screen(m), "\n")[0]; !strings.Contains(head, "every 1s · demo backfill 40%") {
 		t.Errorf("header while filling: %q", head)
 	}
 	src.note.Store("")

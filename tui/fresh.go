@@ -35,23 +35,16 @@ func (m *Model) freshness() [4]string {
 	// figures are not whole until it is, and the narrowest header must
 	// not show them as if they were.
 	fill := ""
-	if f := m.poll.filling; f != "" && f != m.poll.why {
-		fill = " · " + f
+	if m.poll.filling != "" {
+		fill = " · " + m.poll.filling
 	}
 	full := at + " in " + common.Took(m.poll.okTook) + why + fill
 	if c := m.changed.at; !c.IsZero() && !c.Equal(m.poll.lastOK) {
 		full += " · changed " + m.clock(c)
 	}
-	short := at
-	if m.poll.filling != "" {
-		short = at + " · " + m.poll.filling
-	}
-	out := [4]string{st.Muted.Render(full), st.Muted.Render(short), st.Muted.Render(short), st.Muted.Render(short)}
+	out := [4]string{st.Muted.Render(full), st.Muted.Render(at + fill), st.Muted.Render(at + fill), st.Muted.Render(at + fill)}
 	if m.poll.why != "" {
 		out[1], out[2] = st.Muted.Render(at+why+fill), st.Muted.Render(at+every+fill)
-		if m.poll.why == m.poll.filling {
-			out[2] = st.Muted.Render(short)
-		}
 	}
 	return out
 }

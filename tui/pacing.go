@@ -41,9 +41,8 @@ const fillInterval = time.Second
 func (p *poller) pace() {
 	p.interval, p.why, p.filling = p.requested, "", ""
 	if f, ok := datasource.As[datasource.Filler](p.src); ok {
-		p.filling = f.Filling()
-		if p.filling != "" && p.interval > fillInterval {
-			p.interval, p.why = fillInterval, p.filling
+		if p.filling = f.Filling(); p.filling != "" && p.interval > fillInterval {
+			p.interval = fillInterval // the header says why (freshness)
 		}
 	}
 	pc, ok := datasource.As[datasource.Pacer](p.src)

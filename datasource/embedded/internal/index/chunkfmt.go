@@ -200,7 +200,7 @@ func decodeChunk(b []byte, num int64, keys [3]string, nameKind []uint16, k keep,
 	dids := r.take(4 * n)
 	switch {
 	case dids == nil:
-	case k&keepDIDs != 0 || (k&keepClass != 0 && cls == nil): // no classes yet: toClasses
+	case k&keepDIDs != 0:
 		c.did = make([]uint32, n)
 		copyLE32(c.did, dids)
 	default:
@@ -323,10 +323,9 @@ func (r *blobReader) byte() byte {
 }
 
 // decodeRest reads k (every event's distinct id or its class under cls,
-// the offsets by name)
-// from the format 3 blob c was decoded from without them: the distinct
-// ids, and the name lists in a chunk of their own, for the caller to
-// install in c under the write lock.
+// the offsets by name) from the format 3 blob c was decoded from without
+// them: the distinct ids or classes, and the name lists in a chunk of
+// their own, for the caller to install in c under the write lock.
 func decodeRest(b []byte, keys [3]string, c *chunk, k keep, cls *classes) (dids []uint32, pcls []uint8, names *chunk, err error) {
 	r := &blobReader{b: b}
 	h, err := readHead(r, keys)
@@ -365,10 +364,10 @@ func decodeRest(b []byte, keys [3]string, c *chunk, k keep, cls *classes) (dids 
 			listNames(names, h.names, col)
 		}
 	}
-	if k&keepDIDs != 0 || (k&keepClass != 0 && cls == nil) {
+	if k&keepDIDs != 0 {
 		dids = make([]uint32, n)
 		copyLE32(dids, raw)
-	} else if k&keepClass != 0 {
+	} else if k&keepClass != 0 && cls != nil {
 		if pcls, err = classesOf(raw, n, cls); err != nil {
 			return nil, nil, nil, err
 		}

@@ -58,8 +58,8 @@ func (x *Index) snapshot(ctx context.Context, p *Plan) (*datasource.Snapshot, er
 		return nil, err
 	}
 	x.mu.RLock()
-	if ready, classes := x.leanReady(p); lean && ready {
-		if classes {
+	if ready, anyClass := x.leanReady(p); lean && ready {
+		if anyClass {
 			x.leanScans.Add(1)
 		}
 	} else if lean {

@@ -218,7 +218,7 @@ func (s *scanState) inRange(ci int, c *chunk) {
 // test comes first, and most events stop there.
 func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 	f := s.f.any
-	part, didOK, tupOK, didPerson := s.part, f.didOK, f.tupOK, s.x.didPerson
+	part, tupOK, didPerson := s.part, f.tupOK, s.x.didPerson
 	var evOK []uint64
 	if f.evOK != nil {
 		evOK = []uint64{} // a chunk without bitsets: none passes
@@ -226,16 +226,13 @@ func (s *scanState) inRangeFiltered(ci int, c *chunk) {
 			evOK = f.evOK[c.num()]
 		}
 	}
-	// c.did is there only for a person filter, or in a lean process
-	// each event's class instead (lean.go).
-	did, pcls, bit := c.did, c.pcls, f.clsBit
 	h := 0 // c.hb[h] is the next heartbeat
 	kinds := s.p.kinds
 	for i, k := range c.msk {
 		h += int(k >> 10 & 1)
 		k &= kinds | msMask
 		hb := k&kHB != 0
-		if (didOK != nil && (did != nil && !didOK[did[i]] || did == nil && pcls[i]&bit == 0)) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
+		if !f.personOK(c, i) || (tupOK != nil && !tupOK[c.tupOf(i)]) || (evOK != nil && (i>>6 >= len(evOK) || !bitOn(evOK, i))) {
 			continue
 		}
 		part.events++
