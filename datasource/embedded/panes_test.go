@@ -158,6 +158,15 @@ func comparePanes(t *testing.T, s *Store, r *rand.Rand, seed, queries int, seen 
 			t.Fatal(err)
 		}
 		q.Panes = append(q.Panes, users)
+		// The built-in Active users' filter, which the install ids read for
+		// the user pairs answer on the way (userpairs.go).
+		active, err := datasource.ResolvePane(datasource.PaneSpec{ID: "active", Events: []string{datasource.AllEvents},
+			Measure: datasource.MeasureUsers, Chart: datasource.ChartLine}, q.Range, q.Range.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active.Where = []datasource.Filter{{Scope: datasource.ScopeEvent, Key: datasource.InstallKeyProperty, Op: datasource.OpIsSet}}
+		q.Panes = append(q.Panes, active)
 		var got [2]*datasource.Snapshot
 		for i, e := range en {
 			snap, err := s.snapshotOn(ctx, e.e, q)

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
+
+	"github.com/ttmon/ttmon/datasource"
 )
 
 // cover decodes the saved chunks with events in [from, to) that are not
@@ -128,25 +130,9 @@ func (x *Index) warmPanes() {
 		return
 	}
 	x.fg.idle(x.ctx)
-	iid, err := x.installIDs(x.ctx, math.MinInt64, math.MaxInt64)
-	if err != nil {
-		return
-	}
-	var todo []int
-	x.mu.RLock()
-	for ci, c := range x.chunks {
-		if c != nil && iid[int64(ci)] != nil {
-			todo = append(todo, ci)
-		}
-	}
-	x.mu.RUnlock()
-	for len(todo) > 0 && x.ctx.Err() == nil {
-		x.fg.idle(x.ctx)
-		n := min(len(todo), 32)
-		x.mu.RLock()
-		x.pairs(slices.DeleteFunc(todo[:n:n], func(ci int) bool { return ci >= len(x.chunks) || x.chunks[ci] == nil }), iid)
-		x.mu.RUnlock()
-		todo = todo[n:]
+	setKey := x.warm.isSet(datasource.InstallKeyProperty) // as preparePanes does
+	if sets, err := x.derivePairs(x.ctx, math.MinInt64, math.MaxInt64, setKey != "", true); err == nil {
+		x.seedBits(setKey, sets)
 	}
 }
 

@@ -313,3 +313,27 @@ func (k *keyCols) value(c *chunk, i int) (string, bool) {
 	v, ok := k.kv.val[k.pair(c, i)]
 	return v.v, ok && v.ok
 }
+
+// seedBits keeps the set bitsets of cols (read with the columns' key) as
+// list key's bitsets, the list being "that key is set" alone; key "" does
+// nothing. An entry covering more events is kept.
+func (x *Index) seedBits(key string, cols map[int64]*keyCol) {
+	if key == "" {
+		return
+	}
+	x.ev.mu.Lock()
+	defer x.ev.mu.Unlock()
+	res := x.ev.bits[key]
+	if res == nil {
+		if len(x.ev.bits) >= 8 {
+			clear(x.ev.bits)
+		}
+		res = &bitsResult{chunks: map[int64]chunkBits{}}
+		x.ev.bits[key] = res
+	}
+	for num, col := range cols {
+		if cb, ok := res.chunks[num]; col.set != nil && (!ok || cb.n < col.n) {
+			res.chunks[num] = chunkBits{n: col.n, bits: col.set}
+		}
+	}
+}

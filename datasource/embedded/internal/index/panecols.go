@@ -39,6 +39,7 @@ type keyCol struct {
 	dense []uint32
 	offs  []uint16
 	ids   []uint32
+	set   []uint64 // when asked: the events whose value is not null, a bit each
 }
 
 func (k *keyCol) get(i int) uint32 {
@@ -137,7 +138,7 @@ func (x *Index) propColumn(ctx context.Context, key string, from, to int64) (col
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return internDict(&vd.vals, vd.ids, pv.v)
-	})
+	}, false)
 	if err != nil {
 		return v, err
 	}

@@ -149,7 +149,7 @@ func (x *Index) paneRuns(p *Plan, pp *panePrep) (runs []*paneRun, todo []int, to
 	}
 	var pv pairView
 	if needPairs {
-		pv = x.pairs(todo, pp.iid)
+		pv = x.pairs(todo, nil) // preparePanes derived them
 	}
 	for i, r := range runs {
 		r.pv, r.lens = &pv, pp.lens

@@ -13,17 +13,13 @@ import (
 // (prepare): the saved chunks of the panes' ranges are decoded, persons'
 // properties loaded when a pane filters or breaks down by them, the event
 // filters the tuples cannot answer evaluated into p.evOK (from the
-// postings of their keys), and the event properties a pane reads per event
-// (the install id of its installation keys, a breakdown's property) read
-// from the postings of the chunks in its range only. A new-installations
-// pane reads all history, which defines it.
+// postings of their keys), the user pairs of the panes' ranges derived
+// from the install ids (userpairs.go), and a breakdown's event property
+// read from the postings of the chunks in its range only. A
+// new-installations pane reads all history, which defines it.
 
 // panePrep is what preparePanes read for the panes of one query.
 type panePrep struct {
-	// iid holds, per chunk number, the install id number (derived.iidVals)
-	// of each event of the chunks whose user pairs were not derived yet,
-	// up to the events there were then.
-	iid map[int64]*keyCol
 	// cols holds each breakdown property's column over its panes' ranges.
 	cols map[string]colView
 	// lens holds each chunk's events when the preparation began: the
@@ -125,10 +121,14 @@ func (x *Index) preparePanes(ctx context.Context, p *Plan) (*panePrep, error) {
 		}
 	}
 	if keyLo <= keyHi {
-		var err error
-		if pp.iid, err = x.installIDs(ctx, keyLo, keyHi); err != nil {
+		// The install ids' postings also answer "install_id is set" (the
+		// engagement panes' filter): its bitsets come from the same read.
+		setKey := isSetList(lists, datasource.InstallKeyProperty)
+		sets, err := x.derivePairs(ctx, keyLo, keyHi, setKey != "", false)
+		if err != nil {
 			return nil, err
 		}
+		x.seedBits(setKey, sets)
 	}
 	if err := x.evalLists(ctx, p, lists); err != nil {
 		return nil, err
@@ -146,7 +146,8 @@ func (x *Index) preparePanes(ctx context.Context, p *Plan) (*panePrep, error) {
 
 // installIDs reads the install ids of the events in [from, to) whose
 // user pairs are not derived yet, numbered by derived.internIID.
-func (x *Index) installIDs(ctx context.Context, from, to int64) (map[int64]*keyCol, error) {
+// withSet also marks, per chunk, the events whose install id is set.
+func (x *Index) installIDs(ctx context.Context, from, to int64, withSet bool) (map[int64]*keyCol, error) {
 	d := x.der
 	pick := func(c *chunk) bool {
 		if c.maxMs < from || c.minMs >= to {
@@ -161,7 +162,7 @@ func (x *Index) installIDs(ctx context.Context, from, to int64) (map[int64]*keyC
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return d.internIID(v.v, v.ok)
-	})
+	}, withSet)
 }
 
 // keyColumnsOf reads key's pairs on the events of the chunks pick selects
@@ -169,9 +170,9 @@ func (x *Index) installIDs(ctx context.Context, from, to int64) (map[int64]*keyC
 // their propsets, and returns per chunk number a column of idOf(the
 // event's value), 0 where the event does not carry key. idOf runs with
 // x.ev.mu held, once per pair of a saved chunk's postings and once per
-// event of a chunk built from rows.
+// event of a chunk built from rows. withSet fills each column's set.
 func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk) bool,
-	idOf func(pairVal) uint32) (map[int64]*keyCol, error) {
+	idOf func(pairVal) uint32, withSet bool) (map[int64]*keyCol, error) {
 	x.tailMu.Lock() // chunks built from rows do not grow meanwhile
 	defer x.tailMu.Unlock()
 	kv, err := x.valuesFor(ctx, key)
@@ -213,23 +214,31 @@ func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk
 	}
 	x.ev.mu.Lock()
 	defer x.ev.mu.Unlock()
-	if err := postedColumns(out, posted, postedN, data, kv, idOf); err != nil {
+	if err := postedColumns(out, posted, postedN, data, kv, idOf, withSet); err != nil {
 		return nil, err
 	}
 	var es []uint64
 	for _, rc := range rowCs {
 		es = es[:0]
+		var set []uint64
+		if withSet {
+			set = fillBits(len(rc.ps), false)
+		}
 		for j, ps := range rc.ps {
 			for _, pr := range x.ev.sets[ps] {
 				if pv, ok := kv.val[pr]; ok {
 					if id := idOf(pv); id != 0 {
 						es = append(es, uint64(j)<<32|uint64(id))
 					}
+					if set != nil && pv.ok {
+						set[j>>6] |= 1 << (j & 63)
+					}
 					break
 				}
 			}
 		}
 		out[rc.num] = newKeyCol(len(rc.ps), es)
+		out[rc.num].set = set
 	}
 	return out, nil
 }
@@ -239,7 +248,7 @@ func (x *Index) keyColumnsOf(ctx context.Context, key string, pick func(c *chunk
 // per worker; a month's chunks are split between two workers (idOf must
 // be safe for concurrent use).
 func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data map[int64][]byte,
-	kv *keyValues, idOf func(pairVal) uint32) error {
+	kv *keyValues, idOf func(pairVal) uint32, withSet bool) error {
 	total := 0
 	for _, num := range posted {
 		total += n[num]
@@ -248,7 +257,7 @@ func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data 
 	cols := make([]*keyCol, len(posted))
 	err := onWorkers(workers, func(w int) error {
 		lo, hi := w*len(posted)/workers, (w+1)*len(posted)/workers
-		return columnsOf(cols[lo:hi], posted[lo:hi], n, data, kv, idOf)
+		return columnsOf(cols[lo:hi], posted[lo:hi], n, data, kv, idOf, withSet)
 	})
 	if err != nil {
 		return err
@@ -261,20 +270,49 @@ func postedColumns(out map[int64]*keyCol, posted []int64, n map[int64]int, data 
 
 // columnsOf is one worker's share of postedColumns: cols[i] for posted[i].
 func columnsOf(cols []*keyCol, posted []int64, n map[int64]int, data map[int64][]byte,
-	kv *keyValues, idOf func(pairVal) uint32) error {
+	kv *keyValues, idOf func(pairVal) uint32, withSet bool) error {
 	var es []uint64
-	memo := map[uint32]uint32{} // pair -> idOf(its value): idOf once per pair, not per pair and chunk
+	// pair -> idOf(its value), with isSetBit when the value is not null:
+	// idOf once per pair, not per pair and chunk.
+	var memo pairMemo
 	for i, num := range posted {
 		es = es[:0]
+		var set []uint64
+		if withSet {
+			set = fillBits(n[num], false)
+		}
+		// Each offset takes a byte at least: postings shorter than an
+		// eighth of the events make a sparse column, others mostly a
+		// dense one, written in place.
+		var dense []uint32
+		if len(data[num])*8 >= n[num] {
+			dense = make([]uint32, n[num])
+		}
+		cnt := 0
 		ok := eachPosting(data[num], n[num], func(pair uint32, offs []uint16) {
-			id, seen := memo[pair]
+			id, seen := memo.get(pair)
 			if !seen {
 				if pv, ok := kv.val[pair]; ok {
 					id = idOf(pv)
+					if pv.ok {
+						id |= isSetBit
+					}
 				}
-				memo[pair] = id
+				memo.put(pair, id)
 			}
-			if id != 0 {
+			if set != nil && id&isSetBit != 0 {
+				for _, o := range offs {
+					set[o>>6] |= 1 << (o & 63)
+				}
+			}
+			switch id &^= isSetBit; {
+			case id == 0:
+			case dense != nil:
+				for _, o := range offs {
+					dense[o] = id
+				}
+				cnt += len(offs)
+			default:
 				for _, o := range offs {
 					es = append(es, uint64(o)<<32|uint64(id))
 				}
@@ -283,7 +321,32 @@ func columnsOf(cols []*keyCol, posted []int64, n map[int64]int, data map[int64][
 		if !ok {
 			return errBadPostings
 		}
-		cols[i] = newKeyCol(n[num], es)
+		if dense != nil && cnt*8 < n[num] {
+			for o, id := range dense {
+				if id != 0 {
+					es = append(es, uint64(o)<<32|uint64(id))
+				}
+			}
+			dense = nil
+		}
+		if dense != nil {
+			cols[i] = &keyCol{n: n[num], dense: dense}
+		} else {
+			cols[i] = newKeyCol(n[num], es)
+		}
+		cols[i].set = set
 	}
 	return nil
+}
+
+// isSetList is the key of the list in lists that is "key is set" alone,
+// or "".
+func isSetList(lists evLists, key string) string {
+	for k, l := range lists {
+		if len(l.fs) == 1 && l.fs[0].Key == key && l.fs[0].Op == datasource.OpIsSet &&
+			l.fs[0].Scope != datasource.ScopePerson {
+			return k
+		}
+	}
+	return ""
 }

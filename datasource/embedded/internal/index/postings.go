@@ -171,29 +171,52 @@ func eachPosting(data []byte, n int, fn func(pair uint32, offs []uint16)) bool {
 	if len(data) == 0 {
 		return true
 	}
-	r := &blobReader{b: data}
-	pairs := r.uvarint()
+	b := data
+	pairs, ok := nextUvarint(&b)
 	var offs []uint16
 	pair := uint64(0)
 	for range pairs {
-		pair += r.uvarint()
-		cnt := r.uvarint()
-		if r.err != nil || cnt > uint64(n) {
+		d, ok1 := nextUvarint(&b)
+		cnt, ok2 := nextUvarint(&b)
+		pair += d
+		if !ok || !ok1 || !ok2 || cnt > uint64(n) || pair > 1<<32-1 {
 			return false
 		}
 		offs = offs[:0]
 		off := uint64(0)
 		for range cnt {
-			off += r.uvarint()
+			// Offsets are ascending and close: one byte or two each.
+			if len(b) > 0 && b[0] < 0x80 {
+				off += uint64(b[0])
+				b = b[1:]
+			} else if len(b) > 1 && b[1] < 0x80 {
+				off += uint64(b[0]&0x7f) | uint64(b[1])<<7
+				b = b[2:]
+			} else {
+				d, ok := nextUvarint(&b)
+				if !ok {
+					return false
+				}
+				off += d
+			}
 			if off >= uint64(n) {
 				return false
 			}
 			offs = append(offs, uint16(off))
 		}
-		if r.err != nil || pair > 1<<32-1 {
-			return false
-		}
 		fn(uint32(pair), offs)
 	}
-	return r.err == nil
+	return ok
+}
+
+// nextUvarint reads an unsigned varint off the front of *b; false when
+// there is none.
+func nextUvarint(b *[]byte) (uint64, bool) {
+	v, k := binary.Uvarint(*b)
+	if k <= 0 {
+		*b = nil
+		return 0, false
+	}
+	*b = (*b)[k:]
+	return v, true
 }

@@ -33,14 +33,17 @@ func TestKeyPairsRoundTrip(t *testing.T) {
 
 // TestPostingsRoundTrip: a chunk's postings list, per key, each pair with
 // the offsets of the events that carry it, whatever order they came in;
-// keys past the dense range included.
+// keys past the dense range included, and a rare key whose offsets are
+// far apart (two bytes each). A cut list reads as unreadable, never as a
+// panic.
 func TestPostingsRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
 	var pb postingsBuilder
 	want := map[uint32]map[uint32][]uint16{}
-	for off := range 3000 {
-		for _, key := range []uint32{1, 7, denseKeys + 5} {
-			if r.IntN(3) == 0 {
+	const n = 1 << 14
+	for off := range n {
+		for _, key := range []uint32{1, 7, denseKeys + 5, 9} {
+			if r.IntN(3) == 0 || key == 9 && r.IntN(400) != 0 {
 				continue
 			}
 			pair := uint32(r.IntN(40)) * (key + 1)
@@ -52,12 +55,12 @@ func TestPostingsRoundTrip(t *testing.T) {
 		}
 	}
 	ps := pb.postings()
-	if len(ps) != 3 || ps[0].Key != 1 || ps[1].Key != 7 || ps[2].Key != denseKeys+5 {
+	if len(ps) != 4 || ps[0].Key != 1 || ps[1].Key != 7 || ps[2].Key != 9 || ps[3].Key != denseKeys+5 {
 		t.Fatalf("keys %v", ps)
 	}
 	for _, p := range ps {
 		got := map[uint32][]uint16{}
-		if !eachPosting(p.Data, 3000, func(pair uint32, offs []uint16) { got[pair] = slices.Clone(offs) }) {
+		if !eachPosting(p.Data, n, func(pair uint32, offs []uint16) { got[pair] = slices.Clone(offs) }) {
 			t.Fatalf("key %d: unreadable", p.Key)
 		}
 		if len(got) != len(want[p.Key]) {
@@ -70,6 +73,11 @@ func TestPostingsRoundTrip(t *testing.T) {
 		}
 		if eachPosting(p.Data, 10, func(uint32, []uint16) {}) {
 			t.Fatalf("key %d: offsets past the chunk were accepted", p.Key)
+		}
+		for cut := 0; cut < len(p.Data); cut += 1 + r.IntN(16) {
+			if eachPosting(p.Data[:cut], n, func(uint32, []uint16) {}) && cut > 0 {
+				t.Fatalf("key %d: postings cut to %d of %d bytes read as whole", p.Key, cut, len(p.Data))
+			}
 		}
 	}
 }

@@ -67,6 +67,17 @@ func (w *listWarmer) take() evLists {
 	return todo
 }
 
+// isSet is the key of the seen list that is "key is set" alone, or "".
+func (w *listWarmer) isSet(key string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lists := evLists{}
+	for k, fs := range w.seen {
+		lists[k] = &evList{fs: fs}
+	}
+	return isSetList(lists, key)
+}
+
 // warmAfterPrefetch warms the lists seen so far and has later ones warmed
 // as they come; the prefetch calls it when it is over.
 func (x *Index) warmAfterPrefetch() {
