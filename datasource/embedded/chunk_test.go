@@ -310,6 +310,28 @@ func TestPaneFiltersWarmed(t *testing.T) {
 	}
 }
 
+// TestInstallIDSetFromPairs: without a prefetch, a 30-day users pane
+// under "event.install_id is set" (Active users' filter) takes the
+// filter's bits from the install ids it reads for the user pairs, not
+// from a second read of the postings, and answers as the SQL engine does.
+func TestInstallIDSetFromPairs(t *testing.T) {
+	s := reopenFleet(t, 12, WithClock(func() time.Time { return clock0 }))
+	rg, _ := datasource.ParseRange("30d", clock0.Add(24*time.Hour))
+	pq, err := datasource.ResolvePane(datasource.PaneSpec{ID: "p", Events: []string{datasource.AllEvents},
+		Measure: datasource.MeasureUsers, Where: []string{"event.install_id is set"}, Chart: datasource.ChartLine}, rg, rg.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.idx.BitsEvaluated()
+	snap := sameOnBoth(t, s, "30d users", snapOn(s, datasource.Query{Range: rg, Panes: []datasource.PaneQuery{pq}, PanesOnly: true}))
+	if n := s.idx.BitsEvaluated() - before; n != 0 {
+		t.Fatalf("the query evaluated %d chunks' bits from the postings", n)
+	}
+	if snap.Panes[0].Total == 0 {
+		t.Fatal("no users in 30 days")
+	}
+}
+
 // TestNamesReadLater: a new process's built-in figures decode the saved
 // chunks without their offsets by name; a drill by name and a pane on the
 // same range then read those from the blobs, and answer as the SQL engine
