@@ -113,11 +113,15 @@ type deriving struct {
 	loc     []uint16
 	tab     []uint32 // scratch for a chunk's table
 	col     []uint32 // scratch for a chunk's install ids (fromPostings)
-	slots   []didSlot
+	// slots holds per distinct id its install id, gen and pair index in
+	// the chunk fromPostings derives (iid<<32 | gen<<16 | index): one
+	// compare finds most events' pairs.
+	slots []uint64
+	gen   uint16
 }
 
 func (d *derived) newDeriving(dids int) *deriving {
-	return &deriving{d: d, lastIID: make([]uint32, dids), lastP: make([]uint32, dids), slots: make([]didSlot, dids)}
+	return &deriving{d: d, lastIID: make([]uint32, dids), lastP: make([]uint32, dids), slots: make([]uint64, dids)}
 }
 
 // chunk derives the pairs of c's events from len(cp.loc) up to what col

@@ -216,33 +216,28 @@ func (dv *deriving) fromPostings(ci int, cp *chunkPairs, c *chunk, data []byte, 
 	iid := slices.Grow(dv.col[:0], n)[:n]
 	clear(iid)
 	dv.col = iid
-	ok := eachPosting(data, n, func(pair uint32, offs []uint16) {
-		id, _ := conv.get(pair)
-		markSet(set, id, offs)
-		if id &^= isSetBit; id != 0 {
-			for _, o := range offs {
-				iid[o] = id
-			}
-		}
-	})
-	if !ok {
+	if !spreadIIDs(data, iid, conv, set) {
 		return false
 	}
 	tag := int32(ci) + 1
 	tab := append(dv.tab[:0], 0) // tab[0] = 0: no install id
 	dv.note(0, tag, 0)
 	loc := make([]uint16, n)
+	if dv.gen++; dv.gen == 0 { // slots from 65,536 chunks ago would match
+		clear(dv.slots)
+		dv.gen = 1
+	}
+	gen := uint64(dv.gen) << 16
 	slots := dv.slots
 	for i, d := range c.did[:n] {
 		id := iid[i]
 		if id == 0 {
 			continue
 		}
-		if int(d) < len(slots) {
-			if s := &slots[d]; s.tag == tag && s.iid == id {
-				loc[i] = s.l
-				continue
-			}
+		want := uint64(id)<<32 | gen
+		if int(d) < len(slots) && slots[d]&^0xffff == want {
+			loc[i] = uint16(slots[d])
+			continue
 		}
 		p := dv.pairOf(id, d)
 		var l uint16
@@ -254,7 +249,7 @@ func (dv *deriving) fromPostings(ci int, cp *chunkPairs, c *chunk, data []byte, 
 			dv.note(p, tag, l)
 		}
 		if int(d) < len(slots) {
-			slots[d] = didSlot{tag: tag, iid: id, l: l}
+			slots[d] = want | uint64(l)
 		}
 		loc[i] = l
 	}
@@ -262,13 +257,51 @@ func (dv *deriving) fromPostings(ci int, cp *chunkPairs, c *chunk, data []byte, 
 	return true
 }
 
-// didSlot is a distinct id's pair in the chunk being derived: its install
-// id there and the pair's index in the chunk's table (valid when tag is
-// the chunk's).
-type didSlot struct {
-	tag int32
-	iid uint32
-	l   uint16
+// spreadIIDs is eachPosting for fromPostings, inlined: it writes each
+// event's install id number (conv) into iid, len(iid) events, and marks
+// in set (when there is one) the events whose install id is set. It
+// reports false for postings it cannot read.
+func spreadIIDs(data []byte, iid []uint32, conv *pairMemo, set []uint64) bool {
+	if len(data) == 0 {
+		return true
+	}
+	n := uint64(len(iid))
+	b := data
+	pairs, ok := nextUvarint(&b)
+	pair := uint64(0)
+	for ; ok && pairs > 0; pairs-- {
+		d, ok1 := nextUvarint(&b)
+		cnt, ok2 := nextUvarint(&b)
+		pair += d
+		if !ok1 || !ok2 || cnt > n || pair > 1<<32-1 {
+			return false
+		}
+		id, _ := conv.get(uint32(pair))
+		mark := set != nil && id&isSetBit != 0
+		id &^= isSetBit
+		off := uint64(0)
+		for ; cnt > 0; cnt-- {
+			if len(b) > 0 && b[0] < 0x80 {
+				off += uint64(b[0])
+				b = b[1:]
+			} else if len(b) > 1 && b[1] < 0x80 {
+				off += uint64(b[0]&0x7f) | uint64(b[1])<<7
+				b = b[2:]
+			} else if d, ok := nextUvarint(&b); ok {
+				off += d
+			} else {
+				return false
+			}
+			if off >= n {
+				return false
+			}
+			iid[off] = id
+			if mark {
+				set[off>>6] |= 1 << (off & 63)
+			}
+		}
+	}
+	return ok
 }
 
 // pairMemo maps pair ids to a uint32, in a slice for the first
