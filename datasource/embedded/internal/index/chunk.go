@@ -218,35 +218,33 @@ func (c *chunk) addName(i int, name uint32) {
 }
 
 // listNames fills c's nmTab and nmOff from a decoded chunk's names
-// (local[i] indexes names): one backing array, cut per name.
-func listNames[T uint8 | uint16](c *chunk, names []uint32, local []T) {
-	counts := make([]int, len(names))
-	for _, l := range local {
-		counts[l]++
+// (local[i] indexes names): one backing array, cut per name. cnt holds
+// the events per local name when the caller counted them (nil: counted
+// here).
+func listNames[T uint8 | uint16](c *chunk, names []uint32, local []T, cnt []int) {
+	if cnt == nil {
+		cnt = make([]int, len(names))
+		for _, l := range local {
+			cnt[l]++
+		}
 	}
 	all := make([]uint16, len(local))
 	c.nmTab = make([]uint32, 0, len(names))
 	c.nmOff = make([][]uint16, 0, len(names))
+	pos := make([]int, len(names)) // where names[l]'s next offset goes in all
 	at := 0
-	for l, n := range counts {
+	for l, n := range cnt[:len(names)] {
+		pos[l] = at
 		if n == 0 {
 			continue
 		}
 		c.nmTab = append(c.nmTab, names[l])
-		c.nmOff = append(c.nmOff, all[at:at:at+n])
+		c.nmOff = append(c.nmOff, all[at:at+n:at+n])
 		at += n
 	}
-	slot := make([]int, len(names)) // names[l]'s place in nmTab
-	k := 0
-	for l, n := range counts {
-		slot[l] = k
-		if n > 0 {
-			k++
-		}
-	}
 	for i, l := range local {
-		s := slot[l]
-		c.nmOff[s] = append(c.nmOff[s], uint16(i))
+		all[pos[l]] = uint16(i)
+		pos[l]++
 	}
 }
 

@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // Blob format 3 keeps every column at a fixed width, so decoding a chunk
@@ -244,7 +245,7 @@ func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16, names bo
 		}
 	}
 	n := len(c.msk)
-	var counts [8]int // by flags >> 10
+	cnt := make([]int, len(kinds)) // events per local name
 	if h.flags&wideName != 0 {
 		local := make([]uint16, n)
 		copyLE16(local, r.take(2*n))
@@ -253,43 +254,82 @@ func (c *chunk) readKinds(r *blobReader, h blobHead, nameKind []uint16, names bo
 		}
 		for i, l := range local {
 			c.msk[i] |= kinds[l]
-			counts[kinds[l]>>10&7]++
+			cnt[l]++
 		}
 		if names {
-			listNames(c, h.names, local)
+			listNames(c, h.names, local, cnt)
 		}
 	} else {
 		b := r.take(n)
 		if b == nil {
 			return false
 		}
-		narrow := (*[256]uint16)(kinds[:256])
+		narrow, counts := (*[256]uint16)(kinds[:256]), (*[256]int)(cnt[:256])
 		top := byte(0)
 		for i, l := range b[:n] {
 			top = max(top, l)
 			c.msk[i] |= narrow[l]
-			counts[narrow[l]>>10&7]++
+			counts[l]++
 		}
 		if int(top) >= len(h.names) {
 			return false
 		}
 		if names {
-			listNames(c, h.names, b[:n])
+			listNames(c, h.names, b[:n], cnt)
 		}
 	}
-	var nHB, nER, nTM int
-	for k, cnt := range counts {
-		nHB += cnt * (k & 1)
-		nER += cnt * (k >> 1 & 1)
-		nTM += cnt * (k >> 2 & 1)
+	c.familyLists(kinds[:len(h.names)], cnt)
+	return true
+}
+
+// familyLists fills c.hb, c.er and c.tm from the family flags in c.msk,
+// given the kinds and event counts per local name. When the names are
+// listed and a family comes from one name (heartbeats are one event
+// name), its list is a copy of that name's; otherwise one pass over the
+// flags fills them all.
+func (c *chunk) familyLists(kinds []uint16, cnt []int) {
+	flags := [3]uint16{kHB, kER, kTM}
+	var total [3]int
+	from := [3]int{-1, -1, -1} // the one name's place in nmOff; -2: several names
+	slot := 0
+	for l, kind := range kinds {
+		if cnt[l] == 0 {
+			continue
+		}
+		for f, flag := range flags {
+			if kind&flag == 0 {
+				continue
+			}
+			total[f] += cnt[l]
+			if from[f] == -1 {
+				from[f] = slot
+			} else {
+				from[f] = -2
+			}
+		}
+		slot++
 	}
-	c.hb, c.er, c.tm = make([]uint16, 0, nHB), make([]uint16, 0, nER), make([]uint16, 0, nTM)
+	listed := c.nmOff != nil && slot == len(c.nmOff)
+	lists := [3]*[]uint16{&c.hb, &c.er, &c.tm}
+	scan := false
+	for f := range lists {
+		scan = scan || total[f] > 0 && (!listed || from[f] < 0)
+	}
+	for f, l := range lists {
+		if !scan && total[f] > 0 {
+			*l = slices.Clone(c.nmOff[from[f]])
+		} else {
+			*l = make([]uint16, 0, total[f])
+		}
+	}
+	if !scan {
+		return
+	}
 	for i, k := range c.msk {
 		if k > msMask {
 			c.addKind(i, k)
 		}
 	}
-	return true
 }
 
 // maxOf is the largest value of s (0 for an empty one).
@@ -354,14 +394,14 @@ func decodeRest(b []byte, keys [3]string, c *chunk, k keep, cls *classes) (dids 
 			if int(maxOf(local)) >= len(h.names) {
 				return nil, nil, nil, errBadChunk
 			}
-			listNames(names, h.names, local)
+			listNames(names, h.names, local, nil)
 		} else {
 			for _, l := range col {
 				if int(l) >= len(h.names) {
 					return nil, nil, nil, errBadChunk
 				}
 			}
-			listNames(names, h.names, col)
+			listNames(names, h.names, col, nil)
 		}
 	}
 	if k&keepDIDs != 0 {
