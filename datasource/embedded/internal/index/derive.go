@@ -106,22 +106,28 @@ func (x *Index) pairs(todo []int, iid map[int64]*keyCol) pairView {
 // (and its lock: the workers share it under derived.pairMu); a pair's
 // index in the chunk being derived is stamped by pair id.
 type deriving struct {
-	d       *derived
-	lastIID []uint32 // per distinct id: the install id last seen with it
-	lastP   []uint32 // ... and their pair (0: none seen yet)
-	stamp   []int32  // per pair id: 1 + the chunk whose index loc holds
-	loc     []uint16
-	tab     []uint32 // scratch for a chunk's table
-	col     []uint32 // scratch for a chunk's install ids (fromPostings)
-	// slots holds per distinct id its install id, gen and pair index in
-	// the chunk fromPostings derives (iid<<32 | gen<<16 | index): one
-	// compare finds most events' pairs.
-	slots []uint64
-	gen   uint16
+	d     *derived
+	dids  []didState // by distinct id
+	gen   uint16     // the chunk fromPostings derives, for didState.slot
+	stamp []int32    // per pair id: 1 + the chunk whose index loc holds
+	loc   []uint16
+	tab   []uint32 // scratch for a chunk's table
+	col   []uint32 // scratch for a chunk's install ids (fromPostings)
+}
+
+// didState is what a deriving remembers of one distinct id, in one cache
+// line: the install id last seen with it and their pair (0: none yet),
+// and in slot (iid<<32 | gen<<16 | index) its install id and pair's
+// index in the table of the chunk fromPostings derives, so that one
+// compare finds most events' pairs.
+type didState struct {
+	slot uint64
+	iid  uint32
+	pair uint32
 }
 
 func (d *derived) newDeriving(dids int) *deriving {
-	return &deriving{d: d, lastIID: make([]uint32, dids), lastP: make([]uint32, dids), slots: make([]uint64, dids)}
+	return &deriving{d: d, dids: make([]didState, dids)}
 }
 
 // chunk derives the pairs of c's events from len(cp.loc) up to what col
@@ -138,7 +144,7 @@ func (dv *deriving) chunk(ci int, cp *chunkPairs, c *chunk, col *keyCol) {
 	// place left twice its bytes behind, in memory the process had never
 	// touched (page faults were half of deriving a month at 10M events).
 	loc, tab := slices.Grow(cp.loc, end-len(cp.loc)), append(dv.tab[:0], cp.tab...)
-	lastIID, lastP := dv.lastIID, dv.lastP
+	st := dv.dids
 	stamp, at := dv.stamp, dv.loc // note may grow them
 	dense := col.dense
 	for i := len(loc); i < end; i++ {
@@ -152,8 +158,8 @@ func (dv *deriving) chunk(ci int, cp *chunkPairs, c *chunk, col *keyCol) {
 		var p uint32
 		switch {
 		case id == 0:
-		case int(did) < len(lastP) && lastP[did] != 0 && lastIID[did] == id:
-			p = lastP[did]
+		case int(did) < len(st) && st[did].pair != 0 && st[did].iid == id:
+			p = st[did].pair
 		default:
 			p = dv.pairOf(id, did)
 		}
@@ -175,14 +181,14 @@ func (dv *deriving) chunk(ci int, cp *chunkPairs, c *chunk, col *keyCol) {
 
 // pairOf is the user pair of (install id, distinct id), id not 0.
 func (dv *deriving) pairOf(id, did uint32) uint32 {
-	if int(did) < len(dv.lastP) && dv.lastP[did] != 0 && dv.lastIID[did] == id {
-		return dv.lastP[did]
+	if int(did) >= len(dv.dids) {
+		return dv.d.sharedPair(id, did)
 	}
-	p := dv.d.sharedPair(id, did)
-	if int(did) < len(dv.lastP) {
-		dv.lastIID[did], dv.lastP[did] = id, p
+	s := &dv.dids[did]
+	if s.pair == 0 || s.iid != id {
+		s.iid, s.pair = id, dv.d.sharedPair(id, did)
 	}
-	return p
+	return s.pair
 }
 
 // note records that pair p has index l in the chunk tagged tag.

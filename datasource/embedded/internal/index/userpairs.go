@@ -221,36 +221,54 @@ func (dv *deriving) fromPostings(ci int, cp *chunkPairs, c *chunk, data []byte, 
 	}
 	tag := int32(ci) + 1
 	tab := append(dv.tab[:0], 0) // tab[0] = 0: no install id
-	dv.note(0, tag, 0)
 	loc := make([]uint16, n)
 	if dv.gen++; dv.gen == 0 { // slots from 65,536 chunks ago would match
-		clear(dv.slots)
+		for k := range dv.dids {
+			dv.dids[k].slot = 0
+		}
 		dv.gen = 1
 	}
 	gen := uint64(dv.gen) << 16
-	slots := dv.slots
+	st := dv.dids
 	for i, d := range c.did[:n] {
 		id := iid[i]
 		if id == 0 {
 			continue
 		}
-		want := uint64(id)<<32 | gen
-		if int(d) < len(slots) && slots[d]&^0xffff == want {
-			loc[i] = uint16(slots[d])
+		if int(d) >= len(st) { // not in the arrays: the table by pair id
+			p := dv.d.sharedPair(id, d)
+			l := uint16(len(tab))
+			if int(p) < len(dv.stamp) && dv.stamp[p] == tag {
+				l = dv.loc[p]
+			} else {
+				tab = append(tab, p)
+				dv.note(p, tag, l)
+			}
+			loc[i] = l
 			continue
 		}
-		p := dv.pairOf(id, d)
-		var l uint16
-		if int(p) < len(dv.stamp) && dv.stamp[p] == tag {
-			l = dv.loc[p]
-		} else {
-			l = uint16(len(tab))
-			tab = append(tab, p)
-			dv.note(p, tag, l)
+		s := &st[d]
+		want := uint64(id)<<32 | gen
+		if s.slot&^0xffff == want {
+			loc[i] = uint16(s.slot)
+			continue
 		}
-		if int(d) < len(slots) {
-			slots[d] = want | uint64(l)
+		if s.pair == 0 || s.iid != id {
+			s.iid, s.pair = id, dv.d.sharedPair(id, d)
 		}
+		l := uint16(len(tab))
+		if s.slot&0xffff0000 == gen {
+			// Seen in this chunk with another install id: its pair there
+			// is kept by pair id, and this one may be there already.
+			dv.note(tab[uint16(s.slot)], tag, uint16(s.slot))
+			if int(s.pair) < len(dv.stamp) && dv.stamp[s.pair] == tag {
+				l = dv.loc[s.pair]
+			}
+		}
+		if l == uint16(len(tab)) {
+			tab = append(tab, s.pair)
+		}
+		s.slot = want | uint64(l)
 		loc[i] = l
 	}
 	cp.loc, cp.tab, dv.tab = loc, slices.Clone(tab), tab
