@@ -109,14 +109,7 @@ func (x *Index) eventOK(ctx context.Context, fs []datasource.Filter, from, to in
 	var rowPS []uint32
 	x.mu.RLock()
 	x.ev.mu.Lock()
-	res := x.ev.bits[key]
-	if res == nil {
-		if len(x.ev.bits) >= 8 {
-			clear(x.ev.bits)
-		}
-		res = &bitsResult{chunks: map[int64]chunkBits{}}
-		x.ev.bits[key] = res
-	}
+	res := x.bitsOf(key)
 	for _, c := range x.chunks {
 		if c == nil || c.maxMs < from || c.minMs >= to {
 			continue
@@ -314,6 +307,20 @@ func (k *keyCols) value(c *chunk, i int) (string, bool) {
 	return v.v, ok && v.ok
 }
 
+// bitsOf is the kept bitsets of list key, made (and the oldest lists
+// dropped past eight) when there are none; x.ev.mu is held.
+func (x *Index) bitsOf(key string) *bitsResult {
+	res := x.ev.bits[key]
+	if res == nil {
+		if len(x.ev.bits) >= 8 {
+			clear(x.ev.bits)
+		}
+		res = &bitsResult{chunks: map[int64]chunkBits{}}
+		x.ev.bits[key] = res
+	}
+	return res
+}
+
 // seedBits keeps the set bitsets of cols (read with the columns' key) as
 // list key's bitsets, the list being "that key is set" alone; key "" does
 // nothing. An entry covering more events is kept.
@@ -323,14 +330,7 @@ func (x *Index) seedBits(key string, cols map[int64]*keyCol) {
 	}
 	x.ev.mu.Lock()
 	defer x.ev.mu.Unlock()
-	res := x.ev.bits[key]
-	if res == nil {
-		if len(x.ev.bits) >= 8 {
-			clear(x.ev.bits)
-		}
-		res = &bitsResult{chunks: map[int64]chunkBits{}}
-		x.ev.bits[key] = res
-	}
+	res := x.bitsOf(key)
 	for num, col := range cols {
 		if cb, ok := res.chunks[num]; col.set != nil && (!ok || cb.n < col.n) {
 			res.chunks[num] = chunkBits{n: col.n, bits: col.set}
