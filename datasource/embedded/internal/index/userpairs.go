@@ -26,12 +26,15 @@ const bgPairStep = 32
 // bg is for background callers: they derive bgPairStep chunks at a time
 // and let queries go first between steps.
 func (x *Index) derivePairs(ctx context.Context, from, to int64, withSet, bg bool) (map[int64]*keyCol, error) {
-	kv, err := x.valuesFor(ctx, datasource.InstallKeyProperty)
-	if err != nil {
-		return nil, err
-	}
-	conv := x.iidConv(kv)
 	todo := x.underived(from, to)
+	var conv *pairMemo
+	if len(todo) > 0 {
+		kv, err := x.valuesFor(ctx, datasource.InstallKeyProperty)
+		if err != nil {
+			return nil, err
+		}
+		conv = x.iidConv(kv)
+	}
 	sets := map[int64]*keyCol{}
 	step := len(todo)
 	if bg {
