@@ -13,6 +13,7 @@ func TestFGGate(t *testing.T) {
 	var g fgGate
 	g.idle(context.Background()) // no query: returns at once
 	old := maxYield
+	t.Cleanup(func() { maxYield = old })
 	maxYield = time.Hour // only the queries leaving end this wait
 	leave1, leave2 := g.enter(), g.enter()
 	done := make(chan struct{})
@@ -41,6 +42,5 @@ func TestFGGate(t *testing.T) {
 
 	maxYield = time.Millisecond // a server that is never idle
 	g.idle(context.Background())
-	maxYield = old
 	leave()
 }

@@ -343,10 +343,15 @@ func columnsOf(cols []*keyCol, posted []int64, n map[int64]int, data map[int64][
 // or "".
 func isSetList(lists evLists, key string) string {
 	for k, l := range lists {
-		if len(l.fs) == 1 && l.fs[0].Key == key && l.fs[0].Op == datasource.OpIsSet &&
-			l.fs[0].Scope != datasource.ScopePerson {
+		if isSetOnly(l.fs, key) {
 			return k
 		}
 	}
 	return ""
+}
+
+// isSetOnly reports whether fs is the one filter "event property key is
+// set".
+func isSetOnly(fs []datasource.Filter, key string) bool {
+	return len(fs) == 1 && fs[0].Key == key && fs[0].Op == datasource.OpIsSet && fs[0].Scope != datasource.ScopePerson
 }

@@ -74,10 +74,49 @@ func TestPostingsRoundTrip(t *testing.T) {
 		if eachPosting(p.Data, 10, func(uint32, []uint16) {}) {
 			t.Fatalf("key %d: offsets past the chunk were accepted", p.Key)
 		}
+		spreadAgrees(t, p.Key, p.Data, n, want[p.Key])
 		for cut := 0; cut < len(p.Data); cut += 1 + r.IntN(16) {
 			if eachPosting(p.Data[:cut], n, func(uint32, []uint16) {}) && cut > 0 {
 				t.Fatalf("key %d: postings cut to %d of %d bytes read as whole", p.Key, cut, len(p.Data))
 			}
+			if spreadIIDs(p.Data[:cut], make([]uint32, n), &pairMemo{}, nil) && cut > 0 {
+				t.Fatalf("key %d: spreadIIDs read postings cut to %d of %d bytes as whole", p.Key, cut, len(p.Data))
+			}
 		}
+	}
+}
+
+// spreadAgrees checks spreadIIDs, which decodes postings on its own (for
+// speed), against the pairs' offsets want: each event gets its pair's
+// number, the events of pairs numbered with isSetBit are marked, the
+// others are 0 and unmarked; offsets past n are refused.
+func spreadAgrees(t *testing.T, key uint32, data []byte, n int, want map[uint32][]uint16) {
+	t.Helper()
+	conv := &pairMemo{}
+	wantIID := make([]uint32, n)
+	wantSet := fillBits(n, false)
+	for pair, offs := range want {
+		id := pair%1000 + 1
+		if pair%3 != 0 {
+			conv.put(pair, id|isSetBit)
+			for _, o := range offs {
+				wantSet[o>>6] |= 1 << (o & 63)
+			}
+		} else {
+			conv.put(pair, id)
+		}
+		for _, o := range offs {
+			wantIID[o] = id
+		}
+	}
+	iid, set := make([]uint32, n), fillBits(n, false)
+	if !spreadIIDs(data, iid, conv, set) {
+		t.Fatalf("key %d: spreadIIDs found the postings unreadable", key)
+	}
+	if !slices.Equal(iid, wantIID) || !slices.Equal(set, wantSet) {
+		t.Fatalf("key %d: spreadIIDs disagrees with the offsets", key)
+	}
+	if spreadIIDs(data, make([]uint32, 10), conv, nil) {
+		t.Fatalf("key %d: spreadIIDs accepted offsets past the chunk", key)
 	}
 }

@@ -71,11 +71,12 @@ func (w *listWarmer) take() evLists {
 func (w *listWarmer) isSet(key string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	lists := evLists{}
 	for k, fs := range w.seen {
-		lists[k] = &evList{fs: fs}
+		if isSetOnly(fs, key) {
+			return k
+		}
 	}
-	return isSetList(lists, key)
+	return ""
 }
 
 // warmAfterPrefetch warms the lists seen so far and has later ones warmed
