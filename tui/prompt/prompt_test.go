@@ -2,11 +2,13 @@ package prompt
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ttmon/ttmon/datasource"
 	"github.com/ttmon/ttmon/tui/common"
@@ -130,6 +132,37 @@ func TestBadFilterStaysOpen(t *testing.T) {
 	}
 	if e, col := m.Err(); e == "" || col != 8 {
 		t.Fatalf("error %q at %d", e, col)
+	}
+}
+
+// TestErrorPopupFits: a parse error and the grammar reminder under it
+// are wrapped to the terminal, not cut, and the grammar is shown once
+// even when the error carries it.
+func TestErrorPopupFits(t *testing.T) {
+	for _, width := range []int{60, 80, 200} {
+		for _, in := range []string{"k in (a b)", "xy", "platform iz set"} {
+			m, _ := newTest(t)
+			m.SetWidth(width)
+			run(m, m.OpenFilter())
+			typeText(m, in)
+			press(m, "enter")
+			if e, _ := m.Err(); e == "" {
+				t.Fatalf("%q: no error", in)
+			}
+			lines := m.Popup()
+			var words []string
+			for _, l := range lines {
+				if w := m.X() + ansi.StringWidth(l); w > width {
+					t.Errorf("%q at %d columns: a line reaches column %d: %q", in, width, w, l)
+				}
+				words = append(words, strings.Fields(ansi.Strip(l))...)
+			}
+			all := strings.Join(words, " ")
+			syntax := strings.Join(strings.Fields(datasource.FilterSyntax), " ")
+			if n := strings.Count(all, syntax); n != 1 {
+				t.Errorf("%q at %d columns: the grammar is there %d times: %q", in, width, n, all)
+			}
+		}
 	}
 }
 

@@ -41,15 +41,40 @@ func (m Model) Popup() []string {
 	st := m.st
 	var out []string
 	if m.err != "" {
-		msg := "✗ " + m.err
+		text := m.err
+		if m.kind == Filter {
+			text = withoutSyntax(text) // the line below has it
+		}
+		lead := "✗ "
 		v := m.in.Value()
 		if m.errCol >= 0 && ansi.StringWidth(v) < m.in.Width() {
 			col := ansi.StringWidth(string([]rune(v)[:min(m.errCol, len([]rune(v)))]))
-			msg = strings.Repeat(" ", col+2) + "↑ " + m.err
+			lead = strings.Repeat(" ", col+2) + "↑ "
 		}
-		out = append(out, st.Alert.Render(msg))
+		// Messages and the grammar are wider than most terminals: wrapped
+		// under their first line, not cut.
+		avail := max(m.width-m.X()-2, 24)
+		var lines []string
+		if ansi.StringWidth(lead)+20 > avail {
+			lines = append(lines, lead)
+			lead = "  "
+		}
+		lines = append(lines, wrapped(lead, text, avail, " ")...)
 		if m.kind == Filter {
-			out = append(out, st.Muted.Render("  "+datasource.FilterSyntax))
+			lines = append(lines, wrapped("  ", datasource.FilterSyntax, avail, ",")...)
+		}
+		// One width for the block, so that it covers what lies under it.
+		w := 0
+		for _, l := range lines {
+			w = max(w, ansi.StringWidth(l)+1)
+		}
+		for i, l := range lines {
+			l += strings.Repeat(" ", w-ansi.StringWidth(l))
+			if i == 0 {
+				out = append(out, st.Alert.Render(l))
+			} else {
+				out = append(out, st.Muted.Render(l))
+			}
 		}
 	}
 	var lines []string
@@ -67,6 +92,30 @@ func (m Model) Popup() []string {
 	}
 	box := st.Popup.Padding(0, 1).Render(strings.Join(lines, "\n"))
 	return append(out, strings.Split(box, "\n")...)
+}
+
+// wrapped is text word-wrapped to width, the first line after lead and
+// the others indented as far.
+func wrapped(lead, text string, width int, breaks string) []string {
+	ind := strings.Repeat(" ", ansi.StringWidth(lead))
+	out := strings.Split(ansi.Wordwrap(text, max(width-len(ind), 16), breaks), "\n")
+	for i, l := range out {
+		if i == 0 {
+			out[i] = lead + strings.TrimSpace(l)
+		} else {
+			out[i] = ind + strings.TrimSpace(l)
+		}
+	}
+	return out
+}
+
+// withoutSyntax is a parse error without the grammar reminder some carry
+// ("empty filter: write ..."), which the popup shows on its own lines.
+func withoutSyntax(msg string) string {
+	if i := strings.Index(msg, datasource.FilterSyntax); i > 0 {
+		return strings.TrimRight(strings.TrimSuffix(strings.TrimRight(msg[:i], " "), "write"), ":; ")
+	}
+	return msg
 }
 
 // completionLines lists the completions around the selected one, with a
